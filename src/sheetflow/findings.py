@@ -1,0 +1,280 @@
+"""Findings: every problem with a file is a ``Finding`` with a stable code.
+
+The catalogue below is the contract: codes are kebab-case and never change
+meaning; each has a severity and a message in Danish (default) and English
+that a finance officer understands. A ``Report`` collects findings, and is
+what the CLI prints, the workbooks list and ``--json`` returns.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+
+
+class Severity(str, enum.Enum):
+    """error: the file (or register) cannot be used; warning: used, but look; info."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: Severity
+    da: str
+    en: str
+
+
+def _c(code: str, severity: Severity, da: str, en: str) -> Code:
+    return Code(code, severity, da, en)
+
+
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CATALOGUE: dict[str, Code] = {
+    c.code: c
+    for c in [
+        # --- the register workbook -------------------------------------------------
+        _c(
+            "register-missing-sheet",
+            E,
+            "Arket '{sheet}' mangler i registret.",
+            "The register has no sheet '{sheet}'.",
+        ),
+        _c(
+            "register-missing-column",
+            E,
+            "Kolonnen '{column}' mangler i arket.",
+            "The sheet has no column '{column}'.",
+        ),
+        _c(
+            "register-unknown-center",
+            E,
+            "Centret '{value}' findes ikke på arket Centre.",
+            "The center '{value}' is not on the Centre sheet.",
+        ),
+        _c(
+            "register-duplicate-key",
+            E,
+            "Nøglen '{value}' er brugt mere end én gang.",
+            "The key '{value}' is used more than once.",
+        ),
+        _c(
+            "register-bad-deadline",
+            E,
+            "Tid '{value}' er hverken en opfølgning i registret eller en dato (dd.mm.åååå).",
+            "Deadline '{value}' is neither a round of the register nor a date (dd.mm.yyyy).",
+        ),
+        _c(
+            "register-missing-title",
+            E,
+            "Delelementet mangler en titel.",
+            "The initiative has no title.",
+        ),
+        _c(
+            "register-missing-value",
+            E,
+            "Feltet '{column}' skal udfyldes.",
+            "The field '{column}' must be filled in.",
+        ),
+        _c(
+            "register-unknown-initiative",
+            E,
+            "Milepælen hører til delelementet '{value}', som ikke findes.",
+            "The milestone belongs to initiative '{value}', which does not exist.",
+        ),
+        _c(
+            "register-unknown-section",
+            E,
+            "Afsnittet '{value}' findes ikke på arket Afsnit.",
+            "The section '{value}' is not on the Afsnit sheet.",
+        ),
+        _c(
+            "register-unknown-item",
+            E,
+            "Smileyen gælder '{value}', som hverken er en milepæl eller en økonomilinje i registret.",
+            "The rating is for '{value}', which is neither a milestone nor an economy line.",
+        ),
+        _c(
+            "register-unknown-round",
+            E,
+            "Opfølgningen '{value}' findes ikke på arket Opfølgninger.",
+            "The round '{value}' is not on the rounds sheet.",
+        ),
+        _c(
+            "register-bad-date",
+            E,
+            "'{value}' er ikke en dato.",
+            "'{value}' is not a date.",
+        ),
+        _c(
+            "register-bad-smiley",
+            E,
+            "'{value}' er ikke en smiley (☺, 😐, ☹, grøn, gul eller rød).",
+            "'{value}' is not a smiley (☺, 😐, ☹, green, yellow or red).",
+        ),
+        # --- returned workbooks ----------------------------------------------------
+        _c(
+            "file-skipped",
+            INFO,
+            "Filen er sprunget over ({value}).",
+            "The file was skipped ({value}).",
+        ),
+        _c(
+            "file-unreadable",
+            E,
+            "Filen kan ikke læses som en Excel-projektmappe: {value}",
+            "The file cannot be read as an Excel workbook: {value}",
+        ),
+        _c(
+            "not-issued",
+            E,
+            "Projektmappen er ikke udsendt fra dette arbejdsområde ({value}).",
+            "The workbook was not issued from this workspace ({value}).",
+        ),
+        _c(
+            "wrong-round",
+            E,
+            "Projektmappen hører til {value}, ikke til {expected}.",
+            "The workbook belongs to {value}, not to {expected}.",
+        ),
+        _c(
+            "center-mismatch",
+            E,
+            "Projektmappen blev sendt til '{expected}', men angiver centret '{value}'.",
+            "The workbook was issued to '{expected}' but names the center '{value}'.",
+        ),
+        _c(
+            "sheet-missing",
+            E,
+            "Arket '{sheet}' mangler; det må ikke omdøbes eller slettes.",
+            "The sheet '{sheet}' is missing; it must not be renamed or removed.",
+        ),
+        _c(
+            "rows-changed",
+            E,
+            "Rækkerne er ændret ({value}); rækker må ikke indsættes, slettes eller flyttes.",
+            "The rows were changed ({value}); rows must not be inserted, deleted or moved.",
+        ),
+        _c(
+            "locked-cell-changed",
+            E,
+            "En låst celle er ændret: '{expected}' er blevet til '{value}'.",
+            "A locked cell was changed: '{expected}' became '{value}'.",
+        ),
+        _c(
+            "invalid-smiley",
+            E,
+            "'{value}' er ikke en gyldig smiley; vælg ☺, 😐 eller ☹ i listen.",
+            "'{value}' is not a valid smiley; pick ☺, 😐 or ☹ from the list.",
+        ),
+        _c(
+            "missing-rating",
+            W,
+            "Der mangler en smiley ved '{value}'.",
+            "No smiley was given for '{value}'.",
+        ),
+        _c(
+            "comment-too-long",
+            E,
+            "Kommentaren er {value} tegn; højst {expected} tegn er tilladt.",
+            "The comment has {value} characters; at most {expected} are allowed.",
+        ),
+        _c(
+            "formula-text",
+            W,
+            "Teksten begynder med '{value}' og gemmes som tekst, ikke som formel.",
+            "The text starts with '{value}' and is stored as text, never as a formula.",
+        ),
+        _c(
+            "superseded",
+            INFO,
+            "Afløst af en senere aflevering fra samme center ({value}).",
+            "Superseded by a later return from the same center ({value}).",
+        ),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: where it is (file, sheet, cell), what it is (code), how bad."""
+
+    code: str
+    message: str
+    severity: Severity
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        return d
+
+    @property
+    def where(self) -> str:
+        parts = [p for p in (self.file, self.sheet, self.cell) if p]
+        return " / ".join(parts)
+
+
+def make_finding(
+    code: str,
+    *,
+    lang: str = "da",
+    file: str = "",
+    sheet: str = "",
+    cell: str = "",
+    value: object = "",
+    expected: object = "",
+    column: str = "",
+) -> Finding:
+    """Build a finding from the catalogue; the message is rendered in ``lang``."""
+    entry = CATALOGUE[code]
+    template = entry.en if lang == "en" else entry.da
+    message = template.format(
+        value=_short(value), expected=_short(expected), sheet=sheet, column=column
+    )
+    return Finding(code, message, entry.severity, file, sheet, cell)
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class Report:
+    """Findings of one run, in the order they were found."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        self.findings.extend(findings)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
+    def to_list(self) -> list[dict[str, str]]:
+        return [f.to_dict() for f in self.findings]

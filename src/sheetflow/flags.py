@@ -1,0 +1,100 @@
+"""Flags for round R with as-of date D (SPEC §2), as pure functions.
+
+- red: a due milestone, or the economy, whose latest rating is red;
+- overdue: a milestone whose deadline is on or before D and whose latest
+  rating is not green (never rated included);
+- missing: a rating this round's workbook asked for and the center left empty;
+- not returned: a center sent a workbook for R with no accepted return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sheetflow.model import Rating, Register, Round, latest_ratings
+from sheetflow.smiley import Smiley
+
+RED, OVERDUE, MISSING, NOT_RETURNED = "red", "overdue", "missing", "not-returned"
+KINDS = (RED, OVERDUE, MISSING, NOT_RETURNED)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One flagged item (or center, for not-returned), with every kind that applies."""
+
+    kinds: tuple[str, ...]
+    center: str
+    initiative_key: str = ""
+    item_key: str = ""
+    rating: Rating | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kinds": list(self.kinds),
+            "center": self.center,
+            "initiative_key": self.initiative_key,
+            "item_key": self.item_key,
+            "smiley": self.rating.smiley.value if self.rating and self.rating.smiley else None,
+            "comment": self.rating.comment if self.rating else "",
+        }
+
+
+def compute_flags(
+    register: Register,
+    rnd: Round,
+    ratings: Iterable[Rating],
+    asked: dict[str, set[str]] | None = None,
+    answered: dict[str, set[str]] | None = None,
+    not_returned: Iterable[str] = (),
+) -> list[Flag]:
+    """Flags in register order, then the centers that did not return.
+
+    ``asked`` maps a center that returned an accepted workbook to the item
+    keys its workbook asked for; ``answered`` to the keys it gave a smiley.
+    """
+    rounds = register.rounds_by_number
+    all_ratings = list(ratings)
+    latest = latest_ratings(all_ratings, rnd.number)
+    this_round = {r.item_key: r for r in all_ratings if r.round == rnd.number}
+    asked = asked or {}
+    answered = answered or {}
+    flags: list[Flag] = []
+    for ini in register.initiatives:
+        center_asked = asked.get(ini.center, set())
+        center_answered = answered.get(ini.center, set())
+        for ms in ini.milestones:
+            if ms.is_placeholder:
+                continue
+            kinds = []
+            rating = latest.get(ms.key)
+            due = ms.deadline.due_by(rnd, rounds)
+            if due and rating is not None and rating.smiley is Smiley.RED:
+                kinds.append(RED)
+            if due and (rating is None or rating.smiley is not Smiley.GREEN):
+                kinds.append(OVERDUE)
+            if ms.key in center_asked and ms.key not in center_answered:
+                kinds.append(MISSING)
+            if kinds:
+                shown = this_round.get(ms.key) or rating
+                flags.append(Flag(tuple(kinds), ini.center, ini.key, ms.key, shown))
+        kinds = []
+        eco = latest.get(ini.economy_key)
+        if eco is not None and eco.smiley is Smiley.RED:
+            kinds.append(RED)
+        if ini.economy_key in center_asked and ini.economy_key not in center_answered:
+            kinds.append(MISSING)
+        if kinds:
+            shown = this_round.get(ini.economy_key) or eco
+            flags.append(Flag(tuple(kinds), ini.center, ini.key, ini.economy_key, shown))
+    flags.extend(Flag((NOT_RETURNED,), center) for center in not_returned)
+    return flags
+
+
+def count_flags(flags: Iterable[Flag]) -> dict[str, int]:
+    """How many flags of each kind."""
+    counts = dict.fromkeys(KINDS, 0)
+    for flag in flags:
+        for kind in flag.kinds:
+            counts[kind] += 1
+    return counts

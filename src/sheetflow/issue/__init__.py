@@ -1,0 +1,173 @@
+"""Issue a round: one workbook per responsible center, recorded in the ledger."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sheetflow import __version__
+from sheetflow.errors import UsageError
+from sheetflow.issue.layout import StatusLayout, build_status_layout
+from sheetflow.issue.writer import GuideFacts, write_center_workbook
+from sheetflow.ledger import Ledger
+from sheetflow.model import Rating, Register, Round, format_date
+from sheetflow.texts import load_texts
+from sheetflow.workspace import Workspace
+
+TRANSLIT = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+
+
+@dataclass(frozen=True)
+class IssuedWorkbook:
+    center: str
+    path: Path
+    template_id: str
+    version: int
+    initiatives: int
+    inputs: int
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    round: Round
+    workbooks: list[IssuedWorkbook]
+
+
+def safe_name(text: str) -> str:
+    """File-name-safe ASCII: letters, digits, '-' and '_' (æ → ae, ø → oe, å → aa)."""
+    ascii_text = (
+        unicodedata.normalize("NFKD", text.translate(TRANSLIT))
+        .encode("ascii", "ignore")
+        .decode("ascii")
+    )
+    return re.sub(r"[^A-Za-z0-9-]+", "_", ascii_text).strip("_") or "center"
+
+
+def register_fingerprint(register: Register) -> str:
+    """sha256 of the register's content (plan and ratings), independent of the file."""
+    payload = json.dumps(asdict(register), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def ratings_so_far(register: Register, ledger: Ledger, before_round: int) -> list[Rating]:
+    """Ratings known before a round: the register's plus every accepted return's."""
+    collected = ledger.accepted_ratings(up_to_round=before_round - 1)
+    return [r for r in register.ratings if r.round < before_round] + collected
+
+
+def workbook_filename(center: str, rnd: Round) -> str:
+    return f"{safe_name(center)}_{safe_name(rnd.name)}.xlsx"
+
+
+def issue_round(
+    workspace: Workspace,
+    round_ref: str | int,
+    centers: list[str] | None = None,
+    *,
+    lang: str = "da",
+    password: str | None = None,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> IssueResult:
+    """Write the round's workbooks to ``rounds/<n>/issued/`` and record them."""
+    register = workspace.load_register()
+    rnd = workspace.resolve_round(register, round_ref)
+    targets = _targets(register, centers)
+    texts = load_texts(lang, workspace.root)
+    reg_fp = register_fingerprint(register)
+    with Ledger(workspace.ledger_path) as ledger:
+        already = sorted({i.center for i in ledger.issued(rnd.number)} & set(targets))
+        if already and not force:
+            raise UsageError(
+                f"{rnd.name} er allerede udsendt til {len(already)} center(e). "
+                "Brug --force for at udsende en ny version."
+            )
+        history = ratings_so_far(register, ledger, rnd.number)
+        workspace.make_round_dirs(rnd.number)
+        entries, layouts = [], []
+        for center in targets:
+            layout = build_status_layout(register, rnd, center, history, texts)
+            template_id = _template_id(rnd, center, layout, reg_fp, lang)
+            meta = {
+                "template_id": template_id,
+                "round": str(rnd.number),
+                "round_name": rnd.name,
+                "center": center,
+                "register_fingerprint": reg_fp,
+                "fingerprint": layout.fingerprint(),
+                "generator": f"sheetflow {__version__}",
+                "status_sheet": layout.sheet,
+            }
+            path = workspace.issued_dir(rnd.number) / workbook_filename(center, rnd)
+            write_center_workbook(
+                path, layout, _facts(register, rnd, center), meta, texts, password
+            )
+            entries.append(
+                {
+                    "template_id": template_id,
+                    "round": rnd.number,
+                    "center": center,
+                    "file": str(path.relative_to(workspace.root)),
+                    "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                    "fingerprint": layout.fingerprint(),
+                    "register_fingerprint": reg_fp,
+                    "layout": layout.to_json(),
+                    "lang": lang,
+                }
+            )
+            layouts.append((path, layout))
+            if progress:
+                progress(center)
+        recorded = ledger.record_issued(entries)
+        if ledger.round_state(rnd.number) in ("planned", "issued"):
+            ledger.set_round_state(rnd.number, rnd.name, "issued")
+    workbooks = [
+        IssuedWorkbook(
+            center=rec.center,
+            path=path,
+            template_id=rec.template_id,
+            version=rec.version,
+            initiatives=len(register.initiatives_for(rec.center)),
+            inputs=sum(1 for i in layout.inputs if i.kind == "smiley"),
+        )
+        for rec, (path, layout) in zip(recorded, layouts, strict=False)
+    ]
+    return IssueResult(rnd, workbooks)
+
+
+def _targets(register: Register, centers: list[str] | None) -> list[str]:
+    responsible = register.responsible_centers()
+    if not centers:
+        return responsible
+    unknown = [c for c in centers if c not in responsible]
+    if unknown:
+        raise UsageError(
+            f"Ukendt center: {', '.join(unknown)}. Centre med delelementer: {', '.join(responsible)}."
+        )
+    return [c for c in responsible if c in centers]
+
+
+def _template_id(rnd: Round, center: str, layout: StatusLayout, reg_fp: str, lang: str) -> str:
+    digest = hashlib.sha256(
+        "\x1f".join([str(rnd.number), center, layout.fingerprint(), reg_fp, lang]).encode("utf-8")
+    ).hexdigest()
+    return f"R{rnd.number}-{digest[:16]}"
+
+
+def _facts(register: Register, rnd: Round, center: str) -> GuideFacts:
+    info = register.info
+    return GuideFacts(
+        agreement=info.agreement,
+        center=center,
+        round_name=rnd.name,
+        as_of=format_date(rnd.as_of),
+        deadline=format_date(rnd.return_deadline),
+        contact=info.contact,
+        contact_email=info.email,
+        contact_phone=info.phone,
+    )

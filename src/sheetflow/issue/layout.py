@@ -1,0 +1,324 @@
+"""The center workbook's status sheet as plain data: every cell, its style, whether
+it is an input, and the key of every row.
+
+The writer renders this layout; the ledger stores it; the collector checks a
+returned file against it. Nothing here touches a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
+from sheetflow.smiley import symbol
+
+COMMENT_MAX = 1000  # characters; what the master prints legibly in one cell
+
+# Columns of the status sheet (0-based): hidden key, label/number, text,
+# deadline, one per earlier round, this round's smiley, comment.
+COL_KEY, COL_NUMBER, COL_TEXT, COL_DEADLINE, COL_FIRST_ROUND = 0, 1, 2, 3, 4
+WIDTHS = {"key": 10, "number": 9, "text": 62, "deadline": 21, "round": 8, "smiley": 9}
+COMMENT_WIDTH = 42
+HEADER_ROW = 3
+LINE_HEIGHT = 13.0
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    row: int
+    col: int
+    value: str
+    style: str
+    locked: bool = True
+    last_col: int | None = None  # merged to this column
+
+
+@dataclass(frozen=True)
+class InputCell:
+    address: str
+    item_key: str
+    kind: str  # "smiley" or "comment"
+
+
+@dataclass
+class StatusLayout:
+    """Everything about the status sheet that the collector must be able to check."""
+
+    sheet: str
+    round: int
+    center: str
+    widths: list[float]
+    hidden_cols: list[int]
+    header_row: int
+    row_keys: dict[int, str]
+    heights: dict[int, float]
+    cells: list[CellSpec]
+    inputs: list[InputCell]
+    smiley_cols: list[int]
+    blocks: list[int] = field(default_factory=list)
+    page_breaks: list[int] = field(default_factory=list)
+
+    @property
+    def last_col(self) -> int:
+        return len(self.widths) - 1
+
+    @property
+    def last_row(self) -> int:
+        return max(self.row_keys) if self.row_keys else self.header_row
+
+    def locked_values(self) -> dict[str, str]:
+        """Address → text of every locked cell that holds a value."""
+        return {address(c.row, c.col): c.value for c in self.cells if c.locked and c.value}
+
+    def fingerprint(self) -> str:
+        """sha256 of the locked values and row keys: what a return must still hold."""
+        payload = json.dumps(
+            {"locked": self.locked_values(), "rows": self.row_keys, "sheet": self.sheet},
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> StatusLayout:
+        data: dict[str, Any] = json.loads(text)
+        data["cells"] = [CellSpec(**c) for c in data["cells"]]
+        data["inputs"] = [InputCell(**i) for i in data["inputs"]]
+        data["row_keys"] = {int(k): v for k, v in data["row_keys"].items()}
+        data["heights"] = {int(k): v for k, v in data["heights"].items()}
+        return cls(**data)
+
+
+def col_letter(col: int) -> str:
+    """0-based column index to letters (0 → A)."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def address(row: int, col: int) -> str:
+    """0-based row and column to an A1 address."""
+    return f"{col_letter(col)}{row + 1}"
+
+
+def text_height(text: str, width_chars: float, minimum: float = LINE_HEIGHT) -> float:
+    """Row height (points) that shows wrapped ``text`` in a column ``width_chars`` wide."""
+    per_line = max(width_chars * 1.3, 10)
+    lines = sum(max(1, math.ceil(len(p) / per_line)) for p in text.split("\n")) if text else 1
+    return max(minimum, min(409.0, lines * LINE_HEIGHT + 4))
+
+
+class _Builder:
+    def __init__(self, rnd: Round, n_earlier: int) -> None:
+        self.rnd = rnd
+        self.col_smiley = COL_FIRST_ROUND + n_earlier
+        self.col_comment = self.col_smiley + 1
+        self.cells: list[CellSpec] = []
+        self.inputs: list[InputCell] = []
+        self.row_keys: dict[int, str] = {}
+        self.heights: dict[int, float] = {}
+        self.blocks: list[int] = []
+        self.row = HEADER_ROW + 1
+
+    def put(self, col: int, value: str, style: str, **kw: Any) -> None:
+        self.cells.append(CellSpec(self.row, col, value, style, **kw))
+
+    def fill(self, style: str, first: int, last: int) -> None:
+        for col in range(first, last + 1):
+            self.put(col, "", style)
+
+    def next_row(self, key: str, height: float | None = None) -> None:
+        self.row_keys[self.row] = key
+        if height:
+            self.heights[self.row] = height
+        self.row += 1
+
+
+def build_status_layout(
+    register: Register,
+    rnd: Round,
+    center: str,
+    ratings: list[Rating],
+    texts: dict[str, dict[str, Any]],
+) -> StatusLayout:
+    """Lay out one center's status sheet for round ``rnd``.
+
+    ``ratings`` are all ratings collected before this round (register and
+    ledger); they fill the history columns and decide which milestones are
+    still asked for.
+    """
+    t = texts["status"]
+    earlier = [r for r in register.rounds if r.number < rnd.number]
+    b = _Builder(rnd, len(earlier))
+    history = {(r.item_key, r.round): r for r in ratings if r.round < rnd.number}
+    asked = set(asked_keys(register, rnd, ratings))
+    widths = [WIDTHS["key"], WIDTHS["number"], WIDTHS["text"], WIDTHS["deadline"]]
+    widths += [WIDTHS["round"]] * len(earlier) + [WIDTHS["smiley"], COMMENT_WIDTH]
+    wide = sum(widths[COL_TEXT:])
+
+    short = {r.number: t["round_short"].format(number=r.number) for r in register.rounds}
+    fmt = _fields(register, rnd, center)
+    b.row = 0
+    b.put(COL_NUMBER, t["title"].format(**fmt), "title", last_col=b.col_comment)
+    b.next_row("#title", 24)
+    b.put(COL_NUMBER, t["subtitle"].format(**fmt), "subtitle", last_col=b.col_comment)
+    b.next_row("#subtitle")
+    b.next_row("#blank")
+    headers = [t["col_key"], t["col_number"], t["col_text"], t["col_deadline"]]
+    headers += [t["col_round"].format(short=short[r.number]) for r in earlier]
+    headers += [
+        t["col_smiley"].format(short=short[rnd.number]),
+        t["col_comment"].format(short=short[rnd.number]),
+    ]
+    for col, text in enumerate(headers):
+        b.put(col, text, "header")
+    b.next_row("#header", 32)
+
+    sections = {s.number: s for s in register.sections}
+    current_section = None
+    for ini in register.initiatives_for(center):
+        if ini.section != current_section:
+            current_section = ini.section
+            section = sections.get(ini.section)
+            b.blocks.append(b.row)
+            b.put(COL_KEY, f"S:{ini.section}", "key")
+            b.put(
+                COL_NUMBER,
+                section.label if section else ini.section,
+                "section",
+                last_col=b.col_comment,
+            )
+            b.next_row(f"S:{ini.section}", 22)
+        _initiative(b, ini, t, wide, earlier, history, asked)
+    layout = StatusLayout(
+        sheet=t["sheet"],
+        round=rnd.number,
+        center=center,
+        widths=[float(w) for w in widths],
+        hidden_cols=[COL_KEY],
+        header_row=HEADER_ROW,
+        row_keys=b.row_keys,
+        heights=b.heights,
+        cells=b.cells,
+        inputs=b.inputs,
+        smiley_cols=[*range(COL_FIRST_ROUND, b.col_smiley + 1)],
+        blocks=b.blocks,
+    )
+    layout.page_breaks = page_breaks(layout)
+    return layout
+
+
+def _fields(register: Register, rnd: Round, center: str) -> dict[str, str]:
+    return {
+        "center": center,
+        "round": rnd.name,
+        "as_of": format_date(rnd.as_of),
+        "deadline": format_date(rnd.return_deadline),
+        "agreement": register.info.agreement,
+    }
+
+
+def _initiative(
+    b: _Builder,
+    ini: Initiative,
+    t: dict[str, Any],
+    wide: float,
+    earlier: list[Round],
+    history: dict[tuple[str, int], Rating],
+    asked: set[str],
+) -> None:
+    if b.row_keys.get(b.row - 1, "") != f"S:{ini.section}":
+        b.blocks.append(b.row)
+    b.put(COL_KEY, ini.key, "key")
+    b.put(COL_NUMBER, ini.number, "initiative")
+    b.put(COL_TEXT, ini.title, "initiative")
+    b.put(COL_DEADLINE, f"{t['kind']}: {ini.kind}" if ini.kind else "", "initiative")
+    b.fill("initiative", COL_FIRST_ROUND, b.col_comment)
+    b.next_row(ini.key, text_height(ini.title, WIDTHS["text"], 18))
+
+    description = "\n".join(p for p in (ini.description, ini.details) if p)
+    if description:
+        b.put(COL_KEY, f"{ini.key}#d", "key")
+        b.put(COL_NUMBER, "", "label")
+        b.put(COL_TEXT, description, "description", last_col=b.col_comment)
+        b.next_row(f"{ini.key}#d", text_height(description, wide))
+    people = " · ".join(
+        f"{label}: {value}"
+        for label, value in ((t["committee"], ini.committee), (t["contributors"], ini.contributors))
+        if value
+    )
+    if people:
+        b.put(COL_KEY, f"{ini.key}#p", "key")
+        b.put(COL_TEXT, people, "people", last_col=b.col_comment)
+        b.next_row(f"{ini.key}#p", text_height(people, wide))
+
+    for ms in ini.milestones:
+        if not ms.is_placeholder:
+            _item_row(b, ms.key, t["milestone"], ms.text, ms.deadline.text, earlier, history, asked)
+    _item_row(b, ini.economy_key, t["economy"], ini.economy, "", earlier, history, asked)
+
+
+def _item_row(
+    b: _Builder,
+    key: str,
+    label: str,
+    text: str,
+    deadline: str,
+    earlier: list[Round],
+    history: dict[tuple[str, int], Rating],
+    asked: set[str],
+) -> None:
+    b.put(COL_KEY, key, "key")
+    b.put(COL_NUMBER, label, "label")
+    b.put(COL_TEXT, text, "text")
+    b.put(COL_DEADLINE, deadline, "deadline")
+    for offset, rnd in enumerate(earlier):
+        rating = history.get((key, rnd.number))
+        b.put(COL_FIRST_ROUND + offset, symbol(rating.smiley if rating else None), "smiley")
+    if key in asked:
+        b.put(b.col_smiley, "", "input_smiley", locked=False)
+        b.put(b.col_comment, "", "input_comment", locked=False)
+        b.inputs.append(InputCell(address(b.row, b.col_smiley), key, "smiley"))
+        b.inputs.append(InputCell(address(b.row, b.col_comment), key, "comment"))
+    else:
+        b.put(b.col_smiley, "", "not_asked")
+        b.put(b.col_comment, "", "not_asked")
+    b.next_row(key, text_height(text, WIDTHS["text"]))
+
+
+# A4 landscape: 297 mm minus 2 × 1.3 cm margins wide, 210 mm minus 2 × 2 cm tall.
+PRINT_WIDTH_PT = (297 - 26) / 25.4 * 72
+PRINT_HEIGHT_PT = (210 - 40) / 25.4 * 72
+CHAR_PT = 5.6  # points per unit of column width (Calibri 11, incl. padding)
+
+
+def page_breaks(layout: StatusLayout) -> list[int]:
+    """Rows before which a page should break so no initiative is split where avoidable.
+
+    Estimates the fit-to-width scale from the column widths, then fills each
+    page greedily with whole blocks (a section heading with its first
+    initiative, or one initiative).
+    """
+    printed = sum(w for c, w in enumerate(layout.widths) if c not in layout.hidden_cols)
+    scale = min(1.0, PRINT_WIDTH_PT / (printed * CHAR_PT))
+    room = PRINT_HEIGHT_PT / scale - layout.heights.get(layout.header_row, LINE_HEIGHT)
+    starts = sorted(set(layout.blocks))
+    ends = [*starts[1:], layout.last_row + 1]
+    breaks, used = [], 0.0
+    for first, end in zip(starts, ends, strict=False):
+        height = sum(layout.heights.get(r, LINE_HEIGHT) for r in range(first, end))
+        if used and used + height > room:
+            breaks.append(first)
+            used = 0.0
+        used += height
+    return breaks

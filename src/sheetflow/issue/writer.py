@@ -1,0 +1,262 @@
+"""Render a center workbook (guide, status sheet, metadata) with xlsxwriter.
+
+Takes plain data (the layout, the guide's facts, the texts) and writes one
+file; same data, same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from sheetflow.atomic import atomic_path
+from sheetflow.issue.layout import COMMENT_MAX, StatusLayout, col_letter
+from sheetflow.smiley import SYMBOLS, Smiley
+from sheetflow.xlsxutil import (
+    add_smiley_colours,
+    print_setup,
+    set_fixed_properties,
+    smiley_formats_for,
+)
+
+META_SHEET = "_sheetflow"
+META_PREFIX = "sheetflow."
+
+INPUT_FILL = "#FFF2CC"
+
+
+@dataclass(frozen=True)
+class GuideFacts:
+    """What the guide sheet tells the center."""
+
+    agreement: str
+    center: str
+    round_name: str
+    as_of: str
+    deadline: str
+    contact: str
+    contact_email: str
+    contact_phone: str
+
+
+def _styles(wb: xlsxwriter.Workbook) -> dict[str, Any]:
+    base = {"valign": "top", "text_wrap": True, "font_size": 10}
+
+    def f(**kw: Any) -> Any:
+        return wb.add_format({**base, **kw})
+
+    smiley = {"align": "center", "valign": "vcenter", "font_size": 14, "border": 1}
+    return {
+        "title": f(bold=True, font_size=16, text_wrap=False),
+        "subtitle": f(italic=True, text_wrap=False),
+        "header": f(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", border=1),
+        "key": f(font_color="#808080", font_size=8),
+        "section": f(bold=True, font_size=13, bg_color="#D9E1F2", bottom=2),
+        "initiative": f(bold=True, bg_color="#EDF2F9", top=1),
+        "description": f(),
+        "people": f(italic=True, font_color="#404040"),
+        "label": f(bold=True),
+        "text": f(border=1, border_color="#BFBFBF"),
+        "deadline": f(border=1, border_color="#BFBFBF"),
+        "smiley": wb.add_format(smiley),
+        "input_smiley": wb.add_format(
+            {**smiley, "bg_color": INPUT_FILL, "border": 2, "locked": False}
+        ),
+        "input_comment": f(bg_color=INPUT_FILL, border=2, locked=False),
+        "not_asked": f(bg_color="#F2F2F2", border=1, border_color="#BFBFBF"),
+        "bold": f(bold=True),
+        "plain": f(),
+        "heading": f(bold=True, font_size=12, text_wrap=False),
+    }
+
+
+def write_center_workbook(
+    path: Path,
+    layout: StatusLayout,
+    facts: GuideFacts,
+    meta: dict[str, str],
+    texts: dict[str, dict[str, Any]],
+    password: str | None = None,
+) -> Path:
+    """Write one center's workbook atomically and return its path."""
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        set_fixed_properties(
+            wb, title=f"{facts.center}: {facts.round_name}", subject=facts.agreement
+        )
+        for name, value in sorted(meta.items()):
+            wb.set_custom_property(META_PREFIX + name, value)
+        styles = _styles(wb)
+        smiley_formats = smiley_formats_for(wb)
+        _guide_sheet(wb, styles, smiley_formats, facts, layout, texts, password)
+        _status_sheet(wb, styles, smiley_formats, layout, facts, texts, password)
+        _meta_sheet(wb, layout, meta)
+        wb.close()
+    return path
+
+
+def _protect(ws: Worksheet, password: str | None) -> None:
+    ws.protect(
+        password or "",
+        {
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+            "format_columns": True,
+            "format_rows": True,
+        },
+    )
+
+
+def _guide_sheet(
+    wb: xlsxwriter.Workbook,
+    styles: dict[str, Any],
+    smiley_formats: dict[Smiley, Any],
+    facts: GuideFacts,
+    layout: StatusLayout,
+    texts: dict[str, dict[str, Any]],
+    password: str | None,
+) -> None:
+    g, s = texts["guide"], texts["smileys"]
+    ws = wb.add_worksheet(g["sheet"])
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 100, styles["plain"])
+    fields = {
+        "agreement": facts.agreement,
+        "round": facts.round_name,
+        "center": facts.center,
+        "as_of": facts.as_of,
+        "deadline": facts.deadline,
+        "contact_email": facts.contact_email or facts.contact,
+        "status_sheet": layout.sheet,
+    }
+    ws.write_string(0, 0, g["title"].format(**fields), styles["title"])
+    ws.set_row(0, 24)
+    contact = ", ".join(p for p in (facts.contact, facts.contact_email, facts.contact_phone) if p)
+    row = 2
+    for label, value in (
+        (g["center"], facts.center),
+        (g["round"], facts.round_name),
+        (g["as_of"], facts.as_of),
+        (g["deadline"], facts.deadline),
+        (g["contact"], contact),
+    ):
+        ws.write_string(row, 0, label, styles["bold"])
+        ws.write_string(row, 1, value, styles["plain"])
+        row += 1
+    for heading, kind in (
+        (g["milestones_heading"], "milestone"),
+        (g["economy_heading"], "economy"),
+    ):
+        row += 1
+        ws.write_string(row, 0, heading, styles["heading"])
+        row += 1
+        for smiley in Smiley:
+            ws.write_string(row, 0, f"{smiley.symbol}  {s[smiley.value]}", styles["smiley"])
+            ws.write_string(row, 1, s[f"{kind}_{smiley.value}"], styles["plain"])
+            ws.set_row(row, 20)
+            row += 1
+    add_smiley_colours(ws, smiley_formats, f"A1:A{row}")
+    for heading, lines in ((g["howto_heading"], g["howto"]), (g["return_heading"], g["returning"])):
+        row += 1
+        ws.write_string(row, 0, heading, styles["heading"])
+        row += 1
+        for n, line in enumerate(lines, 1):
+            ws.write_string(row, 0, f"{n}.", styles["bold"])
+            ws.write_string(row, 1, line.format(**fields), styles["plain"])
+            row += 1
+    print_setup(ws, facts.center, facts.round_name, texts["status"]["footer_page"])
+    _protect(ws, password)
+    ws.activate()
+
+
+def _status_sheet(
+    wb: xlsxwriter.Workbook,
+    styles: dict[str, Any],
+    smiley_formats: dict[Smiley, Any],
+    layout: StatusLayout,
+    facts: GuideFacts,
+    texts: dict[str, dict[str, Any]],
+    password: str | None,
+) -> None:
+    t = texts["status"]
+    ws = wb.add_worksheet(layout.sheet)
+    for col, width in enumerate(layout.widths):
+        options = {"hidden": True} if col in layout.hidden_cols else {}
+        ws.set_column(col, col, width, None, options)
+    for row, height in layout.heights.items():
+        ws.set_row(row, height)
+    for cell in layout.cells:
+        fmt = styles[cell.style]
+        if cell.last_col is not None and cell.last_col > cell.col:
+            ws.merge_range(cell.row, cell.col, cell.row, cell.last_col, cell.value, fmt)
+        elif cell.value:
+            ws.write_string(cell.row, cell.col, cell.value, fmt)
+        else:
+            ws.write_blank(cell.row, cell.col, None, fmt)
+    smiley_inputs = [i.address for i in layout.inputs if i.kind == "smiley"]
+    comment_inputs = [i.address for i in layout.inputs if i.kind == "comment"]
+    options = [SYMBOLS[s] for s in Smiley]
+    if smiley_inputs:
+        ws.data_validation(
+            smiley_inputs[0],
+            {
+                "validate": "list",
+                "source": options,
+                "multi_range": " ".join(smiley_inputs),
+                "input_title": t["prompt_title"][:32],
+                "input_message": t["prompt_message"][:255],
+                "error_title": t["error_title"][:32],
+                "error_message": t["error_message"][:255],
+                "error_type": "stop",
+            },
+        )
+    if comment_inputs:
+        ws.data_validation(
+            comment_inputs[0],
+            {
+                "validate": "length",
+                "criteria": "<=",
+                "value": COMMENT_MAX,
+                "multi_range": " ".join(comment_inputs),
+                "input_title": t["comment_prompt_title"][:32],
+                "input_message": t["comment_prompt_message"].format(max=COMMENT_MAX)[:255],
+                "error_title": t["comment_error_title"][:32],
+                "error_message": t["comment_error_message"].format(max=COMMENT_MAX)[:255],
+                "error_type": "stop",
+            },
+        )
+    first, last = layout.smiley_cols[0], layout.smiley_cols[-1]
+    rng = f"{col_letter(first)}{layout.header_row + 2}:{col_letter(last)}{layout.last_row + 1}"
+    add_smiley_colours(ws, smiley_formats, rng)
+    ws.freeze_panes(layout.header_row + 1, 0)
+    ws.repeat_rows(layout.header_row)
+    ws.print_area(0, 1, layout.last_row, layout.last_col)
+    ws.set_h_pagebreaks(layout.page_breaks)
+    print_setup(ws, facts.center, facts.round_name, t["footer_page"], header=facts.agreement)
+    _protect(ws, password)
+
+
+def _meta_sheet(wb: xlsxwriter.Workbook, layout: StatusLayout, meta: dict[str, str]) -> None:
+    ws = wb.add_worksheet(META_SHEET)
+    row = 0
+    for name, value in sorted(meta.items()):
+        ws.write_string(row, 0, name)
+        ws.write_string(row, 1, value)
+        row += 1
+    row += 1
+    ws.write_row(row, 0, ["row", "key"])
+    for r, key in sorted(layout.row_keys.items()):
+        row += 1
+        ws.write_number(row, 0, r + 1)
+        ws.write_string(row, 1, key)
+    row += 2
+    ws.write_row(row, 0, ["input", "key", "kind"])
+    for cell in layout.inputs:
+        row += 1
+        ws.write_row(row, 0, [cell.address, cell.item_key, cell.kind])
+    ws.protect()
+    ws.very_hidden()

@@ -1,0 +1,320 @@
+"""The ledger (``ledger.sqlite``): the one record of what was issued and received.
+
+Rounds and their state, every issued workbook (version, hash, fingerprint and
+layout), every received file (hash, name, verdict, findings, superseded by)
+and every rating with its source. Changes run in transactions; the schema has
+a version and migrations run on open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sheetflow.model import Rating
+from sheetflow.smiley import Smiley
+
+SCHEMA_VERSION = 1
+
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE rounds (
+        number INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'planned',
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE issued (
+        id INTEGER PRIMARY KEY,
+        template_id TEXT NOT NULL,
+        round INTEGER NOT NULL,
+        center TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        register_fingerprint TEXT NOT NULL,
+        layout TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        UNIQUE (round, center, version)
+    );
+    CREATE INDEX issued_template ON issued (template_id);
+    CREATE TABLE received (
+        id INTEGER PRIMARY KEY,
+        round INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        original_name TEXT NOT NULL,
+        archived TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        template_id TEXT,
+        center TEXT,
+        verdict TEXT NOT NULL,
+        findings TEXT NOT NULL,
+        superseded_by INTEGER REFERENCES received (id),
+        UNIQUE (round, sha256)
+    );
+    CREATE TABLE ratings (
+        id INTEGER PRIMARY KEY,
+        received_id INTEGER NOT NULL REFERENCES received (id),
+        round INTEGER NOT NULL,
+        center TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        smiley TEXT,
+        comment TEXT NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX ratings_received ON ratings (received_id);
+    """,
+}
+
+
+def now() -> str:
+    """UTC time as ISO text, to the second."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Issued:
+    id: int
+    template_id: str
+    round: int
+    center: str
+    version: int
+    file: str
+    sha256: str
+    fingerprint: str
+    register_fingerprint: str
+    layout: str
+    lang: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class Received:
+    id: int
+    round: int
+    sha256: str
+    original_name: str
+    archived: str
+    received_at: str
+    template_id: str | None
+    center: str | None
+    verdict: str
+    findings: str
+    superseded_by: int | None
+
+    @property
+    def finding_list(self) -> list[dict[str, str]]:
+        return json.loads(self.findings)
+
+
+class Ledger:
+    """A connection to one workspace's ledger."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = FULL")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: commit on success, roll back on any exception."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.OperationalError:
+            return 0
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        current = self.schema_version()
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            with self.transaction() as db:
+                for statement in MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(version),),
+                )
+
+    # ----------------------------------------------------------------- rounds
+
+    def set_round_state(self, number: int, name: str, state: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO rounds (number, name, state, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (number) DO UPDATE SET state=excluded.state, "
+                "name=excluded.name, updated_at=excluded.updated_at",
+                (number, name, state, now()),
+            )
+
+    def round_state(self, number: int) -> str:
+        row = self.db.execute("SELECT state FROM rounds WHERE number=?", (number,)).fetchone()
+        return row[0] if row else "planned"
+
+    # ----------------------------------------------------------------- issued
+
+    def record_issued(self, entries: list[dict[str, str | int]]) -> list[Issued]:
+        """Record a batch of issued workbooks in one transaction; versions count up."""
+        out = []
+        with self.transaction() as db:
+            for e in entries:
+                row = db.execute(
+                    "SELECT COALESCE(MAX(version), 0) FROM issued WHERE round=? AND center=?",
+                    (e["round"], e["center"]),
+                ).fetchone()
+                version = int(row[0]) + 1
+                cur = db.execute(
+                    "INSERT INTO issued (template_id, round, center, version, file, sha256, "
+                    "fingerprint, register_fingerprint, layout, lang, issued_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        e["template_id"],
+                        e["round"],
+                        e["center"],
+                        version,
+                        e["file"],
+                        e["sha256"],
+                        e["fingerprint"],
+                        e["register_fingerprint"],
+                        e["layout"],
+                        e["lang"],
+                        now(),
+                    ),
+                )
+                out.append(self._issued_by_id(db, cur.lastrowid))
+        return out
+
+    @staticmethod
+    def _issued_by_id(db: sqlite3.Connection, id_: int | None) -> Issued:
+        return Issued(**dict(db.execute("SELECT * FROM issued WHERE id=?", (id_,)).fetchone()))
+
+    def issued(self, round_number: int) -> list[Issued]:
+        """Every issued workbook of a round, all versions, in issue order."""
+        rows = self.db.execute(
+            "SELECT * FROM issued WHERE round=? ORDER BY id", (round_number,)
+        ).fetchall()
+        return [Issued(**dict(r)) for r in rows]
+
+    def issued_by_template(self, template_id: str) -> list[Issued]:
+        rows = self.db.execute(
+            "SELECT * FROM issued WHERE template_id=? ORDER BY id", (template_id,)
+        ).fetchall()
+        return [Issued(**dict(r)) for r in rows]
+
+    # --------------------------------------------------------------- received
+
+    def received(self, round_number: int) -> list[Received]:
+        rows = self.db.execute(
+            "SELECT * FROM received WHERE round=? ORDER BY id", (round_number,)
+        ).fetchall()
+        return [Received(**dict(r)) for r in rows]
+
+    def received_by_hash(self, round_number: int, sha256: str) -> Received | None:
+        row = self.db.execute(
+            "SELECT * FROM received WHERE round=? AND sha256=?", (round_number, sha256)
+        ).fetchone()
+        return Received(**dict(row)) if row else None
+
+    def record_received(
+        self,
+        *,
+        round_number: int,
+        sha256: str,
+        original_name: str,
+        archived: str,
+        template_id: str | None,
+        center: str | None,
+        verdict: str,
+        findings: list[dict[str, str]],
+        ratings: list[Rating],
+    ) -> Received:
+        """Record one received file and, if accepted, its ratings; supersede the center's
+        earlier accepted return of the round. One transaction."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO received (round, sha256, original_name, archived, received_at, "
+                "template_id, center, verdict, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    round_number,
+                    sha256,
+                    original_name,
+                    archived,
+                    now(),
+                    template_id,
+                    center,
+                    verdict,
+                    json.dumps(findings, ensure_ascii=False),
+                ),
+            )
+            new_id = cur.lastrowid
+            if verdict == "accepted" and center is not None:
+                db.execute(
+                    "UPDATE received SET superseded_by=?, verdict='superseded' "
+                    "WHERE round=? AND center=? AND verdict='accepted' AND id<>?",
+                    (new_id, round_number, center, new_id),
+                )
+                db.executemany(
+                    "INSERT INTO ratings (received_id, round, center, item_key, smiley, "
+                    "comment, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            new_id,
+                            r.round,
+                            center,
+                            r.item_key,
+                            r.smiley.value if r.smiley else None,
+                            r.comment,
+                            r.source,
+                        )
+                        for r in ratings
+                    ],
+                )
+            row = db.execute("SELECT * FROM received WHERE id=?", (new_id,)).fetchone()
+        return Received(**dict(row))
+
+    def accepted_ratings(self, up_to_round: int | None = None) -> list[Rating]:
+        """Ratings of every center's latest accepted return, per round."""
+        sql = (
+            "SELECT r.round, r.item_key, r.smiley, r.comment, r.source FROM ratings r "
+            "JOIN received v ON v.id = r.received_id WHERE v.verdict='accepted'"
+        )
+        params: tuple[int, ...] = ()
+        if up_to_round is not None:
+            sql += " AND r.round <= ?"
+            params = (up_to_round,)
+        rows = self.db.execute(sql + " ORDER BY r.round, r.id", params).fetchall()
+        return [
+            Rating(row[0], row[1], Smiley(row[2]) if row[2] else None, row[3], row[4])
+            for row in rows
+        ]

@@ -1,0 +1,159 @@
+"""What the consolidated workbook shows, computed as plain data (no files).
+
+Ratings are merged (a collected rating overrides the register's for the same
+item and round), then counted per section and per center, flagged, and laid
+out as rows for ratings.csv.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sheetflow.flags import Flag
+from sheetflow.model import ECONOMY, MILESTONE, Rating, Register, Round, latest_ratings
+
+BUCKETS = ("green", "yellow", "red", "unrated")
+CSV_COLUMNS = [
+    "round",
+    "center",
+    "section",
+    "initiative_key",
+    "number",
+    "title",
+    "item",
+    "milestone_text",
+    "deadline",
+    "rating",
+    "comment",
+    "source",
+]
+
+
+def merge_ratings(register_ratings: Iterable[Rating], collected: Iterable[Rating]) -> list[Rating]:
+    """One rating per (item, round): collected returns win over the register."""
+    merged: dict[tuple[str, int], Rating] = {}
+    for r in register_ratings:
+        merged[(r.item_key, r.round)] = r
+    for r in collected:
+        merged[(r.item_key, r.round)] = r
+    return sorted(merged.values(), key=lambda r: (r.round, r.item_key))
+
+
+@dataclass
+class Counts:
+    """green / yellow / red / unrated for due milestones and for economy."""
+
+    milestones: Counter[str] = field(default_factory=Counter)
+    economy: Counter[str] = field(default_factory=Counter)
+
+    def row(self, kind: str) -> list[int]:
+        counter = self.milestones if kind == MILESTONE else self.economy
+        return [counter[b] for b in BUCKETS]
+
+
+def _bucket(rating: Rating | None) -> str:
+    return rating.smiley.value if rating and rating.smiley else "unrated"
+
+
+def count_ratings(
+    register: Register, rnd: Round, ratings: list[Rating]
+) -> tuple[dict[str, Counts], dict[str, Counts]]:
+    """Counts per section number and per center, for round ``rnd``.
+
+    Milestones: those with text due by the as-of date, by their latest
+    rating. Economy: every initiative, by its rating in this round.
+    """
+    rounds = register.rounds_by_number
+    latest = latest_ratings(ratings, rnd.number)
+    this_round = {r.item_key: r for r in ratings if r.round == rnd.number}
+    by_section: dict[str, Counts] = {s.number: Counts() for s in register.sections}
+    by_center: dict[str, Counts] = {c: Counts() for c in register.responsible_centers()}
+    for ini in register.initiatives:
+        targets = [by_section.setdefault(ini.section, Counts()), by_center[ini.center]]
+        for ms in ini.milestones:
+            if ms.is_placeholder or not ms.deadline.due_by(rnd, rounds):
+                continue
+            for t in targets:
+                t.milestones[_bucket(latest.get(ms.key))] += 1
+        for t in targets:
+            t.economy[_bucket(this_round.get(ini.economy_key))] += 1
+    return by_section, by_center
+
+
+def ratings_rows(
+    register: Register,
+    rnd: Round,
+    ratings: list[Rating],
+    asked: dict[int, set[str]],
+) -> list[dict[str, str]]:
+    """Rows of ratings.csv: every milestone per round in which it was rated or asked
+    for, and every economy line per round, for rounds 1..R."""
+    by_key = {(r.item_key, r.round): r for r in ratings}
+    sections = {s.number: s for s in register.sections}
+    rows = []
+    for k in sorted(r.number for r in register.rounds if r.number <= rnd.number):
+        for ini in register.initiatives:
+            base = {
+                "round": str(k),
+                "center": ini.center,
+                "section": sections[ini.section].label if ini.section in sections else ini.section,
+                "initiative_key": ini.key,
+                "number": ini.number,
+                "title": ini.title,
+            }
+            for ms in ini.milestones:
+                rating = by_key.get((ms.key, k))
+                if rating is None and ms.key not in asked.get(k, set()):
+                    continue
+                rows.append(
+                    {
+                        **base,
+                        "item": MILESTONE,
+                        "milestone_text": ms.text,
+                        "deadline": ms.deadline.text,
+                    }
+                    | _rating_fields(rating)
+                )
+            rating = by_key.get((ini.economy_key, k))
+            rows.append(
+                {**base, "item": ECONOMY, "milestone_text": "", "deadline": ""}
+                | _rating_fields(rating)
+            )
+    return rows
+
+
+def _rating_fields(rating: Rating | None) -> dict[str, str]:
+    if rating is None:
+        return {"rating": "", "comment": "", "source": ""}
+    source = rating.source if "!" in rating.source else f"register ({rating.source or 'register'})"
+    return {
+        "rating": rating.smiley.value if rating.smiley else "",
+        "comment": rating.comment,
+        "source": source,
+    }
+
+
+@dataclass
+class ReturnRow:
+    center: str
+    issued: int
+    returned: int
+    accepted: int
+    rejected: int
+
+
+@dataclass
+class MasterData:
+    """Everything the consolidated workbook shows."""
+
+    register: Register
+    round: Round
+    ratings: list[Rating]
+    returns: list[ReturnRow]
+    by_section: dict[str, Counts]
+    by_center: dict[str, Counts]
+    flags: list[Flag]
+    findings: list[dict[str, str]]
+    date_text: str

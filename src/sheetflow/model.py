@@ -1,0 +1,263 @@
+"""The domain of SPEC §2 as plain data: register, sections, initiatives,
+milestones, rounds, centers and ratings.
+
+Nothing here reads or writes files. Keys, not numbers or titles, tie a returned
+row to the register: an initiative key is assigned once (by the importer or by
+finance in the register workbook) and survives renumbering and duplicate
+numbers; milestone and economy keys derive from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from sheetflow.smiley import Smiley
+
+ECONOMY = "economy"
+MILESTONE = "milestone"
+
+_DATE_RE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*$")
+
+
+def parse_date_text(text: str) -> dt.date | None:
+    """Read a Danish date "31.12.2017" (or ISO "2017-12-31"); None otherwise."""
+    m = _DATE_RE.match(text)
+    try:
+        if m:
+            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def format_date(day: dt.date) -> str:
+    """Danish date text, as the seed writes deadlines: 31.12.2017."""
+    return f"{day.day:02d}.{day.month:02d}.{day.year}"
+
+
+@dataclass(frozen=True)
+class Round:
+    """A follow-up ("budgetopfølgning"): the number is its place in the year."""
+
+    number: int
+    name: str
+    as_of: dt.date
+    return_deadline: dt.date
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A milestone's "Tid": a round of the register or a date, kept as text."""
+
+    text: str
+    round: int | None = None
+    date: dt.date | None = None
+
+    def due_by(self, rnd: Round, rounds: dict[int, Round]) -> bool:
+        """True when the deadline is on or before the round's as-of date."""
+        if self.round is not None:
+            own = rounds.get(self.round)
+            return own is not None and own.as_of <= rnd.as_of
+        return self.date is not None and self.date <= rnd.as_of
+
+    def as_date(self, rounds: dict[int, Round]) -> dt.date | None:
+        """The calendar date the deadline stands for (a round's as-of date)."""
+        if self.round is not None:
+            own = rounds.get(self.round)
+            return own.as_of if own else None
+        return self.date
+
+
+@dataclass(frozen=True)
+class Center:
+    """A responsible center and whom to write to."""
+
+    name: str
+    contact_name: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A numbered group of initiatives, e.g. "7. Borgeren og Kommunen"."""
+
+    number: str
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.number}. {self.title}" if self.number else self.title
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One "Milepæl" row; a row without text is a placeholder, never asked for."""
+
+    key: str
+    initiative_key: str
+    position: int
+    text: str
+    deadline: Deadline
+
+    @property
+    def is_placeholder(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass(frozen=True)
+class Initiative:
+    """One "delelement" of the agreement."""
+
+    key: str
+    section: str
+    number: str
+    title: str
+    kind: str
+    description: str
+    details: str
+    center: str
+    committee: str
+    contributors: str
+    economy: str
+    milestones: tuple[Milestone, ...] = ()
+
+    @property
+    def economy_key(self) -> str:
+        return economy_key(self.key)
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.title}" if self.number else self.title
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A smiley and status comment given for one item in one round."""
+
+    round: int
+    item_key: str
+    smiley: Smiley | None
+    comment: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """The header block of the report: who sends it, about what."""
+
+    title: str = ""
+    date: str = ""
+    phone: str = ""
+    email: str = ""
+    contact: str = ""
+    case_id: str = ""
+    agreement: str = ""
+
+
+@dataclass
+class Register:
+    """The whole plan plus the ratings recorded in it."""
+
+    info: ReportInfo
+    sections: list[Section]
+    initiatives: list[Initiative]
+    rounds: list[Round]
+    centers: list[Center]
+    ratings: list[Rating] = field(default_factory=list)
+
+    @property
+    def rounds_by_number(self) -> dict[int, Round]:
+        return {r.number: r for r in self.rounds}
+
+    def find_round(self, ref: str | int) -> Round | None:
+        """A round by its number ("3") or its name ("3. budgetopfølgning 2017")."""
+        text = str(ref).strip()
+        for rnd in self.rounds:
+            if text == str(rnd.number) or text.casefold() == rnd.name.casefold():
+                return rnd
+        return None
+
+    def section(self, number: str) -> Section | None:
+        return next((s for s in self.sections if s.number == number), None)
+
+    def center(self, name: str) -> Center | None:
+        return next((c for c in self.centers if c.name == name), None)
+
+    def initiatives_for(self, center: str) -> list[Initiative]:
+        """The center's initiatives, in register order."""
+        return [i for i in self.initiatives if i.center == center]
+
+    def responsible_centers(self) -> list[str]:
+        """Centers that own at least one initiative, in register order of first use."""
+        seen: dict[str, None] = {}
+        for ini in self.initiatives:
+            seen.setdefault(ini.center, None)
+        return list(seen)
+
+    def items(self) -> dict[str, tuple[Initiative, Milestone | None]]:
+        """Every ratable key: milestone keys and economy keys."""
+        out: dict[str, tuple[Initiative, Milestone | None]] = {}
+        for ini in self.initiatives:
+            for ms in ini.milestones:
+                out[ms.key] = (ini, ms)
+            out[ini.economy_key] = (ini, None)
+        return out
+
+
+def economy_key(initiative_key: str) -> str:
+    """The key of an initiative's economy line."""
+    return f"{initiative_key}-E"
+
+
+def milestone_key(initiative_key: str, position: int) -> str:
+    """The key of an initiative's n-th milestone row (1-based)."""
+    return f"{initiative_key}-M{position}"
+
+
+def initiative_key(title: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A stable key from the title, unique among ``taken``.
+
+    Built once, at import, then stored in the register: renumbering an
+    initiative or giving two the same number never changes it.
+    """
+    norm = unicodedata.normalize("NFC", " ".join(title.split())).casefold()
+    digest = hashlib.sha1(norm.encode("utf-8")).hexdigest()
+    key = f"D{digest[:6]}"
+    n = 2
+    while key in taken:
+        key = f"D{digest[:6]}{n}"
+        n += 1
+    return key
+
+
+def latest_ratings(ratings: list[Rating], up_to_round: int) -> dict[str, Rating]:
+    """Per item, the rating of the latest round up to ``up_to_round`` that has a smiley."""
+    best: dict[str, Rating] = {}
+    for r in sorted(ratings, key=lambda r: r.round):
+        if r.round <= up_to_round and r.smiley is not None:
+            best[r.item_key] = r
+    return best
+
+
+def asked_keys(register: Register, rnd: Round, ratings: list[Rating]) -> list[str]:
+    """The items a round asks a rating for, in register order.
+
+    Milestones with text that are due by the round's as-of date and whose
+    latest earlier rating is not green; and every initiative's economy.
+    """
+    rounds = register.rounds_by_number
+    latest = latest_ratings([r for r in ratings if r.round < rnd.number], rnd.number - 1)
+    keys = []
+    for ini in register.initiatives:
+        for ms in ini.milestones:
+            if ms.is_placeholder or not ms.deadline.due_by(rnd, rounds):
+                continue
+            prior = latest.get(ms.key)
+            if prior is None or prior.smiley is not Smiley.GREEN:
+                keys.append(ms.key)
+        keys.append(ini.economy_key)
+    return keys

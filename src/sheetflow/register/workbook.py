@@ -1,0 +1,449 @@
+"""The register workbook (``register.xlsx``): one sheet per table, for finance to edit.
+
+``write_register`` lays every table out with Danish headers, sized and wrapped
+columns and a frozen header row; ``read_register`` maps columns by their
+header (so finance may reorder them) and returns findings with sheet and
+cell for everything it cannot use, never a traceback. The two round-trip
+exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import xlsxwriter
+from openpyxl.utils import get_column_letter
+
+from sheetflow.atomic import atomic_path
+from sheetflow.findings import Report, make_finding
+from sheetflow.model import (
+    Center,
+    Deadline,
+    Initiative,
+    Milestone,
+    Rating,
+    Register,
+    ReportInfo,
+    Round,
+    Section,
+    milestone_key,
+    parse_date_text,
+)
+from sheetflow.smiley import UnknownSmiley, parse_smiley, symbol
+from sheetflow.xlsxutil import set_fixed_properties
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str
+    width: float
+    wrap: bool = False
+    required: bool = False
+
+
+INFO_SHEET = "Oplysninger"
+INFO_ROWS = [
+    ("title", "Titel"),
+    ("agreement", "Aftale"),
+    ("date", "Dato"),
+    ("contact", "Kontakt"),
+    ("phone", "Tlf. dir."),
+    ("email", "E-mail"),
+    ("case_id", "Sagsid"),
+]
+SECTIONS = "Afsnit"
+CENTERS = "Centre"
+ROUNDS = "Opfølgninger"
+INITIATIVES = "Delelementer"
+MILESTONES = "Milepæle"
+RATINGS = "Smileys"
+
+TABLES: dict[str, list[Column]] = {
+    SECTIONS: [Column("number", "Nr.", 8, required=True), Column("title", "Afsnit", 45)],
+    CENTERS: [
+        Column("name", "Center", 38, required=True),
+        Column("contact_name", "Kontaktperson", 28),
+        Column("email", "E-mail", 32),
+    ],
+    ROUNDS: [
+        Column("number", "Nr.", 6, required=True),
+        Column("name", "Opfølgning", 32, required=True),
+        Column("as_of", "Opgørelsesdato", 16, required=True),
+        Column("return_deadline", "Svarfrist", 14, required=True),
+    ],
+    INITIATIVES: [
+        Column("key", "Nøgle", 11, required=True),
+        Column("section", "Afsnit", 8),
+        Column("number", "Nr.", 7),
+        Column("title", "Titel", 40, wrap=True),
+        Column("kind", "Type", 14),
+        Column("description", "Kort beskrivelse", 60, wrap=True),
+        Column("details", "Uddybning", 50, wrap=True),
+        Column("center", "Ansvarligt center", 26, wrap=True, required=True),
+        Column("committee", "Ansvarligt udvalg", 18, wrap=True),
+        Column("contributors", "Væsentlig bidragsyder", 30, wrap=True),
+        Column("economy", "Økonomi", 40, wrap=True),
+    ],
+    MILESTONES: [
+        Column("initiative_key", "Delelement", 11, required=True),
+        Column("position", "Nr.", 5, required=True),
+        Column("text", "Milepæl", 80, wrap=True),
+        Column("deadline", "Tid", 24, required=True),
+    ],
+    RATINGS: [
+        Column("round", "Opfølgning", 11, required=True),
+        Column("item_key", "Nøgle", 13, required=True),
+        Column("smiley", "Smiley", 8),
+        Column("comment", "Kommentar", 70, wrap=True),
+        Column("source", "Kilde", 28),
+    ],
+}
+
+
+# --------------------------------------------------------------------- writing
+
+
+def register_rows(register: Register) -> dict[str, list[list[Any]]]:
+    """Each table of the register as rows of cell values (no header)."""
+    milestones = [
+        [m.initiative_key, m.position, m.text, m.deadline.text]
+        for i in register.initiatives
+        for m in i.milestones
+    ]
+    return {
+        SECTIONS: [[s.number, s.title] for s in register.sections],
+        CENTERS: [[c.name, c.contact_name, c.email] for c in register.centers],
+        ROUNDS: [[r.number, r.name, r.as_of, r.return_deadline] for r in register.rounds],
+        INITIATIVES: [
+            [getattr(i, col.field) for col in TABLES[INITIATIVES]] for i in register.initiatives
+        ],
+        MILESTONES: milestones,
+        RATINGS: [
+            [r.round, r.item_key, symbol(r.smiley), r.comment, r.source] for r in register.ratings
+        ],
+    }
+
+
+def write_register(register: Register, path: str | Path) -> Path:
+    """Write the register workbook atomically; same register, same bytes."""
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False})
+        set_fixed_properties(wb, title="Register", subject=register.info.agreement)
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        plain = wb.add_format({"valign": "top", "num_format": "@"})
+        date = wb.add_format({"valign": "top", "num_format": "dd.mm.yyyy"})
+        info = wb.add_worksheet(INFO_SHEET)
+        info.write_row(0, 0, ["Felt", "Værdi"], head)
+        info.set_column(0, 0, 14)
+        info.set_column(1, 1, 70, wrap)
+        for r, (attr, label) in enumerate(INFO_ROWS, start=1):
+            info.write_string(r, 0, label)
+            info.write_string(r, 1, getattr(register.info, attr))
+        info.freeze_panes(1, 0)
+        for name, rows in register_rows(register).items():
+            ws = wb.add_worksheet(name)
+            cols = TABLES[name]
+            for c, col in enumerate(cols):
+                ws.set_column(c, c, col.width, wrap if col.wrap else plain)
+                ws.write_string(0, c, col.header, head)
+            for r, row in enumerate(rows, start=1):
+                for c, value in enumerate(row):
+                    if isinstance(value, dt.date):
+                        ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date)
+                    elif isinstance(value, int):
+                        ws.write_number(r, c, value)
+                    else:
+                        ws.write_string(r, c, "" if value is None else str(value))
+            ws.freeze_panes(1, 0)
+            ws.autofilter(0, 0, max(len(rows), 1), len(cols) - 1)
+        wb.close()
+    return target
+
+
+# --------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Row:
+    sheet: str
+    number: int
+    values: dict[str, Any]
+    cells: dict[str, str]
+
+    def text(self, name: str) -> str:
+        return _text(self.values.get(name))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
+    return str(value).strip()
+
+
+class _Reader:
+    """Reads the tables of one register workbook, collecting findings."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.report = Report()
+        self.wb = openpyxl.load_workbook(path, data_only=True)
+
+    def finding(self, code: str, sheet: str = "", cell: str = "", **kw: Any) -> None:
+        self.report.add(make_finding(code, file=self.path.name, sheet=sheet, cell=cell, **kw))
+
+    def rows(self, name: str) -> Iterator[_Row]:
+        if name not in self.wb.sheetnames:
+            self.finding("register-missing-sheet", sheet=name)
+            return
+        ws = self.wb[name]
+        it = ws.iter_rows(values_only=True)
+        header = [_text(v) for v in next(it, ())]
+        cols = TABLES[name]
+        index: dict[str, int] = {}
+        for col in cols:
+            if col.header in header:
+                index[col.field] = header.index(col.header)
+            else:
+                self.finding("register-missing-column", sheet=name, cell="1", column=col.header)
+        if any(col.required and col.field not in index for col in cols):
+            return
+        for r, raw in enumerate(it, start=2):
+            if raw is None or all(v is None or _text(v) == "" for v in raw):
+                continue
+            values = {f: (raw[i] if i < len(raw) else None) for f, i in index.items()}
+            cells = {f: f"{get_column_letter(i + 1)}{r}" for f, i in index.items()}
+            row = _Row(name, r, values, cells)
+            if self.required_present(row):
+                yield row
+
+    def required_present(self, row: _Row) -> bool:
+        ok = True
+        for col in TABLES[row.sheet]:
+            if col.required and not row.text(col.field):
+                self.finding(
+                    "register-missing-value",
+                    sheet=row.sheet,
+                    cell=row.cells[col.field],
+                    column=col.header,
+                )
+                ok = False
+        return ok
+
+    def date(self, row: _Row, name: str) -> dt.date | None:
+        value = row.values.get(name)
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        parsed = parse_date_text(_text(value))
+        if parsed is None:
+            self.finding("register-bad-date", sheet=row.sheet, cell=row.cells[name], value=value)
+        return parsed
+
+    def integer(self, row: _Row, name: str, code: str) -> int | None:
+        try:
+            return int(float(row.text(name)))
+        except ValueError:
+            self.finding(code, sheet=row.sheet, cell=row.cells[name], value=row.text(name))
+            return None
+
+    def unique(self, row: _Row, name: str, seen: set[str]) -> bool:
+        value = row.text(name)
+        if value in seen:
+            self.finding(
+                "register-duplicate-key", sheet=row.sheet, cell=row.cells[name], value=value
+            )
+            return False
+        seen.add(value)
+        return True
+
+
+def read_register(path: str | Path) -> tuple[Register, Report]:
+    """Read ``register.xlsx``; rows that cannot be used are left out and reported."""
+    reader = _Reader(Path(path))
+    info = _read_info(reader)
+    sections = _read_simple(reader, SECTIONS, lambda r: Section(r.text("number"), r.text("title")))
+    centers = _read_simple(
+        reader, CENTERS, lambda r: Center(r.text("name"), r.text("contact_name"), r.text("email"))
+    )
+    rounds = _read_rounds(reader)
+    initiatives = _read_initiatives(reader, sections, centers, rounds)
+    ratings = _read_ratings(reader, initiatives, rounds)
+    return Register(info, sections, initiatives, rounds, centers, ratings), reader.report
+
+
+def _read_info(reader: _Reader) -> ReportInfo:
+    if INFO_SHEET not in reader.wb.sheetnames:
+        reader.finding("register-missing-sheet", sheet=INFO_SHEET)
+        return ReportInfo()
+    by_label = {label: attr for attr, label in INFO_ROWS}
+    values = {}
+    for row in reader.wb[INFO_SHEET].iter_rows(min_row=2, values_only=True):
+        if row and _text(row[0]) in by_label:
+            values[by_label[_text(row[0])]] = _text(row[1] if len(row) > 1 else None)
+    return ReportInfo(**values)
+
+
+def _read_simple(reader: _Reader, sheet: str, build: Callable[[_Row], Any]) -> list[Any]:
+    out, seen = [], set()
+    first = TABLES[sheet][0].field
+    for row in reader.rows(sheet):
+        if reader.unique(row, first, seen):
+            out.append(build(row))
+    return out
+
+
+def _read_rounds(reader: _Reader) -> list[Round]:
+    rounds, seen = [], set()
+    for row in reader.rows(ROUNDS):
+        number = reader.integer(row, "number", "register-bad-date")
+        as_of, due = reader.date(row, "as_of"), reader.date(row, "return_deadline")
+        if number is None or as_of is None or due is None:
+            continue
+        if reader.unique(row, "number", seen):
+            rounds.append(Round(number, row.text("name"), as_of, due))
+    return rounds
+
+
+def _read_initiatives(
+    reader: _Reader, sections: list[Section], centers: list[Center], rounds: list[Round]
+) -> list[Initiative]:
+    center_names = {c.name for c in centers}
+    section_numbers = {s.number for s in sections}
+    drafts: list[Initiative] = []
+    seen: set[str] = set()
+    for row in reader.rows(INITIATIVES):
+        if not reader.unique(row, "key", seen):
+            continue
+        ok = True
+        if not row.text("title"):
+            reader.finding("register-missing-title", sheet=row.sheet, cell=row.cells["title"])
+            ok = False
+        if row.text("center") not in center_names:
+            reader.finding(
+                "register-unknown-center",
+                sheet=row.sheet,
+                cell=row.cells["center"],
+                value=row.text("center"),
+            )
+            ok = False
+        if row.text("section") and row.text("section") not in section_numbers:
+            reader.finding(
+                "register-unknown-section",
+                sheet=row.sheet,
+                cell=row.cells["section"],
+                value=row.text("section"),
+            )
+        if ok:
+            kwargs = {f.name: row.text(f.name) for f in fields(Initiative) if f.name in row.values}
+            drafts.append(Initiative(**kwargs))
+    milestones = _read_milestones(reader, {i.key for i in drafts}, rounds)
+    return [
+        Initiative(
+            **{f.name: getattr(i, f.name) for f in fields(Initiative) if f.name != "milestones"},
+            milestones=tuple(sorted(milestones.get(i.key, []), key=lambda m: m.position)),
+        )
+        for i in drafts
+    ]
+
+
+def resolve_deadline(text: str, rounds: list[Round]) -> Deadline | None:
+    """A deadline text as a round of the register (by name) or a date; None if neither."""
+    for rnd in rounds:
+        if text.casefold() == rnd.name.casefold():
+            return Deadline(rnd.name, round=rnd.number)
+    day = parse_date_text(text)
+    return Deadline(text, date=day) if day else None
+
+
+def _read_milestones(
+    reader: _Reader, initiative_keys: set[str], rounds: list[Round]
+) -> dict[str, list[Milestone]]:
+    out: dict[str, list[Milestone]] = {}
+    seen: set[str] = set()
+    for row in reader.rows(MILESTONES):
+        ikey = row.text("initiative_key")
+        if ikey not in initiative_keys:
+            reader.finding(
+                "register-unknown-initiative",
+                sheet=row.sheet,
+                cell=row.cells["initiative_key"],
+                value=ikey,
+            )
+            continue
+        position = reader.integer(row, "position", "register-missing-value")
+        deadline = resolve_deadline(row.text("deadline"), rounds)
+        if deadline is None:
+            reader.finding(
+                "register-bad-deadline",
+                sheet=row.sheet,
+                cell=row.cells["deadline"],
+                value=row.text("deadline"),
+            )
+        if position is None or deadline is None:
+            continue
+        key = milestone_key(ikey, position)
+        if key in seen:
+            reader.finding(
+                "register-duplicate-key", sheet=row.sheet, cell=row.cells["position"], value=key
+            )
+            continue
+        seen.add(key)
+        out.setdefault(ikey, []).append(Milestone(key, ikey, position, row.text("text"), deadline))
+    return out
+
+
+def _read_ratings(
+    reader: _Reader, initiatives: list[Initiative], rounds: list[Round]
+) -> list[Rating]:
+    items = {m.key for i in initiatives for m in i.milestones} | {
+        i.economy_key for i in initiatives
+    }
+    round_numbers = {r.number for r in rounds}
+    out = []
+    for row in reader.rows(RATINGS):
+        number = reader.integer(row, "round", "register-unknown-round")
+        if number is not None and number not in round_numbers:
+            reader.finding(
+                "register-unknown-round", sheet=row.sheet, cell=row.cells["round"], value=number
+            )
+            number = None
+        if row.text("item_key") not in items:
+            reader.finding(
+                "register-unknown-item",
+                sheet=row.sheet,
+                cell=row.cells["item_key"],
+                value=row.text("item_key"),
+            )
+            continue
+        try:
+            smiley = parse_smiley(row.values.get("smiley"))
+        except UnknownSmiley:
+            reader.finding(
+                "register-bad-smiley",
+                sheet=row.sheet,
+                cell=row.cells["smiley"],
+                value=row.values.get("smiley"),
+            )
+            continue
+        if number is not None:
+            out.append(
+                Rating(
+                    number, row.text("item_key"), smiley, row.text("comment"), row.text("source")
+                )
+            )
+    return out

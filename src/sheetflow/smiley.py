@@ -1,0 +1,105 @@
+"""The smiley scale: green / yellow / red, read forgivingly, stored strictly.
+
+Centers type, paste or pick smileys in Excel and LibreOffice, so a returned
+value may be an emoji with a variation selector, a Danish or English word, or
+carry invisible spaces. ``parse_smiley`` maps every accepted spelling to one
+``Smiley`` and refuses anything else: an unknown value is a finding, never a
+guess.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+
+
+class Smiley(str, enum.Enum):
+    """A rating colour; the value is what ratings.csv and the register store."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+    @property
+    def symbol(self) -> str:
+        """The character written into workbooks."""
+        return SYMBOLS[self]
+
+    @property
+    def rank(self) -> int:
+        """Sort order: green first, red last."""
+        return _RANK[self]
+
+
+SYMBOLS: dict[Smiley, str] = {Smiley.GREEN: "☺", Smiley.YELLOW: "😐", Smiley.RED: "☹"}
+_RANK = {Smiley.GREEN: 0, Smiley.YELLOW: 1, Smiley.RED: 2}
+
+_SPELLINGS: dict[str, Smiley] = {
+    "☺": Smiley.GREEN,
+    "😊": Smiley.GREEN,
+    "🙂": Smiley.GREEN,
+    "😀": Smiley.GREEN,
+    "grøn": Smiley.GREEN,
+    "groen": Smiley.GREEN,
+    "green": Smiley.GREEN,
+    "😐": Smiley.YELLOW,
+    "gul": Smiley.YELLOW,
+    "yellow": Smiley.YELLOW,
+    "☹": Smiley.RED,
+    "🙁": Smiley.RED,
+    "😞": Smiley.RED,
+    "rød": Smiley.RED,
+    "roed": Smiley.RED,
+    "red": Smiley.RED,
+}
+
+# Characters that carry no meaning in a smiley cell: variation selectors,
+# zero-width characters, BOM, and every kind of space.
+_INVISIBLE = {
+    "\ufe0e",
+    "\ufe0f",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+}
+
+
+def clean_text(value: str) -> str:
+    """NFC-normalise and drop invisible characters and all white space."""
+    text = unicodedata.normalize("NFC", value)
+    return "".join(
+        ch for ch in text if ch not in _INVISIBLE and not ch.isspace() and ch.isprintable()
+    )
+
+
+class UnknownSmiley(ValueError):
+    """Raised by ``parse_smiley`` for a value that is not a known spelling."""
+
+
+def parse_smiley(value: object) -> Smiley | None:
+    """Read a returned cell value; ``None`` for an empty cell.
+
+    Raises ``UnknownSmiley`` for anything that is not an accepted spelling, so
+    callers turn it into a finding with the cell and the value seen.
+    """
+    if value is None:
+        return None
+    if isinstance(value, Smiley):
+        return value
+    if not isinstance(value, str):
+        raise UnknownSmiley(repr(value))
+    key = clean_text(value).casefold()
+    if not key:
+        return None
+    try:
+        return _SPELLINGS[key]
+    except KeyError:
+        raise UnknownSmiley(value) from None
+
+
+def symbol(smiley: Smiley | None) -> str:
+    """The workbook character for a smiley, empty for none."""
+    return smiley.symbol if smiley else ""

@@ -1,0 +1,42 @@
+"""Workbook texts (labels, prompts, guides) from ``workbook_templates/<lang>.toml``.
+
+The files ship with the package; a copy in the workspace's own
+``workbook_templates/`` folder takes precedence, so finance can reword a
+prompt without touching the installation.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from sheetflow.errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+LANGUAGES = ("da", "en")
+
+
+def template_dirs(workspace: Path | None = None) -> list[Path]:
+    """Where texts are looked up, first match wins."""
+    here = Path(__file__).resolve().parent
+    dirs = [here / "workbook_templates", here.parents[1] / "workbook_templates"]
+    if workspace is not None:
+        dirs.insert(0, Path(workspace) / "workbook_templates")
+    return dirs
+
+
+def load_texts(lang: str = "da", workspace: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The texts of one language, as sections of key → text."""
+    if lang not in LANGUAGES:
+        raise UsageError(f"Ukendt sprog '{lang}'; brug et af: {', '.join(LANGUAGES)}.")
+    for folder in template_dirs(workspace):
+        candidate = folder / f"{lang}.toml"
+        if candidate.is_file():
+            with candidate.open("rb") as fh:
+                return tomllib.load(fh)
+    raise UsageError(f"Teksterne for '{lang}' findes ikke (workbook_templates/{lang}.toml).")

@@ -1,0 +1,85 @@
+"""The workspace folder (SPEC §3): where every step reads and writes.
+
+register.xlsx, ledger.sqlite, rounds/<n>/{issued,inbox,archive}/,
+rounds/<n>/master.xlsx, ratings.csv, findings.csv
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sheetflow.errors import RegisterError, UsageError
+from sheetflow.model import Register, Round
+
+DEFAULT_WORKSPACE = Path("out")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths of one workspace; creating the object touches nothing on disk."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | Path | None = None) -> Workspace:
+        return cls(Path(root) if root is not None else DEFAULT_WORKSPACE)
+
+    @property
+    def register_path(self) -> Path:
+        return self.root / "register.xlsx"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / "ledger.sqlite"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / ".sheetflow.lock"
+
+    def round_dir(self, number: int) -> Path:
+        return self.root / "rounds" / str(number)
+
+    def issued_dir(self, number: int) -> Path:
+        return self.round_dir(number) / "issued"
+
+    def inbox_dir(self, number: int) -> Path:
+        return self.round_dir(number) / "inbox"
+
+    def archive_dir(self, number: int) -> Path:
+        return self.round_dir(number) / "archive"
+
+    def master_path(self, number: int) -> Path:
+        return self.round_dir(number) / "master.xlsx"
+
+    def ratings_csv(self, number: int) -> Path:
+        return self.round_dir(number) / "ratings.csv"
+
+    def findings_csv(self, number: int) -> Path:
+        return self.round_dir(number) / "findings.csv"
+
+    def make_round_dirs(self, number: int) -> None:
+        for folder in (self.issued_dir(number), self.inbox_dir(number), self.archive_dir(number)):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def load_register(self) -> Register:
+        """Read the register; refuse to go on when finance's edits broke it."""
+        from sheetflow.register.workbook import read_register
+
+        if not self.register_path.is_file():
+            raise UsageError(
+                f"Der er intet register i {self.root}/. Start med: sheetflow init {self.root}"
+            )
+        register, report = read_register(self.register_path)
+        if report.errors:
+            raise RegisterError(
+                f"Registret {self.register_path} har fejl, der skal rettes først.", report.errors
+            )
+        return register
+
+    def resolve_round(self, register: Register, ref: str | int) -> Round:
+        rnd = register.find_round(ref)
+        if rnd is None:
+            names = ", ".join(f"{r.number} ({r.name})" for r in register.rounds)
+            raise UsageError(f"Opfølgningen '{ref}' findes ikke i registret. Brug en af: {names}.")
+        return rnd

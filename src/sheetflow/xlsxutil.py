@@ -1,0 +1,73 @@
+"""Small helpers shared by every workbook sheetflow writes with xlsxwriter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from sheetflow import __version__
+from sheetflow.smiley import SYMBOLS, Smiley
+
+# Fixed document times make the same inputs give the same bytes.
+FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def set_fixed_properties(wb: xlsxwriter.Workbook, *, title: str, subject: str = "") -> None:
+    """Document properties that do not change from run to run."""
+    wb.set_properties(
+        {
+            "title": title,
+            "subject": subject,
+            "author": "sheetflow",
+            "company": "",
+            "comments": f"sheetflow {__version__}",
+            "created": FIXED_TIME,
+        }
+    )
+    wb.set_calc_mode("auto")
+
+
+def is_formula_like(text: str) -> bool:
+    """True when a spreadsheet could read the text as a formula or DDE link."""
+    return text.lstrip(" ").startswith(FORMULA_PREFIXES) if text else False
+
+
+COLOURS = {
+    Smiley.GREEN: ("#C6EFCE", "#006100"),
+    Smiley.YELLOW: ("#FFEB9C", "#9C5700"),
+    Smiley.RED: ("#FFC7CE", "#9C0006"),
+}
+
+
+def smiley_formats_for(wb: xlsxwriter.Workbook) -> dict[Smiley, Any]:
+    """One fill-and-font format per smiley colour."""
+    return {s: wb.add_format({"bg_color": bg, "font_color": fg}) for s, (bg, fg) in COLOURS.items()}
+
+
+def add_smiley_colours(ws: Worksheet, formats: dict[Smiley, Any], rng: str) -> None:
+    """Conditional formatting: ☺ green, 😐 yellow, ☹ red, in Excel and LibreOffice."""
+    for smiley, fmt in formats.items():
+        ws.conditional_format(
+            rng, {"type": "cell", "criteria": "==", "value": f'"{SYMBOLS[smiley]}"', "format": fmt}
+        )
+
+
+def footer_text(text: str) -> str:
+    """Escape a value for an Excel header/footer (& starts a code there)."""
+    return text.replace("&", "&&")
+
+
+def print_setup(ws: Worksheet, left: str, centre: str, page: str, header: str = "") -> None:
+    """A4 landscape, one page wide, with a footer (left, centre, page numbers)."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    if header:
+        ws.set_header(f"&L{footer_text(header)}")
+    ws.set_footer(f"&L{footer_text(left)}&C{footer_text(centre)}&R{page}")
