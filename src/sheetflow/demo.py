@@ -22,7 +22,7 @@ from sheetflow.errors import UsageError
 from sheetflow.issue import issue_round
 from sheetflow.issue.layout import StatusLayout
 from sheetflow.ledger import Ledger
-from sheetflow.model import Rating, latest_ratings
+from sheetflow.model import Rating, Register, latest_ratings
 from sheetflow.register import init_workspace
 from sheetflow.register.sample import sample_answers
 from sheetflow.smiley import symbol
@@ -34,12 +34,15 @@ MARKER = ".sheetflow-demo"
 
 @dataclass(frozen=True)
 class DemoResult:
+    register: Register
     collect: CollectResult
     master: Path
     filled: list[Path]
 
 
-def fill_return(issued: Path, layout: StatusLayout, answers: dict[str, Rating], target: Path) -> Path:
+def fill_return(
+    issued: Path, layout: StatusLayout, answers: dict[str, Rating], target: Path
+) -> Path:
     """Fill an issued workbook's input cells as a center would, and save it as a return.
 
     Uses openpyxl, like a script or a center's Excel would: protection,
@@ -108,4 +111,4 @@ def run_demo(
     result = collect_round(
         workspace, DEMO_ROUND, lang=lang, date_text=register.info.date, progress=progress
     )
-    return DemoResult(result, workspace.master_path(DEMO_ROUND), filled)
+    return DemoResult(register, result, workspace.master_path(DEMO_ROUND), filled)

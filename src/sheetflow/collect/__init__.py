@@ -10,17 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sheetflow.collect.reader import ReadError, read_return
+from sheetflow.collect.reader import ReadError, read_custom_properties, read_return
 from sheetflow.collect.validate import Verdict, validate_return
 from sheetflow.errors import UsageError
 from sheetflow.findings import Finding, Report, Severity, make_finding
 from sheetflow.issue.layout import StatusLayout
+from sheetflow.issue.writer import META_PREFIX
 from sheetflow.ledger import Ledger
-from sheetflow.model import Round
+from sheetflow.model import Register, Round
 from sheetflow.workspace import Workspace
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".csv", ".pdf"}
@@ -256,3 +258,32 @@ def findings_json(result: CollectResult) -> str:
         ensure_ascii=False,
         indent=2,
     )
+
+
+def validate_file(
+    workspace: Workspace, path: Path, round_ref: str | int | None = None, *, lang: str = "da"
+) -> Verdict:
+    """The collector's checks on one file; nothing is recorded or written."""
+    register = workspace.load_register()
+    round_names = {r.number: r.name for r in register.rounds}
+    with Ledger(workspace.ledger_path) as ledger:
+        if round_ref is not None:
+            rnd = workspace.resolve_round(register, round_ref)
+        else:
+            rnd = _round_of_file(path, ledger, register)
+        return check_file(path, ledger, rnd, round_names, lang)
+
+
+def _round_of_file(path: Path, ledger: Ledger, register: Register) -> Round:
+    """The round the file's template was issued for, else the latest issued round."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            tid = read_custom_properties(zf).get(META_PREFIX + "template_id")
+    except Exception:  # unreadable: any round will report it as such
+        tid = None
+    issued = ledger.issued_by_template(tid) if tid else []
+    number = issued[-1].round if issued else None
+    if number is None:
+        numbers = [r.number for r in register.rounds if ledger.issued(r.number)]
+        number = numbers[-1] if numbers else register.rounds[0].number
+    return register.rounds_by_number[number]

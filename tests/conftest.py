@@ -1,0 +1,62 @@
+"""Shared fixtures: the seed, workspaces at each step of a round, and helpers to
+fill returned workbooks the way a center would."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from sheetflow.demo import DemoResult, run_demo  # noqa: E402
+from sheetflow.issue import IssueResult, issue_round  # noqa: E402
+from sheetflow.register import init_workspace  # noqa: E402
+from sheetflow.workspace import Workspace  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_SEED = ROOT.parent / "shared" / "seeds" / "000_5976020e23f224e8.txt"
+PACKAGED_SEED = ROOT / "src" / "sheetflow" / "data" / "budget2017_report.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    """The real report: ../shared/seeds/… where the checkout has it, else the packaged copy."""
+    return SHARED_SEED if SHARED_SEED.is_file() else PACKAGED_SEED
+
+
+@pytest.fixture(scope="session")
+def seed_text(seed_path: Path) -> str:
+    return seed_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def sample_ws(tmp_path: Path) -> Workspace:
+    """A workspace holding the sample register (2017 plan, ratings of rounds 1-2)."""
+    ws = Workspace.at(tmp_path / "ws")
+    init_workspace(ws, "sample")
+    return ws
+
+
+@pytest.fixture(scope="session")
+def _issued_round3_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, IssueResult]:
+    ws = Workspace.at(tmp_path_factory.mktemp("issued3") / "ws")
+    init_workspace(ws, "sample")
+    return ws.root, issue_round(ws, 3)
+
+
+@pytest.fixture
+def issued_ws(tmp_path: Path, _issued_round3_template: tuple[Path, IssueResult]) -> Workspace:
+    """A fresh copy of a workspace with round 3 of the sample issued to every center."""
+    src, _ = _issued_round3_template
+    dst = tmp_path / "ws"
+    shutil.copytree(src, dst)
+    return Workspace.at(dst)
+
+
+@pytest.fixture(scope="session")
+def demo_result(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    """``sheetflow demo`` run once for the session (read-only for tests)."""
+    return run_demo(Workspace.at(tmp_path_factory.mktemp("demo") / "ws"))
