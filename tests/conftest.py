@@ -11,10 +11,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sheetflow.demo import DemoResult, run_demo  # noqa: E402
-from sheetflow.issue import IssueResult, issue_round  # noqa: E402
-from sheetflow.register import init_workspace  # noqa: E402
-from sheetflow.workspace import Workspace  # noqa: E402
+from sheetflow.demo import DemoResult, run_demo
+from sheetflow.issue import IssueResult, issue_round
+from sheetflow.register import init_workspace
+from sheetflow.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SEED = ROOT.parent / "shared" / "seeds" / "000_5976020e23f224e8.txt"

@@ -31,6 +31,7 @@ from sheetflow.model import (
     ReportInfo,
     Round,
     Section,
+    economy_key,
     milestone_key,
     parse_date_text,
 )
@@ -200,6 +201,9 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.report = Report()
+        # Keys of rows that exist but were left out for a reported reason:
+        # rows that refer to them are skipped without a second finding.
+        self.known: set[str] = set()
         self.wb = openpyxl.load_workbook(path, data_only=True)
 
     def finding(self, code: str, sheet: str = "", cell: str = "", **kw: Any) -> None:
@@ -329,6 +333,7 @@ def _read_initiatives(
     for row in reader.rows(INITIATIVES):
         if not reader.unique(row, "key", seen):
             continue
+        reader.known.update({row.text("key"), economy_key(row.text("key"))})
         ok = True
         if not row.text("title"):
             reader.finding("register-missing-title", sheet=row.sheet, cell=row.cells["title"])
@@ -378,14 +383,17 @@ def _read_milestones(
     for row in reader.rows(MILESTONES):
         ikey = row.text("initiative_key")
         if ikey not in initiative_keys:
-            reader.finding(
-                "register-unknown-initiative",
-                sheet=row.sheet,
-                cell=row.cells["initiative_key"],
-                value=ikey,
-            )
+            if ikey not in reader.known:
+                reader.finding(
+                    "register-unknown-initiative",
+                    sheet=row.sheet,
+                    cell=row.cells["initiative_key"],
+                    value=ikey,
+                )
             continue
         position = reader.integer(row, "position", "register-missing-value")
+        if position is not None:
+            reader.known.add(milestone_key(ikey, position))
         deadline = resolve_deadline(row.text("deadline"), rounds)
         if deadline is None:
             reader.finding(
@@ -423,6 +431,8 @@ def _read_ratings(
             )
             number = None
         if row.text("item_key") not in items:
+            if row.text("item_key") in reader.known:
+                continue
             reader.finding(
                 "register-unknown-item",
                 sheet=row.sheet,
