@@ -1,0 +1,171 @@
+"""Every verb through click's CliRunner: exit codes and exact messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import fill, fill_all_green, inputs_of, issued_for
+from sheetflow.cli import main
+from sheetflow.issue import safe_name
+from sheetflow.register.sample import sample_register
+from sheetflow.workspace import Workspace
+
+VERBS = ["init", "issue", "collect", "validate", "status", "demo"]
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_every_verb_explains_itself_with_an_example(verb: str) -> None:
+    code, out = run(verb, "--help")
+    assert code == 0
+    assert "Example" in out
+    assert "sheetflow " + verb in out
+
+
+def test_init_sample_prints_what_the_register_holds(tmp_path: Path) -> None:
+    code, out = run("init", tmp_path / "ws")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == f"Register skrevet: {tmp_path / 'ws' / 'register.xlsx'}"
+    assert lines[1] == "  32 delelementer i 4 afsnit, 106 milepæle (+22 tomme pladsholdere)"
+    assert "      9  HR og Organisationsudvikling" in lines
+    assert "    1. opfølgning, milepæle: 25/0/4" in lines
+    assert "    2. opfølgning, milepæle: 20/0/6" in lines
+
+
+def test_init_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    run("init", tmp_path / "ws")
+    code, out = run("init", tmp_path / "ws")
+    assert code == 2
+    assert out.strip() == (
+        f"Fejl: {tmp_path / 'ws' / 'register.xlsx'} findes allerede. "
+        "Brug --force for at overskrive det."
+    )
+    assert run("init", tmp_path / "ws", "--blank", "--force")[0] == 0
+
+
+def test_init_from_report_as_json(tmp_path: Path, seed_path: Path) -> None:
+    code, out = run("init", tmp_path / "ws", "--from-report", seed_path, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["initiatives"] == 32
+    assert data["ratings"]["3:milestone"] == {"green": 20, "red": 7}
+    assert data["ratings"]["3:economy"] == {"green": 10, "red": 4, "yellow": 1}
+
+
+def test_init_from_missing_report_is_bad_usage(tmp_path: Path) -> None:
+    code, out = run("init", tmp_path / "ws", "--from-report", tmp_path / "nope.txt")
+    assert code == 2
+    assert out.strip() == f"Fejl: Rapportfilen '{tmp_path / 'nope.txt'}' findes ikke."
+
+
+def test_issue_writes_every_center(sample_ws: Workspace) -> None:
+    code, out = run("issue", sample_ws.root, "--round", "3")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "3. budgetopfølgning 2017: 9 projektmapper udsendt"
+    assert len(lines) == 10
+
+
+def test_issue_unknown_round_is_bad_usage(sample_ws: Workspace) -> None:
+    code, out = run("issue", sample_ws.root, "--round", "9")
+    assert code == 2
+    names = ", ".join(f"{r.number} ({r.name})" for r in sample_register().rounds)
+    assert out.strip() == f"Fejl: Opfølgningen '9' findes ikke i registret. Brug en af: {names}."
+
+
+def test_issue_without_register_is_bad_usage(tmp_path: Path) -> None:
+    code, out = run("issue", tmp_path / "empty", "--round", "3")
+    assert code == 2
+    assert out.strip() == (
+        f"Fejl: Der er intet register i {tmp_path / 'empty'}/. "
+        f"Start med: sheetflow init {tmp_path / 'empty'}"
+    )
+
+
+def test_collect_all_accepted_exits_0(issued_ws: Workspace) -> None:
+    for center in sample_register().responsible_centers():
+        fill_all_green(issued_ws, center, issued_ws.inbox_dir(3) / f"{safe_name(center)}.xlsx")
+    code, out = run("collect", issued_ws.root, "--round", "3")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "3. budgetopfølgning 2017: 9 godkendt, 0 afvist, 0 afløst, 0 sprunget over"
+    assert lines[-1] == f"Samlet projektmappe: {issued_ws.master_path(3)}"
+
+
+def test_collect_with_a_rejected_file_exits_1_and_says_why(issued_ws: Workspace) -> None:
+    _, layout = issued_for(issued_ws, "Ejendomme")
+    cell = inputs_of(layout)[0]
+    fill(issued_ws, "Ejendomme", {cell: "ok"}, issued_ws.inbox_dir(3) / "ejd.xlsx")
+    code, out = run("collect", issued_ws.root, "--round", "3", "--json")
+    assert code == 1
+    data = json.loads(out)
+    assert [f["verdict"] for f in data["files"]] == ["rejected"]
+    codes = [(f["code"], f["cell"]) for f in data["files"][0]["findings"]]
+    assert ("invalid-smiley", cell) in codes
+    assert data["flag_counts"]["not-returned"] == 9
+
+
+def test_collect_unissued_round_is_bad_usage(sample_ws: Workspace) -> None:
+    code, out = run("collect", sample_ws.root, "--round", "4")
+    assert code == 2
+    assert out.strip() == (
+        "Fejl: Årsafslutning 2017 er ikke udsendt endnu. Kør først: sheetflow issue --round 4"
+    )
+
+
+def test_validate_one_file(issued_ws: Workspace, tmp_path: Path) -> None:
+    good = fill_all_green(issued_ws, "Ejendomme", tmp_path / "good.xlsx")
+    code, out = run("validate", good, issued_ws.root)
+    assert code == 0
+    _, layout = issued_for(issued_ws, "Ejendomme")
+    assert (
+        out.splitlines()[0] == f"good.xlsx: godkendes (Ejendomme, {len(inputs_of(layout))} smileys)"
+    )
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook")
+    code, out = run("validate", bad, issued_ws.root, "--json")
+    assert code == 1
+    assert [f["code"] for f in json.loads(out)["findings"]] == ["file-unreadable"]
+    # validate records nothing
+    code, out = run("status", issued_ws.root, "--json")
+    assert {c["state"] for c in json.loads(out)["centers"]} == {"missing"}
+
+
+def test_status_after_a_return(issued_ws: Workspace) -> None:
+    fill_all_green(issued_ws, "Ejendomme", issued_ws.inbox_dir(3) / "ejd.xlsx")
+    run("collect", issued_ws.root, "--round", "3")
+    code, out = run("status", issued_ws.root, "--round", "3", "--json")
+    assert code == 0
+    data = json.loads(out)
+    states = {c["center"]: c["state"] for c in data["centers"]}
+    assert states["Ejendomme"] == "accepted"
+    assert sum(s == "missing" for s in states.values()) == 8
+    assert data["flag_counts"]["not-returned"] == 8
+    code, out = run("status", issued_ws.root)
+    assert code == 0
+    assert "Ejendomme" in out and "accepted" in out
+
+
+def test_demo_prints_the_master_and_the_flags(tmp_path: Path) -> None:
+    code, out = run("demo", tmp_path / "demo")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "3. budgetopfølgning 2017: 9 af 9 centre godkendt"
+    assert lines[1].startswith("Markeringer: røde: ")
+    assert lines[-1] == f"Samlet projektmappe: {tmp_path / 'demo' / 'rounds' / '3' / 'master.xlsx'}"
+    assert (tmp_path / "demo" / "rounds" / "3" / "master.xlsx").is_file()
+    # Running it again rebuilds the demo workspace; a real workspace is never wiped.
+    assert run("demo", tmp_path / "demo")[0] == 0
+    run("init", tmp_path / "real")
+    code, out = run("demo", tmp_path / "real")
+    assert code == 2
+    assert "Vælg en anden mappe til demoen." in out
