@@ -242,9 +242,10 @@ def _flag_lines(flags: list[Flag], lang: str) -> list[str]:
 @click.argument("inbox", nargs=-1, type=click.Path(exists=False, path_type=Path))
 @click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
 @LANG
+@click.option("--reopen", is_flag=True, help="Collect into a round that was closed.")
 @click.option("--json", "as_json", is_flag=True, help="Print files, findings and flags as JSON.")
 def collect(
-    workspace: Path, inbox: tuple[Path, ...], round_ref: str, lang: str, as_json: bool
+    workspace: Path, inbox: tuple[Path, ...], round_ref: str, lang: str, reopen: bool, as_json: bool
 ) -> None:
     """Read returned workbooks, validate them, and write the master workbook.
 
@@ -261,7 +262,9 @@ def collect(
 
     ws = Workspace.at(workspace)
     with _library_errors(), progress_bar(50, "Indsamler") as tick:
-        result = collect_round(ws, round_ref, list(inbox) or None, lang=lang, progress=tick)
+        result = collect_round(
+            ws, round_ref, list(inbox) or None, lang=lang, reopen=reopen, progress=tick
+        )
     if as_json:
         payload: dict[str, Any] = {
             "round": result.round.number,
@@ -374,6 +377,68 @@ def status(workspace: Path, round_ref: str | None, lang: str, as_json: bool) -> 
         table.add_row(c.center, str(c.issued), c.last_received or "-", c.state, c.note)
     Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
     click.echo(_t(lang, "Markeringer: ", "Flags: ") + ", ".join(_flag_lines(st.flags, lang)))
+
+
+# ------------------------------------------------------------ close, remind
+
+
+@main.command()
+@WORKSPACE
+@click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
+def close(workspace: Path, round_ref: str) -> None:
+    """Close a round: collect then refuses it unless given --reopen.
+
+    \b
+    Example:
+      sheetflow close out --round 3
+    """
+    from sheetflow.lifecycle import close_round
+
+    with _library_errors():
+        rnd = close_round(Workspace.at(workspace), round_ref)
+    click.echo(f"{rnd.name} er lukket.")
+
+
+@main.command()
+@WORKSPACE
+@click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
+@click.option(
+    "--smtp", default=None, metavar="HOST:PORT", help="Send the reminders through this SMTP server."
+)
+@LANG
+def remind(workspace: Path, round_ref: str, smtp: str | None, lang: str) -> None:
+    """Write a reminder e-mail (.eml) to every center without an accepted return.
+
+    Each draft goes to the center's contact on the register's Centre sheet,
+    with the center's workbook attached and the deadline stated. Drafts land
+    in WORKSPACE/rounds/<n>/reminders/; with --smtp they are also sent.
+
+    \b
+    Examples:
+      sheetflow remind out --round 3
+      sheetflow remind out --round 3 --smtp localhost:25
+    """
+    from sheetflow.remind import remind as remind_round
+
+    with _library_errors():
+        result = remind_round(Workspace.at(workspace), round_ref, smtp=smtp, lang=lang)
+    click.echo(
+        _t(
+            lang,
+            f"{result.round.name}: {len(result.drafts)} påmindelser skrevet, {len(result.sent)} sendt",
+            f"{result.round.name}: {len(result.drafts)} reminders written, {len(result.sent)} sent",
+        )
+    )
+    for path in result.drafts:
+        click.echo(f"  {path}")
+    for center, reason in result.skipped:
+        click.echo(
+            _t(
+                lang,
+                f"  Ingen påmindelse til {center}: {reason}",
+                f"  No reminder for {center}: {reason}",
+            )
+        )
 
 
 # --------------------------------------------------------------------- demo

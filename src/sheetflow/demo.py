@@ -26,7 +26,7 @@ from sheetflow.model import Rating, Register, latest_ratings
 from sheetflow.register import init_workspace
 from sheetflow.register.sample import sample_answers
 from sheetflow.smiley import symbol
-from sheetflow.workspace import Workspace
+from sheetflow.workspace import Workspace, exclusive
 
 DEMO_ROUND = 3
 MARKER = ".sheetflow-demo"
@@ -89,6 +89,7 @@ def _prepare(workspace: Workspace) -> None:
     (root / MARKER).write_text("Dette arbejdsområde er lavet af 'sheetflow demo'.\n", "utf-8")
 
 
+@exclusive
 def run_demo(
     workspace: Workspace,
     *,

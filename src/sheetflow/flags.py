@@ -98,3 +98,49 @@ def count_flags(flags: Iterable[Flag]) -> dict[str, int]:
         for kind in flag.kinds:
             counts[kind] += 1
     return counts
+
+
+TURNED_RED, TURNED_GREEN, BECAME_OVERDUE = "turned-red", "turned-green", "became-overdue"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed for one item between the previous round and this one."""
+
+    kind: str
+    center: str
+    initiative_key: str
+    item_key: str
+    before: Smiley | None
+    after: Smiley | None
+
+
+def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]) -> list[Change]:
+    """Items that turned red, turned green (from a rated non-green) or became overdue
+    since the round before ``rnd``; empty for the first round."""
+    earlier = [r for r in register.rounds if r.number < rnd.number]
+    if not earlier:
+        return []
+    prev = max(earlier, key=lambda r: r.number)
+    now = latest_ratings(ratings, rnd.number)
+    before = latest_ratings(ratings, prev.number)
+    before_ratings = [r for r in ratings if r.round <= prev.number]
+    overdue_now = _overdue(compute_flags(register, rnd, ratings))
+    overdue_before = _overdue(compute_flags(register, prev, before_ratings))
+    out: list[Change] = []
+    for ini in register.initiatives:
+        keys = [m.key for m in ini.milestones if not m.is_placeholder] + [ini.economy_key]
+        for key in keys:
+            a = before[key].smiley if key in before else None
+            b = now[key].smiley if key in now else None
+            if b is Smiley.RED and a is not Smiley.RED:
+                out.append(Change(TURNED_RED, ini.center, ini.key, key, a, b))
+            elif b is Smiley.GREEN and a is not None and a is not Smiley.GREEN:
+                out.append(Change(TURNED_GREEN, ini.center, ini.key, key, a, b))
+            if key in overdue_now and key not in overdue_before:
+                out.append(Change(BECAME_OVERDUE, ini.center, ini.key, key, a, b))
+    return out
+
+
+def _overdue(flags: list[Flag]) -> set[str]:
+    return {f.item_key for f in flags if OVERDUE in f.kinds}

@@ -22,8 +22,9 @@ from sheetflow.findings import Finding, Report, Severity, make_finding
 from sheetflow.issue.layout import StatusLayout
 from sheetflow.issue.writer import META_PREFIX
 from sheetflow.ledger import Ledger
+from sheetflow.lifecycle import ensure_open
 from sheetflow.model import Register, Round
-from sheetflow.workspace import Workspace
+from sheetflow.workspace import Workspace, exclusive
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".csv", ".pdf"}
 
@@ -139,6 +140,7 @@ def check_file(
     return validate_return(returned, ledger.issued_by_template, rnd.number, round_names, lang)
 
 
+@exclusive
 def collect_round(
     workspace: Workspace,
     round_ref: str | int,
@@ -146,6 +148,7 @@ def collect_round(
     *,
     lang: str = "da",
     date_text: str | None = None,
+    reopen: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> CollectResult:
     """Collect every file in ``inputs`` (default: the round's inbox) and consolidate."""
@@ -170,6 +173,8 @@ def collect_round(
             raise UsageError(
                 f"{rnd.name} er ikke udsendt endnu. Kør først: sheetflow issue --round {rnd.number}"
             )
+        ensure_open(ledger, rnd, reopen)
+        ledger.set_round_state(rnd.number, rnd.name, "collecting")
         for path in files:
             results.append(_collect_one(path, ledger, workspace, rnd, round_names, lang))
             report.extend(results[-1].findings)

@@ -17,7 +17,7 @@ from sheetflow.issue.writer import GuideFacts, write_center_workbook
 from sheetflow.ledger import Ledger
 from sheetflow.model import Rating, Register, Round, format_date
 from sheetflow.texts import load_texts
-from sheetflow.workspace import Workspace
+from sheetflow.workspace import Workspace, exclusive
 
 TRANSLIT = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 
@@ -64,6 +64,7 @@ def workbook_filename(center: str, rnd: Round) -> str:
     return f"{safe_name(center)}_{safe_name(rnd.name)}.xlsx"
 
 
+@exclusive
 def issue_round(
     workspace: Workspace,
     round_ref: str | int,

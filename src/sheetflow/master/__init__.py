@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sheetflow.atomic import write_text_atomic
 from sheetflow.findings import Report
-from sheetflow.flags import Flag, compute_flags
+from sheetflow.flags import Flag, changes_since_previous, compute_flags
 from sheetflow.issue.layout import StatusLayout
 from sheetflow.ledger import Ledger
 from sheetflow.master.summary import (
@@ -97,7 +97,10 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> MasterData:
     ]
     by_section, by_center = count_ratings(register, rnd, ratings)
     flags = compute_flags(register, rnd, ratings, asked, answered, not_returned)
-    return MasterData(register, rnd, ratings, returns, by_section, by_center, flags, [], "")
+    changes = changes_since_previous(register, rnd, ratings)
+    return MasterData(
+        register, rnd, ratings, returns, by_section, by_center, flags, [], "", changes
+    )
 
 
 def asked_by_round(register: Register, rnd: Round, ledger: Ledger) -> dict[int, set[str]]:

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sheetflow.flags import Flag
+from sheetflow.flags import Change, Flag
 from sheetflow.model import ECONOMY, MILESTONE, Rating, Register, Round, latest_ratings
 
 BUCKETS = ("green", "yellow", "red", "unrated")
@@ -157,3 +157,4 @@ class MasterData:
     flags: list[Flag]
     findings: list[dict[str, str]]
     date_text: str
+    changes: list[Change] = field(default_factory=list)

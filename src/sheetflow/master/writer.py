@@ -172,7 +172,8 @@ def _summary(
         t["col_section"],
         [(sections.get(n, n), c) for n, c in data.by_section.items()],
     )
-    _flags_table(ws, st, data, t, row + 2)
+    row = _flags_table(ws, st, data, t, row + 2)
+    _changes_table(ws, st, data, t, row + 2)
     print_setup(ws, *footer)
 
 
@@ -326,6 +327,46 @@ def _flags_table(ws: Worksheet, st: _Styles, data: MasterData, t: dict[str, Any]
         _spread(ws, row, values, st.cell, smiley_col=5, smiley_fmt=st.smiley)
         ws.set_row(row, max(_height(item_text, 36), _height(comment, 40), _height(values[0], 30)))
     add_smiley_colours(ws, st.smileys, f"K{first + 1}:K{row + 1}")
+    return row
+
+
+def _changes_table(
+    ws: Worksheet, st: _Styles, data: MasterData, t: dict[str, Any], row: int
+) -> int:
+    """What turned red, turned green or became overdue since the previous round."""
+    ws.write_string(row, 0, t["changes_heading"], st.heading)
+    row += 1
+    headers = [
+        f"{t['col_number']} {t['col_title']}",
+        t["col_change"],
+        t["col_center"],
+        t["col_milestone"],
+        t["col_deadline"],
+        t["col_before_after"],
+        "",
+    ]
+    _spread(ws, row, headers, st.header)
+    if not data.changes:
+        ws.write_string(row + 1, 0, t["no_changes"], st.text)
+        return row + 1
+    items = data.register.items()
+    for change in data.changes:
+        row += 1
+        ini, ms = items[change.item_key]
+        item_text = ms.text if ms else t["economy_row"]
+        arrow = f"{symbol(change.before) or '–'} → {symbol(change.after) or '–'}"
+        kind = t["change_" + change.kind.replace("-", "_")]
+        values = [
+            ini.label,
+            kind,
+            change.center,
+            item_text,
+            ms.deadline.text if ms else "",
+            arrow,
+            "",
+        ]
+        _spread(ws, row, values, st.cell)
+        ws.set_row(row, max(_height(item_text, 36), _height(ini.label, 30)))
     return row
 
 

@@ -12,7 +12,7 @@ from sheetflow.model import ECONOMY, MILESTONE, Register, ReportInfo
 from sheetflow.register.report_text import default_rounds, import_report_file
 from sheetflow.register.sample import sample_register
 from sheetflow.register.workbook import write_register
-from sheetflow.workspace import Workspace
+from sheetflow.workspace import Workspace, exclusive
 
 SOURCES = ("sample", "report", "blank")
 
@@ -71,6 +71,7 @@ def blank_register(year: int | None = None) -> Register:
     return Register(info, [], [], default_rounds(year, {1, 2, 3}), [], [])
 
 
+@exclusive
 def init_workspace(
     workspace: Workspace,
     source: str = "sample",
