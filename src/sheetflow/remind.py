@@ -11,7 +11,8 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
+from email.headerregistry import Address
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from sheetflow.atomic import atomic_path
@@ -80,8 +81,8 @@ def build_reminder(
         "contact": info.contact or sender,
     }
     msg = EmailMessage()
-    msg["From"] = formataddr((info.contact, sender)) if info.contact else sender
-    msg["To"] = formataddr((center.contact_name, center.email))
+    msg["From"] = Address(display_name=info.contact, addr_spec=sender)
+    msg["To"] = Address(display_name=center.contact_name, addr_spec=center.email)
     msg["Subject"] = t["subject"].format(**fields)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")

@@ -1,0 +1,136 @@
+"""Faults: a second command on a busy workspace, and collect killed mid-run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from helpers import issued_for
+from sheetflow.collect import collect_round
+from sheetflow.demo import fill_return
+from sheetflow.issue import safe_name
+from sheetflow.model import Rating
+from sheetflow.register.sample import sample_register
+from sheetflow.smiley import Smiley
+from sheetflow.workspace import Workspace
+
+
+def _cli(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sheetflow", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_second_command_on_a_busy_workspace_is_told_so(issued_ws: Workspace) -> None:
+    with issued_ws.locked():
+        proc = _cli("collect", str(issued_ws.root), "--round", "3")
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert err.strip() == (
+        f"Fejl: En anden sheetflow-kommando arbejder i {issued_ws.root} lige nu. Prøv igen om lidt."
+    )
+    # Released: the same command now runs.
+    assert collect_round(issued_ws, 3).exit_code == 0
+
+
+def _returns(ws: Workspace, versions: int) -> None:
+    """Several versions per center, each newer than the last, all valid."""
+    stamp = time.time() - 1000
+    for v in range(versions):
+        for center in sample_register().responsible_centers():
+            issued, layout = issued_for(ws, center)
+            smiley = [Smiley.GREEN, Smiley.YELLOW, Smiley.RED][v % 3]
+            answers = {
+                i.item_key: Rating(3, i.item_key, smiley, f"Version {v}") for i in layout.inputs
+            }
+            path = ws.inbox_dir(3) / f"{safe_name(center)}_v{v}.xlsx"
+            fill_return(ws.root / issued.file, layout, answers, path)
+            stamp += 1
+            os.utime(path, (stamp, stamp))
+
+
+def _state(ws: Workspace) -> tuple:
+    """What a finished collect leaves: verdicts, ratings, outputs."""
+    db = sqlite3.connect(ws.ledger_path)
+    received = sorted(db.execute("SELECT sha256, original_name, verdict, center FROM received"))
+    ratings = sorted(
+        db.execute("SELECT round, center, item_key, smiley, comment, source FROM ratings")
+    )
+    db.close()
+    return (
+        received,
+        ratings,
+        ws.ratings_csv(3).read_text("utf-8"),
+        ws.findings_csv(3).read_text("utf-8"),
+        ws.master_path(3).read_bytes(),
+    )
+
+
+def _intact(ws: Workspace, previous_master: bytes) -> None:
+    db = sqlite3.connect(ws.ledger_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    orphans = db.execute(
+        "SELECT COUNT(*) FROM received v WHERE v.verdict IN ('accepted','superseded') "
+        "AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.received_id = v.id)"
+    ).fetchone()[0]
+    db.close()
+    assert orphans == 0  # a file is recorded together with its ratings, or not at all
+    master = ws.master_path(3).read_bytes()
+    if master != previous_master:  # replaced: then completely
+        with zipfile.ZipFile(ws.master_path(3)) as zf:
+            assert zf.testzip() is None
+        openpyxl.load_workbook(ws.master_path(3))
+    leftovers = [p for p in ws.round_dir(3).rglob(".*.tmp")]
+    assert all(
+        p.stat().st_size >= 0 for p in leftovers
+    )  # temporary files may remain; never outputs
+
+
+@pytest.fixture
+def prepared(issued_ws: Workspace, tmp_path: Path) -> tuple[Workspace, tuple, float]:
+    """A workspace with a previous master and a full inbox; the uninterrupted result."""
+    collect_round(issued_ws, 3)  # the previous master (no returns yet)
+    _returns(issued_ws, 3)
+    reference = Workspace.at(tmp_path / "reference")
+    shutil.copytree(issued_ws.root, reference.root)
+    start = time.monotonic()
+    proc = _cli("collect", str(reference.root), "--round", "3")
+    proc.communicate(timeout=120)
+    duration = time.monotonic() - start
+    assert proc.returncode == 0
+    return issued_ws, _state(reference), duration
+
+
+@pytest.mark.parametrize("fraction", [0.35, 0.55, 0.7, 0.85, 0.95])
+def test_collect_killed_at_any_moment_recovers_to_the_same_result(
+    prepared: tuple[Workspace, tuple, float], fraction: float
+) -> None:
+    ws, reference, duration = prepared
+    previous_master = ws.master_path(3).read_bytes()
+    proc = _cli("collect", str(ws.root), "--round", "3")
+    time.sleep(duration * fraction)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    _intact(ws, previous_master)
+    proc = _cli("collect", str(ws.root), "--round", "3")
+    proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    received, ratings, ratings_csv, findings_csv, master = _state(ws)
+    assert received == reference[0]
+    assert ratings == reference[1]
+    assert ratings_csv == reference[2]
+    assert findings_csv == reference[3]
+    assert master == reference[4]
