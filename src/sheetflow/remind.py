@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from email.headerregistry import Address
+from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
