@@ -134,7 +134,7 @@ def test_validate_one_file(issued_ws: Workspace, tmp_path: Path) -> None:
     bad.write_text("not a workbook")
     code, out = run("validate", bad, issued_ws.root, "--json")
     assert code == 1
-    assert [f["code"] for f in json.loads(out)["findings"]] == ["file-unreadable"]
+    assert [f["code"] for f in json.loads(out)["findings"]] == ["file-not-workbook"]
     # validate records nothing
     code, out = run("status", issued_ws.root, "--json")
     assert {c["state"] for c in json.loads(out)["centers"]} == {"missing"}

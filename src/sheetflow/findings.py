@@ -131,6 +131,96 @@ CATALOGUE: dict[str, Code] = {
             "The file cannot be read as an Excel workbook: {value}",
         ),
         _c(
+            "file-empty",
+            E,
+            "Filen er tom (0 bytes). Gem projektmappen igen og send den på ny.",
+            "The file is empty (0 bytes). Save the workbook again and send it once more.",
+        ),
+        _c(
+            "file-truncated",
+            E,
+            "Filen er ufuldstændig eller beskadiget (zip-arkivet er afkortet). Send den igen.",
+            "The file is incomplete or damaged (the zip archive is truncated). Send it again.",
+        ),
+        _c(
+            "file-not-workbook",
+            E,
+            "Filen er ikke en Excel-projektmappe, men {value}. Send den udfyldte .xlsx-fil.",
+            "The file is not an Excel workbook but {value}. Send the filled-in .xlsx file.",
+        ),
+        _c(
+            "file-legacy-xls",
+            E,
+            "Filen er i det gamle .xls-format. Gem den som Excel-projektmappe (.xlsx) og send den igen.",
+            "The file is in the old .xls format. Save it as an Excel workbook (.xlsx) and send it again.",
+        ),
+        _c(
+            "file-encrypted",
+            E,
+            "Projektmappen er beskyttet med adgangskode. Gem den uden adgangskode og send den igen.",
+            "The workbook is protected with a password. Save it without a password and send it again.",
+        ),
+        _c(
+            "file-macro-enabled",
+            E,
+            "Projektmappen indeholder makroer (.xlsm). Gem den som almindelig .xlsx og send den igen.",
+            "The workbook contains macros (.xlsm). Save it as a plain .xlsx and send it again.",
+        ),
+        _c(
+            "file-strict-ooxml",
+            E,
+            "Projektmappen er gemt som 'Strict Open XML'. Gem den som almindelig Excel-projektmappe (.xlsx).",
+            "The workbook was saved as 'Strict Open XML'. Save it as a normal Excel workbook (.xlsx).",
+        ),
+        _c(
+            "xml-entities",
+            E,
+            "Filen indeholder XML-entiteter eller en DTD ({value}); den læses ikke af sikkerhedshensyn.",
+            "The file contains XML entities or a DTD ({value}); it is not read, for safety.",
+        ),
+        _c(
+            "zip-bomb",
+            E,
+            "Filen pakker ud til urimeligt meget data ({value}); den læses ikke.",
+            "The file unpacks to an unreasonable amount of data ({value}); it is not read.",
+        ),
+        _c(
+            "sheet-too-large",
+            E,
+            "Arket er langt større end det udsendte ({value}); filen læses ikke.",
+            "The sheet is far larger than the one issued ({value}); the file is not read.",
+        ),
+        _c(
+            "reader-failed",
+            E,
+            "Filen kunne ikke læses inden for grænserne for tid og hukommelse ({value}).",
+            "The file could not be read within the time and memory limits ({value}).",
+        ),
+        _c(
+            "control-characters",
+            W,
+            "Teksten indeholder usynlige kontroltegn; de er fjernet.",
+            "The text contains invisible control characters; they were removed.",
+        ),
+        _c(
+            "text-too-long",
+            E,
+            "Cellen har {value} tegn; Excel kan højst rumme {expected}.",
+            "The cell has {value} characters; Excel holds at most {expected}.",
+        ),
+        _c(
+            "formula-in-cell",
+            W,
+            "Cellen indeholder en formel; dens gemte værdi '{value}' er brugt.",
+            "The cell holds a formula; its cached value '{value}' was used.",
+        ),
+        _c(
+            "look-alike-text",
+            E,
+            "'{value}' ligner '{expected}', men indeholder andre tegn (fx kyrilliske bogstaver).",
+            "'{value}' looks like '{expected}' but contains other characters (e.g. Cyrillic letters).",
+        ),
+        _c(
             "not-issued",
             E,
             "Projektmappen er ikke udsendt fra dette arbejdsområde ({value}).",
@@ -202,7 +292,11 @@ CATALOGUE: dict[str, Code] = {
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: where it is (file, sheet, cell), what it is (code), how bad."""
+    """One problem: where it is (file, sheet, cell), what it is (code), how bad.
+
+    ``value`` and ``expected`` are what the message was made from, so the
+    message can be rendered again in another language.
+    """
 
     code: str
     message: str
@@ -210,6 +304,8 @@ class Finding:
     file: str = ""
     sheet: str = ""
     cell: str = ""
+    value: str = ""
+    expected: str = ""
 
     def to_dict(self) -> dict[str, str]:
         d = asdict(self)
@@ -236,10 +332,66 @@ def make_finding(
     """Build a finding from the catalogue; the message is rendered in ``lang``."""
     entry = CATALOGUE[code]
     template = entry.en if lang == "en" else entry.da
-    message = template.format(
-        value=_short(value), expected=_short(expected), sheet=sheet, column=column
+    value, expected = _short(value), _short(expected)
+    message = template.format(value=value, expected=expected, sheet=sheet, column=column or value)
+    return Finding(code, message, entry.severity, file, sheet, cell, value, expected)
+
+
+def finding_from_dict(data: dict[str, str], lang: str = "da") -> Finding:
+    """A stored finding, its message rendered again in ``lang`` where the code is known."""
+    if data.get("code") in CATALOGUE and "value" in data:
+        return make_finding(
+            data["code"],
+            lang=lang,
+            file=data.get("file", ""),
+            sheet=data.get("sheet", ""),
+            cell=data.get("cell", ""),
+            value=data.get("value", ""),
+            expected=data.get("expected", ""),
+        )
+    return Finding(
+        data["code"],
+        data["message"],
+        Severity(data["severity"]),
+        data.get("file", ""),
+        data.get("sheet", ""),
+        data.get("cell", ""),
     )
-    return Finding(code, message, entry.severity, file, sheet, cell)
+
+
+# Words that go into finding messages as values, in both languages.
+DETAILS: dict[str, tuple[str, str]] = {
+    "no-metadata": ("ingen sheetflow-metadata", "no sheetflow metadata"),
+    "row-key": (
+        "række {row}: ventede '{expected}', fandt '{found}'",
+        "row {row}: expected '{expected}', found '{found}'",
+    ),
+    "rows-below": (
+        "indhold i række {row} efter den sidste udsendte række {last}",
+        "content in row {row} below the last issued row {last}",
+    ),
+    "lock-file": ("Excel-låsefil", "Excel lock file"),
+    "hidden-file": ("skjult fil", "hidden file"),
+    "pdf": ("en PDF-fil", "a PDF file"),
+    "csv": ("en CSV- eller tekstfil", "a CSV or text file"),
+    "text": ("en tekstfil", "a text file"),
+    "html": ("en HTML-side", "an HTML page"),
+    "unknown": ("et ukendt format", "an unknown format"),
+    "zip": ("et zip-arkiv uden Excel-indhold", "a zip archive without Excel content"),
+    "parts": ("{count} dele", "{count} parts"),
+    "part-bytes": ("{name}: {count} bytes", "{name}: {count} bytes"),
+    "total-bytes": ("{count} bytes i alt", "{count} bytes in all"),
+    "sheet-size": ("{rows} rækker × {cols} kolonner", "{rows} rows × {cols} columns"),
+    "timeout": ("tidsgrænsen blev nået", "the time limit was reached"),
+    "died": ("læseren stoppede, {reason}", "the reader stopped, {reason}"),
+    "memory": ("hukommelsesgrænsen blev nået", "the memory limit was reached"),
+}
+
+
+def detail(key: str, lang: str = "da", **args: object) -> str:
+    """A value for a finding message, in ``lang``."""
+    da, en = DETAILS[key]
+    return (en if lang == "en" else da).format(**args)
 
 
 def _short(value: object, limit: int = 80) -> str:

@@ -103,3 +103,22 @@ def parse_smiley(value: object) -> Smiley | None:
 def symbol(smiley: Smiley | None) -> str:
     """The workbook character for a smiley, empty for none."""
     return smiley.symbol if smiley else ""
+
+
+# Letters from other scripts that look like Latin ones (a small confusables
+# table: Cyrillic and Greek capitals and small letters seen in spoofing).
+_LOOKALIKES = str.maketrans(
+    "АВЕКМНОРСТХаеорсухіјѕԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοριν",
+    "ABEKMHOPCTXaeopcyxijsdqwABEZHIKMNOPTYXaopiv",
+)
+CONTROL_CHARS = {chr(c) for c in range(32) if chr(c) not in "\n\t"} | {"\x7f"}
+
+
+def skeleton(text: str) -> str:
+    """Text with look-alike letters mapped to Latin, for telling a spoof from a typo."""
+    return clean_text(text).translate(_LOOKALIKES).casefold()
+
+
+def strip_control(text: str) -> str:
+    """Text without control characters (line breaks and tabs kept)."""
+    return "".join(ch for ch in text if ch not in CONTROL_CHARS)

@@ -15,13 +15,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sheetflow.collect.reader import ReadError, read_custom_properties, read_return
+from sheetflow.collect.isolate import Limits, run_isolated
+from sheetflow.collect.reader import ReadError, ReturnReader, read_custom_properties
+from sheetflow.collect.safety import Problem, sniff
 from sheetflow.collect.validate import Verdict, validate_return
 from sheetflow.errors import UsageError
-from sheetflow.findings import Finding, Report, Severity, make_finding
+from sheetflow.findings import Finding, Report, detail, finding_from_dict, make_finding
 from sheetflow.issue.layout import StatusLayout
 from sheetflow.issue.writer import META_PREFIX
-from sheetflow.ledger import Ledger
+from sheetflow.ledger import Issued, Ledger, Received
 from sheetflow.lifecycle import ensure_open
 from sheetflow.model import Register, Round
 from sheetflow.workspace import Workspace, exclusive
@@ -80,9 +82,9 @@ def gather_files(inputs: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, s
         candidates = sorted(p for p in item.rglob("*") if p.is_file()) if item.is_dir() else [item]
         for path in candidates:
             if path.name.startswith("~$"):
-                skipped.append((path, "Excel-låsefil"))
+                skipped.append((path, "lock-file"))
             elif path.name.startswith(".") or any(p.startswith(".") for p in path.parts[-2:-1]):
-                skipped.append((path, "skjult fil"))
+                skipped.append((path, "hidden-file"))
             else:
                 found.append(path)
     # Oldest first, so a later return supersedes an earlier one.
@@ -109,35 +111,121 @@ def archive(path: Path, sha: str, folder: Path) -> Path:
     return target
 
 
-def check_file(
-    path: Path,
-    ledger: Ledger,
+class Checker:
+    """Checks returned files against one workspace's ledger (one per worker process).
+
+    Identifies a file by its metadata first, then reads only the sheet that
+    the ledger says was issued for it, after checking its declared size.
+    """
+
+    def __init__(
+        self, ledger_path: Path, round_number: int, round_names: dict[int, str], lang: str
+    ) -> None:
+        self.ledger = Ledger(ledger_path, read_only=True)
+        self.round_number = round_number
+        self.round_names = round_names
+        self.lang = lang
+        self._issued: dict[str, list[Issued]] = {}
+        self._layouts: dict[int, StatusLayout] = {}
+
+    def lookup(self, template_id: str) -> list[Issued]:
+        if template_id not in self._issued:
+            self._issued[template_id] = self.ledger.issued_by_template(template_id)
+        return self._issued[template_id]
+
+    def layout(self, issued: Issued) -> StatusLayout:
+        if issued.id not in self._layouts:
+            self._layouts[issued.id] = StatusLayout.from_json(issued.layout)
+        return self._layouts[issued.id]
+
+    def reject(self, path: Path, code: str, value: object = "") -> Verdict:
+        finding = make_finding(code, lang=self.lang, file=path.name, value=value)
+        return Verdict(path.name, False, findings=[finding])
+
+    def reject_problem(self, path: Path, problem: Problem) -> Verdict:
+        value = (
+            detail(problem.detail, self.lang, **dict(problem.args))
+            if problem.detail
+            else problem.value
+        )
+        return self.reject(path, problem.code, value)
+
+    def reject_read(self, path: Path, exc: ReadError) -> Verdict:
+        value = detail(exc.detail, self.lang, **exc.args_) if exc.detail else str(exc)
+        return self.reject(path, exc.code, value)
+
+    def check(self, path: Path) -> Verdict:
+        kind, problem = sniff(path)
+        if problem is not None:
+            return self.reject_problem(path, problem)
+        try:
+            reader = ReturnReader(path, kind)
+        except ReadError as exc:
+            return self.reject_read(path, exc)
+        try:
+            tid = reader.properties.get(META_PREFIX + "template_id") or reader.meta.get(
+                "template_id"
+            )
+            issued = self.lookup(tid) if tid else []
+            sheets = []
+            if issued:
+                layout = self.layout(issued[-1])
+                declared = reader.dimension(layout.sheet)
+                if declared and too_large(declared, layout):
+                    size = detail("sheet-size", self.lang, rows=declared[0], cols=declared[1])
+                    return self.reject(path, "sheet-too-large", size)
+                sheets = [layout.sheet]
+            returned = reader.workbook(sheets)
+        except ReadError as exc:
+            return self.reject_read(path, exc)
+        finally:
+            reader.close()
+        return validate_return(
+            returned, self.lookup, self.round_number, self.round_names, self.lang, self.layout
+        )
+
+
+def too_large(declared: tuple[int, int], layout: StatusLayout) -> bool:
+    """A sheet far larger than issued: not read at all."""
+    rows, cols = declared
+    return rows > (layout.last_row + 1) * 4 + 500 or cols > (layout.last_col + 1) * 4 + 20
+
+
+def check_files(
+    paths: list[Path],
+    ledger_path: Path,
     rnd: Round,
     round_names: dict[int, str],
     lang: str = "da",
-) -> Verdict:
-    """Read and validate one file against the ledger (used by collect and validate)."""
-    sheets = sorted(
-        {StatusLayout.from_json(i.layout).sheet for i in ledger.issued(rnd.number)} or {"Status"}
+    progress: Callable[[str], None] | None = None,
+    limits: Limits | None = None,
+) -> list[Verdict]:
+    """Check files in isolated workers (both cores); a worker that dies is a finding."""
+
+    def done(index: int) -> None:
+        if progress:
+            progress(paths[index].name)
+
+    outcomes = run_isolated(
+        paths,
+        lambda checker, path: checker.check(path),
+        lambda: Checker(ledger_path, rnd.number, round_names, lang),
+        limits=limits or Limits(),
+        on_done=done,
     )
-    try:
-        returned = read_return(path, sheets)
-    except ReadError as exc:
-        return Verdict(
-            path.name,
-            False,
-            findings=[make_finding("file-unreadable", lang=lang, file=path.name, value=exc)],
-        )
-    missing = [s for s in sheets if s not in returned.cells]
-    if missing:
-        # The sheet the ledger names for this file's template may differ: read it too.
-        tid = returned.metadata("template_id")
-        issued = ledger.issued_by_template(tid) if tid else []
-        if issued:
-            sheet = StatusLayout.from_json(issued[-1].layout).sheet
-            if sheet not in returned.cells and sheet in returned.sheet_names:
-                returned = read_return(path, [sheet])
-    return validate_return(returned, ledger.issued_by_template, rnd.number, round_names, lang)
+    verdicts = []
+    for path, outcome in zip(paths, outcomes, strict=True):
+        if outcome.ok:
+            verdicts.append(outcome.value)
+        else:
+            reason = outcome.reason
+            if reason in ("timeout", "memory"):
+                reason = detail(reason, lang)
+            else:
+                reason = detail("died", lang, reason=reason)
+            finding = make_finding("reader-failed", lang=lang, file=path.name, value=reason)
+            verdicts.append(Verdict(path.name, False, findings=[finding]))
+    return verdicts
 
 
 @exclusive
@@ -165,8 +253,7 @@ def collect_round(
     report = Report()
     results: list[FileResult] = []
     for path, reason in skipped:
-        f = make_finding("file-skipped", lang=lang, file=path.name, value=reason)
-        report.add(f)
+        f = make_finding("file-skipped", lang=lang, file=path.name, value=detail(reason, lang))
         results.append(FileResult(path, "skipped", findings=[f]))
     with Ledger(workspace.ledger_path) as ledger:
         if not ledger.issued(rnd.number):
@@ -175,11 +262,25 @@ def collect_round(
             )
         ensure_open(ledger, rnd, reopen)
         ledger.set_round_state(rnd.number, rnd.name, "collecting")
+        pending: list[tuple[int, Path, str, Path]] = []
         for path in files:
-            results.append(_collect_one(path, ledger, workspace, rnd, round_names, lang))
-            report.extend(results[-1].findings)
-            if progress:
-                progress(path.name)
+            sha = sha256_file(path)
+            stored = archive(path, sha, workspace.archive_dir(rnd.number))
+            seen = ledger.received_by_hash(rnd.number, sha)
+            if seen is None:
+                pending.append((len(results), path, sha, stored))
+                results.append(FileResult(path, "pending", sha256=sha))
+            else:
+                results.append(_repeated(path, sha, seen, lang))
+                if progress:
+                    progress(path.name)
+        verdicts = check_files(
+            [p for _, p, _, _ in pending], workspace.ledger_path, rnd, round_names, lang, progress
+        )
+        for (slot, path, sha, stored), verdict in zip(pending, verdicts, strict=True):
+            results[slot] = _record(ledger, workspace, rnd, path, sha, stored, verdict)
+        for result in results:
+            report.extend(result.findings)
         _mark_superseded(results, ledger, rnd, lang, report)
         ledger.set_round_state(rnd.number, rnd.name, "consolidated")
         outputs = consolidate(
@@ -196,26 +297,21 @@ def collect_round(
     )
 
 
-def _collect_one(
-    path: Path,
+def _repeated(path: Path, sha: str, seen: Received, lang: str) -> FileResult:
+    """A file collected before: its recorded verdict and findings, counted once."""
+    findings = [finding_from_dict(d, lang) for d in seen.finding_list]
+    return FileResult(path, seen.verdict, seen.center, sha, repeated=True, findings=findings)
+
+
+def _record(
     ledger: Ledger,
     workspace: Workspace,
     rnd: Round,
-    round_names: dict[int, str],
-    lang: str,
+    path: Path,
+    sha: str,
+    stored: Path,
+    verdict: Verdict,
 ) -> FileResult:
-    sha = sha256_file(path)
-    stored = archive(path, sha, workspace.archive_dir(rnd.number))
-    seen = ledger.received_by_hash(rnd.number, sha)
-    if seen is not None:
-        findings = [
-            Finding(
-                d["code"], d["message"], Severity(d["severity"]), d["file"], d["sheet"], d["cell"]
-            )
-            for d in seen.finding_list
-        ]
-        return FileResult(path, seen.verdict, seen.center, sha, repeated=True, findings=findings)
-    verdict = check_file(path, ledger, rnd, round_names, lang)
     status = "accepted" if verdict.accepted else "rejected"
     ledger.record_received(
         round_number=rnd.number,
@@ -276,7 +372,7 @@ def validate_file(
             rnd = workspace.resolve_round(register, round_ref)
         else:
             rnd = _round_of_file(path, ledger, register)
-        return check_file(path, ledger, rnd, round_names, lang)
+    return check_files([path], workspace.ledger_path, rnd, round_names, lang)[0]
 
 
 def _round_of_file(path: Path, ledger: Ledger, register: Register) -> Round:

@@ -1,9 +1,10 @@
 """Read a returned workbook into plain data: metadata and the status sheet's cells.
 
-Cell values come from python-calamine (fast, no formulas evaluated; cached
-values are read); custom document properties and the formula markers come
+Cell values come from python-calamine (fast; formulas are not evaluated, their
+cached values are read). Custom document properties and formula markers come
 from the package's XML, parsed with defusedxml so entity tricks are refused.
-Nothing here judges the content: that is ``validate``'s work.
+A sheet's declared size is checked before calamine reads it. Nothing here
+judges the content: that is ``validate``'s work.
 """
 
 from __future__ import annotations
@@ -17,15 +18,30 @@ from typing import Any
 from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
-from sheetflow.issue.layout import address
+from sheetflow.collect.safety import declared_dimension
 from sheetflow.issue.writer import META_PREFIX, META_SHEET
 
 CUSTOM_PROPS = "docProps/custom.xml"
-_CELL_WITH_FORMULA = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:(?!</c>).){0,200}?<f[ >/]', re.S)
+Grid = dict[tuple[int, int], Any]  # (row, column), 0-based → value
+META_MAX_ROWS, META_MAX_COLS = 100_000, 10
+_CELL_OPEN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?(/?)>')
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+}
 
 
 class ReadError(Exception):
-    """The file cannot be read as a workbook; the message says why, for a finding."""
+    """The file cannot be read as a workbook; ``code`` names the finding and
+    ``detail``/``args`` its value (else the message is the value)."""
+
+    def __init__(
+        self, message: str, code: str = "file-unreadable", detail: str = "", **args: object
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.detail = detail
+        self.args_ = args
 
 
 @dataclass
@@ -36,8 +52,9 @@ class ReturnedWorkbook:
     sheet_names: list[str]
     properties: dict[str, str]
     meta: dict[str, str]
-    cells: dict[str, dict[str, Any]] = field(default_factory=dict)  # sheet → address → value
+    cells: dict[str, Grid] = field(default_factory=dict)  # sheet → (row, col) → value
     formulas: dict[str, set[str]] = field(default_factory=dict)  # sheet → addresses
+    kind: str = "xlsx"
 
     def metadata(self, name: str) -> str | None:
         """A metadata value: custom property first, hidden sheet second."""
@@ -70,68 +87,120 @@ def read_custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → part path inside the package."""
-    ns = {
-        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    }
     rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     book = SafeET.fromstring(zf.read("xl/workbook.xml"))
     out = {}
-    for sheet in book.iterfind("m:sheets/m:sheet", ns):
-        target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
-        target = target.lstrip("/")
+    for sheet in book.iterfind("m:sheets/m:sheet", _NS):
+        target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "").lstrip("/")
         out[sheet.get("name", "")] = target if target.startswith("xl/") else f"xl/{target}"
     return out
 
 
 def formula_cells(zf: zipfile.ZipFile, part: str) -> set[str]:
-    """Addresses of cells that hold a formula in a sheet part."""
+    """Addresses of cells that hold a formula (an <f> element) in a sheet part."""
     if part not in zf.namelist():
         return set()
-    return {m.group(1).decode() for m in _CELL_WITH_FORMULA.finditer(zf.read(part))}
+    xml = zf.read(part)
+    if b"<f" not in xml and b":f" not in xml:
+        return set()
+    out = set()
+    for m in _CELL_OPEN.finditer(xml):
+        if m.group(2):  # an empty <c .../>
+            continue
+        end = xml.find(b"c>", xml.find(b"</", m.end()))  # the cell's </c> (or </x:c>)
+        body = xml[m.end() : end if end >= 0 else len(xml)]
+        if re.search(rb"<(?:\w+:)?f[\s>/]", body):
+            out.add(m.group(1).decode())
+    return out
 
 
-def read_return(path: Path, sheets: list[str]) -> ReturnedWorkbook:
-    """Read metadata and the named sheets' cells; raise ``ReadError`` if it cannot."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            properties = read_custom_properties(zf)
-            parts = _sheet_parts(zf)
-            formulas = {s: formula_cells(zf, parts[s]) for s in sheets if s in parts}
-    except (zipfile.BadZipFile, KeyError, OSError, SafeET.ParseError) as exc:
-        raise ReadError(_reason(exc)) from exc
-    except Exception as exc:  # defusedxml refusals and other hostile content
-        raise ReadError(f"{type(exc).__name__}: {exc}") from exc
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-        names = list(wb.sheet_names)
+class ReturnReader:
+    """Opens a returned file once; reads metadata first, then only the sheet asked for."""
+
+    def __init__(self, path: Path, kind: str = "xlsx") -> None:
+        self.path = path
+        self.kind = kind
+        self.properties: dict[str, str] = {}
+        self.parts: dict[str, str] = {}
+        self._zip: zipfile.ZipFile | None = None
+        try:
+            if kind == "xlsx":
+                self._zip = zipfile.ZipFile(path)
+                self.properties = read_custom_properties(self._zip)
+                self.parts = sheet_parts(self._zip)
+            self.book = CalamineWorkbook.from_path(str(path))
+            self.sheet_names = list(self.book.sheet_names)
+            self.meta = self._read_meta()
+        except ReadError:
+            self.close()
+            raise
+        except Exception as exc:  # zip, XML (defusedxml refusals) and calamine errors
+            self.close()
+            raise ReadError(f"{type(exc).__name__}: {exc}") from exc
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def dimension(self, sheet: str) -> tuple[int, int] | None:
+        """The sheet's declared (rows, columns), before reading it (xlsx only)."""
+        if self._zip is None or sheet not in self.parts:
+            return None
+        return declared_dimension(self._zip, self.parts[sheet])
+
+    def _read_meta(self) -> dict[str, str]:
+        if META_SHEET not in self.sheet_names:
+            return {}
+        dim = self.dimension(META_SHEET)
+        if dim and (dim[0] > META_MAX_ROWS or dim[1] > META_MAX_COLS):
+            raise ReadError(
+                META_SHEET, code="sheet-too-large", detail="sheet-size", rows=dim[0], cols=dim[1]
+            )
         meta: dict[str, str] = {}
-        if META_SHEET in names:
-            for row in wb.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False):
-                if len(row) >= 2 and isinstance(row[0], str) and row[0] and row[0] != "row":
-                    meta.setdefault(row[0], cell_text(row[1]))
-        cells = {s: _grid(wb, s) for s in sheets if s in names}
-    except Exception as exc:  # calamine raises its own error types
-        raise ReadError(f"{type(exc).__name__}: {exc}") from exc
-    return ReturnedWorkbook(path.name, names, properties, meta, cells, formulas)
+        for row in self.book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False):
+            if len(row) >= 2 and isinstance(row[0], str) and row[0] and row[0] != "row":
+                meta.setdefault(row[0], cell_text(row[1]))
+        return meta
+
+    def workbook(self, sheets: list[str]) -> ReturnedWorkbook:
+        """Read the named sheets' cells (and formula markers) into a ``ReturnedWorkbook``."""
+        try:
+            cells = {s: self._grid(s) for s in sheets if s in self.sheet_names}
+            formulas = {}
+            if self._zip is not None:
+                formulas = {
+                    s: formula_cells(self._zip, self.parts[s]) for s in sheets if s in self.parts
+                }
+        except Exception as exc:
+            raise ReadError(f"{type(exc).__name__}: {exc}") from exc
+        return ReturnedWorkbook(
+            self.path.name,
+            self.sheet_names,
+            self.properties,
+            self.meta,
+            cells,
+            formulas,
+            self.kind,
+        )
+
+    def _grid(self, sheet: str) -> Grid:
+        rows = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        return {
+            (r, c): value
+            for r, row in enumerate(rows)
+            for c, value in enumerate(row)
+            if value is not None and value != ""
+        }
 
 
-def _grid(wb: CalamineWorkbook, sheet: str) -> dict[str, Any]:
-    rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return {
-        address(r, c): value
-        for r, row in enumerate(rows)
-        for c, value in enumerate(row)
-        if value not in (None, "")
-    }
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, zipfile.BadZipFile):
-        return "filen er ikke en .xlsx-projektmappe (ikke et zip-arkiv)"
-    if isinstance(exc, KeyError):
-        return "projektmappen mangler en del"
-    return str(exc)
+def read_return(path: Path, sheets: list[str], kind: str = "xlsx") -> ReturnedWorkbook:
+    """Read metadata and the named sheets' cells; raise ``ReadError`` if it cannot."""
+    reader = ReturnReader(path, kind)
+    try:
+        return reader.workbook(sheets)
+    finally:
+        reader.close()

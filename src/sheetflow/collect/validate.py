@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sheetflow.collect.reader import ReturnedWorkbook, cell_text
-from sheetflow.findings import Finding, Severity, make_finding
-from sheetflow.issue.layout import COL_KEY, COMMENT_MAX, StatusLayout, address
+from sheetflow.collect.reader import Grid, ReturnedWorkbook, cell_text
+from sheetflow.findings import Finding, Severity, detail, make_finding
+from sheetflow.issue.layout import COL_KEY, COL_TEXT, COMMENT_MAX, StatusLayout, address
+from sheetflow.issue.writer import META_PREFIX
 from sheetflow.ledger import Issued
 from sheetflow.model import Rating
-from sheetflow.smiley import UnknownSmiley, clean_text, parse_smiley
+from sheetflow.smiley import UnknownSmiley, clean_text, parse_smiley, skeleton, strip_control
 from sheetflow.xlsxutil import is_formula_like
 
 MAX_CELL_FINDINGS = 25
+EXCEL_MAX_TEXT = 32_767
 
 
 @dataclass
@@ -50,6 +53,7 @@ def validate_return(
     round_number: int,
     round_names: dict[int, str],
     lang: str = "da",
+    layout_of: Callable[[Issued], StatusLayout] | None = None,
 ) -> Verdict:
     """Identify the file, check it, and read its ratings."""
     file = returned.name
@@ -59,7 +63,7 @@ def validate_return(
 
     issued = identify(returned, lookup)
     if issued is None:
-        value = returned.metadata("template_id") or "ingen sheetflow-metadata"
+        value = returned.metadata("template_id") or detail("no-metadata", lang)
         return Verdict(file, False, findings=[finding("not-issued", value=value)])
     verdict = Verdict(file, False, issued.template_id, issued.center, issued.round)
     if issued.round != round_number:
@@ -71,16 +75,19 @@ def validate_return(
             )
         )
         return verdict
-    claimed = returned.metadata("center")
-    if claimed is not None and clean_text(claimed) != clean_text(issued.center):
-        verdict.findings.append(finding("center-mismatch", value=claimed, expected=issued.center))
-        return verdict
-    layout = StatusLayout.from_json(issued.layout)
+    # Both copies of the metadata must name the center the workbook was issued to.
+    for claimed in (returned.properties.get(META_PREFIX + "center"), returned.meta.get("center")):
+        if claimed is not None and clean_text(claimed) != clean_text(issued.center):
+            spoof = skeleton(claimed) == skeleton(issued.center)
+            code = "look-alike-text" if spoof else "center-mismatch"
+            verdict.findings.append(finding(code, value=claimed, expected=issued.center))
+            return verdict
+    layout = layout_of(issued) if layout_of else StatusLayout.from_json(issued.layout)
     grid = returned.cells.get(layout.sheet)
     if grid is None:
         verdict.findings.append(finding("sheet-missing", sheet=layout.sheet))
         return verdict
-    rows = _row_findings(grid, layout, finding)
+    rows = _row_findings(grid, layout, finding, lang)
     if rows:
         verdict.findings.extend(rows)
         return verdict
@@ -93,63 +100,56 @@ def validate_return(
 
 
 def _row_findings(
-    grid: dict[str, object], layout: StatusLayout, finding: Callable[..., Finding]
+    grid: Grid, layout: StatusLayout, finding: Callable[..., Finding], lang: str
 ) -> list[Finding]:
     """Row keys in the hidden key column must stand where they were issued."""
     sheet = layout.sheet
     for row, key in sorted(layout.row_keys.items()):
         if row <= layout.header_row:
             continue
-        found = cell_text(grid.get(address(row, COL_KEY)))
+        found = cell_text(grid.get((row, COL_KEY)))
         if found != key:
-            where = address(row, COL_KEY)
-            what = f"række {row + 1}: ventede '{key}', fandt '{found}'"
-            return [finding("rows-changed", sheet=sheet, cell=where, value=what)]
+            what = detail("row-key", lang, row=row + 1, expected=key, found=found)
+            return [finding("rows-changed", sheet=sheet, cell=address(row, COL_KEY), value=what)]
     last = layout.last_row
-    extra = sorted(
-        (_row_of(a) for a in grid if _row_of(a) > last),
-    )
-    if extra:
-        what = f"indhold i række {extra[0] + 1} efter den sidste udsendte række {last + 1}"
-        return [finding("rows-changed", sheet=sheet, cell=f"A{extra[0] + 1}", value=what)]
+    extra = min((r for r, _ in grid if r > last), default=None)
+    if extra is not None:
+        what = detail("rows-below", lang, row=extra + 1, last=last + 1)
+        return [finding("rows-changed", sheet=sheet, cell=f"A{extra + 1}", value=what)]
     return []
 
 
-def _row_of(addr: str) -> int:
-    digits = "".join(ch for ch in addr if ch.isdigit())
-    return int(digits) - 1
+def parse_address(addr: str) -> tuple[int, int]:
+    """An A1 address to 0-based (row, column)."""
+    col = 0
+    for i, ch in enumerate(addr):
+        if ch.isdigit():
+            return int(addr[i:]) - 1, col - 1
+        col = col * 26 + ord(ch) - 64
+    raise ValueError(addr)
 
 
 def _locked_findings(
-    grid: dict[str, object], layout: StatusLayout, finding: Callable[..., Finding]
+    grid: Grid, layout: StatusLayout, finding: Callable[..., Finding]
 ) -> list[Finding]:
     """Every cell that is not an input must hold exactly what was issued."""
-    inputs = {i.address for i in layout.inputs}
-    issued = layout.locked_values()
-    out: list[Finding] = []
-    for addr in sorted(set(issued) | set(grid), key=_sort_key):
-        if addr in inputs:
-            continue
-        expected = issued.get(addr, "")
-        found = cell_text(grid.get(addr))
-        if found != expected:
-            out.append(
-                finding(
-                    "locked-cell-changed",
-                    sheet=layout.sheet,
-                    cell=addr,
-                    value=found,
-                    expected=expected,
-                )
-            )
-            if len(out) >= MAX_CELL_FINDINGS:
-                break
-    return out
-
-
-def _sort_key(addr: str) -> tuple[int, str]:
-    letters = "".join(ch for ch in addr if ch.isalpha())
-    return _row_of(addr), letters.rjust(3)
+    inputs = {parse_address(i.address) for i in layout.inputs}
+    issued = {(c.row, c.col): c.value for c in layout.cells if c.locked and c.value}
+    changed = sorted(
+        pos
+        for pos in issued.keys() | grid.keys()
+        if pos not in inputs and cell_text(grid.get(pos)) != issued.get(pos, "")
+    )
+    return [
+        finding(
+            "locked-cell-changed",
+            sheet=layout.sheet,
+            cell=address(*pos),
+            value=cell_text(grid.get(pos)),
+            expected=issued.get(pos, ""),
+        )
+        for pos in changed[:MAX_CELL_FINDINGS]
+    ]
 
 
 def read_inputs(
@@ -158,6 +158,10 @@ def read_inputs(
     """The ratings in the input cells, with findings for what is wrong in them."""
     grid = returned.cells.get(layout.sheet, {})
     formulas = returned.formulas.get(layout.sheet, set())
+
+    def at(addr: str | None) -> Any:
+        return grid.get(parse_address(addr)) if addr else None
+
     sheet = layout.sheet
     by_item: dict[str, dict[str, str]] = {}
     for cell in layout.inputs:
@@ -166,16 +170,37 @@ def read_inputs(
     findings: list[Finding] = []
     for item_key, cells in by_item.items():
         smiley_addr, comment_addr = cells.get("smiley"), cells.get("comment")
-        raw = grid.get(smiley_addr) if smiley_addr else None
+        raw = at(smiley_addr)
         smiley = None
         try:
             smiley = parse_smiley(raw if raw is None or isinstance(raw, str) else cell_text(raw))
         except UnknownSmiley:
-            findings.append(finding("invalid-smiley", sheet=sheet, cell=smiley_addr, value=raw))
+            findings.append(
+                finding("invalid-smiley", sheet=sheet, cell=smiley_addr, value=cell_text(raw))
+            )
             continue
-        comment = cell_text(grid.get(comment_addr)) if comment_addr else ""
-        if comment_addr in formulas:
-            findings.append(finding("formula-text", sheet=sheet, cell=comment_addr, value="="))
+        for addr in (smiley_addr, comment_addr):
+            if addr in formulas:
+                findings.append(
+                    finding(
+                        "formula-in-cell", sheet=sheet, cell=addr, value=cell_text(grid.get(addr))
+                    )
+                )
+        comment = cell_text(at(comment_addr))
+        if len(comment) > EXCEL_MAX_TEXT:
+            findings.append(
+                finding(
+                    "text-too-long",
+                    sheet=sheet,
+                    cell=comment_addr,
+                    value=len(comment),
+                    expected=EXCEL_MAX_TEXT,
+                )
+            )
+            continue
+        if strip_control(comment) != comment:
+            comment = strip_control(comment)
+            findings.append(finding("control-characters", sheet=sheet, cell=comment_addr))
         if len(comment) > COMMENT_MAX:
             findings.append(
                 finding(
@@ -193,7 +218,7 @@ def read_inputs(
                 )
             )
         if smiley is None:
-            label = cell_text(grid.get(address(_row_of(smiley_addr or "A1"), 2)))[:60]
+            label = cell_text(grid.get((parse_address(smiley_addr or "A1")[0], COL_TEXT)))[:60]
             findings.append(
                 finding("missing-rating", sheet=sheet, cell=smiley_addr, value=label or item_key)
             )

@@ -1,0 +1,187 @@
+"""Run work on untrusted files in worker processes with memory and time limits.
+
+A reader that aborts (python-calamine aborts the whole process on some
+crafted files), runs out of memory or runs away costs only its worker: the
+parent sees the worker die or time out, reports that file, starts a new
+worker and goes on. Workers are forked once and reused; they send back only
+the compact result of each task.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+DEFAULT_MEMORY = 2 * 1024**3  # address space per worker
+DEFAULT_SECONDS = 60.0  # wall time per task
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one task: ``ok`` with a value, or ``failed`` with a reason."""
+
+    ok: bool
+    value: Any = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_bytes: int = DEFAULT_MEMORY
+    seconds: float = DEFAULT_SECONDS
+
+
+def _apply_limits(limits: Limits) -> None:
+    for which, value in (
+        (resource.RLIMIT_AS, limits.memory_bytes),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        with contextlib.suppress(ValueError, OSError):  # a platform may refuse
+            resource.setrlimit(which, (value, value))
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this worker when the parent dies (Linux), so a
+    killed collect never leaves workers behind holding its pipes."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _worker(
+    conn: Connection,
+    init: Callable[[], Any],
+    task: Callable[[Any, Any], Any],
+    limits: Limits,
+    parent: int,
+) -> None:
+    _die_with_parent(parent)
+    _apply_limits(limits)
+    state = init()
+    while True:
+        try:
+            while not conn.poll(1.0):
+                if os.getppid() != parent:
+                    return
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        index, item = message
+        try:
+            result: tuple[bool, Any] = (True, task(state, item))
+        except MemoryError:
+            result = (False, "memory")
+        except Exception as exc:  # reported as the file's problem, never raised
+            result = (False, f"{type(exc).__name__}: {exc}")
+        conn.send((index, result))
+
+
+class _Slot:
+    def __init__(
+        self, ctx: Any, init: Callable[[], Any], task: Callable[[Any, Any], Any], limits: Limits
+    ) -> None:
+        parent, child = ctx.Pipe()
+        self.conn = parent
+        self.proc = ctx.Process(
+            target=_worker, args=(child, init, task, limits, os.getpid()), daemon=True
+        )
+        self.proc.start()
+        child.close()
+        self.index: int | None = None
+        self.deadline = 0.0
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.proc.kill()
+        else:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+        self.proc.join(timeout=5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
+
+
+def run_isolated(
+    items: list[Any],
+    task: Callable[[Any, Any], Any],
+    init: Callable[[], Any] = lambda: None,
+    *,
+    workers: int | None = None,
+    limits: Limits | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> list[Outcome]:
+    """``task(state, item)`` for every item in worker processes; outcomes in item order.
+
+    ``init()`` runs once in each worker and gives its ``state`` (for example a
+    read-only ledger connection). Needs the fork start method (Linux, macOS).
+    """
+    if not items:
+        return []
+    limits = limits or Limits()
+    ctx = multiprocessing.get_context("fork")
+    count = max(1, min(workers or os.cpu_count() or 1, len(items)))
+    slots = [_Slot(ctx, init, task, limits) for _ in range(count)]
+    outcomes: list[Outcome | None] = [None] * len(items)
+    queue = list(range(len(items)))
+    try:
+        while queue or any(s.index is not None for s in slots):
+            for slot in slots:
+                if slot.index is None and queue:
+                    slot.index = queue.pop(0)
+                    slot.deadline = time.monotonic() + limits.seconds
+                    slot.conn.send((slot.index, items[slot.index]))
+            busy = [s for s in slots if s.index is not None]
+            timeout = max(0.0, min(s.deadline for s in busy) - time.monotonic())
+            wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=timeout)
+            for i, slot in enumerate(slots):
+                if slot.index is None:
+                    continue
+                done = _collect(slot)
+                if done is None and time.monotonic() < slot.deadline and slot.proc.is_alive():
+                    continue
+                index = slot.index
+                if done is None:
+                    alive = slot.proc.is_alive()
+                    reason = "timeout" if alive else f"exit {slot.proc.exitcode}"
+                    done = Outcome(False, reason=reason)
+                    slot.stop(kill=True)
+                    slots[i] = _Slot(ctx, init, task, limits)
+                else:
+                    slot.index = None
+                outcomes[index] = done
+                if on_done:
+                    on_done(index)
+    finally:
+        for slot in slots:
+            slot.stop()
+    return [o if o is not None else Outcome(False, reason="lost") for o in outcomes]
+
+
+def _collect(slot: _Slot) -> Outcome | None:
+    """The slot's result if it has sent one."""
+    try:
+        if not slot.conn.poll():
+            return None
+        index, (ok, value) = slot.conn.recv()
+    except (EOFError, OSError):
+        return None
+    if index != slot.index:  # pragma: no cover - protocol guard
+        return None
+    return Outcome(True, value) if ok else Outcome(False, reason=str(value))
