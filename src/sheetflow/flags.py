@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sheetflow.model import Rating, Register, Round, latest_ratings
 from sheetflow.smiley import Smiley
@@ -57,6 +57,7 @@ def compute_flags(
     all_ratings = list(ratings)
     latest = latest_ratings(all_ratings, rnd.number)
     this_round = {r.item_key: r for r in all_ratings if r.round == rnd.number}
+    notes = latest_comments(all_ratings, rnd.number)
     asked = asked or {}
     answered = answered or {}
     flags: list[Flag] = []
@@ -76,7 +77,7 @@ def compute_flags(
             if ms.key in center_asked and ms.key not in center_answered:
                 kinds.append(MISSING)
             if kinds:
-                shown = this_round.get(ms.key) or rating
+                shown = _with_note(this_round.get(ms.key) or rating, notes.get(ms.key, ""))
                 flags.append(Flag(tuple(kinds), ini.center, ini.key, ms.key, shown))
         kinds = []
         eco = latest.get(ini.economy_key)
@@ -85,10 +86,29 @@ def compute_flags(
         if ini.economy_key in center_asked and ini.economy_key not in center_answered:
             kinds.append(MISSING)
         if kinds:
-            shown = this_round.get(ini.economy_key) or eco
+            shown = _with_note(
+                this_round.get(ini.economy_key) or eco, notes.get(ini.economy_key, "")
+            )
             flags.append(Flag(tuple(kinds), ini.center, ini.key, ini.economy_key, shown))
     flags.extend(Flag((NOT_RETURNED,), center) for center in not_returned)
     return flags
+
+
+def latest_comments(ratings: Iterable[Rating], up_to_round: int) -> dict[str, str]:
+    """Per item, the latest non-empty status comment up to a round."""
+    out: dict[str, str] = {}
+    for r in sorted(ratings, key=lambda r: r.round):
+        if r.round <= up_to_round and r.comment:
+            out[r.item_key] = r.comment
+    return out
+
+
+def _with_note(rating: Rating | None, note: str) -> Rating | None:
+    """A rating to show, carrying the latest note when it has none of its own
+    (a center repeating an earlier smiley rarely repeats its comment)."""
+    if rating is None or rating.comment or not note:
+        return rating
+    return replace(rating, comment=note)
 
 
 def count_flags(flags: Iterable[Flag]) -> dict[str, int]:
@@ -107,7 +127,7 @@ TURNED_RED, TURNED_GREEN, BECAME_OVERDUE = "turned-red", "turned-green", "became
 class Change:
     """What changed for one item between the previous round and this one."""
 
-    kind: str
+    kinds: tuple[str, ...]
     center: str
     initiative_key: str
     item_key: str
@@ -133,12 +153,15 @@ def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]
         for key in keys:
             a = before[key].smiley if key in before else None
             b = now[key].smiley if key in now else None
+            kinds = []
             if b is Smiley.RED and a is not Smiley.RED:
-                out.append(Change(TURNED_RED, ini.center, ini.key, key, a, b))
+                kinds.append(TURNED_RED)
             elif b is Smiley.GREEN and a is not None and a is not Smiley.GREEN:
-                out.append(Change(TURNED_GREEN, ini.center, ini.key, key, a, b))
+                kinds.append(TURNED_GREEN)
             if key in overdue_now and key not in overdue_before:
-                out.append(Change(BECAME_OVERDUE, ini.center, ini.key, key, a, b))
+                kinds.append(BECAME_OVERDUE)
+            if kinds:
+                out.append(Change(tuple(kinds), ini.center, ini.key, key, a, b))
     return out
 
 

@@ -17,6 +17,16 @@ FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def col_letter(col: int) -> str:
+    """0-based column index to letters (0 → A, 26 → AA)."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def set_fixed_properties(wb: xlsxwriter.Workbook, *, title: str, subject: str = "") -> None:
     """Document properties that do not change from run to run."""
     wb.set_properties(
@@ -71,3 +81,28 @@ def print_setup(ws: Worksheet, left: str, centre: str, page: str, header: str = 
     if header:
         ws.set_header(f"&L{footer_text(header)}")
     ws.set_footer(f"&L{footer_text(left)}&C{footer_text(centre)}&R{page}")
+
+
+# A4 landscape with print_setup's margins (0.5" sides, 0.75" top and bottom).
+PRINT_WIDTH_PT = 297 / 25.4 * 72 - 72
+PRINT_HEIGHT_PT = 210 / 25.4 * 72 - 108 - 24  # less header and footer lines
+CHAR_PT = 5.6  # points per unit of column width (Calibri 11, with padding)
+
+
+def page_room(widths: list[float], repeated_height: float = 0.0) -> float:
+    """Unscaled points of rows that fit on one page when printed one page wide."""
+    scale = min(1.0, PRINT_WIDTH_PT / max(sum(widths) * CHAR_PT, 1.0))
+    return PRINT_HEIGHT_PT / scale - repeated_height
+
+
+def greedy_breaks(blocks: list[tuple[int, float, bool]], room: float) -> list[int]:
+    """Rows to break before: fill pages with whole blocks (first row, height,
+    forced break before it); a block taller than a page starts a page of its own."""
+    breaks: list[int] = []
+    used = 0.0
+    for first, height, forced in blocks:
+        if used and (forced or used + height > room):
+            breaks.append(first)
+            used = 0.0
+        used += height
+    return breaks

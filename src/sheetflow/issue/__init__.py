@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from sheetflow import __version__
 from sheetflow.errors import UsageError
-from sheetflow.issue.layout import StatusLayout, build_status_layout
+from sheetflow.issue.layout import build_status_layout
 from sheetflow.issue.writer import GuideFacts, write_center_workbook
 from sheetflow.ledger import Ledger
-from sheetflow.model import Rating, Register, Round, format_date
+from sheetflow.model import Rating, Register, Round, asked_keys, format_date
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
 
@@ -50,8 +49,8 @@ def safe_name(text: str) -> str:
 
 def register_fingerprint(register: Register) -> str:
     """sha256 of the register's content (plan and ratings), independent of the file."""
-    payload = json.dumps(asdict(register), sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    # The dataclasses' repr is complete and stable, and far faster than asdict.
+    return hashlib.sha256(repr(register).encode("utf-8")).hexdigest()
 
 
 def ratings_so_far(register: Register, ledger: Ledger, before_round: int) -> list[Rating]:
@@ -89,18 +88,26 @@ def issue_round(
                 "Brug --force for at udsende en ny version."
             )
         history = ratings_so_far(register, ledger, rnd.number)
+        asked = set(asked_keys(register, rnd, history))
+        items = register.items()
+        by_center: dict[str, list[Rating]] = {}
+        for r in history:
+            if r.item_key in items:
+                by_center.setdefault(items[r.item_key][0].center, []).append(r)
         workspace.make_round_dirs(rnd.number)
         entries, layouts = [], []
         for center in targets:
-            layout = build_status_layout(register, rnd, center, history, texts)
-            template_id = _template_id(rnd, center, layout, reg_fp, lang)
+            mine = by_center.get(center, [])
+            layout = build_status_layout(register, rnd, center, mine, texts, asked)
+            fingerprint = layout.fingerprint()
+            template_id = _template_id(rnd, center, fingerprint, reg_fp, lang)
             meta = {
                 "template_id": template_id,
                 "round": str(rnd.number),
                 "round_name": rnd.name,
                 "center": center,
                 "register_fingerprint": reg_fp,
-                "fingerprint": layout.fingerprint(),
+                "fingerprint": fingerprint,
                 "generator": f"sheetflow {__version__}",
                 "status_sheet": layout.sheet,
             }
@@ -115,7 +122,7 @@ def issue_round(
                     "center": center,
                     "file": str(path.relative_to(workspace.root)),
                     "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                    "fingerprint": layout.fingerprint(),
+                    "fingerprint": fingerprint,
                     "register_fingerprint": reg_fp,
                     "layout": layout.to_json(),
                     "lang": lang,
@@ -153,9 +160,9 @@ def _targets(register: Register, centers: list[str] | None) -> list[str]:
     return [c for c in responsible if c in centers]
 
 
-def _template_id(rnd: Round, center: str, layout: StatusLayout, reg_fp: str, lang: str) -> str:
+def _template_id(rnd: Round, center: str, fingerprint: str, reg_fp: str, lang: str) -> str:
     digest = hashlib.sha256(
-        "\x1f".join([str(rnd.number), center, layout.fingerprint(), reg_fp, lang]).encode("utf-8")
+        "\x1f".join([str(rnd.number), center, fingerprint, reg_fp, lang]).encode("utf-8")
     ).hexdigest()
     return f"R{rnd.number}-{digest[:16]}"
 

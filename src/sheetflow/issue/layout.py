@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
 from sheetflow.smiley import symbol
+from sheetflow.xlsxutil import col_letter, greedy_breaks, page_room
 
 COMMENT_MAX = 1000  # characters; what the master prints legibly in one cell
 
@@ -84,26 +85,20 @@ class StatusLayout:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        """Compact JSON for the ledger: cells and inputs as arrays, in field order."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["cells"] = [(c.row, c.col, c.value, c.style, c.locked, c.last_col) for c in self.cells]
+        data["inputs"] = [(i.address, i.item_key, i.kind) for i in self.inputs]
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> StatusLayout:
         data: dict[str, Any] = json.loads(text)
-        data["cells"] = [CellSpec(**c) for c in data["cells"]]
-        data["inputs"] = [InputCell(**i) for i in data["inputs"]]
+        data["cells"] = [CellSpec(*c) for c in data["cells"]]
+        data["inputs"] = [InputCell(*i) for i in data["inputs"]]
         data["row_keys"] = {int(k): v for k, v in data["row_keys"].items()}
         data["heights"] = {int(k): v for k, v in data["heights"].items()}
         return cls(**data)
-
-
-def col_letter(col: int) -> str:
-    """0-based column index to letters (0 → A)."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def address(row: int, col: int) -> str:
@@ -150,18 +145,20 @@ def build_status_layout(
     center: str,
     ratings: list[Rating],
     texts: dict[str, dict[str, Any]],
+    asked: set[str] | None = None,
 ) -> StatusLayout:
     """Lay out one center's status sheet for round ``rnd``.
 
     ``ratings`` are all ratings collected before this round (register and
     ledger); they fill the history columns and decide which milestones are
-    still asked for.
+    still asked for. ``ratings`` may be only the center's, with ``asked`` the
+    round's asked keys computed once for all centers.
     """
     t = texts["status"]
     earlier = [r for r in register.rounds if r.number < rnd.number]
     b = _Builder(rnd, len(earlier))
     history = {(r.item_key, r.round): r for r in ratings if r.round < rnd.number}
-    asked = set(asked_keys(register, rnd, ratings))
+    asked = asked if asked is not None else set(asked_keys(register, rnd, ratings))
     widths = [WIDTHS["key"], WIDTHS["number"], WIDTHS["text"], WIDTHS["deadline"]]
     widths += [WIDTHS["round"]] * len(earlier) + [WIDTHS["smiley"], COMMENT_WIDTH]
     wide = sum(widths[COL_TEXT:])
@@ -296,29 +293,18 @@ def _item_row(
     b.next_row(key, text_height(text, WIDTHS["text"]))
 
 
-# A4 landscape: 297 mm minus 2 × 1.3 cm margins wide, 210 mm minus 2 × 2 cm tall.
-PRINT_WIDTH_PT = (297 - 26) / 25.4 * 72
-PRINT_HEIGHT_PT = (210 - 40) / 25.4 * 72
-CHAR_PT = 5.6  # points per unit of column width (Calibri 11, incl. padding)
-
-
 def page_breaks(layout: StatusLayout) -> list[int]:
     """Rows before which a page should break so no initiative is split where avoidable.
 
-    Estimates the fit-to-width scale from the column widths, then fills each
-    page greedily with whole blocks (a section heading with its first
-    initiative, or one initiative).
+    Fills each page with whole blocks (a section heading with its first
+    initiative, or one initiative) at the fit-to-width scale.
     """
-    printed = sum(w for c, w in enumerate(layout.widths) if c not in layout.hidden_cols)
-    scale = min(1.0, PRINT_WIDTH_PT / (printed * CHAR_PT))
-    room = PRINT_HEIGHT_PT / scale - layout.heights.get(layout.header_row, LINE_HEIGHT)
+    printed = [w for c, w in enumerate(layout.widths) if c not in layout.hidden_cols]
+    room = page_room(printed, layout.heights.get(layout.header_row, LINE_HEIGHT))
     starts = sorted(set(layout.blocks))
     ends = [*starts[1:], layout.last_row + 1]
-    breaks, used = [], 0.0
-    for first, end in zip(starts, ends, strict=False):
-        height = sum(layout.heights.get(r, LINE_HEIGHT) for r in range(first, end))
-        if used and used + height > room:
-            breaks.append(first)
-            used = 0.0
-        used += height
-    return breaks
+    blocks = [
+        (first, sum(layout.heights.get(r, LINE_HEIGHT) for r in range(first, end)), False)
+        for first, end in zip(starts, ends, strict=True)
+    ]
+    return greedy_breaks(blocks, room)

@@ -18,13 +18,15 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from sheetflow.atomic import atomic_path
-from sheetflow.flags import MISSING, NOT_RETURNED, OVERDUE, RED, Flag
+from sheetflow.flags import MISSING, NOT_RETURNED, OVERDUE, RED, Flag, latest_comments
 from sheetflow.issue.layout import text_height
 from sheetflow.master.summary import BUCKETS, Counts, MasterData
-from sheetflow.model import ECONOMY, MILESTONE, format_date
+from sheetflow.model import ECONOMY, MILESTONE, Initiative, format_date
 from sheetflow.smiley import Smiley, symbol
 from sheetflow.xlsxutil import (
     add_smiley_colours,
+    greedy_breaks,
+    page_room,
     print_setup,
     set_fixed_properties,
     smiley_formats_for,
@@ -156,24 +158,21 @@ def _summary(
     footer: tuple[str, str, str],
 ) -> None:
     ws = wb.add_worksheet(t["summary_sheet"])
-    for col, width in enumerate([30] + [9] * 8 + [12, 8, 40]):
+    for col, width in enumerate(SUMMARY_WIDTHS):
         ws.set_column(col, col, width)
     row = _returns_table(ws, st, data, t, 0)
+    groups = [(c, data.by_center[c]) for c in data.by_center]
     row, center_rows = _counts_table(
-        ws, st, t, row + 2, t["col_center"], [(c, data.by_center[c]) for c in data.by_center]
+        ws, st, t, row + 2, t["counts_by_center"], t["col_center"], groups
     )
-    _chart(wb, ws, t, center_rows)
+    row = _chart(wb, ws, t, center_rows) + 1
+    breaks = [row]  # the chart ends the first page
     sections = {s.number: s.label for s in data.register.sections}
-    row, _ = _counts_table(
-        ws,
-        st,
-        t,
-        row + 18,
-        t["col_section"],
-        [(sections.get(n, n), c) for n, c in data.by_section.items()],
-    )
+    groups = [(sections.get(n, n), c) for n, c in data.by_section.items()]
+    row, _ = _counts_table(ws, st, t, row, t["counts_by_section"], t["col_section"], groups)
     row = _flags_table(ws, st, data, t, row + 2)
     _changes_table(ws, st, data, t, row + 2)
+    ws.set_h_pagebreaks(breaks)
     print_setup(ws, *footer)
 
 
@@ -220,11 +219,12 @@ def _counts_table(
     st: _Styles,
     t: dict[str, Any],
     row: int,
+    heading: str,
     first_header: str,
     groups: list[tuple[str, Counts]],
 ) -> tuple[int, tuple[int, int]]:
     """Rows: one per group; columns: milestone buckets then economy buckets."""
-    ws.write_string(row, 0, t["counts_heading"], st.heading)
+    ws.write_string(row, 0, heading, st.heading)
     row += 1
     bucket_headers = [t["col_green"], t["col_yellow"], t["col_red"], t["col_unrated"]]
     ws.write_string(row, 0, "", st.header)
@@ -271,8 +271,9 @@ def _chart(
     chart.set_title({"name": f"{t['chart_title']} ({t['milestones']})", "name_font": {"size": 11}})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 900, "height": 320})
+    chart.set_size({"width": 900, "height": CHART_HEIGHT_PX})
     ws.insert_chart(last + 3, 0, chart)
+    return last + 3 + CHART_HEIGHT_PX // 20 + 1
 
 
 def _flag_labels(flag: Flag, t: dict[str, Any]) -> str:
@@ -285,8 +286,16 @@ def _flag_labels(flag: Flag, t: dict[str, Any]) -> str:
     return ", ".join(names[k] for k in flag.kinds)
 
 
-# Flag table columns: (first, last) per field on the summary sheet's grid.
+# The summary sheet's grid, and the flag table's fields on it: (first, last) column.
+SUMMARY_WIDTHS = [30] + [9] * 8 + [24, 8, 40]
 FLAG_COLUMNS = [(0, 0), (1, 2), (3, 4), (5, 8), (9, 9), (10, 10), (11, 11)]
+CHART_HEIGHT_PX = 300
+
+
+def _row_height(values: list[str]) -> float:
+    """Height for a flag-table row: the tallest wrapped field."""
+    spans = [sum(SUMMARY_WIDTHS[a : b + 1]) for a, b in FLAG_COLUMNS]
+    return max(_height(v, w) for v, w in zip(values, spans, strict=True))
 
 
 def _flags_table(ws: Worksheet, st: _Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
@@ -325,7 +334,7 @@ def _flags_table(ws: Worksheet, st: _Styles, data: MasterData, t: dict[str, Any]
             comment,
         ]
         _spread(ws, row, values, st.cell, smiley_col=5, smiley_fmt=st.smiley)
-        ws.set_row(row, max(_height(item_text, 36), _height(comment, 40), _height(values[0], 30)))
+        ws.set_row(row, _row_height(values))
     add_smiley_colours(ws, st.smileys, f"K{first + 1}:K{row + 1}")
     return row
 
@@ -343,30 +352,25 @@ def _changes_table(
         t["col_milestone"],
         t["col_deadline"],
         t["col_before_after"],
-        "",
+        t["col_comment"],
     ]
     _spread(ws, row, headers, st.header)
     if not data.changes:
         ws.write_string(row + 1, 0, t["no_changes"], st.text)
         return row + 1
     items = data.register.items()
+    notes = latest_comments(data.ratings, data.round.number)
     for change in data.changes:
         row += 1
         ini, ms = items[change.item_key]
         item_text = ms.text if ms else t["economy_row"]
         arrow = f"{symbol(change.before) or '–'} → {symbol(change.after) or '–'}"
-        kind = t["change_" + change.kind.replace("-", "_")]
-        values = [
-            ini.label,
-            kind,
-            change.center,
-            item_text,
-            ms.deadline.text if ms else "",
-            arrow,
-            "",
-        ]
+        kinds = ", ".join(t["change_" + k.replace("-", "_")] for k in change.kinds)
+        deadline = ms.deadline.text if ms else ""
+        note = notes.get(change.item_key, "")
+        values = [ini.label, kinds, change.center, item_text, deadline, arrow, note]
         _spread(ws, row, values, st.cell)
-        ws.set_row(row, max(_height(item_text, 36), _height(ini.label, 30)))
+        ws.set_row(row, _row_height(values))
     return row
 
 
@@ -387,6 +391,118 @@ def _spread(
             ws.write_string(row, first, value, cell_fmt)
 
 
+DETAIL_WIDTHS = {"label": 11, "text": 62, "deadline": 20, "round": 7, "comment": 44}
+
+
+class _Detail:
+    """Writes the detail sheet row by row, remembering heights and where blocks start,
+    so page breaks can keep initiatives whole and start every section on a new page."""
+
+    def __init__(self, ws: Worksheet, st: _Styles, t: dict[str, Any], data: MasterData) -> None:
+        self.ws, self.st, self.t = ws, st, t
+        self.rounds = [r for r in data.register.rounds if r.number <= data.round.number]
+        self.first_smiley = 3
+        self.comment_col = self.first_smiley + len(self.rounds)
+        self.widths = [
+            DETAIL_WIDTHS["label"],
+            DETAIL_WIDTHS["text"],
+            DETAIL_WIDTHS["deadline"],
+            *[DETAIL_WIDTHS["round"]] * len(self.rounds),
+            DETAIL_WIDTHS["comment"],
+        ]
+        self.wide = sum(self.widths[1:])
+        self.by_key = {(r.item_key, r.round): r for r in data.ratings}
+        self.flagged = {f.item_key for f in data.flags if f.item_key}
+        self.row = 0
+        self.heights: dict[int, float] = {}
+        self.blocks: list[tuple[int, bool]] = []  # (first row, forced break before)
+
+    def set_height(self, height: float) -> None:
+        self.ws.set_row(self.row, height)
+        self.heights[self.row] = height
+        self.row += 1
+
+    def header(self) -> None:
+        t = self.t
+        for col, width in enumerate(self.widths):
+            self.ws.set_column(col, col, width)
+        headers = [
+            "",
+            t["col_title"],
+            t["col_deadline"],
+            *[f"{r.number}." for r in self.rounds],
+            t["col_latest_comment"],
+        ]
+        self.ws.write_row(0, 0, headers, self.st.header)
+        self.set_height(30)
+
+    def section(self, label: str) -> None:
+        self.blocks.append((self.row, bool(self.blocks)))
+        self.ws.merge_range(self.row, 0, self.row, self.comment_col, label, self.st.section)
+        self.set_height(22)
+
+    def initiative(self, ini: Initiative, first_in_section: bool) -> None:
+        st, t, ws = self.st, self.t, self.ws
+        if not first_in_section:
+            self.blocks.append((self.row, False))
+        ws.write_string(self.row, 0, ini.number, st.initiative)
+        ws.write_string(self.row, 1, ini.title, st.initiative)
+        for col in range(2, self.comment_col + 1):
+            ws.write_blank(self.row, col, None, st.initiative)
+        # Bold 11 pt wraps earlier than the 10 pt body text the estimate assumes.
+        self.set_height(text_height(ini.title, DETAIL_WIDTHS["text"] * 0.8) + 3)
+        kind = f"{t['description']} ({ini.kind})" if ini.kind else t["description"]
+        description = "\n".join(p for p in (kind, ini.description) if p)
+        ws.merge_range(self.row, 1, self.row, self.comment_col, description, st.text)
+        self.set_height(text_height(description, self.wide))
+        people = "\n".join(
+            f"{label}: {value}"
+            for label, value in (
+                (t["center"], ini.center),
+                (t["committee"], ini.committee),
+                (t["contributors"], ini.contributors),
+                (t["details"], ini.details),
+            )
+            if value
+        )
+        ws.merge_range(self.row, 1, self.row, self.comment_col, people, st.italic)
+        self.set_height(text_height(people, self.wide))
+        for ms in ini.milestones:
+            if not ms.is_placeholder:
+                self.item(t["milestone"], ms.text, ms.deadline.text, ms.key)
+        self.item(t["economy_row"], ini.economy, "", ini.economy_key)
+
+    def item(self, label: str, text: str, deadline: str, key: str) -> None:
+        st, ws = self.st, self.ws
+        flagged = key in self.flagged
+        cell = st.flag_cell if flagged else st.cell
+        smiley_fmt = st.flag_smiley if flagged else st.smiley
+        ws.write_string(self.row, 0, label, cell)
+        ws.write_string(self.row, 1, text, cell)
+        ws.write_string(self.row, 2, deadline, cell)
+        comment = ""
+        for offset, rnd in enumerate(self.rounds):
+            rating = self.by_key.get((key, rnd.number))
+            smiley = symbol(rating.smiley if rating else None)
+            ws.write_string(self.row, self.first_smiley + offset, smiley, smiley_fmt)
+            if rating and rating.comment:
+                comment = rating.comment
+        ws.write_string(self.row, self.comment_col, comment, cell)
+        height = max(
+            text_height(text, DETAIL_WIDTHS["text"]),
+            text_height(comment, DETAIL_WIDTHS["comment"]),
+        )
+        self.set_height(height)
+
+    def page_breaks(self) -> list[int]:
+        ends = [first for first, _ in self.blocks[1:]] + [self.row]
+        blocks = [
+            (first, sum(self.heights.get(r, 15.0) for r in range(first, end)), forced)
+            for (first, forced), end in zip(self.blocks, ends, strict=True)
+        ]
+        return greedy_breaks(blocks, page_room(self.widths, self.heights.get(0, 15.0)))
+
+
 def _detail(
     wb: xlsxwriter.Workbook,
     st: _Styles,
@@ -396,145 +512,27 @@ def _detail(
 ) -> None:
     """Every initiative in register order, grouped by section, like the seed report."""
     ws = wb.add_worksheet(t["detail_sheet"])
-    rounds = [r for r in data.register.rounds if r.number <= data.round.number]
-    first_smiley = 3
-    comment_col = first_smiley + len(rounds)
-    ws.set_column(0, 0, 11)
-    ws.set_column(1, 1, 62)
-    ws.set_column(2, 2, 20)
-    ws.set_column(first_smiley, comment_col - 1, 7)
-    ws.set_column(comment_col, comment_col, 44)
-    headers = [
-        "",
-        t["col_title"],
-        t["col_deadline"],
-        *[f"{r.number}." for r in rounds],
-        t["col_comment"],
-    ]
-    ws.write_row(0, 0, headers, st.header)
+    detail = _Detail(ws, st, t, data)
+    detail.header()
     ws.repeat_rows(0)
     ws.freeze_panes(1, 0)
-    by_key = {(r.item_key, r.round): r for r in data.ratings}
-    flagged = {f.item_key for f in data.flags if f.item_key}
     sections = {s.number: s for s in data.register.sections}
-    breaks: list[int] = []
-    row = 0
     current = None
     for ini in data.register.initiatives:
-        if ini.section != current:
+        first = ini.section != current
+        if first:
             current = ini.section
-            row += 1
-            if row > 1:
-                breaks.append(row)
-            label = sections[current].label if current in sections else current
-            ws.merge_range(row, 0, row, comment_col, label, st.section)
-            ws.set_row(row, 22)
-        row = _detail_initiative(ws, st, t, ini, rounds, by_key, flagged, row + 1, comment_col)
-    add_smiley_colours(
-        ws,
-        st.smileys,
-        f"{xl_rowcol_to_cell(1, first_smiley)}:{xl_rowcol_to_cell(max(row, 1), comment_col - 1)}",
-    )
-    ws.set_h_pagebreaks(breaks)
+            detail.section(sections[current].label if current in sections else current)
+        detail.initiative(ini, first)
+    first_cell = xl_rowcol_to_cell(1, detail.first_smiley)
+    last_cell = xl_rowcol_to_cell(max(detail.row - 1, 1), detail.comment_col - 1)
+    add_smiley_colours(ws, st.smileys, f"{first_cell}:{last_cell}")
+    ws.set_h_pagebreaks(detail.page_breaks())
     print_setup(ws, *footer)
 
 
 def _height(text: str, width: float) -> float:
     return text_height(text, width)
-
-
-def _detail_initiative(
-    ws: Worksheet,
-    st: _Styles,
-    t: dict[str, Any],
-    ini: Any,
-    rounds: list,
-    by_key: dict,
-    flagged: set[str],
-    row: int,
-    comment_col: int,
-) -> int:
-    ws.write_string(row, 0, ini.number, st.initiative)
-    ws.write_string(row, 1, ini.title, st.initiative)
-    ws.write_string(row, 2, ini.kind, st.initiative)
-    for col in range(3, comment_col + 1):
-        ws.write_blank(row, col, None, st.initiative)
-    ws.set_row(row, _height(ini.title, 62) + 2)
-    row += 1
-    wide = 62 + 20 + 7 * len(rounds) + 44
-    if ini.description:
-        ws.merge_range(row, 1, row, comment_col, ini.description, st.text)
-        ws.set_row(row, _height(ini.description, wide))
-        row += 1
-    people = "\n".join(
-        f"{label}: {value}"
-        for label, value in (
-            (t["center"], ini.center),
-            (t["committee"], ini.committee),
-            (t["contributors"], ini.contributors),
-            (t["details"], ini.details),
-        )
-        if value
-    )
-    ws.merge_range(row, 1, row, comment_col, people, st.italic)
-    ws.set_row(row, _height(people, wide))
-    row += 1
-    for ms in ini.milestones:
-        row = _detail_item(
-            ws,
-            st,
-            t["milestone"],
-            ms.text,
-            ms.deadline.text,
-            ms.key,
-            rounds,
-            by_key,
-            ms.key in flagged,
-            row,
-            comment_col,
-        )
-    return _detail_item(
-        ws,
-        st,
-        t["economy_row"],
-        ini.economy,
-        "",
-        ini.economy_key,
-        rounds,
-        by_key,
-        ini.economy_key in flagged,
-        row,
-        comment_col,
-    )
-
-
-def _detail_item(
-    ws: Worksheet,
-    st: _Styles,
-    label: str,
-    text: str,
-    deadline: str,
-    key: str,
-    rounds: list,
-    by_key: dict,
-    is_flagged: bool,
-    row: int,
-    comment_col: int,
-) -> int:
-    cell = st.flag_cell if is_flagged else st.cell
-    smiley_fmt = st.flag_smiley if is_flagged else st.smiley
-    ws.write_string(row, 0, label, cell)
-    ws.write_string(row, 1, text, cell)
-    ws.write_string(row, 2, deadline, cell)
-    comment = ""
-    for offset, rnd in enumerate(rounds):
-        rating = by_key.get((key, rnd.number))
-        ws.write_string(row, 3 + offset, symbol(rating.smiley if rating else None), smiley_fmt)
-        if rating and rating.comment:
-            comment = rating.comment
-    ws.write_string(row, comment_col, comment, cell)
-    ws.set_row(row, max(_height(text, 62), _height(comment, 44)))
-    return row + 1
 
 
 def _findings(

@@ -100,12 +100,20 @@ class _Draft:
 
 
 def html_to_text(cell: str) -> str:
-    """Cell HTML to plain text: one line per paragraph or list item."""
+    """Cell HTML to plain text: one line per paragraph or list item.
+
+    A list written as "1) … 2) …" inside <ol> without <li> gets a line per point.
+    """
+    cell = re.sub(r"(?is)<ol\b[^>]*>(.*?)(?:</ol>|\Z)", _numbered_points, cell)
     text = re.sub(r"(?i)<\s*(br|/p|p|/li|li|ol|/ol|ul|/ul|div|/div)\b[^>]*>", "\n", cell)
     text = re.sub(r"<[^>]+>", "", text)
     text = html.unescape(text).replace("\xa0", " ")
     lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _numbered_points(m: re.Match[str]) -> str:
+    return "\n" + re.sub(r"\s+(?=\d{1,2}\)\s)", "\n", m.group(1)) + "\n"
 
 
 def split_status(text: str) -> tuple[str, str]:
@@ -134,7 +142,7 @@ def default_rounds(year: int, numbers: set[int]) -> list[Round]:
 
 def import_report_text(text: str, source_name: str = "rapport") -> ImportResult:
     """Parse the export into a register holding the plan and every rating it records."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     info, body_start = _read_header(lines)
     if not info.title:
         raise ReportFormatError("Teksten har ingen titel: er det en opfølgningsrapport?")
@@ -160,9 +168,20 @@ def import_report_text(text: str, source_name: str = "rapport") -> ImportResult:
 
 
 def import_report_file(path: str | Path) -> ImportResult:
-    """Read a report export from disk (UTF-8, with or without BOM)."""
+    """Read a report export from disk: UTF-8 (with or without BOM) or Windows-1252."""
     p = Path(path)
-    return import_report_text(p.read_text(encoding="utf-8-sig"), source_name=p.name)
+    data = p.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ReportFormatError(
+            f"{p.name} er ikke en tekstfil (en eksporteret opfølgningsrapport)."
+        )
+    return import_report_text(text, source_name=p.name)
 
 
 def _read_header(lines: list[str]) -> tuple[ReportInfo, int]:

@@ -15,9 +15,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import xlsxwriter
-from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
 
 from sheetflow.atomic import atomic_path
 from sheetflow.findings import Report, make_finding
@@ -36,7 +35,7 @@ from sheetflow.model import (
     parse_date_text,
 )
 from sheetflow.smiley import UnknownSmiley, parse_smiley, symbol
-from sheetflow.xlsxutil import set_fixed_properties
+from sheetflow.xlsxutil import col_letter, set_fixed_properties
 
 
 @dataclass(frozen=True)
@@ -204,17 +203,20 @@ class _Reader:
         # Keys of rows that exist but were left out for a reported reason:
         # rows that refer to them are skipped without a second finding.
         self.known: set[str] = set()
-        self.wb = openpyxl.load_workbook(path, data_only=True)
+        self.book = CalamineWorkbook.from_path(str(path))
+        self.sheetnames = list(self.book.sheet_names)
+
+    def sheet_rows(self, name: str) -> list[list[Any]]:
+        return self.book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
     def finding(self, code: str, sheet: str = "", cell: str = "", **kw: Any) -> None:
         self.report.add(make_finding(code, file=self.path.name, sheet=sheet, cell=cell, **kw))
 
     def rows(self, name: str) -> Iterator[_Row]:
-        if name not in self.wb.sheetnames:
+        if name not in self.sheetnames:
             self.finding("register-missing-sheet", sheet=name)
             return
-        ws = self.wb[name]
-        it = ws.iter_rows(values_only=True)
+        it = iter(self.sheet_rows(name))
         header = [_text(v) for v in next(it, ())]
         cols = TABLES[name]
         index: dict[str, int] = {}
@@ -229,7 +231,7 @@ class _Reader:
             if raw is None or all(v is None or _text(v) == "" for v in raw):
                 continue
             values = {f: (raw[i] if i < len(raw) else None) for f, i in index.items()}
-            cells = {f: f"{get_column_letter(i + 1)}{r}" for f, i in index.items()}
+            cells = {f: f"{col_letter(i)}{r}" for f, i in index.items()}
             row = _Row(name, r, values, cells)
             if self.required_present(row):
                 yield row
@@ -291,12 +293,12 @@ def read_register(path: str | Path) -> tuple[Register, Report]:
 
 
 def _read_info(reader: _Reader) -> ReportInfo:
-    if INFO_SHEET not in reader.wb.sheetnames:
+    if INFO_SHEET not in reader.sheetnames:
         reader.finding("register-missing-sheet", sheet=INFO_SHEET)
         return ReportInfo()
     by_label = {label: attr for attr, label in INFO_ROWS}
     values = {}
-    for row in reader.wb[INFO_SHEET].iter_rows(min_row=2, values_only=True):
+    for row in reader.sheet_rows(INFO_SHEET)[1:]:
         if row and _text(row[0]) in by_label:
             values[by_label[_text(row[0])]] = _text(row[1] if len(row) > 1 else None)
     return ReportInfo(**values)
