@@ -145,7 +145,7 @@ def parse_seed(text: str) -> Seed:
             if m:
                 sections.append(line.strip())
             continue
-        cells = (line.split("\t") + ["", "", ""])[:4]
+        cells = [*line.split("\t"), "", "", ""][:4]
         first = plain(cells[0])
         if "Kort beskrivelse af indsatsen" in cells[1]:
             m = re.fullmatch(r"(\d+\.\d+)\. (.*)", first)

@@ -1,0 +1,315 @@
+"""Flags for round R with as-of date D (SPEC §2), on small hand-built registers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sheetflow.flags import (
+    MISSING,
+    NOT_RETURNED,
+    OVERDUE,
+    RED,
+    Flag,
+    compute_flags,
+    count_flags,
+)
+from sheetflow.model import (
+    Center,
+    Deadline,
+    Initiative,
+    Milestone,
+    Rating,
+    Register,
+    ReportInfo,
+    Round,
+    Section,
+    economy_key,
+    milestone_key,
+)
+from sheetflow.smiley import Smiley
+
+G, Y, R = Smiley.GREEN, Smiley.YELLOW, Smiley.RED
+CENTER = "Center for Test"
+OTHER = "Andet Center"
+
+ROUNDS = [
+    Round(1, "1. budgetopfølgning 2017", dt.date(2017, 3, 31), dt.date(2017, 4, 14)),
+    Round(2, "2. budgetopfølgning 2017", dt.date(2017, 6, 30), dt.date(2017, 7, 14)),
+    Round(3, "3. budgetopfølgning 2017", dt.date(2017, 9, 30), dt.date(2017, 10, 14)),
+]
+R1, R2, R3 = ROUNDS
+
+
+def by_round(n: int) -> Deadline:
+    return Deadline(ROUNDS[n - 1].name, round=n)
+
+
+def by_date(day: dt.date) -> Deadline:
+    return Deadline(f"{day.day:02d}.{day.month:02d}.{day.year}", date=day)
+
+
+def initiative(
+    key: str,
+    deadlines: list[Deadline],
+    center: str = CENTER,
+    placeholders: frozenset[int] = frozenset(),
+) -> Initiative:
+    """An initiative whose milestones have these deadlines; rows at ``placeholders``
+    (1-based) have no text."""
+    milestones = tuple(
+        Milestone(
+            milestone_key(key, n),
+            key,
+            n,
+            " " if n in placeholders else f"Milepæl {n} for {key}",
+            d,
+        )
+        for n, d in enumerate(deadlines, start=1)
+    )
+    return Initiative(
+        key=key,
+        section="1",
+        number=f"1.0{key[-1]}",
+        title=f"Delelement {key}",
+        kind="drift",
+        description="",
+        details="",
+        center=center,
+        committee="Økonomiudvalget",
+        contributors="",
+        economy="Ingen særskilt økonomi.",
+        milestones=milestones,
+    )
+
+
+def register(*initiatives: Initiative) -> Register:
+    return Register(
+        info=ReportInfo(agreement="Aftale om budget 2017"),
+        sections=[Section("1", "Test")],
+        initiatives=list(initiatives),
+        rounds=list(ROUNDS),
+        centers=[Center(CENTER), Center(OTHER)],
+    )
+
+
+def rating(round_: int, key: str, smiley: Smiley | None, comment: str = "") -> Rating:
+    return Rating(round_, key, smiley, comment, f"test.xlsx!Status!G{round_}")
+
+
+def flagged(flags: list[Flag]) -> dict[str, tuple[str, ...]]:
+    return {f.item_key: f.kinds for f in flags if f.item_key}
+
+
+# ------------------------------------------------------------------ due dates
+
+
+@pytest.mark.parametrize(
+    ("day", "due"),
+    [
+        (R2.as_of - dt.timedelta(days=1), True),
+        (R2.as_of, True),  # on the as-of date: due
+        (R2.as_of + dt.timedelta(days=1), False),
+    ],
+    ids=["day-before", "on-as-of-date", "day-after"],
+)
+def test_date_deadline_on_the_as_of_date_is_due(day: dt.date, due: bool) -> None:
+    reg = register(initiative("D1", [by_date(day)]))
+    flags = compute_flags(reg, R2, [])
+    ms = milestone_key("D1", 1)
+    assert flagged(flags) == ({ms: (OVERDUE,)} if due else {})
+
+
+@pytest.mark.parametrize(
+    ("deadline_round", "evaluated", "due"),
+    [(1, R2, True), (2, R2, True), (3, R2, False), (3, R3, True)],
+)
+def test_round_deadline_is_due_from_that_rounds_as_of_date(
+    deadline_round: int, evaluated: Round, due: bool
+) -> None:
+    reg = register(initiative("D1", [by_round(deadline_round)]))
+    flags = compute_flags(reg, evaluated, [])
+    assert flagged(flags) == ({milestone_key("D1", 1): (OVERDUE,)} if due else {})
+
+
+def test_round_deadline_and_date_deadline_side_by_side() -> None:
+    """A round deadline counts from its round's as-of date; a date from the date."""
+    between = dt.date(2017, 8, 15)  # after round 2's as-of date, before round 3's
+    reg = register(initiative("D1", [by_round(3), by_date(between), by_date(R3.as_of)]))
+    m1, m2, m3 = (milestone_key("D1", n) for n in (1, 2, 3))
+    assert flagged(compute_flags(reg, R2, [])) == {}
+    assert flagged(compute_flags(reg, R3, [])) == {m1: (OVERDUE,), m2: (OVERDUE,), m3: (OVERDUE,)}
+
+
+# ------------------------------------------------------------------ latest rating
+
+
+def test_red_then_green_is_not_flagged() -> None:
+    reg = register(initiative("D1", [by_round(1)]))
+    ms = milestone_key("D1", 1)
+    ratings = [rating(1, ms, R, "Forsinket"), rating(2, ms, G, "Nu i mål")]
+    assert flagged(compute_flags(reg, R1, ratings)) == {ms: (RED, OVERDUE)}
+    assert flagged(compute_flags(reg, R2, ratings)) == {}
+    assert flagged(compute_flags(reg, R3, ratings)) == {}
+
+
+def test_green_then_red_is_flagged_red() -> None:
+    reg = register(initiative("D1", [by_round(1)]))
+    ms = milestone_key("D1", 1)
+    ratings = [rating(1, ms, G), rating(2, ms, R, "Gik galt alligevel")]
+    flags = compute_flags(reg, R2, ratings)
+    assert flagged(flags) == {ms: (RED, OVERDUE)}
+    assert flags[0].rating is not None
+    assert flags[0].rating.comment == "Gik galt alligevel"
+
+
+def test_empty_later_rating_keeps_the_earlier_smiley() -> None:
+    """A round with no smiley does not wipe out the latest one given."""
+    reg = register(initiative("D1", [by_round(1)]))
+    ms = milestone_key("D1", 1)
+    ratings = [rating(1, ms, R), rating(2, ms, None, "Ingen status")]
+    assert flagged(compute_flags(reg, R2, ratings))[ms][:2] == (RED, OVERDUE)
+
+
+def test_later_rounds_ratings_do_not_count() -> None:
+    reg = register(initiative("D1", [by_round(1)]))
+    ms = milestone_key("D1", 1)
+    ratings = [rating(1, ms, R), rating(3, ms, G)]
+    assert flagged(compute_flags(reg, R2, ratings)) == {ms: (RED, OVERDUE)}
+
+
+def test_never_rated_due_milestone_is_overdue_not_red() -> None:
+    reg = register(initiative("D1", [by_round(2)]))
+    ms = milestone_key("D1", 1)
+    flags = compute_flags(reg, R2, [])
+    assert flagged(flags) == {ms: (OVERDUE,)}
+    assert flags[0].rating is None
+    assert flags[0].center == CENTER
+    assert flags[0].initiative_key == "D1"
+
+
+def test_yellow_due_milestone_is_overdue_only() -> None:
+    reg = register(initiative("D1", [by_round(2)]))
+    ms = milestone_key("D1", 1)
+    assert flagged(compute_flags(reg, R2, [rating(2, ms, Y)])) == {ms: (OVERDUE,)}
+
+
+def test_red_milestone_not_yet_due_is_not_flagged() -> None:
+    reg = register(initiative("D1", [by_round(3)]))
+    ms = milestone_key("D1", 1)
+    assert flagged(compute_flags(reg, R2, [rating(2, ms, R)])) == {}
+
+
+def test_green_due_milestone_is_not_flagged() -> None:
+    reg = register(initiative("D1", [by_round(1)]))
+    ms = milestone_key("D1", 1)
+    assert compute_flags(reg, R2, [rating(1, ms, G)]) == []
+
+
+# ------------------------------------------------------------------- economy
+
+
+@pytest.mark.parametrize(
+    ("smiley", "kinds"),
+    [(R, (RED,)), (Y, None), (G, None), (None, None)],
+    ids=["red", "yellow", "green", "unrated"],
+)
+def test_economy_red_is_red(smiley: Smiley | None, kinds: tuple[str, ...] | None) -> None:
+    reg = register(initiative("D1", []))
+    eco = economy_key("D1")
+    flags = compute_flags(reg, R2, [rating(2, eco, smiley, "Merforbrug")] if smiley else [])
+    assert flagged(flags) == ({eco: kinds} if kinds else {})
+    if kinds:
+        assert flags[0].rating is not None
+        assert flags[0].rating.comment == "Merforbrug"
+
+
+def test_economy_red_earlier_then_green_is_not_flagged() -> None:
+    reg = register(initiative("D1", []))
+    eco = economy_key("D1")
+    assert flagged(compute_flags(reg, R2, [rating(1, eco, R), rating(2, eco, G)])) == {}
+
+
+# --------------------------------------------------- missing and not returned
+
+
+def test_missing_when_asked_and_not_answered() -> None:
+    reg = register(initiative("D1", [by_round(1), by_round(2)]))
+    m1, m2, eco = milestone_key("D1", 1), milestone_key("D1", 2), economy_key("D1")
+    ratings = [rating(1, m1, Y), rating(2, m1, G), rating(2, m2, None), rating(2, eco, None)]
+    asked = {CENTER: {m1, m2, eco}}
+    answered = {CENTER: {m1}}
+    flags = compute_flags(reg, R2, ratings, asked, answered)
+    assert flagged(flags) == {m2: (OVERDUE, MISSING), eco: (MISSING,)}
+
+
+def test_answered_items_are_not_missing() -> None:
+    reg = register(initiative("D1", [by_round(2)]))
+    ms, eco = milestone_key("D1", 1), economy_key("D1")
+    ratings = [rating(2, ms, G), rating(2, eco, G)]
+    flags = compute_flags(reg, R2, ratings, {CENTER: {ms, eco}}, {CENTER: {ms, eco}})
+    assert flags == []
+
+
+def test_missing_only_for_the_center_that_was_asked() -> None:
+    reg = register(initiative("D1", [by_round(3)]), initiative("D2", [by_round(3)], OTHER))
+    m1, m2 = milestone_key("D1", 1), milestone_key("D2", 1)
+    flags = compute_flags(reg, R2, [], {OTHER: {m1, m2}}, {})
+    assert flagged(flags) == {m2: (MISSING,)}
+    assert flags[0].center == OTHER
+
+
+def test_not_returned_centers_come_last() -> None:
+    reg = register(initiative("D1", [by_round(1)]), initiative("D2", [], OTHER))
+    flags = compute_flags(reg, R2, [], not_returned=[OTHER])
+    assert flags[-1] == Flag((NOT_RETURNED,), OTHER)
+    assert flags[-1].item_key == ""
+    assert [f.kinds for f in flags[:-1]] == [(OVERDUE,)]
+    assert count_flags(flags) == {RED: 0, OVERDUE: 1, MISSING: 0, NOT_RETURNED: 1}
+
+
+# --------------------------------------------------------------- placeholders
+
+
+def test_placeholders_are_never_flagged() -> None:
+    """A row without text is not a milestone: never red, overdue or missing."""
+    deadlines = [by_round(1), by_round(1), by_date(R1.as_of)]
+    reg = register(initiative("D1", deadlines, placeholders=frozenset({1, 3})))
+    p1, ms, p3 = (milestone_key("D1", n) for n in (1, 2, 3))
+    assert reg.initiatives[0].milestones[0].is_placeholder
+    ratings = [rating(1, p1, R), rating(2, p3, R), rating(2, ms, G)]
+    asked = {CENTER: {p1, ms, p3}}
+    assert compute_flags(reg, R3, ratings, asked, {CENTER: {ms}}) == []
+    assert compute_flags(reg, R3, []) == [Flag((OVERDUE,), CENTER, "D1", ms, None)]
+
+
+# ------------------------------------------------------------------- order
+
+
+def test_flags_follow_register_order() -> None:
+    reg = register(
+        initiative("D2", [by_round(1)]),
+        initiative("D1", [by_round(1), by_round(2)]),
+    )
+    eco2 = economy_key("D2")
+    ratings = [rating(2, eco2, R)]
+    flags = compute_flags(reg, R2, ratings)
+    assert [f.item_key for f in flags] == [
+        milestone_key("D2", 1),
+        eco2,
+        milestone_key("D1", 1),
+        milestone_key("D1", 2),
+    ]
+    assert count_flags(flags) == {RED: 1, OVERDUE: 3, MISSING: 0, NOT_RETURNED: 0}
+
+
+def test_flag_shows_this_rounds_rating_when_given() -> None:
+    """A this-round rating without a smiley is shown (its comment), not the older one."""
+    reg = register(initiative("D1", [by_round(1)]))
+    ms = milestone_key("D1", 1)
+    ratings = [rating(1, ms, R, "Gammel"), rating(2, ms, None, "Ny kommentar")]
+    flags = compute_flags(reg, R2, ratings, {CENTER: {ms}}, {})
+    assert flags[0].kinds == (RED, OVERDUE, MISSING)
+    assert flags[0].rating is not None
+    assert flags[0].rating.comment == "Ny kommentar"
