@@ -162,8 +162,10 @@ def test_metadata_in_custom_properties_and_hidden_sheet(issued_ws: Workspace) ->
         assert source["sheetflow.fingerprint"] == layout.fingerprint() == issued.fingerprint
         assert source["sheetflow.register_fingerprint"] == issued.register_fingerprint
         assert source["sheetflow.generator"].startswith("sheetflow ")
-    keyed = {r[1] for r in wb["_sheetflow"].iter_rows(values_only=True) if isinstance(r[0], int)}
-    assert set(layout.row_keys.values()) == keyed  # every row keyed
+    # Every row keyed: in the status sheet's hidden key column, where it moves with its row.
+    keyed = {c.row - 1: c.value for c in wb["Status"]["A"] if c.value}
+    body = {r: k for r, k in layout.row_keys.items() if r > layout.header_row}
+    assert {r: k for r, k in keyed.items() if r > layout.header_row} == body
 
 
 def test_print_setup_a4_landscape_one_page_wide_with_titles_and_footer(

@@ -382,6 +382,11 @@ DETAILS: dict[str, tuple[str, str]] = {
     "part-bytes": ("{name}: {count} bytes", "{name}: {count} bytes"),
     "total-bytes": ("{count} bytes i alt", "{count} bytes in all"),
     "sheet-size": ("{rows} rækker × {cols} kolonner", "{rows} rows × {cols} columns"),
+    "damaged": (
+        "indholdet er beskadiget og kan ikke pakkes ud eller læses",
+        "its content is damaged and cannot be unpacked or read",
+    ),
+    "entities": ("en del bruger XML-entiteter", "a part uses XML entities"),
     "timeout": ("tidsgrænsen blev nået", "the time limit was reached"),
     "died": ("læseren stoppede, {reason}", "the reader stopped, {reason}"),
     "memory": ("hukommelsesgrænsen blev nået", "the memory limit was reached"),

@@ -14,7 +14,7 @@ from sheetflow.smiley import SYMBOLS, Smiley
 # Fixed document times make the same inputs give the same bytes.
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 def col_letter(col: int) -> str:
@@ -44,7 +44,8 @@ def set_fixed_properties(wb: xlsxwriter.Workbook, *, title: str, subject: str = 
 
 def is_formula_like(text: str) -> bool:
     """True when a spreadsheet could read the text as a formula or DDE link."""
-    return text.lstrip(" ").startswith(FORMULA_PREFIXES) if text else False
+    # A tab, carriage return or line break before the sign still makes a formula.
+    return text.lstrip(" \t\r\n").startswith(FORMULA_PREFIXES) if text else False
 
 
 COLOURS = {

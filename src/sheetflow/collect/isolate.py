@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-DEFAULT_MEMORY = 2 * 1024**3  # address space per worker
+DEFAULT_MEMORY = 1024**3  # address space per worker
 DEFAULT_SECONDS = 60.0  # wall time per task
 
 
@@ -61,6 +61,15 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def _quiet() -> None:
+    """A reader that aborts (Rust panics, allocation failures) must not print into the
+    user's terminal: the parent reports the file as a finding instead."""
+    os.environ["RUST_BACKTRACE"] = "0"
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def _worker(
     conn: Connection,
     init: Callable[[], Any],
@@ -69,6 +78,7 @@ def _worker(
     parent: int,
 ) -> None:
     _die_with_parent(parent)
+    _quiet()
     _apply_limits(limits)
     state = init()
     while True:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
@@ -23,7 +24,7 @@ from sheetflow.issue.writer import META_PREFIX, META_SHEET
 
 CUSTOM_PROPS = "docProps/custom.xml"
 Grid = dict[tuple[int, int], Any]  # (row, column), 0-based → value
-META_MAX_ROWS, META_MAX_COLS = 100_000, 10
+META_MAX_ROWS, META_MAX_COLS = 1_000, 10
 _CELL_OPEN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?(/?)>')
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -104,8 +105,8 @@ def formula_cells(zf: zipfile.ZipFile, part: str) -> set[str]:
     if part not in zf.namelist():
         return set()
     xml = zf.read(part)
-    if b"<f" not in xml and b":f" not in xml:
-        return set()
+    if b"<f>" not in xml and b"<f " not in xml and b"<f/>" not in xml and b":f>" not in xml:
+        return set()  # most returns have none (a rule's <formula> does not match)
     out = set()
     for m in _CELL_OPEN.finditer(xml):
         if m.group(2):  # an empty <c .../>
@@ -115,6 +116,16 @@ def formula_cells(zf: zipfile.ZipFile, part: str) -> set[str]:
         if re.search(rb"<(?:\w+:)?f[\s>/]", body):
             out.add(m.group(1).decode())
     return out
+
+
+def read_error(exc: BaseException) -> ReadError:
+    """A reader's exception as a finding a finance officer can read."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, DefusedXmlException) or "entity" in text.lower() or "DTD" in text:
+        return ReadError(text, code="xml-entities", detail="entities")
+    if isinstance(exc, MemoryError) or "allocat" in text.lower():
+        return ReadError(text, code="reader-failed", detail="memory")
+    return ReadError(text, detail="damaged")
 
 
 class ReturnReader:
@@ -139,7 +150,7 @@ class ReturnReader:
             raise
         except Exception as exc:  # zip, XML (defusedxml refusals) and calamine errors
             self.close()
-            raise ReadError(f"{type(exc).__name__}: {exc}") from exc
+            raise read_error(exc) from exc
 
     def close(self) -> None:
         if self._zip is not None:
@@ -176,7 +187,7 @@ class ReturnReader:
                     s: formula_cells(self._zip, self.parts[s]) for s in sheets if s in self.parts
                 }
         except Exception as exc:
-            raise ReadError(f"{type(exc).__name__}: {exc}") from exc
+            raise read_error(exc) from exc
         return ReturnedWorkbook(
             self.path.name,
             self.sheet_names,

@@ -102,6 +102,10 @@ def check_package(zf: zipfile.ZipFile) -> Problem | None:
     total = 0
     for info in infos:
         total += info.file_size
+        # Deflate never grows data by more than a little: a member whose packed
+        # size exceeds its declared size is lying about what it unpacks to.
+        if info.compress_size > info.file_size * 1.01 + 1024:
+            return Problem("zip-bomb", "part-bytes", (("name", info.filename), ("count", "?")))
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MAX_PART_BYTES or (info.file_size > 1 << 20 and ratio > MAX_RATIO):
             return Problem(
@@ -133,10 +137,25 @@ def head_of(zf: zipfile.ZipFile, name: str, size: int = HEAD_BYTES) -> bytes:
         return fh.read(size)
 
 
+_PROLOG_ITEM = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->)", re.S)
+PROLOG_LIMIT = 1 << 20
+
+
 def entity_declaration(zf: zipfile.ZipFile, name: str) -> bool:
-    """True when a part declares a DTD or entities (XML bombs, external entities)."""
-    head = head_of(zf, name)
-    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
+    """True when a part declares a DTD or entities (XML bombs, external entities).
+
+    A DTD may only stand in the prolog, before the root element, but the
+    prolog may hold comments of any length: skip them (up to 1 MiB, beyond
+    which the part counts as hostile too).
+    """
+    head = head_of(zf, name, PROLOG_LIMIT)
+    pos = 0
+    while m := _PROLOG_ITEM.match(head, pos):
+        pos = m.end()
+    rest = head[pos:].lstrip()
+    if rest.startswith((b"<!DOCTYPE", b"<!ENTITY")):
+        return True
+    return not rest.startswith(b"<") and len(head) >= PROLOG_LIMIT
 
 
 def declared_dimension(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | None:

@@ -182,9 +182,7 @@ def read_inputs(
         for addr in (smiley_addr, comment_addr):
             if addr in formulas:
                 findings.append(
-                    finding(
-                        "formula-in-cell", sheet=sheet, cell=addr, value=cell_text(grid.get(addr))
-                    )
+                    finding("formula-in-cell", sheet=sheet, cell=addr, value=cell_text(at(addr)))
                 )
         comment = cell_text(at(comment_addr))
         if len(comment) > EXCEL_MAX_TEXT:
@@ -214,7 +212,10 @@ def read_inputs(
         elif is_formula_like(comment):
             findings.append(
                 finding(
-                    "formula-text", sheet=sheet, cell=comment_addr, value=comment.lstrip(" ")[:1]
+                    "formula-text",
+                    sheet=sheet,
+                    cell=comment_addr,
+                    value=comment.lstrip(" \t\r\n")[:1],
                 )
             )
         if smiley is None:

@@ -94,7 +94,7 @@ def write_center_workbook(
         smiley_formats = smiley_formats_for(wb)
         _guide_sheet(wb, styles, smiley_formats, facts, layout, texts, password)
         _status_sheet(wb, styles, smiley_formats, layout, facts, texts, password)
-        _meta_sheet(wb, layout, meta)
+        _meta_sheet(wb, meta)
         wb.close()
     return path
 
@@ -240,23 +240,16 @@ def _status_sheet(
     _protect(ws, password)
 
 
-def _meta_sheet(wb: xlsxwriter.Workbook, layout: StatusLayout, meta: dict[str, str]) -> None:
+def _meta_sheet(wb: xlsxwriter.Workbook, meta: dict[str, str]) -> None:
+    """Workbook-level metadata, one name and value a row.
+
+    The key of every row stands in the status sheet's own hidden key column,
+    where a moved row carries its key along (which is how moves are caught);
+    the ledger holds the full layout. Kept small so a collector reads it fast.
+    """
     ws = wb.add_worksheet(META_SHEET)
-    row = 0
-    for name, value in sorted(meta.items()):
+    for row, (name, value) in enumerate(sorted(meta.items())):
         ws.write_string(row, 0, name)
         ws.write_string(row, 1, value)
-        row += 1
-    row += 1
-    ws.write_row(row, 0, ["row", "key"])
-    for r, key in sorted(layout.row_keys.items()):
-        row += 1
-        ws.write_number(row, 0, r + 1)
-        ws.write_string(row, 1, key)
-    row += 2
-    ws.write_row(row, 0, ["input", "key", "kind"])
-    for cell in layout.inputs:
-        row += 1
-        ws.write_row(row, 0, [cell.address, cell.item_key, cell.kind])
     ws.protect()
     ws.very_hidden()

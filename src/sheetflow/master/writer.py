@@ -85,7 +85,10 @@ def write_master(data: MasterData, path: Path, texts: dict[str, dict[str, Any]],
     t = texts["master"]
     title = master_title(data, lang)
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        # constant_memory: rows are written in order and flushed as they are
+        # finished, so a master for 40,000 initiatives stays in bounded memory.
+        options = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True}
+        wb = xlsxwriter.Workbook(str(tmp), options)
         set_fixed_properties(wb, title=title, subject=data.register.info.agreement)
         st = _Styles(wb)
         footer = (data.register.info.agreement, data.round.name, t["footer_page"])
