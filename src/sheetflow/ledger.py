@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +19,21 @@ from pathlib import Path
 from sheetflow.model import Rating
 from sheetflow.smiley import Smiley
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-MIGRATIONS: dict[int, str] = {
+
+def _add_asked(db: sqlite3.Connection) -> None:
+    """v2: the keys each issued workbook asks for, kept apart from its (large) layout
+    so consolidating a round never has to parse every layout."""
+    db.execute("ALTER TABLE issued ADD COLUMN asked TEXT NOT NULL DEFAULT '[]'")
+    for row in db.execute("SELECT id, layout FROM issued").fetchall():
+        inputs = json.loads(row[1]).get("inputs", [])
+        keys = [i[1] if isinstance(i, list) else i["item_key"] for i in inputs]
+        asked = list(dict.fromkeys(keys))
+        db.execute("UPDATE issued SET asked=? WHERE id=?", (json.dumps(asked), row[0]))
+
+
+MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     1: """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE rounds (
@@ -72,6 +84,7 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX ratings_received ON ratings (received_id);
     """,
+    2: _add_asked,
 }
 
 
@@ -94,6 +107,12 @@ class Issued:
     layout: str
     lang: str
     issued_at: str
+    asked: str = "[]"
+
+    @property
+    def asked_keys(self) -> list[str]:
+        """The items this workbook asks a rating for."""
+        return json.loads(self.asked)
 
 
 @dataclass(frozen=True)
@@ -163,10 +182,14 @@ class Ledger:
     def _migrate(self) -> None:
         current = self.schema_version()
         for version in range(current + 1, SCHEMA_VERSION + 1):
+            step = MIGRATIONS[version]
             with self.transaction() as db:
-                for statement in MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                if callable(step):
+                    step(db)
+                else:
+                    for statement in step.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
                 db.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                     (str(version),),
@@ -201,8 +224,8 @@ class Ledger:
                 version = int(row[0]) + 1
                 cur = db.execute(
                     "INSERT INTO issued (template_id, round, center, version, file, sha256, "
-                    "fingerprint, register_fingerprint, layout, lang, issued_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "fingerprint, register_fingerprint, layout, lang, issued_at, asked) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         e["template_id"],
                         e["round"],
@@ -215,6 +238,7 @@ class Ledger:
                         e["layout"],
                         e["lang"],
                         now(),
+                        e["asked"],
                     ),
                 )
                 out.append(self._issued_by_id(db, cur.lastrowid))
@@ -230,6 +254,15 @@ class Ledger:
             "SELECT * FROM issued WHERE round=? ORDER BY id", (round_number,)
         ).fetchall()
         return [Issued(**dict(r)) for r in rows]
+
+    def asked(self, round_number: int) -> list[tuple[int, str, str, list[str]]]:
+        """(id, template id, center, asked keys) of a round's issued workbooks, without
+        their layouts: cheap for any number of centers."""
+        rows = self.db.execute(
+            "SELECT id, template_id, center, asked FROM issued WHERE round=? ORDER BY id",
+            (round_number,),
+        ).fetchall()
+        return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
     def issued_by_template(self, template_id: str) -> list[Issued]:
         rows = self.db.execute(

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sheetflow.collect.isolate import Limits, run_isolated
 from sheetflow.collect.reader import ReadError, ReturnReader, read_custom_properties
 from sheetflow.collect.safety import Problem, sniff
 from sheetflow.collect.validate import Verdict, validate_return
 from sheetflow.errors import UsageError
 from sheetflow.findings import Finding, Report, detail, finding_from_dict, make_finding
+from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import StatusLayout
 from sheetflow.issue.writer import META_PREFIX
 from sheetflow.ledger import Issued, Ledger, Received

@@ -145,17 +145,24 @@ def entity_declaration(zf: zipfile.ZipFile, name: str) -> bool:
     """True when a part declares a DTD or entities (XML bombs, external entities).
 
     A DTD may only stand in the prolog, before the root element, but the
-    prolog may hold comments of any length: skip them (up to 1 MiB, beyond
-    which the part counts as hostile too).
+    prolog may hold comments of any length: read on (up to 1 MiB, beyond
+    which the part counts as hostile too) until the root element shows.
     """
-    head = head_of(zf, name, PROLOG_LIMIT)
-    pos = 0
-    while m := _PROLOG_ITEM.match(head, pos):
-        pos = m.end()
-    rest = head[pos:].lstrip()
-    if rest.startswith((b"<!DOCTYPE", b"<!ENTITY")):
-        return True
-    return not rest.startswith(b"<") and len(head) >= PROLOG_LIMIT
+    with zf.open(name) as fh:
+        head = fh.read(HEAD_BYTES)
+        while True:
+            pos = 0
+            while m := _PROLOG_ITEM.match(head, pos):
+                pos = m.end()
+            rest = head[pos:].lstrip()
+            if rest.startswith((b"<!DOCTYPE", b"<!ENTITY")):
+                return True
+            if rest.startswith(b"<") and not rest.startswith((b"<?", b"<!")):
+                return False  # the root element: no DTD can follow
+            more = fh.read(HEAD_BYTES * 4) if len(head) < PROLOG_LIMIT else b""
+            if not more:
+                return bool(rest)  # an endless or broken prolog is not a workbook part
+            head += more
 
 
 def declared_dimension(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sheetflow import __version__
-from sheetflow.errors import UsageError
+from sheetflow.errors import SheetflowError, UsageError
+from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import build_status_layout
 from sheetflow.issue.writer import GuideFacts, write_center_workbook
 from sheetflow.ledger import Ledger
@@ -95,10 +97,12 @@ def issue_round(
             if r.item_key in items:
                 by_center.setdefault(items[r.item_key][0].center, []).append(r)
         workspace.make_round_dirs(rnd.number)
-        entries, layouts = [], []
-        for center in targets:
-            mine = by_center.get(center, [])
-            layout = build_status_layout(register, rnd, center, mine, texts, asked)
+
+        def issue_one(center: str) -> dict[str, str | int]:
+            """Lay out, write and describe one center's workbook (runs in a worker)."""
+            layout = build_status_layout(
+                register, rnd, center, by_center.get(center, []), texts, asked
+            )
             fingerprint = layout.fingerprint()
             template_id = _template_id(rnd, center, fingerprint, reg_fp, lang)
             meta = {
@@ -112,40 +116,72 @@ def issue_round(
                 "status_sheet": layout.sheet,
             }
             path = workspace.issued_dir(rnd.number) / workbook_filename(center, rnd)
-            write_center_workbook(
-                path, layout, _facts(register, rnd, center), meta, texts, password
-            )
-            entries.append(
-                {
-                    "template_id": template_id,
-                    "round": rnd.number,
-                    "center": center,
-                    "file": str(path.relative_to(workspace.root)),
-                    "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                    "fingerprint": fingerprint,
-                    "register_fingerprint": reg_fp,
-                    "layout": layout.to_json(),
-                    "lang": lang,
-                }
-            )
-            layouts.append((path, layout))
-            if progress:
-                progress(center)
+            facts = _facts(register, rnd, center)
+            write_center_workbook(path, layout, facts, meta, texts, password)
+            smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]
+            return {
+                "template_id": template_id,
+                "round": rnd.number,
+                "center": center,
+                "file": str(path.relative_to(workspace.root)),
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "fingerprint": fingerprint,
+                "register_fingerprint": reg_fp,
+                "layout": layout.to_json(),
+                "lang": lang,
+                "asked": json.dumps(smileys),
+            }
+
+        entries = _run_all(targets, issue_one, progress)
         recorded = ledger.record_issued(entries)
         if ledger.round_state(rnd.number) in ("planned", "issued"):
             ledger.set_round_state(rnd.number, rnd.name, "issued")
+    counts: dict[str, int] = {}
+    for ini in register.initiatives:
+        counts[ini.center] = counts.get(ini.center, 0) + 1
     workbooks = [
         IssuedWorkbook(
             center=rec.center,
-            path=path,
+            path=workspace.root / rec.file,
             template_id=rec.template_id,
             version=rec.version,
-            initiatives=len(register.initiatives_for(rec.center)),
-            inputs=sum(1 for i in layout.inputs if i.kind == "smiley"),
+            initiatives=counts.get(rec.center, 0),
+            inputs=len(rec.asked_keys),
         )
-        for rec, (path, layout) in zip(recorded, layouts, strict=False)
+        for rec in recorded
     ]
     return IssueResult(rnd, workbooks)
+
+
+PARALLEL_FROM = 4  # below this many centers, forking workers costs more than it saves
+
+
+def _run_all(
+    centers: list[str],
+    work: Callable[[str], dict[str, str | int]],
+    progress: Callable[[str], None] | None,
+) -> list[dict[str, str | int]]:
+    """``work`` for every center, on both cores when there are enough of them."""
+    if len(centers) < PARALLEL_FROM:
+        entries = []
+        for center in centers:
+            entries.append(work(center))
+            if progress:
+                progress(center)
+        return entries
+
+    def done(index: int) -> None:
+        if progress:
+            progress(centers[index])
+
+    outcomes = run_isolated(
+        centers, lambda _state, center: work(center), limits=Limits(seconds=600), on_done=done
+    )
+    failed = [(c, o.reason) for c, o in zip(centers, outcomes, strict=True) if not o.ok]
+    if failed:
+        center, reason = failed[0]
+        raise SheetflowError(f"Projektmappen til {center} kunne ikke skrives: {reason}")
+    return [o.value for o in outcomes]
 
 
 def _targets(register: Register, centers: list[str] | None) -> list[str]:

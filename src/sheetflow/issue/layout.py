@@ -87,7 +87,12 @@ class StatusLayout:
     def to_json(self) -> str:
         """Compact JSON for the ledger: cells and inputs as arrays, in field order."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["cells"] = [(c.row, c.col, c.value, c.style, c.locked, c.last_col) for c in self.cells]
+        # Blank locked cells only carry a style: the collector needs values.
+        data["cells"] = [
+            (c.row, c.col, c.value, c.style, c.locked, c.last_col)
+            for c in self.cells
+            if c.value or not c.locked
+        ]
         data["inputs"] = [(i.address, i.item_key, i.kind) for i in self.inputs]
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 

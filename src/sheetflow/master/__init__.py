@@ -12,7 +12,6 @@ from pathlib import Path
 from sheetflow.atomic import write_text_atomic
 from sheetflow.findings import Report
 from sheetflow.flags import Flag, changes_since_previous, compute_flags
-from sheetflow.issue.layout import StatusLayout
 from sheetflow.ledger import Ledger
 from sheetflow.master.summary import (
     CSV_COLUMNS,
@@ -67,17 +66,17 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> MasterData:
     collected = ledger.accepted_ratings(up_to_round=rnd.number)
     ratings = merge_ratings([r for r in register.ratings if r.round <= rnd.number], collected)
     received = ledger.received(rnd.number)
-    layouts = {i.template_id: StatusLayout.from_json(i.layout) for i in ledger.issued(rnd.number)}
+    issued = ledger.asked(rnd.number)
+    asked_by_template = {tid: set(keys) for _, tid, _, keys in issued}
     issued_centers: dict[str, int] = {}
-    for i in ledger.issued(rnd.number):
-        issued_centers[i.center] = issued_centers.get(i.center, 0) + 1
+    for _, _, center, _ in issued:
+        issued_centers[center] = issued_centers.get(center, 0) + 1
     asked: dict[str, set[str]] = {}
     answered: dict[str, set[str]] = {}
     accepted_ids = {r.id for r in received if r.verdict == "accepted"}
     for rec in received:
-        if rec.id in accepted_ids and rec.center and rec.template_id in layouts:
-            layout = layouts[rec.template_id]
-            asked[rec.center] = {i.item_key for i in layout.inputs}
+        if rec.id in accepted_ids and rec.center and rec.template_id in asked_by_template:
+            asked[rec.center] = asked_by_template[rec.template_id]
     for r in collected:
         if r.round == rnd.number and r.smiley is not None:
             for center, keys in asked.items():
@@ -108,8 +107,7 @@ def asked_by_round(register: Register, rnd: Round, ledger: Ledger) -> dict[int, 
     out: dict[int, set[str]] = {}
     for r in register.rounds:
         if r.number <= rnd.number:
-            for issued in ledger.issued(r.number):
-                keys = {i.item_key for i in StatusLayout.from_json(issued.layout).inputs}
+            for _, _, _, keys in ledger.asked(r.number):
                 out.setdefault(r.number, set()).update(keys)
     return out
 

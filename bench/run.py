@@ -1,0 +1,259 @@
+"""Speed at scale: sheetflow against a naive baseline and the read floor.
+
+    python3 bench/run.py                 # N = 200 and 1000 (generation is cached)
+    python3 bench/run.py --sizes 50      # a quick look
+
+For each N it builds (once, cached under --cache) a register of N centers ×
+40 initiatives, issues round 3 with the product and fills every return the
+way a center would (all three smileys, comments). Then it measures, each in a
+fresh process so peak RSS is that run's own:
+
+- collect:   ``sheetflow collect`` end to end (read, validate, record, master,
+             csv), and its reading-and-checking phase alone;
+- baseline:  pandas.read_excel(engine="openpyxl") of every return's status sheet;
+- floor:     zipfile decompression of every return's sheet parts;
+- issue:     ``sheetflow issue`` for N centers against the same workbooks
+             written cell by cell with openpyxl;
+- master:    the consolidated workbook for N × 40 initiatives.
+
+Ratios first; absolute numbers are noisy on shared machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def _child(code: str, *args: str) -> dict:
+    """Run a measurement in a fresh interpreter; it prints one JSON line."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"measurement failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+PRELUDE = """
+import json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, {bench!r})
+def peak_mb():
+    # VmHWM is this process's own high-water mark (ru_maxrss survives exec on
+    # Linux and would report the benchmark's parent); workers are waited-for
+    # children, so RUSAGE_CHILDREN gives the largest of them.
+    own = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, kids) / 1024, 1)
+"""
+
+COLLECT = (
+    PRELUDE
+    + """
+from sheetflow.collect import collect_round
+from sheetflow.workspace import Workspace
+ws = Workspace.at(sys.argv[1])
+t = time.perf_counter()
+result = collect_round(ws, 3, date_text="bench")
+elapsed = time.perf_counter() - t
+assert result.count("accepted") == int(sys.argv[2]), result.report.codes()[:5]
+print(json.dumps({{"seconds": elapsed, "rss_mb": peak_mb()}}))
+"""
+)
+
+CHECK = (
+    PRELUDE
+    + """
+from sheetflow.collect import check_files
+from sheetflow.workspace import Workspace
+ws = Workspace.at(sys.argv[1])
+register = ws.load_register()
+rnd = register.find_round(3)
+files = sorted(ws.inbox_dir(3).glob("*.xlsx"))
+t = time.perf_counter()
+verdicts = check_files(files, ws.ledger_path, rnd, {{r.number: r.name for r in register.rounds}})
+elapsed = time.perf_counter() - t
+assert all(v.accepted for v in verdicts)
+print(json.dumps({{"seconds": elapsed, "rss_mb": peak_mb()}}))
+"""
+)
+
+BASELINE = (
+    PRELUDE
+    + """
+import pandas as pd
+files = sorted(Path(sys.argv[1]).glob("*.xlsx"))
+t = time.perf_counter()
+for f in files:
+    pd.read_excel(f, sheet_name="Status", engine="openpyxl", header=None)
+print(json.dumps({{"seconds": time.perf_counter() - t, "rss_mb": peak_mb()}}))
+"""
+)
+
+FLOOR = (
+    PRELUDE
+    + """
+import zipfile
+files = sorted(Path(sys.argv[1]).glob("*.xlsx"))
+t = time.perf_counter()
+for f in files:
+    with zipfile.ZipFile(f) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                zf.read(name)
+print(json.dumps({{"seconds": time.perf_counter() - t, "rss_mb": peak_mb()}}))
+"""
+)
+
+ISSUE = (
+    PRELUDE
+    + """
+import shutil
+from sheetflow.issue import issue_round
+from sheetflow.workspace import Workspace
+ws = Workspace.at(sys.argv[1])
+t = time.perf_counter()
+issue_round(ws, 3)
+print(json.dumps({{"seconds": time.perf_counter() - t, "rss_mb": peak_mb()}}))
+"""
+)
+
+ISSUE_OPENPYXL = (
+    PRELUDE
+    + """
+from openpyxl_writer import write_all
+t = time.perf_counter()
+write_all(sys.argv[1], sys.argv[2])
+print(json.dumps({{"seconds": time.perf_counter() - t, "rss_mb": peak_mb()}}))
+"""
+)
+
+MASTER = (
+    PRELUDE
+    + """
+from sheetflow.ledger import Ledger
+from sheetflow.master import consolidate
+from sheetflow.findings import Report
+from sheetflow.workspace import Workspace
+ws = Workspace.at(sys.argv[1])
+register = ws.load_register()
+rnd = register.find_round(3)
+t = time.perf_counter()
+with Ledger(ws.ledger_path) as ledger:
+    consolidate(ws, register, rnd, ledger, Report(), date_text="bench")
+print(json.dumps({{"seconds": time.perf_counter() - t, "rss_mb": peak_mb(),
+                  "initiatives": len(register.initiatives)}}))
+"""
+)
+
+
+def prepare(cache: Path, n: int) -> Path:
+    """An issued and filled workspace for N centers (built once, then reused)."""
+    from scale import fill_returns, issue_big
+
+    root = cache / f"n{n}"
+    done = root / ".complete"
+    if done.exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    print(f"  building N={n} (issue and fill {n} returns; cached for next time)...", flush=True)
+    ws = issue_big(root / "ws", n)
+    fill_returns(ws)
+    done.write_text("ok")
+    return root
+
+
+def fresh_copy(root: Path, scratch: Path) -> Path:
+    """A copy of the prepared workspace whose ledger has no returns yet."""
+    target = scratch / "ws"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(root / "ws", target)
+    return target
+
+
+def run(code: str, *args: str, bench: str = str(HERE)) -> dict:
+    return _child(code.format(bench=bench), *args)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000])
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "sheetflow-bench"
+    )
+    args = parser.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in args.sizes:
+        root = prepare(args.cache, n)
+        with tempfile.TemporaryDirectory() as tmp:
+            scratch = Path(tmp)
+            inbox = str(root / "ws" / "rounds" / "3" / "inbox")
+            floor = run(FLOOR, inbox)
+            baseline = run(BASELINE, inbox)
+            check = run(CHECK, str(fresh_copy(root, scratch)))
+            collect = run(COLLECT, str(fresh_copy(root, scratch)), str(n))
+            master = run(MASTER, str(fresh_copy(root, scratch)))
+            issue_ws = fresh_copy(root, scratch)
+            shutil.rmtree(issue_ws / "rounds" / "3" / "issued")
+            (issue_ws / "ledger.sqlite").unlink()
+            issue = run(ISSUE, str(issue_ws))
+            opx = run(ISSUE_OPENPYXL, str(issue_ws), str(scratch / "openpyxl"))
+        rows.append((n, floor, baseline, check, collect, master, issue, opx))
+    report(rows)
+
+
+def report(rows: list) -> None:
+    print()
+    print("Ratios (higher is better for 'x faster'; the floor ratio wants <= 4):")
+    for n, floor, baseline, check, collect, master, issue, opx in rows:
+
+        def per(m: dict, n: int = n) -> float:
+            return m["seconds"] / n * 1000  # ms per file
+
+        print(f"N = {n}")
+        print(
+            f"  check vs naive baseline:   {baseline['seconds'] / check['seconds']:6.1f}x faster   (target >= 15)"
+        )
+        print(
+            f"  check vs read floor:       {check['seconds'] / floor['seconds']:6.1f}x the floor (target <= 4)"
+        )
+        print(
+            f"  collect end to end vs baseline: {baseline['seconds'] / collect['seconds']:6.1f}x faster"
+        )
+        print(
+            f"  issue vs openpyxl:         {opx['seconds'] / issue['seconds']:6.1f}x faster   (target >= 3)"
+        )
+        print("  absolute:")
+        print(
+            f"    floor      {per(floor):7.2f} ms/file  {n / floor['seconds']:8.0f} files/s  rss {floor['rss_mb']} MB"
+        )
+        print(
+            f"    baseline   {per(baseline):7.2f} ms/file  {n / baseline['seconds']:8.0f} files/s  rss {baseline['rss_mb']} MB"
+        )
+        print(
+            f"    check      {per(check):7.2f} ms/file  {n / check['seconds']:8.0f} files/s  rss {check['rss_mb']} MB"
+        )
+        print(
+            f"    collect    {per(collect):7.2f} ms/file  {n / collect['seconds']:8.0f} files/s  rss {collect['rss_mb']} MB  (incl. master + csv)"
+        )
+        print(
+            f"    master     {master['seconds']:7.2f} s for {master['initiatives']} initiatives  rss {master['rss_mb']} MB"
+        )
+        print(f"    issue      {issue['seconds']:7.2f} s for {n} centers  rss {issue['rss_mb']} MB")
+        print(f"    openpyxl   {opx['seconds']:7.2f} s for {n} centers  rss {opx['rss_mb']} MB")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
