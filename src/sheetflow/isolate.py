@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import resource
@@ -80,6 +81,9 @@ def _worker(
     _die_with_parent(parent)
     _quiet()
     _apply_limits(limits)
+    # Everything inherited from the parent (a large register, say) is left out
+    # of garbage collection: scanning it would touch, and so copy, every page.
+    gc.freeze()
     state = init()
     while True:
         try:

@@ -91,6 +91,9 @@ def parse_smiley(value: object) -> Smiley | None:
         return value
     if not isinstance(value, str):
         raise UnknownSmiley(repr(value))
+    exact = _SPELLINGS.get(value)  # the common case: a symbol from the dropdown
+    if exact is not None:
+        return exact
     key = clean_text(value).casefold()
     if not key:
         return None

@@ -21,7 +21,7 @@ from sheetflow.collect.validate import Verdict, validate_return
 from sheetflow.errors import UsageError
 from sheetflow.findings import Finding, Report, detail, finding_from_dict, make_finding
 from sheetflow.isolate import Limits, run_isolated
-from sheetflow.issue.layout import StatusLayout
+from sheetflow.issue.layout import CheckLayout
 from sheetflow.issue.writer import META_PREFIX
 from sheetflow.ledger import Issued, Ledger, Received
 from sheetflow.lifecycle import ensure_open
@@ -126,16 +126,16 @@ class Checker:
         self.round_names = round_names
         self.lang = lang
         self._issued: dict[str, list[Issued]] = {}
-        self._layouts: dict[int, StatusLayout] = {}
+        self._layouts: dict[int, CheckLayout] = {}
 
     def lookup(self, template_id: str) -> list[Issued]:
         if template_id not in self._issued:
             self._issued[template_id] = self.ledger.issued_by_template(template_id)
         return self._issued[template_id]
 
-    def layout(self, issued: Issued) -> StatusLayout:
+    def layout(self, issued: Issued) -> CheckLayout:
         if issued.id not in self._layouts:
-            self._layouts[issued.id] = StatusLayout.from_json(issued.layout)
+            self._layouts[issued.id] = CheckLayout.from_json(issued.layout)
         return self._layouts[issued.id]
 
     def reject(self, path: Path, code: str, value: object = "") -> Verdict:
@@ -185,10 +185,11 @@ class Checker:
         )
 
 
-def too_large(declared: tuple[int, int], layout: StatusLayout) -> bool:
+def too_large(declared: tuple[int, int], layout: CheckLayout) -> bool:
     """A sheet far larger than issued: not read at all."""
     rows, cols = declared
-    return rows > (layout.last_row + 1) * 4 + 500 or cols > (layout.last_col + 1) * 4 + 20
+    last_col = max((c for _, c in layout.locked), default=0)
+    return rows > (layout.last_row + 1) * 4 + 500 or cols > (last_col + 1) * 4 + 20
 
 
 def check_files(

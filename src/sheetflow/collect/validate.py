@@ -14,7 +14,14 @@ from typing import Any
 
 from sheetflow.collect.reader import Grid, ReturnedWorkbook, cell_text
 from sheetflow.findings import Finding, Severity, detail, make_finding
-from sheetflow.issue.layout import COL_KEY, COL_TEXT, COMMENT_MAX, StatusLayout, address
+from sheetflow.issue.layout import (
+    COL_KEY,
+    COL_TEXT,
+    COMMENT_MAX,
+    CheckLayout,
+    address,
+    parse_address,
+)
 from sheetflow.issue.writer import META_PREFIX
 from sheetflow.ledger import Issued
 from sheetflow.model import Rating
@@ -53,7 +60,7 @@ def validate_return(
     round_number: int,
     round_names: dict[int, str],
     lang: str = "da",
-    layout_of: Callable[[Issued], StatusLayout] | None = None,
+    layout_of: Callable[[Issued], CheckLayout] | None = None,
 ) -> Verdict:
     """Identify the file, check it, and read its ratings."""
     file = returned.name
@@ -82,7 +89,7 @@ def validate_return(
             code = "look-alike-text" if spoof else "center-mismatch"
             verdict.findings.append(finding(code, value=claimed, expected=issued.center))
             return verdict
-    layout = layout_of(issued) if layout_of else StatusLayout.from_json(issued.layout)
+    layout = layout_of(issued) if layout_of else CheckLayout.from_json(issued.layout)
     grid = returned.cells.get(layout.sheet)
     if grid is None:
         verdict.findings.append(finding("sheet-missing", sheet=layout.sheet))
@@ -100,7 +107,7 @@ def validate_return(
 
 
 def _row_findings(
-    grid: Grid, layout: StatusLayout, finding: Callable[..., Finding], lang: str
+    grid: Grid, layout: CheckLayout, finding: Callable[..., Finding], lang: str
 ) -> list[Finding]:
     """Row keys in the hidden key column must stand where they were issued."""
     sheet = layout.sheet
@@ -119,22 +126,16 @@ def _row_findings(
     return []
 
 
-def parse_address(addr: str) -> tuple[int, int]:
-    """An A1 address to 0-based (row, column)."""
-    col = 0
-    for i, ch in enumerate(addr):
-        if ch.isdigit():
-            return int(addr[i:]) - 1, col - 1
-        col = col * 26 + ord(ch) - 64
-    raise ValueError(addr)
-
-
 def _locked_findings(
-    grid: Grid, layout: StatusLayout, finding: Callable[..., Finding]
+    grid: Grid, layout: CheckLayout, finding: Callable[..., Finding]
 ) -> list[Finding]:
     """Every cell that is not an input must hold exactly what was issued."""
-    inputs = {parse_address(i.address) for i in layout.inputs}
-    issued = {(c.row, c.col): c.value for c in layout.cells if c.locked and c.value}
+    inputs = layout.input_positions
+    issued = layout.locked
+    # Fast path for the usual return: nothing but the inputs changed.
+    filled = sum(1 for pos in inputs if pos in grid)
+    if len(grid) - filled == len(issued) and all(grid.get(p) == v for p, v in issued.items()):
+        return []
     changed = sorted(
         pos
         for pos in issued.keys() | grid.keys()
@@ -153,7 +154,7 @@ def _locked_findings(
 
 
 def read_inputs(
-    returned: ReturnedWorkbook, layout: StatusLayout, finding: Callable[..., Finding]
+    returned: ReturnedWorkbook, layout: CheckLayout, finding: Callable[..., Finding]
 ) -> tuple[list[Rating], list[Finding]]:
     """The ratings in the input cells, with findings for what is wrong in them."""
     grid = returned.cells.get(layout.sheet, {})

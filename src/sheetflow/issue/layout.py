@@ -106,6 +106,47 @@ class StatusLayout:
         return cls(**data)
 
 
+@dataclass
+class CheckLayout:
+    """What the collector needs of an issued status sheet, parsed straight from the
+    ledger's JSON without building a cell object per cell."""
+
+    sheet: str
+    round: int
+    header_row: int
+    last_row: int
+    row_keys: dict[int, str]
+    locked: dict[tuple[int, int], str]
+    inputs: list[InputCell]
+    input_positions: set[tuple[int, int]]
+
+    @classmethod
+    def from_json(cls, text: str) -> CheckLayout:
+        data: dict[str, Any] = json.loads(text)
+        row_keys = {int(k): v for k, v in data["row_keys"].items()}
+        inputs = [InputCell(*i) for i in data["inputs"]]
+        return cls(
+            sheet=data["sheet"],
+            round=data["round"],
+            header_row=data["header_row"],
+            last_row=max(row_keys) if row_keys else data["header_row"],
+            row_keys=row_keys,
+            locked={(c[0], c[1]): c[2] for c in data["cells"] if c[4] and c[2]},
+            inputs=inputs,
+            input_positions={parse_address(i.address) for i in inputs},
+        )
+
+
+def parse_address(addr: str) -> tuple[int, int]:
+    """An A1 address to 0-based (row, column)."""
+    col = 0
+    for i, ch in enumerate(addr):
+        if ch.isdigit():
+            return int(addr[i:]) - 1, col - 1
+        col = col * 26 + ord(ch) - 64
+    raise ValueError(addr)
+
+
 def address(row: int, col: int) -> str:
     """0-based row and column to an A1 address."""
     return f"{col_letter(col)}{row + 1}"
