@@ -14,7 +14,7 @@ from sheetflow.issue import safe_name
 from sheetflow.register.sample import sample_register
 from sheetflow.workspace import Workspace
 
-VERBS = ["init", "issue", "collect", "validate", "status", "demo"]
+VERBS = ["init", "issue", "collect", "validate", "status", "close", "remind", "demo"]
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -58,16 +58,22 @@ def _library_errors() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int, label: str) -> Iterator[Callable[[str], None]]:
-    """A progress bar on an interactive terminal; silent otherwise."""
-    if total <= 0 or not sys.stderr.isatty():
+def progress_bar(label: str) -> Iterator[Callable[[str], None]]:
+    """A live count of files or centers done, on an interactive terminal; silent otherwise.
+
+    The library reports each item as it finishes; how many there will be is
+    only known inside it, so the bar counts rather than guessing a total.
+    """
+    if not sys.stderr.isatty():
         yield lambda _name: None
         return
-    from rich.progress import Progress
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda name: bar.update(task, advance=1, description=f"{label} {name}")
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda name: bar.update(task, advance=1, description=f"{label}: {name}")
 
 
 def _print_findings(findings: list[Finding]) -> None:
@@ -183,7 +189,7 @@ def issue(
     from sheetflow.issue import issue_round
 
     ws = Workspace.at(workspace)
-    with _library_errors(), progress_bar(len(centers) or 50, "Udsender") as tick:
+    with _library_errors(), progress_bar("Udsender") as tick:
         result = issue_round(
             ws,
             round_ref,
@@ -261,7 +267,7 @@ def collect(
     from sheetflow.collect import collect_round
 
     ws = Workspace.at(workspace)
-    with _library_errors(), progress_bar(50, "Indsamler") as tick:
+    with _library_errors(), progress_bar("Indsamler") as tick:
         result = collect_round(
             ws, round_ref, list(inbox) or None, lang=lang, reopen=reopen, progress=tick
         )
@@ -461,7 +467,7 @@ def demo(workspace: Path, lang: str) -> None:
     """
     from sheetflow.demo import run_demo
 
-    with _library_errors(), progress_bar(18, "Demo") as tick:
+    with _library_errors(), progress_bar("Demo") as tick:
         result = run_demo(Workspace.at(workspace), lang=lang, progress=tick)
     c = result.collect
     click.echo(
