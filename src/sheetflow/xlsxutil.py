@@ -107,3 +107,32 @@ def greedy_breaks(blocks: list[tuple[int, float, bool]], room: float) -> list[in
             used = 0.0
         used += height
     return breaks
+
+
+def write_smiley_guide(
+    ws: Worksheet,
+    row: int,
+    texts: dict[str, dict[str, Any]],
+    formats: tuple[Any, Any, Any],
+    colours: dict[Smiley, Any],
+) -> int:
+    """The reading guide's smiley definitions (milestones, then economy) from ``row``,
+    in columns A (coloured smiley) and B (definition); returns the next free row.
+
+    ``formats`` are (heading, smiley cell, definition text)."""
+    heading_fmt, smiley_fmt, text_fmt = formats
+    guide, words = texts["guide"], texts["smileys"]
+    for heading, kind in (
+        (guide["milestones_heading"], "milestone"),
+        (guide["economy_heading"], "economy"),
+    ):
+        row += 1
+        ws.write_string(row, 0, heading, heading_fmt)
+        row += 1
+        for smiley in Smiley:
+            ws.write_string(row, 0, f"{smiley.symbol}  {words[smiley.value]}", smiley_fmt)
+            ws.write_string(row, 1, words[f"{kind}_{smiley.value}"], text_fmt)
+            ws.set_row(row, 20)
+            row += 1
+    add_smiley_colours(ws, colours, f"A1:A{row}")
+    return row

@@ -21,6 +21,7 @@ from sheetflow.xlsxutil import (
     print_setup,
     set_fixed_properties,
     smiley_formats_for,
+    write_smiley_guide,
 )
 
 META_SHEET = "_sheetflow"
@@ -120,7 +121,7 @@ def _guide_sheet(
     texts: dict[str, dict[str, Any]],
     password: str | None,
 ) -> None:
-    g, s = texts["guide"], texts["smileys"]
+    g = texts["guide"]
     ws = wb.add_worksheet(g["sheet"])
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 100, styles["plain"])
@@ -147,19 +148,8 @@ def _guide_sheet(
         ws.write_string(row, 0, label, styles["bold"])
         ws.write_string(row, 1, value, styles["plain"])
         row += 1
-    for heading, kind in (
-        (g["milestones_heading"], "milestone"),
-        (g["economy_heading"], "economy"),
-    ):
-        row += 1
-        ws.write_string(row, 0, heading, styles["heading"])
-        row += 1
-        for smiley in Smiley:
-            ws.write_string(row, 0, f"{smiley.symbol}  {s[smiley.value]}", styles["smiley"])
-            ws.write_string(row, 1, s[f"{kind}_{smiley.value}"], styles["plain"])
-            ws.set_row(row, 20)
-            row += 1
-    add_smiley_colours(ws, smiley_formats, f"A1:A{row}")
+    formats = (styles["heading"], styles["smiley"], styles["plain"])
+    row = write_smiley_guide(ws, row, texts, formats, smiley_formats)
     for heading, lines in ((g["howto_heading"], g["howto"]), (g["return_heading"], g["returning"])):
         row += 1
         ws.write_string(row, 0, heading, styles["heading"])

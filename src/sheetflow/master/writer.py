@@ -22,7 +22,7 @@ from sheetflow.flags import MISSING, NOT_RETURNED, OVERDUE, RED, Flag, latest_co
 from sheetflow.issue.layout import text_height
 from sheetflow.master.summary import BUCKETS, Counts, MasterData
 from sheetflow.model import ECONOMY, MILESTONE, Initiative, format_date
-from sheetflow.smiley import Smiley, symbol
+from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import (
     add_smiley_colours,
     greedy_breaks,
@@ -30,6 +30,7 @@ from sheetflow.xlsxutil import (
     print_setup,
     set_fixed_properties,
     smiley_formats_for,
+    write_smiley_guide,
 )
 
 FLAG_FILL = "#FCE4D6"
@@ -108,7 +109,7 @@ def _front(
     title: str,
     footer: tuple[str, str, str],
 ) -> None:
-    t, s = texts["master"], texts["smileys"]
+    t = texts["master"]
     info = data.register.info
     ws = wb.add_worksheet(t["title_sheet"])
     ws.set_column(0, 0, 22)
@@ -136,19 +137,7 @@ def _front(
         ws.merge_range(row, 0, row, 1, paragraph.format(agreement=info.agreement), st.text)
         ws.set_row(row, 30)
         row += 1
-    for heading, kind in (
-        (texts["guide"]["milestones_heading"], "milestone"),
-        (texts["guide"]["economy_heading"], "economy"),
-    ):
-        row += 1
-        ws.write_string(row, 0, heading, st.heading)
-        row += 1
-        for smiley in Smiley:
-            ws.write_string(row, 0, f"{smiley.symbol}  {s[smiley.value]}", st.smiley)
-            ws.write_string(row, 1, s[f"{kind}_{smiley.value}"], st.text)
-            ws.set_row(row, 20)
-            row += 1
-    add_smiley_colours(ws, st.smileys, f"A1:A{row}")
+    write_smiley_guide(ws, row, texts, (st.heading, st.smiley, st.text), st.smileys)
     print_setup(ws, *footer)
     ws.activate()
 
@@ -301,80 +290,92 @@ def _row_height(values: list[str]) -> float:
     return max(_height(v, w) for v, w in zip(values, spans, strict=True))
 
 
-def _flags_table(ws: Worksheet, st: _Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
-    ws.write_string(row, 0, t["flags_heading"], st.heading)
+def _item_table(
+    ws: Worksheet,
+    st: _Styles,
+    row: int,
+    heading: str,
+    headers: list[str],
+    rows: list[list[str]],
+    empty: str,
+    smiley_col: int | None = None,
+) -> int:
+    """A heading and a table of items on the summary grid; returns its last row."""
+    ws.write_string(row, 0, heading, st.heading)
     row += 1
-    headers = [
+    _spread(ws, row, headers, st.header)
+    if not rows:
+        ws.write_string(row + 1, 0, empty, st.text)
+        return row + 1
+    first = row + 1
+    for values in rows:
+        row += 1
+        _spread(ws, row, values, st.cell, smiley_col=smiley_col, smiley_fmt=st.smiley)
+        ws.set_row(row, _row_height(values))
+    if smiley_col is not None:
+        col = xl_rowcol_to_cell(0, FLAG_COLUMNS[smiley_col][0])[:-1]
+        add_smiley_colours(ws, st.smileys, f"{col}{first + 1}:{col}{row + 1}")
+    return row
+
+
+def _item_headers(t: dict[str, Any], second: str, sixth: str) -> list[str]:
+    return [
         f"{t['col_number']} {t['col_title']}",
-        t["col_flag"],
+        second,
         t["col_center"],
         t["col_milestone"],
         t["col_deadline"],
-        t["col_smiley"],
+        sixth,
         t["col_comment"],
     ]
-    _spread(ws, row, headers, st.header)
-    if not data.flags:
-        ws.write_string(row + 1, 0, t["no_flags"], st.text)
-        return row + 1
+
+
+def _flags_table(ws: Worksheet, st: _Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
+    """Every flagged item: red, overdue, missing, and centers that did not return."""
     items = data.register.items()
     by_key = {i.key: i for i in data.register.initiatives}
-    first = row + 1
+    rows = []
     for flag in data.flags:
-        row += 1
         ini = by_key.get(flag.initiative_key)
         ms = items.get(flag.item_key, (None, None))[1] if flag.item_key else None
-        item_text = ms.text if ms else (t["economy_row"] if flag.item_key else "")
         rating = flag.rating
-        comment = rating.comment if rating else ""
-        values = [
-            ini.label if ini else "",
-            _flag_labels(flag, t),
-            flag.center,
-            item_text,
-            ms.deadline.text if ms else "",
-            symbol(rating.smiley if rating else None),
-            comment,
-        ]
-        _spread(ws, row, values, st.cell, smiley_col=5, smiley_fmt=st.smiley)
-        ws.set_row(row, _row_height(values))
-    add_smiley_colours(ws, st.smileys, f"K{first + 1}:K{row + 1}")
-    return row
+        rows.append(
+            [
+                ini.label if ini else "",
+                _flag_labels(flag, t),
+                flag.center,
+                ms.text if ms else (t["economy_row"] if flag.item_key else ""),
+                ms.deadline.text if ms else "",
+                symbol(rating.smiley if rating else None),
+                rating.comment if rating else "",
+            ]
+        )
+    headers = _item_headers(t, t["col_flag"], t["col_smiley"])
+    return _item_table(ws, st, row, t["flags_heading"], headers, rows, t["no_flags"], smiley_col=5)
 
 
 def _changes_table(
     ws: Worksheet, st: _Styles, data: MasterData, t: dict[str, Any], row: int
 ) -> int:
     """What turned red, turned green or became overdue since the previous round."""
-    ws.write_string(row, 0, t["changes_heading"], st.heading)
-    row += 1
-    headers = [
-        f"{t['col_number']} {t['col_title']}",
-        t["col_change"],
-        t["col_center"],
-        t["col_milestone"],
-        t["col_deadline"],
-        t["col_before_after"],
-        t["col_comment"],
-    ]
-    _spread(ws, row, headers, st.header)
-    if not data.changes:
-        ws.write_string(row + 1, 0, t["no_changes"], st.text)
-        return row + 1
     items = data.register.items()
     notes = latest_comments(data.ratings, data.round.number)
+    rows = []
     for change in data.changes:
-        row += 1
         ini, ms = items[change.item_key]
-        item_text = ms.text if ms else t["economy_row"]
-        arrow = f"{symbol(change.before) or '–'} → {symbol(change.after) or '–'}"
-        kinds = ", ".join(t["change_" + k.replace("-", "_")] for k in change.kinds)
-        deadline = ms.deadline.text if ms else ""
-        note = notes.get(change.item_key, "")
-        values = [ini.label, kinds, change.center, item_text, deadline, arrow, note]
-        _spread(ws, row, values, st.cell)
-        ws.set_row(row, _row_height(values))
-    return row
+        rows.append(
+            [
+                ini.label,
+                ", ".join(t["change_" + k.replace("-", "_")] for k in change.kinds),
+                change.center,
+                ms.text if ms else t["economy_row"],
+                ms.deadline.text if ms else "",
+                f"{symbol(change.before) or '–'} → {symbol(change.after) or '–'}",
+                notes.get(change.item_key, ""),
+            ]
+        )
+    headers = _item_headers(t, t["col_change"], t["col_before_after"])
+    return _item_table(ws, st, row, t["changes_heading"], headers, rows, t["no_changes"])
 
 
 def _spread(
