@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from pathlib import Path
 
 import openpyxl
@@ -17,11 +17,6 @@ from sheetflow.model import Smiley, latest_ratings
 from sheetflow.register.sample import sample_register
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CENTER = "Ejendomme"
 

@@ -25,10 +25,3 @@ def atomic_path(target: Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
-
-
-def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> Path:
-    """Write a text file atomically."""
-    with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding=encoding, newline="")
-    return target

@@ -90,7 +90,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
 
 def now() -> str:
     """UTC time as ISO text, to the second."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def format_date(day: dt.date) -> str:
     return f"{day.day:02d}.{day.month:02d}.{day.year}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Round:
     """A follow-up ("budgetopfølgning"): the number is its place in the year."""
 
@@ -49,7 +49,7 @@ class Round:
     return_deadline: dt.date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deadline:
     """A milestone's "Tid": a round of the register or a date, kept as text."""
 
@@ -72,7 +72,7 @@ class Deadline:
         return self.date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Center:
     """A responsible center and whom to write to."""
 
@@ -81,7 +81,7 @@ class Center:
     email: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     """A numbered group of initiatives, e.g. "7. Borgeren og Kommunen"."""
 
@@ -93,7 +93,7 @@ class Section:
         return f"{self.number}. {self.title}" if self.number else self.title
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Milestone:
     """One "Milepæl" row; a row without text is a placeholder, never asked for."""
 
@@ -108,7 +108,7 @@ class Milestone:
         return not self.text.strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Initiative:
     """One "delelement" of the agreement."""
 
@@ -134,7 +134,7 @@ class Initiative:
         return f"{self.number} {self.title}" if self.number else self.title
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rating:
     """A smiley and status comment given for one item in one round."""
 
@@ -145,7 +145,7 @@ class Rating:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReportInfo:
     """The header block of the report: who sends it, about what."""
 

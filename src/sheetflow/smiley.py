@@ -13,7 +13,7 @@ import enum
 import unicodedata
 
 
-class Smiley(str, enum.Enum):
+class Smiley(enum.StrEnum):
     """A rating colour; the value is what ratings.csv and the register store."""
 
     GREEN = "green"

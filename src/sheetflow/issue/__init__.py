@@ -51,8 +51,14 @@ def safe_name(text: str) -> str:
 
 def register_fingerprint(register: Register) -> str:
     """sha256 of the register's content (plan and ratings), independent of the file."""
-    # The dataclasses' repr is complete and stable, and far faster than asdict.
-    return hashlib.sha256(repr(register).encode("utf-8")).hexdigest()
+    # The dataclasses' repr is complete and stable, and far faster than asdict;
+    # hashed part by part so a large register never becomes one huge string.
+    digest = hashlib.sha256()
+    for part in (register.info, register.sections, register.rounds, register.centers):
+        digest.update(repr(part).encode("utf-8"))
+    for item in (*register.initiatives, *register.ratings):
+        digest.update(repr(item).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def ratings_so_far(register: Register, ledger: Ledger, before_round: int) -> list[Rating]:

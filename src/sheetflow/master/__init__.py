@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sheetflow.atomic import write_text_atomic
+from sheetflow.atomic import atomic_path
 from sheetflow.findings import Report
 from sheetflow.flags import Flag, changes_since_previous, compute_flags
 from sheetflow.ledger import Ledger
@@ -52,13 +52,14 @@ def csv_safe(value: str) -> str:
     return "'" + value if is_formula_like(value) else value
 
 
-def to_csv(rows: list[dict[str, str]], columns: list[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: csv_safe(str(row.get(k, ""))) for k in columns})
-    return buffer.getvalue()
+def write_csv(target: Path, rows: Iterable[dict[str, str]], columns: list[str]) -> Path:
+    """Write rows as UTF-8 CSV atomically, one row at a time (memory stays flat)."""
+    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: csv_safe(str(row.get(k, ""))) for k in columns})
+    return target
 
 
 def round_state(register: Register, rnd: Round, ledger: Ledger) -> MasterData:
@@ -129,8 +130,6 @@ def consolidate(
     texts = load_texts(lang, workspace.root)
     master = write_master(data, workspace.master_path(rnd.number), texts, lang)
     rows = ratings_rows(register, rnd, data.ratings, asked_by_round(register, rnd, ledger))
-    ratings_csv = write_text_atomic(workspace.ratings_csv(rnd.number), to_csv(rows, CSV_COLUMNS))
-    findings_csv = write_text_atomic(
-        workspace.findings_csv(rnd.number), to_csv(data.findings, FINDING_COLUMNS)
-    )
+    ratings_csv = write_csv(workspace.ratings_csv(rnd.number), rows, CSV_COLUMNS)
+    findings_csv = write_csv(workspace.findings_csv(rnd.number), data.findings, FINDING_COLUMNS)
     return Outputs(master, ratings_csv, findings_csv, data.flags)

@@ -8,7 +8,7 @@ out as rows for ratings.csv.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sheetflow.flags import Change, Flag
@@ -87,12 +87,11 @@ def ratings_rows(
     rnd: Round,
     ratings: list[Rating],
     asked: dict[int, set[str]],
-) -> list[dict[str, str]]:
-    """Rows of ratings.csv: every milestone per round in which it was rated or asked
-    for, and every economy line per round, for rounds 1..R."""
+) -> Iterator[dict[str, str]]:
+    """Rows of ratings.csv, one at a time: every milestone per round in which it was
+    rated or asked for, and every economy line per round, for rounds 1..R."""
     by_key = {(r.item_key, r.round): r for r in ratings}
     sections = {s.number: s for s in register.sections}
-    rows = []
     for k in sorted(r.number for r in register.rounds if r.number <= rnd.number):
         for ini in register.initiatives:
             base = {
@@ -107,21 +106,19 @@ def ratings_rows(
                 rating = by_key.get((ms.key, k))
                 if rating is None and ms.key not in asked.get(k, set()):
                     continue
-                rows.append(
-                    {
-                        **base,
-                        "item": MILESTONE,
-                        "milestone_text": ms.text,
-                        "deadline": ms.deadline.text,
-                    }
-                    | _rating_fields(rating)
-                )
+                yield {
+                    **base,
+                    "item": MILESTONE,
+                    "milestone_text": ms.text,
+                    "deadline": ms.deadline.text,
+                } | _rating_fields(rating)
             rating = by_key.get((ini.economy_key, k))
-            rows.append(
-                {**base, "item": ECONOMY, "milestone_text": "", "deadline": ""}
-                | _rating_fields(rating)
-            )
-    return rows
+            yield {
+                **base,
+                "item": ECONOMY,
+                "milestone_text": "",
+                "deadline": "",
+            } | _rating_fields(rating)
 
 
 def _rating_fields(rating: Rating | None) -> dict[str, str]:

@@ -173,13 +173,27 @@ def write_register(register: Register, path: str | Path) -> Path:
 
 @dataclass
 class _Row:
+    """One row of a register sheet; fields by name through the sheet's shared column
+    index, so a register of 40,000 initiatives costs no dict per row."""
+
     sheet: str
     number: int
-    values: dict[str, Any]
-    cells: dict[str, str]
+    raw: list[Any]
+    index: dict[str, int]
+
+    def value(self, name: str) -> Any:
+        i = self.index.get(name)
+        return self.raw[i] if i is not None and i < len(self.raw) else None
 
     def text(self, name: str) -> str:
-        return _text(self.values.get(name))
+        return _text(self.value(name))
+
+    def cell(self, name: str) -> str:
+        """The A1 address of a field, for findings."""
+        return f"{col_letter(self.index[name])}{self.number}"
+
+    def has(self, name: str) -> bool:
+        return name in self.index
 
 
 def _text(value: Any) -> str:
@@ -230,9 +244,7 @@ class _Reader:
         for r, raw in enumerate(it, start=2):
             if raw is None or all(v is None or _text(v) == "" for v in raw):
                 continue
-            values = {f: (raw[i] if i < len(raw) else None) for f, i in index.items()}
-            cells = {f: f"{col_letter(i)}{r}" for f, i in index.items()}
-            row = _Row(name, r, values, cells)
+            row = _Row(name, r, raw, index)
             if self.required_present(row):
                 yield row
 
@@ -243,35 +255,35 @@ class _Reader:
                 self.finding(
                     "register-missing-value",
                     sheet=row.sheet,
-                    cell=row.cells[col.field],
+                    cell=row.cell(col.field),
                     column=col.header,
                 )
                 ok = False
         return ok
 
     def date(self, row: _Row, name: str) -> dt.date | None:
-        value = row.values.get(name)
+        value = row.value(name)
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
             return value
         parsed = parse_date_text(_text(value))
         if parsed is None:
-            self.finding("register-bad-date", sheet=row.sheet, cell=row.cells[name], value=value)
+            self.finding("register-bad-date", sheet=row.sheet, cell=row.cell(name), value=value)
         return parsed
 
     def integer(self, row: _Row, name: str, code: str) -> int | None:
         try:
             return int(float(row.text(name)))
         except ValueError:
-            self.finding(code, sheet=row.sheet, cell=row.cells[name], value=row.text(name))
+            self.finding(code, sheet=row.sheet, cell=row.cell(name), value=row.text(name))
             return None
 
     def unique(self, row: _Row, name: str, seen: set[str]) -> bool:
         value = row.text(name)
         if value in seen:
             self.finding(
-                "register-duplicate-key", sheet=row.sheet, cell=row.cells[name], value=value
+                "register-duplicate-key", sheet=row.sheet, cell=row.cell(name), value=value
             )
             return False
         seen.add(value)
@@ -338,13 +350,13 @@ def _read_initiatives(
         reader.known.update({row.text("key"), economy_key(row.text("key"))})
         ok = True
         if not row.text("title"):
-            reader.finding("register-missing-title", sheet=row.sheet, cell=row.cells["title"])
+            reader.finding("register-missing-title", sheet=row.sheet, cell=row.cell("title"))
             ok = False
         if row.text("center") not in center_names:
             reader.finding(
                 "register-unknown-center",
                 sheet=row.sheet,
-                cell=row.cells["center"],
+                cell=row.cell("center"),
                 value=row.text("center"),
             )
             ok = False
@@ -352,11 +364,11 @@ def _read_initiatives(
             reader.finding(
                 "register-unknown-section",
                 sheet=row.sheet,
-                cell=row.cells["section"],
+                cell=row.cell("section"),
                 value=row.text("section"),
             )
         if ok:
-            kwargs = {f.name: row.text(f.name) for f in fields(Initiative) if f.name in row.values}
+            kwargs = {f.name: row.text(f.name) for f in fields(Initiative) if row.has(f.name)}
             drafts.append(Initiative(**kwargs))
     milestones = _read_milestones(reader, {i.key for i in drafts}, rounds)
     return [
@@ -382,6 +394,7 @@ def _read_milestones(
 ) -> dict[str, list[Milestone]]:
     out: dict[str, list[Milestone]] = {}
     seen: set[str] = set()
+    deadlines: dict[str, Deadline | None] = {}
     for row in reader.rows(MILESTONES):
         ikey = row.text("initiative_key")
         if ikey not in initiative_keys:
@@ -389,19 +402,22 @@ def _read_milestones(
                 reader.finding(
                     "register-unknown-initiative",
                     sheet=row.sheet,
-                    cell=row.cells["initiative_key"],
+                    cell=row.cell("initiative_key"),
                     value=ikey,
                 )
             continue
         position = reader.integer(row, "position", "register-missing-value")
         if position is not None:
             reader.known.add(milestone_key(ikey, position))
-        deadline = resolve_deadline(row.text("deadline"), rounds)
+        text = row.text("deadline")
+        if text not in deadlines:  # one Deadline object per distinct text
+            deadlines[text] = resolve_deadline(text, rounds)
+        deadline = deadlines[text]
         if deadline is None:
             reader.finding(
                 "register-bad-deadline",
                 sheet=row.sheet,
-                cell=row.cells["deadline"],
+                cell=row.cell("deadline"),
                 value=row.text("deadline"),
             )
         if position is None or deadline is None:
@@ -409,7 +425,7 @@ def _read_milestones(
         key = milestone_key(ikey, position)
         if key in seen:
             reader.finding(
-                "register-duplicate-key", sheet=row.sheet, cell=row.cells["position"], value=key
+                "register-duplicate-key", sheet=row.sheet, cell=row.cell("position"), value=key
             )
             continue
         seen.add(key)
@@ -429,7 +445,7 @@ def _read_ratings(
         number = reader.integer(row, "round", "register-unknown-round")
         if number is not None and number not in round_numbers:
             reader.finding(
-                "register-unknown-round", sheet=row.sheet, cell=row.cells["round"], value=number
+                "register-unknown-round", sheet=row.sheet, cell=row.cell("round"), value=number
             )
             number = None
         if row.text("item_key") not in items:
@@ -438,18 +454,18 @@ def _read_ratings(
             reader.finding(
                 "register-unknown-item",
                 sheet=row.sheet,
-                cell=row.cells["item_key"],
+                cell=row.cell("item_key"),
                 value=row.text("item_key"),
             )
             continue
         try:
-            smiley = parse_smiley(row.values.get("smiley"))
+            smiley = parse_smiley(row.value("smiley"))
         except UnknownSmiley:
             reader.finding(
                 "register-bad-smiley",
                 sheet=row.sheet,
-                cell=row.cells["smiley"],
-                value=row.values.get("smiley"),
+                cell=row.cell("smiley"),
+                value=row.value("smiley"),
             )
             continue
         if number is not None:
