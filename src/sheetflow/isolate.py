@@ -76,9 +76,11 @@ def _worker(
     init: Callable[[], Any],
     task: Callable[[Any, Any], Any],
     limits: Limits,
-    parent: int,
+    parent: int | None,
 ) -> None:
-    _die_with_parent(parent)
+    # Under "forkserver" (parent None) this worker's parent is the server, which
+    # ends when the process that asked for the work does.
+    _die_with_parent(parent if parent is not None else os.getppid())
     _quiet()
     _apply_limits(limits)
     # Everything inherited from the parent (a large register, say) is left out
@@ -111,8 +113,9 @@ class _Slot:
     ) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
+        parent = os.getpid() if ctx.get_start_method() == "fork" else None
         self.proc = ctx.Process(
-            target=_worker, args=(child, init, task, limits, os.getpid()), daemon=True
+            target=_worker, args=(child, init, task, limits, parent), daemon=True
         )
         self.proc.start()
         child.close()
@@ -140,16 +143,20 @@ def run_isolated(
     workers: int | None = None,
     limits: Limits | None = None,
     on_done: Callable[[int], None] | None = None,
+    start_method: str = "fork",
 ) -> list[Outcome]:
     """``task(state, item)`` for every item in worker processes; outcomes in item order.
 
     ``init()`` runs once in each worker and gives its ``state`` (for example a
-    read-only ledger connection). Needs the fork start method (Linux, macOS).
+    read-only ledger connection). With "fork" (Linux, macOS) the workers share
+    the parent's memory and any callables will do; with "forkserver" they start
+    small, from a fresh server process, and ``task``, ``init`` and the items
+    must be picklable (module-level functions, ``functools.partial``).
     """
     if not items:
         return []
     limits = limits or Limits()
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context(start_method)
     count = max(1, min(workers or os.cpu_count() or 1, len(items)))
     slots = [_Slot(ctx, init, task, limits) for _ in range(count)]
     outcomes: list[Outcome | None] = [None] * len(items)

@@ -7,6 +7,7 @@ touched. A file seen before (same hash, same round) counts once. Outputs
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -185,6 +186,10 @@ class Checker:
         )
 
 
+def _check(checker: Checker, path: Path) -> Verdict:
+    return checker.check(path)
+
+
 def too_large(declared: tuple[int, int], layout: CheckLayout) -> bool:
     """A sheet far larger than issued: not read at all."""
     rows, cols = declared
@@ -207,12 +212,15 @@ def check_files(
         if progress:
             progress(paths[index].name)
 
+    # Workers come from a fork server, not from this process: they need none of
+    # the register this process may hold, so each stays as small as one file.
     outcomes = run_isolated(
         paths,
-        lambda checker, path: checker.check(path),
-        lambda: Checker(ledger_path, rnd.number, round_names, lang),
+        _check,
+        functools.partial(Checker, ledger_path, rnd.number, round_names, lang),
         limits=limits or Limits(),
         on_done=done,
+        start_method="forkserver",
     )
     verdicts = []
     for path, outcome in zip(paths, outcomes, strict=True):
