@@ -379,8 +379,14 @@ def status(workspace: Path, round_ref: str | None, lang: str, as_json: bool) -> 
         _t(lang, "Note", "Note"),
     ):
         table.add_column(header)
+    states = {
+        "accepted": _t(lang, "godkendt", "accepted"),
+        "rejected": _t(lang, "afvist", "rejected"),
+        "missing": _t(lang, "mangler", "missing"),
+    }
     for c in st.centers:
-        table.add_row(c.center, str(c.issued), c.last_received or "-", c.state, c.note)
+        received = c.last_received.replace("T", " ")[:16] if c.last_received else "-"
+        table.add_row(c.center, str(c.issued), received, states[c.state], c.note)
     Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
     click.echo(_t(lang, "Markeringer: ", "Flags: ") + ", ".join(_flag_lines(st.flags, lang)))
 
