@@ -1,0 +1,267 @@
+"""The summary sheet: returns per center, smiley counts per center and section with a
+native chart, the flagged items and what changed since the previous round."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from sheetflow.flags import MISSING, NOT_RETURNED, OVERDUE, RED, Flag, latest_comments
+from sheetflow.issue.layout import text_height
+from sheetflow.master.styles import Styles
+from sheetflow.master.summary import BUCKETS, Counts, MasterData
+from sheetflow.model import ECONOMY, MILESTONE
+from sheetflow.smiley import symbol
+from sheetflow.xlsxutil import add_smiley_colours, print_setup
+
+
+def write_summary(
+    wb: xlsxwriter.Workbook,
+    st: Styles,
+    data: MasterData,
+    t: dict[str, Any],
+    footer: tuple[str, str, str],
+) -> None:
+    ws = wb.add_worksheet(t["summary_sheet"])
+    for col, width in enumerate(SUMMARY_WIDTHS):
+        ws.set_column(col, col, width)
+    row = _returns_table(ws, st, data, t, 0)
+    groups = [(c, data.by_center[c]) for c in data.by_center]
+    row, center_rows = _counts_table(
+        ws, st, t, row + 2, t["counts_by_center"], t["col_center"], groups
+    )
+    row = _chart(wb, ws, t, center_rows) + 1
+    breaks = [row]  # the chart ends the first page
+    sections = {s.number: s.label for s in data.register.sections}
+    groups = [(sections.get(n, n), c) for n, c in data.by_section.items()]
+    row, _ = _counts_table(ws, st, t, row, t["counts_by_section"], t["col_section"], groups)
+    row = _flags_table(ws, st, data, t, row + 2)
+    _changes_table(ws, st, data, t, row + 2)
+    ws.set_h_pagebreaks(breaks)
+    print_setup(ws, *footer)
+
+
+def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
+    ws.write_string(row, 0, t["returns_heading"], st.heading)
+    row += 1
+    headers = [
+        t["col_center"],
+        t["col_issued"],
+        t["col_returned"],
+        t["col_accepted"],
+        t["col_rejected"],
+    ]
+    ws.write_row(row, 0, headers, st.header)
+    first = row + 1
+    for r in data.returns:
+        row += 1
+        ws.write_string(row, 0, r.center, st.cell)
+        for col, value in enumerate((r.issued, r.returned, r.accepted, r.rejected), start=1):
+            ws.write_number(row, col, value, st.number)
+    row += 1
+    ws.write_string(row, 0, t["total"], st.total_label)
+    for col in range(1, 5):
+        total = sum((r.issued, r.returned, r.accepted, r.rejected)[col - 1] for r in data.returns)
+        _sum_formula(ws, row, col, first, row - 1, total, st.total)
+    return row
+
+
+def _sum_formula(
+    ws: Worksheet, row: int, col: int, first: int, last: int, value: int, fmt: Any
+) -> None:
+    """=SUM(...) with its cached value, so LibreOffice shows it without recalculating."""
+    if last < first:
+        ws.write_number(row, col, 0, fmt)
+        return
+    rng = f"{xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(last, col)}"
+    ws.write_formula(row, col, f"=SUM({rng})", fmt, value)
+
+
+def _counts_table(
+    ws: Worksheet,
+    st: Styles,
+    t: dict[str, Any],
+    row: int,
+    heading: str,
+    first_header: str,
+    groups: list[tuple[str, Counts]],
+) -> tuple[int, tuple[int, int]]:
+    """Rows: one per group; columns: milestone buckets then economy buckets."""
+    ws.write_string(row, 0, heading, st.heading)
+    row += 1
+    bucket_headers = [t["col_green"], t["col_yellow"], t["col_red"], t["col_unrated"]]
+    ws.write_string(row, 0, "", st.header)
+    ws.merge_range(row, 1, row, 4, t["milestones"], st.header)
+    ws.merge_range(row, 5, row, 8, t["economy"], st.header)
+    row += 1
+    ws.write_row(row, 0, [first_header, *bucket_headers, *bucket_headers], st.header)
+    first = row + 1
+    for label, counts in groups:
+        row += 1
+        ws.write_string(row, 0, label, st.cell)
+        for col, value in enumerate(counts.row(MILESTONE) + counts.row(ECONOMY), start=1):
+            ws.write_number(row, col, value, st.number)
+    row += 1
+    ws.write_string(row, 0, t["total"], st.total_label)
+    for col in range(1, 9):
+        kind = MILESTONE if col <= 4 else ECONOMY
+        total = sum(c.row(kind)[(col - 1) % 4] for _, c in groups)
+        _sum_formula(ws, row, col, first, row - 1, total, st.total)
+    return row, (first, row - 1)
+
+
+def _chart(
+    wb: xlsxwriter.Workbook, ws: Worksheet, t: dict[str, Any], rows: tuple[int, int]
+) -> None:
+    """A native stacked bar chart of the milestone counts per center."""
+    first, last = rows
+    if last < first:
+        return
+    chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+    colours = {"green": "#63BE7B", "yellow": "#FFD966", "red": "#F8696B", "unrated": "#BFBFBF"}
+    sheet = ws.get_name()
+    for offset, bucket in enumerate(BUCKETS):
+        col = 1 + offset
+        chart.add_series(
+            {
+                "name": [sheet, first - 1, col],
+                "categories": [sheet, first, 0, last, 0],
+                "values": [sheet, first, col, last, col],
+                "fill": {"color": colours[bucket]},
+                "border": {"none": True},
+            }
+        )
+    chart.set_title({"name": f"{t['chart_title']} ({t['milestones']})", "name_font": {"size": 11}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 900, "height": CHART_HEIGHT_PX})
+    ws.insert_chart(last + 3, 0, chart)
+    return last + 3 + CHART_HEIGHT_PX // 20 + 1
+
+
+def _flag_labels(flag: Flag, t: dict[str, Any]) -> str:
+    names = {
+        RED: t["flag_red"],
+        OVERDUE: t["flag_overdue"],
+        MISSING: t["flag_missing"],
+        NOT_RETURNED: t["flag_not_returned"],
+    }
+    return ", ".join(names[k] for k in flag.kinds)
+
+
+# The summary sheet's grid, and the flag table's fields on it: (first, last) column.
+SUMMARY_WIDTHS = [30] + [9] * 8 + [24, 8, 40]
+FLAG_COLUMNS = [(0, 0), (1, 2), (3, 4), (5, 8), (9, 9), (10, 10), (11, 11)]
+CHART_HEIGHT_PX = 300
+
+
+def _row_height(values: list[str]) -> float:
+    """Height for a flag-table row: the tallest wrapped field."""
+    spans = [sum(SUMMARY_WIDTHS[a : b + 1]) for a, b in FLAG_COLUMNS]
+    return max(text_height(v, w) for v, w in zip(values, spans, strict=True))
+
+
+def _item_table(
+    ws: Worksheet,
+    st: Styles,
+    row: int,
+    heading: str,
+    headers: list[str],
+    rows: list[list[str]],
+    empty: str,
+    smiley_col: int | None = None,
+) -> int:
+    """A heading and a table of items on the summary grid; returns its last row."""
+    ws.write_string(row, 0, heading, st.heading)
+    row += 1
+    _spread(ws, row, headers, st.header)
+    if not rows:
+        ws.write_string(row + 1, 0, empty, st.text)
+        return row + 1
+    first = row + 1
+    for values in rows:
+        row += 1
+        _spread(ws, row, values, st.cell, smiley_col=smiley_col, smiley_fmt=st.smiley)
+        ws.set_row(row, _row_height(values))
+    if smiley_col is not None:
+        col = xl_rowcol_to_cell(0, FLAG_COLUMNS[smiley_col][0])[:-1]
+        add_smiley_colours(ws, st.smileys, f"{col}{first + 1}:{col}{row + 1}")
+    return row
+
+
+def _item_headers(t: dict[str, Any], second: str, sixth: str) -> list[str]:
+    return [
+        f"{t['col_number']} {t['col_title']}",
+        second,
+        t["col_center"],
+        t["col_milestone"],
+        t["col_deadline"],
+        sixth,
+        t["col_comment"],
+    ]
+
+
+def _flags_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
+    """Every flagged item: red, overdue, missing, and centers that did not return."""
+    items = data.register.items()
+    by_key = {i.key: i for i in data.register.initiatives}
+    rows = []
+    for flag in data.flags:
+        ini = by_key.get(flag.initiative_key)
+        ms = items.get(flag.item_key, (None, None))[1] if flag.item_key else None
+        rating = flag.rating
+        rows.append(
+            [
+                ini.label if ini else "",
+                _flag_labels(flag, t),
+                flag.center,
+                ms.text if ms else (t["economy_row"] if flag.item_key else ""),
+                ms.deadline.text if ms else "",
+                symbol(rating.smiley if rating else None),
+                rating.comment if rating else "",
+            ]
+        )
+    headers = _item_headers(t, t["col_flag"], t["col_smiley"])
+    return _item_table(ws, st, row, t["flags_heading"], headers, rows, t["no_flags"], smiley_col=5)
+
+
+def _changes_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
+    """What turned red, turned green or became overdue since the previous round."""
+    items = data.register.items()
+    notes = latest_comments(data.ratings, data.round.number)
+    rows = []
+    for change in data.changes:
+        ini, ms = items[change.item_key]
+        rows.append(
+            [
+                ini.label,
+                ", ".join(t["change_" + k.replace("-", "_")] for k in change.kinds),
+                change.center,
+                ms.text if ms else t["economy_row"],
+                ms.deadline.text if ms else "",
+                f"{symbol(change.before) or '–'} → {symbol(change.after) or '–'}",
+                notes.get(change.item_key, ""),
+            ]
+        )
+    headers = _item_headers(t, t["col_change"], t["col_before_after"])
+    return _item_table(ws, st, row, t["changes_heading"], headers, rows, t["no_changes"])
+
+
+def _spread(
+    ws: Worksheet,
+    row: int,
+    values: list[str],
+    fmt: Any,
+    smiley_col: int | None = None,
+    smiley_fmt: Any = None,
+) -> None:
+    """Write one flag-table row onto the summary grid, merging where a field spans."""
+    for n, ((first, last), value) in enumerate(zip(FLAG_COLUMNS, values, strict=True)):
+        cell_fmt = smiley_fmt if n == smiley_col else fmt
+        if last > first:
+            ws.merge_range(row, first, row, last, value, cell_fmt)
+        else:
+            ws.write_string(row, first, value, cell_fmt)
