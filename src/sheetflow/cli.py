@@ -337,7 +337,9 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
     state = (
         _t(lang, "godkendes", "accepted") if verdict.accepted else _t(lang, "afvises", "rejected")
     )
-    click.echo(f"{file.name}: {state} ({verdict.center or '?'}, {len(verdict.ratings)} smileys)")
+    given = sum(1 for r in verdict.ratings if r.smiley is not None)
+    about = f" ({verdict.center}, {given} smileys)" if verdict.center else ""
+    click.echo(f"{file.name}: {state}{about}")
     _print_findings(verdict.findings)
     sys.exit(0 if verdict.accepted else 1)
 
