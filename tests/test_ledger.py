@@ -67,3 +67,12 @@ def test_an_accepted_return_supersedes_the_centers_earlier_one(tmp_path: Path) -
         verdicts = {r.id: (r.verdict, r.superseded_by) for r in ledger.received(3)}
         assert verdicts == {first.id: ("superseded", second.id), second.id: ("accepted", None)}
         assert [r.smiley for r in ledger.accepted_ratings(3)] == [Smiley.GREEN]
+
+
+def test_the_migration_sums_up_a_layout_as_issue_does(issued_ws) -> None:
+    """v3 computes an old layout's checks exactly as issue writes them for a new one."""
+    from sheetflow.checks import checks_from_layout_json
+
+    with Ledger(issued_ws.ledger_path) as ledger:
+        for issued in ledger.issued(3):
+            assert json.loads(checks_from_layout_json(issued.layout)) == json.loads(issued.checks)

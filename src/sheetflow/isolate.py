@@ -22,8 +22,17 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from sheetflow.errors import SheetflowError
+
 DEFAULT_MEMORY = 1024**3  # address space per worker
 DEFAULT_SECONDS = 60.0  # wall time per task
+STARTUP_SECONDS = 60.0
+MAX_START_FAILURES = 3
+READY = ("ready", None)
+
+
+class WorkerStartError(SheetflowError):
+    """Worker processes could not be started at all."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,7 @@ def _worker(
     # of garbage collection: scanning it would touch, and so copy, every page.
     gc.freeze()
     state = init()
+    conn.send(READY)
     while True:
         try:
             while not conn.poll(1.0):
@@ -121,6 +131,18 @@ class _Slot:
         child.close()
         self.index: int | None = None
         self.deadline = 0.0
+        self.ready = False
+
+    def wait_ready(self) -> bool:
+        """Wait for the worker's first word; False when it died while starting."""
+        if self.ready:
+            return True
+        try:
+            if self.conn.poll(STARTUP_SECONDS) and self.conn.recv() == READY:
+                self.ready = True
+        except (EOFError, OSError):
+            pass
+        return self.ready
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -161,13 +183,27 @@ def run_isolated(
     slots = [_Slot(ctx, init, task, limits) for _ in range(count)]
     outcomes: list[Outcome | None] = [None] * len(items)
     queue = list(range(len(items)))
+    start_failures = 0
     try:
         while queue or any(s.index is not None for s in slots):
-            for slot in slots:
-                if slot.index is None and queue:
-                    slot.index = queue.pop(0)
-                    slot.deadline = time.monotonic() + limits.seconds
+            for i, slot in enumerate(slots):
+                if slot.index is not None or not queue:
+                    continue
+                if not slot.wait_ready():
+                    start_failures += 1
+                    slot.stop(kill=True)
+                    if start_failures > MAX_START_FAILURES:
+                        raise WorkerStartError(f"worker processes could not start ({start_method})")
+                    slots[i] = _Slot(ctx, init, task, limits)
+                    continue
+                slot.index = queue.pop(0)
+                slot.deadline = time.monotonic() + limits.seconds
+                # A worker that died since it was ready shows up at the wait below.
+                with contextlib.suppress(OSError):
                     slot.conn.send((slot.index, items[slot.index]))
+            busy = [s for s in slots if s.index is not None]
+            if not busy:
+                continue
             busy = [s for s in slots if s.index is not None]
             timeout = max(0.0, min(s.deadline for s in busy) - time.monotonic())
             wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=timeout)

@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sheetflow.checks import checks_from_layout_json
 from sheetflow.model import Rating
 from sheetflow.smiley import Smiley
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _add_asked(db: sqlite3.Connection) -> None:
@@ -31,6 +32,18 @@ def _add_asked(db: sqlite3.Connection) -> None:
         keys = [i[1] if isinstance(i, list) else i["item_key"] for i in inputs]
         asked = list(dict.fromkeys(keys))
         db.execute("UPDATE issued SET asked=? WHERE id=?", (json.dumps(asked), row[0]))
+
+
+def _add_checks(db: sqlite3.Connection) -> None:
+    """v3: a small summary of each issued sheet (digest of its locked cells, its
+    inputs), so checking a return rarely needs the full layout."""
+    db.execute("ALTER TABLE issued ADD COLUMN checks TEXT NOT NULL DEFAULT ''")
+    for row in db.execute("SELECT id, layout FROM issued").fetchall():
+        try:
+            checks = checks_from_layout_json(row[1])
+        except (KeyError, ValueError, TypeError, IndexError):
+            checks = ""  # an incomplete layout: its returns are checked the long way
+        db.execute("UPDATE issued SET checks=? WHERE id=?", (checks, row[0]))
 
 
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -85,6 +98,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     CREATE INDEX ratings_received ON ratings (received_id);
     """,
     2: _add_asked,
+    3: _add_checks,
 }
 
 
@@ -108,6 +122,7 @@ class Issued:
     lang: str
     issued_at: str
     asked: str = "[]"
+    checks: str = ""
 
     @property
     def asked_keys(self) -> list[str]:
@@ -224,8 +239,8 @@ class Ledger:
                 version = int(row[0]) + 1
                 cur = db.execute(
                     "INSERT INTO issued (template_id, round, center, version, file, sha256, "
-                    "fingerprint, register_fingerprint, layout, lang, issued_at, asked) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "fingerprint, register_fingerprint, layout, lang, issued_at, asked, checks) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         e["template_id"],
                         e["round"],
@@ -239,6 +254,7 @@ class Ledger:
                         e["lang"],
                         now(),
                         e["asked"],
+                        e["checks"],
                     ),
                 )
                 out.append(self._issued_by_id(db, cur.lastrowid))

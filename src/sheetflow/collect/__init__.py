@@ -21,7 +21,7 @@ from sheetflow.collect.safety import Problem, sniff
 from sheetflow.collect.validate import Verdict, validate_return
 from sheetflow.errors import UsageError
 from sheetflow.findings import Finding, Report, detail, finding_from_dict, make_finding
-from sheetflow.isolate import Limits, run_isolated
+from sheetflow.isolate import Limits, WorkerStartError, run_isolated
 from sheetflow.issue.layout import CheckLayout
 from sheetflow.issue.writer import META_PREFIX
 from sheetflow.ledger import Issued, Ledger, Received
@@ -136,7 +136,7 @@ class Checker:
 
     def layout(self, issued: Issued) -> CheckLayout:
         if issued.id not in self._layouts:
-            self._layouts[issued.id] = CheckLayout.from_json(issued.layout)
+            self._layouts[issued.id] = CheckLayout.for_issued(issued.checks, issued.layout)
         return self._layouts[issued.id]
 
     def reject(self, path: Path, code: str, value: object = "") -> Verdict:
@@ -193,8 +193,7 @@ def _check(checker: Checker, path: Path) -> Verdict:
 def too_large(declared: tuple[int, int], layout: CheckLayout) -> bool:
     """A sheet far larger than issued: not read at all."""
     rows, cols = declared
-    last_col = max((c for _, c in layout.locked), default=0)
-    return rows > (layout.last_row + 1) * 4 + 500 or cols > (last_col + 1) * 4 + 20
+    return rows > (layout.last_row + 1) * 4 + 500 or cols > (layout.last_col + 1) * 4 + 20
 
 
 def check_files(
@@ -214,14 +213,15 @@ def check_files(
 
     # Workers come from a fork server, not from this process: they need none of
     # the register this process may hold, so each stays as small as one file.
-    outcomes = run_isolated(
-        paths,
-        _check,
-        functools.partial(Checker, ledger_path, rnd.number, round_names, lang),
-        limits=limits or Limits(),
-        on_done=done,
-        start_method="forkserver",
-    )
+    # Where a fork server cannot start them (a __main__ it cannot import),
+    # they are forked from this process instead.
+    init = functools.partial(Checker, ledger_path, rnd.number, round_names, lang)
+    try:
+        outcomes = run_isolated(
+            paths, _check, init, limits=limits, on_done=done, start_method="forkserver"
+        )
+    except WorkerStartError:
+        outcomes = run_isolated(paths, _check, init, limits=limits, on_done=done)
     verdicts = []
     for path, outcome in zip(paths, outcomes, strict=True):
         if outcome.ok:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sheetflow.checks import locked_digest
 from sheetflow.collect.reader import Grid, ReturnedWorkbook, cell_text
 from sheetflow.findings import Finding, Severity, detail, make_finding
 from sheetflow.issue.layout import (
@@ -94,16 +95,31 @@ def validate_return(
     if grid is None:
         verdict.findings.append(finding("sheet-missing", sheet=layout.sheet))
         return verdict
-    rows = _row_findings(grid, layout, finding, lang)
-    if rows:
-        verdict.findings.extend(rows)
-        return verdict
-    verdict.findings.extend(_locked_findings(grid, layout, finding))
+    if not _unchanged(grid, layout):
+        rows = _row_findings(grid, layout, finding, lang)
+        if rows:
+            verdict.findings.extend(rows)
+            return verdict
+        verdict.findings.extend(_locked_findings(grid, layout, finding))
     ratings, input_findings = read_inputs(returned, layout, finding)
     verdict.findings.extend(input_findings)
     verdict.ratings = ratings
     verdict.accepted = not any(f.severity is Severity.ERROR for f in verdict.findings)
     return verdict
+
+
+def _unchanged(grid: Grid, layout: CheckLayout) -> bool:
+    """The usual return: every cell but the inputs exactly as issued (one digest)."""
+    if not layout.digest:
+        return False
+    inputs = layout.input_positions
+    cells = (
+        (pos, v if v.__class__ is str and "\r" not in v else cell_text(v))
+        for pos, v in grid.items()
+        if pos not in inputs
+    )
+    # The reader builds the grid row by row, left to right: already in sheet order.
+    return locked_digest(cells, presorted=True) == layout.digest
 
 
 def _row_findings(
@@ -132,10 +148,6 @@ def _locked_findings(
     """Every cell that is not an input must hold exactly what was issued."""
     inputs = layout.input_positions
     issued = layout.locked
-    # Fast path for the usual return: nothing but the inputs changed.
-    filled = sum(1 for pos in inputs if pos in grid)
-    if len(grid) - filled == len(issued) and all(grid.get(p) == v for p, v in issued.items()):
-        return []
     changed = sorted(
         pos
         for pos in issued.keys() | grid.keys()

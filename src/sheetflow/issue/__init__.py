@@ -134,6 +134,7 @@ def issue_round(
                 "fingerprint": fingerprint,
                 "register_fingerprint": reg_fp,
                 "layout": layout.to_json(),
+                "checks": layout.checks_json(),
                 "lang": lang,
                 "asked": json.dumps(smileys),
             }

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from sheetflow.checks import checks_from_layout_json, checks_json
 from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import col_letter, greedy_breaks, page_room
@@ -84,6 +85,14 @@ class StatusLayout:
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
+    def checks_json(self) -> str:
+        """The ledger's small summary of this sheet (see ``sheetflow.checks``)."""
+        locked = (((c.row, c.col), c.value) for c in self.cells if c.locked and c.value)
+        inputs = [[i.address, i.item_key, i.kind] for i in self.inputs]
+        return checks_json(
+            self.sheet, self.round, self.header_row, self.last_row, self.last_col, locked, inputs
+        )
+
     def to_json(self) -> str:
         """Compact JSON for the ledger: cells and inputs as arrays, in field order."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -106,35 +115,51 @@ class StatusLayout:
         return cls(**data)
 
 
-@dataclass
 class CheckLayout:
-    """What the collector needs of an issued status sheet, parsed straight from the
-    ledger's JSON without building a cell object per cell."""
+    """What the collector needs of an issued status sheet.
 
-    sheet: str
-    round: int
-    header_row: int
-    last_row: int
-    row_keys: dict[int, str]
-    locked: dict[tuple[int, int], str]
-    inputs: list[InputCell]
-    input_positions: set[tuple[int, int]]
+    Built from the ledger's small ``checks`` summary (sheet, inputs, digest of
+    the locked cells); the full layout (every locked value, every row key) is
+    parsed only when a return's digest differs and the findings must say where.
+    """
+
+    def __init__(self, checks: dict[str, Any], layout_json: str) -> None:
+        self.sheet: str = checks["sheet"]
+        self.round: int = checks["round"]
+        self.header_row: int = checks["header_row"]
+        self.last_row: int = checks["last_row"]
+        self.last_col: int = checks["last_col"]
+        self.digest: str | None = checks.get("digest")
+        self.inputs = [InputCell(*i) for i in checks["inputs"]]
+        self.input_positions = {parse_address(i.address) for i in self.inputs}
+        self._layout_json = layout_json
+        self._full: dict[str, Any] | None = None
 
     @classmethod
-    def from_json(cls, text: str) -> CheckLayout:
-        data: dict[str, Any] = json.loads(text)
-        row_keys = {int(k): v for k, v in data["row_keys"].items()}
-        inputs = [InputCell(*i) for i in data["inputs"]]
-        return cls(
-            sheet=data["sheet"],
-            round=data["round"],
-            header_row=data["header_row"],
-            last_row=max(row_keys) if row_keys else data["header_row"],
-            row_keys=row_keys,
-            locked={(c[0], c[1]): c[2] for c in data["cells"] if c[4] and c[2]},
-            inputs=inputs,
-            input_positions={parse_address(i.address) for i in inputs},
-        )
+    def from_json(cls, layout_json: str) -> CheckLayout:
+        """From a full layout alone (no digest: every check takes the long way)."""
+        checks = json.loads(checks_from_layout_json(layout_json))
+        checks["digest"] = None
+        return cls(checks, layout_json)
+
+    @classmethod
+    def for_issued(cls, checks: str, layout_json: str) -> CheckLayout:
+        if not checks:
+            return cls.from_json(layout_json)
+        return cls(json.loads(checks), layout_json)
+
+    def _data(self) -> dict[str, Any]:
+        if self._full is None:
+            self._full = json.loads(self._layout_json)
+        return self._full
+
+    @property
+    def row_keys(self) -> dict[int, str]:
+        return {int(k): v for k, v in self._data()["row_keys"].items()}
+
+    @property
+    def locked(self) -> dict[tuple[int, int], str]:
+        return {(c[0], c[1]): c[2] for c in self._data()["cells"] if c[4] and c[2]}
 
 
 def parse_address(addr: str) -> tuple[int, int]:
