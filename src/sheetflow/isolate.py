@@ -180,11 +180,17 @@ def run_isolated(
     limits = limits or Limits()
     ctx = multiprocessing.get_context(start_method)
     count = max(1, min(workers or os.cpu_count() or 1, len(items)))
-    slots = [_Slot(ctx, init, task, limits) for _ in range(count)]
+    # Results arriving by the thousand would make the garbage collector walk
+    # everything this process already holds (a large register) again and
+    # again; leave that out of collection while the pool runs (forked workers
+    # inherit the frozen state too).
     outcomes: list[Outcome | None] = [None] * len(items)
     queue = list(range(len(items)))
     start_failures = 0
+    gc.freeze()
+    slots: list[_Slot] = []
     try:
+        slots = [_Slot(ctx, init, task, limits) for _ in range(count)]
         while queue or any(s.index is not None for s in slots):
             for i, slot in enumerate(slots):
                 if slot.index is not None or not queue:
@@ -226,6 +232,7 @@ def run_isolated(
                 if on_done:
                     on_done(index)
     finally:
+        gc.unfreeze()
         for slot in slots:
             slot.stop()
     return [o if o is not None else Outcome(False, reason="lost") for o in outcomes]

@@ -21,7 +21,7 @@ from sheetflow.collect.safety import Problem, sniff
 from sheetflow.collect.validate import Verdict, validate_return
 from sheetflow.errors import UsageError
 from sheetflow.findings import Finding, Report, detail, finding_from_dict, make_finding
-from sheetflow.isolate import Limits, WorkerStartError, run_isolated
+from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import CheckLayout
 from sheetflow.issue.writer import META_PREFIX
 from sheetflow.ledger import Issued, Ledger, Received
@@ -211,17 +211,8 @@ def check_files(
         if progress:
             progress(paths[index].name)
 
-    # Workers come from a fork server, not from this process: they need none of
-    # the register this process may hold, so each stays as small as one file.
-    # Where a fork server cannot start them (a __main__ it cannot import),
-    # they are forked from this process instead.
     init = functools.partial(Checker, ledger_path, rnd.number, round_names, lang)
-    try:
-        outcomes = run_isolated(
-            paths, _check, init, limits=limits, on_done=done, start_method="forkserver"
-        )
-    except WorkerStartError:
-        outcomes = run_isolated(paths, _check, init, limits=limits, on_done=done)
+    outcomes = run_isolated(paths, _check, init, limits=limits, on_done=done)
     verdicts = []
     for path, outcome in zip(paths, outcomes, strict=True):
         if outcome.ok:
