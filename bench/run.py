@@ -161,9 +161,14 @@ def prepare(cache: Path, n: int) -> Path:
     """An issued and filled workspace for N centers (built once, then reused)."""
     from scale import fill_returns, issue_big
 
+    from sheetflow.ledger import Ledger
+
     root = cache / f"n{n}"
     done = root / ".complete"
     if done.exists():
+        # A cache built by an older sheetflow: bring its ledger to the current
+        # schema once here, so no measured run pays for the migration.
+        Ledger(root / "ws" / "ledger.sqlite").close()
         return root
     shutil.rmtree(root, ignore_errors=True)
     print(f"  building N={n} (issue and fill {n} returns; cached for next time)...", flush=True)

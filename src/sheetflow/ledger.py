@@ -196,6 +196,15 @@ class Ledger:
 
     def _migrate(self) -> None:
         current = self.schema_version()
+        if current and current < SCHEMA_VERSION:
+            self._run_migrations(current)
+            # A migration may rewrite every row: fold the log into the database
+            # so later readers do not wade through it.
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif not current:
+            self._run_migrations(current)
+
+    def _run_migrations(self, current: int) -> None:
         for version in range(current + 1, SCHEMA_VERSION + 1):
             step = MIGRATIONS[version]
             with self.transaction() as db:
