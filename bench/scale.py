@@ -20,11 +20,9 @@ from sheetflow.ledger import Ledger
 from sheetflow.model import (
     Center,
     Deadline,
-    Initiative,
     Milestone,
     Rating,
     Register,
-    economy_key,
     milestone_key,
 )
 from sheetflow.register.sample import sample_register
@@ -110,10 +108,3 @@ def fill_returns(ws: Workspace, seed: int = 11) -> list[Path]:
         target = ws.inbox_dir(3) / Path(record.file).name
         out.append(fill_return(ws.root / record.file, layout, answers, target))
     return out
-
-
-def economy(key: str) -> str:
-    return economy_key(key)
-
-
-__all__ = ["Initiative", "big_register", "fill_returns", "issue_big"]

@@ -64,13 +64,6 @@ class Deadline:
             return own is not None and own.as_of <= rnd.as_of
         return self.date is not None and self.date <= rnd.as_of
 
-    def as_date(self, rounds: dict[int, Round]) -> dt.date | None:
-        """The calendar date the deadline stands for (a round's as-of date)."""
-        if self.round is not None:
-            own = rounds.get(self.round)
-            return own.as_of if own else None
-        return self.date
-
 
 @dataclass(frozen=True, slots=True)
 class Center:
@@ -180,9 +173,6 @@ class Register:
             if text == str(rnd.number) or text.casefold() == rnd.name.casefold():
                 return rnd
         return None
-
-    def section(self, number: str) -> Section | None:
-        return next((s for s in self.sections if s.number == number), None)
 
     def center(self, name: str) -> Center | None:
         return next((c for c in self.centers if c.name == name), None)

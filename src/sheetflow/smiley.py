@@ -25,14 +25,8 @@ class Smiley(enum.StrEnum):
         """The character written into workbooks."""
         return SYMBOLS[self]
 
-    @property
-    def rank(self) -> int:
-        """Sort order: green first, red last."""
-        return _RANK[self]
-
 
 SYMBOLS: dict[Smiley, str] = {Smiley.GREEN: "☺", Smiley.YELLOW: "😐", Smiley.RED: "☹"}
-_RANK = {Smiley.GREEN: 0, Smiley.YELLOW: 1, Smiley.RED: 2}
 
 _SPELLINGS: dict[str, Smiley] = {
     "☺": Smiley.GREEN,

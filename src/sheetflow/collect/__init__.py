@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import shutil
 import zipfile
 from collections.abc import Callable, Iterable
@@ -347,18 +346,6 @@ def _mark_superseded(
         result.verdict = "superseded"
         result.findings.append(f)
         report.add(f)
-
-
-def findings_json(result: CollectResult) -> str:
-    return json.dumps(
-        {
-            "round": result.round.number,
-            "files": [f.to_dict() for f in result.files],
-            "findings": result.report.to_list(),
-        },
-        ensure_ascii=False,
-        indent=2,
-    )
 
 
 def validate_file(

@@ -206,12 +206,3 @@ class ReturnReader:
             for c, value in enumerate(row)
             if value is not None and value != ""
         }
-
-
-def read_return(path: Path, sheets: list[str], kind: str = "xlsx") -> ReturnedWorkbook:
-    """Read metadata and the named sheets' cells; raise ``ReadError`` if it cannot."""
-    reader = ReturnReader(path, kind)
-    try:
-        return reader.workbook(sheets)
-    finally:
-        reader.close()
