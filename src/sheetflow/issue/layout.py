@@ -7,13 +7,12 @@ returned file against it. Nothing here touches a file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sheetflow.checks import checks_from_layout_json, checks_json
+from sheetflow.checks import checks_from_layout_json, checks_json, locked_digest
 from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import col_letter, greedy_breaks, page_room
@@ -72,25 +71,27 @@ class StatusLayout:
     def last_row(self) -> int:
         return max(self.row_keys) if self.row_keys else self.header_row
 
-    def locked_values(self) -> dict[str, str]:
-        """Address → text of every locked cell that holds a value."""
-        return {address(c.row, c.col): c.value for c in self.cells if c.locked and c.value}
+    def locked_cells(self) -> list[tuple[tuple[int, int], str]]:
+        """((row, col), text) of every locked cell that holds text."""
+        return [((c.row, c.col), c.value) for c in self.cells if c.locked and c.value]
 
     def fingerprint(self) -> str:
-        """sha256 of the locked values and row keys: what a return must still hold."""
-        payload = json.dumps(
-            {"locked": self.locked_values(), "rows": self.row_keys, "sheet": self.sheet},
-            sort_keys=True,
-            ensure_ascii=False,
-        )
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        """The digest of the locked cells (key column included): what a return must
+        still hold. Recorded in the ledger and the workbook's metadata, and what the
+        collector compares a return with first."""
+        return locked_digest(self.locked_cells())
 
     def checks_json(self) -> str:
         """The ledger's small summary of this sheet (see ``sheetflow.checks``)."""
-        locked = (((c.row, c.col), c.value) for c in self.cells if c.locked and c.value)
         inputs = [[i.address, i.item_key, i.kind] for i in self.inputs]
         return checks_json(
-            self.sheet, self.round, self.header_row, self.last_row, self.last_col, locked, inputs
+            self.sheet,
+            self.round,
+            self.header_row,
+            self.last_row,
+            self.last_col,
+            self.locked_cells(),
+            inputs,
         )
 
     def to_json(self) -> str:
