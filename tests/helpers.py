@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -31,10 +34,13 @@ def fill(
     round_number: int = 3,
     sheet: str | None = None,
     edit=None,
+    saved_at: dt.datetime | None = None,
 ) -> Path:
     """Copy a center's issued workbook, set cells (address → value) with openpyxl, save.
 
-    ``edit(workbook)`` may change anything else, the way a person might.
+    ``edit(workbook)`` may change anything else, the way a person might. The
+    workbook records when it was saved (``saved_at``, default now, UTC), as
+    Excel and LibreOffice do.
     """
     issued, layout = issued_for(ws, center, round_number)
     wb = openpyxl.load_workbook(ws.root / issued.file)
@@ -46,8 +52,26 @@ def fill(
     if edit is not None:
         edit(wb)
     target.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(target)
+    wb.save(target)  # openpyxl stamps "modified" with the time of saving
+    if saved_at is not None:
+        set_saved_at(target, saved_at)
     return target
+
+
+def set_saved_at(path: Path, when: dt.datetime) -> None:
+    """Rewrite the time a workbook says it was last saved (docProps/core.xml)."""
+    stamp = when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as zf:
+        parts = [(info, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                    data,
+                )
+            zf.writestr(info, data)
 
 
 def fill_all_green(ws: Workspace, center: str, target: Path, round_number: int = 3) -> Path:

@@ -7,6 +7,7 @@ valid returns from other centers, which must still be accepted.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -18,11 +19,12 @@ import pytest
 
 from helpers import fill, fill_all_green, inputs_of, issued_for
 from sheetflow.collect import CollectResult, FileResult, collect_round, validate_file
+from sheetflow.contract import META_PREFIX, META_SHEET
 from sheetflow.findings import CATALOGUE, Finding, Severity
 from sheetflow.issue import issue_round, safe_name
 from sheetflow.issue.layout import COL_TEXT, COMMENT_MAX, StatusLayout, address
-from sheetflow.issue.writer import META_PREFIX, META_SHEET
 from sheetflow.ledger import Ledger
+from sheetflow.roundstate import Verdict
 from sheetflow.workspace import Workspace
 
 # The center whose return is spoiled, and the centers whose valid returns share the batch.
@@ -571,11 +573,22 @@ def test_formula_in_comment_cell_is_a_warning(issued_ws: Workspace, smiley: str 
 # ---------------------------------------------------------------- superseded
 
 
-def _return_with(ws: Workspace, center: str, smiley: str, comment: str, target: Path) -> Path:
+def _return_with(
+    ws: Workspace,
+    center: str,
+    smiley: str,
+    comment: str,
+    target: Path,
+    saved_at: dt.datetime | None = None,
+) -> Path:
     _, layout = issued_for(ws, center)
     values: dict[str, object] = {a: smiley for a in inputs_of(layout, "smiley")}
     values.update({a: comment for a in inputs_of(layout, "comment")})
-    return fill(ws, center, values, target)
+    return fill(ws, center, values, target, saved_at=saved_at)
+
+
+def _hours_ago(hours: float) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)
 
 
 def _age(path: Path, seconds_ago: float) -> None:
@@ -586,11 +599,13 @@ def _age(path: Path, seconds_ago: float) -> None:
 def test_superseded_latest_return_counts(issued_ws: Workspace) -> None:
     ws = issued_ws
     add_good_returns(ws)
-    # Names sort the other way round from the file times: time decides.
-    first = _return_with(ws, BAD, "☹", "Første svar", ws.inbox_dir(3) / "z_foerste.xlsx")
-    second = _return_with(ws, BAD, "😐", "Rettet svar", ws.inbox_dir(3) / "a_rettet.xlsx")
-    _age(first, 3600)
-    _age(second, 60)
+    # Names and file times both point the other way: the time each workbook says it
+    # was saved decides (file times change with every copy, unzip and mail client).
+    inbox = ws.inbox_dir(3)
+    first = _return_with(ws, BAD, "☹", "Første svar", inbox / "z_foerste.xlsx", _hours_ago(2))
+    second = _return_with(ws, BAD, "😐", "Rettet svar", inbox / "a_rettet.xlsx", _hours_ago(1))
+    _age(first, 60)
+    _age(second, 3600)
     result, files = run(ws)
     assert files[second.name].verdict == "accepted"
     assert files[second.name].findings == []
@@ -599,6 +614,7 @@ def test_superseded_latest_return_counts(issued_ws: Workspace) -> None:
     f = only(old, "superseded")
     assert f.severity is Severity.INFO
     assert second.name in f.message
+    assert "gemt" in f.message  # says why: saved later
     assert result.exit_code == 0
 
     _, layout = issued_for(ws, BAD)
@@ -646,13 +662,20 @@ def test_rejected_later_return_does_not_replace_an_accepted_one(issued_ws: Works
     first = _return_with(ws, BAD, "😐", "Gyldigt svar", ws.inbox_dir(3) / "gyldig.xlsx")
     cell = inputs_of(bad_layout(ws), "smiley")[0]
     second = spoil(ws, "ugyldig.xlsx", values={cell: "måske"})
-    _age(first, 3600)
-    _age(second, 60)
     result, files = run(ws)
     assert files[first.name].verdict == "accepted"
     assert files[second.name].verdict == "rejected"
     assert {r["rating"] for r in _ratings_csv_round3(ws, BAD)} == {"yellow"}
     assert not [fl for fl in result.flags if "not-returned" in fl.kinds and fl.center == BAD]
+    # In one batch the accepted return counts and the center is fine.
+    assert result.exit_code == 0
+    # A rejected file arriving later, after the accepted one, needs a person.
+    third = spoil(ws, "ugyldig_igen.xlsx", values={cell: "ved ikke"})
+    result, files = run(ws)
+    assert files[third.name].verdict == "rejected"
+    assert files[first.name].verdict == "accepted" and files[first.name].repeated
+    assert result.state is not None
+    assert result.state.center(BAD).state == "accepted-later-rejected"
     assert result.exit_code == 1
 
 
@@ -674,7 +697,7 @@ def test_file_skipped_lock_and_hidden_files(issued_ws: Workspace) -> None:
         f = only(skipped, "file-skipped")
         assert f.severity is Severity.INFO
         assert (f.sheet, f.cell) == ("", "")
-    assert result.count("accepted") == len(GOOD)
+    assert result.count(Verdict.ACCEPTED) == len(GOOD)
     assert result.exit_code == 0
     # Skipped files are neither archived nor recorded; the hidden copy does not count.
     assert len(list(ws.archive_dir(3).iterdir())) == len(GOOD)
@@ -712,7 +735,7 @@ def test_exit_code_one_when_a_file_is_rejected(issued_ws: Workspace) -> None:
     add_good_returns(ws)
     (ws.inbox_dir(3) / "noter.xlsx").write_text("ikke en projektmappe", encoding="utf-8")
     result, _ = run(ws)
-    assert result.count("rejected") == 1
+    assert result.count(Verdict.REJECTED) == 1
     assert result.exit_code == 1
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import datetime as dt
 import shutil
 import signal
 import sqlite3
@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from helpers import issued_for
+from helpers import issued_for, set_saved_at
 from sheetflow.collect import collect_round
 from sheetflow.demo import fill_return
 from sheetflow.issue import safe_name
@@ -47,8 +47,8 @@ def test_a_second_command_on_a_busy_workspace_is_told_so(issued_ws: Workspace) -
 
 
 def _returns(ws: Workspace, versions: int) -> None:
-    """Several versions per center, each newer than the last, all valid."""
-    stamp = time.time() - 1000
+    """Several versions per center, each saved later than the last, all valid."""
+    saved = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     for v in range(versions):
         for center in sample_register().responsible_centers():
             issued, layout = issued_for(ws, center)
@@ -58,8 +58,8 @@ def _returns(ws: Workspace, versions: int) -> None:
             }
             path = ws.inbox_dir(3) / f"{safe_name(center)}_v{v}.xlsx"
             fill_return(ws.root / issued.file, layout, answers, path)
-            stamp += 1
-            os.utime(path, (stamp, stamp))
+            saved += dt.timedelta(minutes=1)
+            set_saved_at(path, saved)
 
 
 def _state(ws: Workspace) -> tuple:

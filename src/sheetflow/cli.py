@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from sheetflow.errors import RegisterError, SheetflowError
 from sheetflow.findings import Finding, Severity
 from sheetflow.flags import Flag, count_flags
 from sheetflow.model import Register
+from sheetflow.roundstate import RoundState, Verdict
 from sheetflow.smiley import symbol
 from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace
 
@@ -39,6 +41,11 @@ WORKSPACE = click.argument(
 
 def _t(lang: str, da: str, en: str) -> str:
     return en if lang == "en" else da
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    """ "1 påmindelse", "2 påmindelser" (Danish and English plurals agree on n == 1)."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def _fail(exc: SheetflowError) -> None:
@@ -83,7 +90,35 @@ def _print_findings(findings: list[Finding]) -> None:
         click.echo(f"{f.where}: {f.message} ({f.code})")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The verbs, with one promise: no traceback reaches a user.
+
+    An unexpected exception is a bug: it is named in one line with exit code 3
+    (SHEETFLOW_DEBUG=1 shows the traceback for a report).
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Afbrudt.", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("SHEETFLOW_DEBUG"):
+                raise
+            click.secho(
+                f"Uventet fejl ({type(exc).__name__}: {exc}). Intet er ændret ud over det, "
+                "der allerede er gemt. Kør igen med SHEETFLOW_DEBUG=1 og send udskriften til "
+                "udviklerne.",
+                fg="red",
+                err=True,
+            )
+            sys.exit(3)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sheetflow")
 def main() -> None:
     """sheetflow: run a budget follow-up round through Excel.
@@ -118,9 +153,22 @@ def main() -> None:
     help="A follow-up report exported to text.",
 )
 @click.option("--blank", "source", flag_value="blank", help="An empty register to fill in.")
-@click.option("--force", is_flag=True, help="Overwrite an existing register.xlsx.")
+@click.option("--force", is_flag=True, help="Replace an existing register.xlsx (a backup is kept).")
+@click.option(
+    "--discard-rounds",
+    is_flag=True,
+    help="With --force on a workspace with issued rounds: start over; the ledger and "
+    "rounds/ move into backup/.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def init(workspace: Path, source: str, report: Path | None, force: bool, as_json: bool) -> None:
+def init(
+    workspace: Path,
+    source: str,
+    report: Path | None,
+    force: bool,
+    discard_rounds: bool,
+    as_json: bool,
+) -> None:
     """Create WORKSPACE/register.xlsx and print what it holds.
 
     \b
@@ -134,7 +182,9 @@ def init(workspace: Path, source: str, report: Path | None, force: bool, as_json
     if report is not None:
         source = "report"
     with _library_errors():
-        path, register = init_workspace(Workspace.at(workspace), source, report, force=force)
+        path, register, backup = init_workspace(
+            Workspace.at(workspace), source, report, force=force, discard_rounds=discard_rounds
+        )
     summary = summarize(register)
     if as_json:
         click.echo(
@@ -142,6 +192,8 @@ def init(workspace: Path, source: str, report: Path | None, force: bool, as_json
         )
         return
     click.echo(f"Register skrevet: {path}")
+    if backup is not None:
+        click.echo(f"  Det tidligere indhold er gemt i {backup}")
     click.echo(
         f"  {summary.initiatives} delelementer i {summary.sections} afsnit, "
         f"{summary.milestones} milepæle (+{summary.placeholders} tomme pladsholdere)"
@@ -169,6 +221,11 @@ def init(workspace: Path, source: str, report: Path | None, force: bool, as_json
 @LANG
 @click.option("--password", default=None, help="Protect the sheets with this password.")
 @click.option("--force", is_flag=True, help="Issue a new version of a round already issued.")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Re-issue, as a new version, only the workbooks whose history changed since.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def issue(
     workspace: Path,
@@ -177,6 +234,7 @@ def issue(
     lang: str,
     password: str | None,
     force: bool,
+    refresh: bool,
     as_json: bool,
 ) -> None:
     """Write one workbook per center for a round to WORKSPACE/rounds/<n>/issued/.
@@ -197,6 +255,7 @@ def issue(
             lang=lang,
             password=password,
             force=force,
+            refresh=refresh,
             progress=tick,
         )
     if as_json:
@@ -225,7 +284,13 @@ def issue(
     )
     for w in result.workbooks:
         click.echo(
-            f"  {w.path}  ({w.initiatives} delelementer, {w.inputs} smileys at udfylde, v{w.version})"
+            _t(
+                lang,
+                f"  {w.path}  ({w.initiatives} delelementer, {w.inputs} smileys at udfylde, "
+                f"version {w.version})",
+                f"  {w.path}  ({w.initiatives} initiatives, {w.inputs} smileys to fill in, "
+                f"version {w.version})",
+            )
         )
 
 
@@ -243,58 +308,128 @@ def _flag_lines(flags: list[Flag], lang: str) -> list[str]:
     return [f"{names[k]}: {v}" for k, v in counts.items()]
 
 
+STATE_WORDS = {
+    "missing": ("mangler", "missing"),
+    "no-answers": ("modtaget uden svar", "received without answers"),
+    "rejected": ("afvist", "rejected"),
+    "undecided": ("uafklaret: flere afleveringer", "undecided: several returns"),
+    "accepted": ("godkendt", "accepted"),
+    "accepted-later-rejected": ("godkendt; senere fil afvist", "accepted; a later file rejected"),
+}
+
+
+def _state_word(state: str, lang: str) -> str:
+    da, en = STATE_WORDS[state]
+    return _t(lang, da, en)
+
+
+def _attention_lines(state: RoundState | None, lang: str) -> list[str]:
+    """Centers finance must act on, one line each."""
+    if state is None:
+        return []
+    return [f"  {c.center}: {_state_word(c.state, lang)}" for c in state.needs_attention]
+
+
 @main.command()
 @WORKSPACE
 @click.argument("inbox", nargs=-1, type=click.Path(exists=False, path_type=Path))
 @click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
 @LANG
 @click.option("--reopen", is_flag=True, help="Collect into a round that was closed.")
+@click.option(
+    "--prefer",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The return that counts when a center's returns could not be ordered (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print files, findings and flags as JSON.")
 def collect(
-    workspace: Path, inbox: tuple[Path, ...], round_ref: str, lang: str, reopen: bool, as_json: bool
+    workspace: Path,
+    inbox: tuple[Path, ...],
+    round_ref: str,
+    lang: str,
+    reopen: bool,
+    prefer: tuple[Path, ...],
+    as_json: bool,
 ) -> None:
     """Read returned workbooks, validate them, and write the master workbook.
 
     Reads INBOX files and folders (default WORKSPACE/rounds/<n>/inbox/).
-    Writes rounds/<n>/master.xlsx, ratings.csv and findings.csv. Exit code
-    0: all accepted; 1: some file rejected or an error finding; 2: bad usage.
+    Writes rounds/<n>/master.xlsx, ratings.csv and findings.csv. Files seen
+    before are history: only new files are reported. Exit code 0: the round
+    needs nothing from you; 1: a center's latest return was rejected, came
+    back without answers or is undecided, or a new file belongs to no center
+    of this round; 2: bad usage.
 
     \b
     Examples:
       sheetflow collect out --round 3
       sheetflow collect out --round 3 ~/Downloads/returns/ extra.xlsx --json
+      sheetflow collect out --round 3 --prefer out/rounds/3/inbox/Ejendomme_v2.xlsx
     """
     from sheetflow.collect import collect_round
 
     ws = Workspace.at(workspace)
     with _library_errors(), progress_bar("Indsamler") as tick:
         result = collect_round(
-            ws, round_ref, list(inbox) or None, lang=lang, reopen=reopen, progress=tick
+            ws,
+            round_ref,
+            list(inbox) or None,
+            lang=lang,
+            reopen=reopen,
+            prefer=list(prefer),
+            progress=tick,
         )
+    state = result.state
     if as_json:
         payload: dict[str, Any] = {
             "round": result.round.number,
             "master": str(result.master),
             "ratings_csv": str(result.ratings_csv),
             "findings_csv": str(result.findings_csv),
+            "reopened": result.reopened,
             "files": [f.to_dict() for f in result.files],
+            "centers": [
+                {"center": c.center, "state": c.state.value}
+                for c in (state.centers if state else [])
+            ],
             "flags": [f.to_dict() for f in result.flags],
             "flag_counts": count_flags(result.flags),
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         sys.exit(result.exit_code)
-    click.echo(
-        _t(
-            lang,
-            f"{result.round.name}: {result.count('accepted')} godkendt, {result.count('rejected')} afvist, "
-            f"{result.count('superseded')} afløst, {result.count('skipped')} sprunget over",
-            f"{result.round.name}: {result.count('accepted')} accepted, {result.count('rejected')} rejected, "
-            f"{result.count('superseded')} superseded, {result.count('skipped')} skipped",
-        )
-    )
+    counts = [
+        (result.count(Verdict.ACCEPTED), "godkendt", "accepted"),
+        (result.count(Verdict.REJECTED), "afvist", "rejected"),
+        (result.count(Verdict.SUPERSEDED), "afløst", "superseded"),
+        (sum(f.verdict is Verdict.SKIPPED for f in result.files), "sprunget over", "skipped"),
+    ]
+    extra = [
+        (result.count(Verdict.NO_ANSWERS), "uden svar", "without answers"),
+        (result.count(Verdict.UNDECIDED), "uafklaret", "undecided"),
+        (result.seen_before, "set før", "seen before"),
+    ]
+    parts = [f"{n} {_t(lang, da, en)}" for n, da, en in counts]
+    parts += [f"{n} {_t(lang, da, en)}" for n, da, en in extra if n]
+    click.echo(f"{result.round.name}: " + ", ".join(parts))
     _print_findings(
         [f for f in result.report if f.severity is not Severity.INFO or f.code == "superseded"]
     )
+    attention = _attention_lines(state, lang)
+    if attention:
+        click.echo(_t(lang, "Kræver opmærksomhed:", "Needs attention:"))
+        for line in attention:
+            click.echo(line)
+    if result.reopened:
+        click.echo(
+            _t(
+                lang,
+                f"{result.round.name} er åbnet igen og forbliver åben. Luk den igen med: "
+                f'sheetflow close "{ws.root}" --round {result.round.number}',
+                f"{result.round.name} was reopened and stays open. Close it again with: "
+                f'sheetflow close "{ws.root}" --round {result.round.number}',
+            )
+        )
     click.echo(_t(lang, "Markeringer: ", "Flags: ") + ", ".join(_flag_lines(result.flags, lang)))
     click.echo(
         _t(lang, f"Samlet projektmappe: {result.master}", f"Master workbook: {result.master}")
@@ -321,27 +456,30 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
     from sheetflow.collect import validate_file
 
     with _library_errors():
-        verdict = validate_file(Workspace.at(workspace), file, round_ref, lang=lang)
+        check = validate_file(Workspace.at(workspace), file, round_ref, lang=lang)
     if as_json:
         payload = {
             "file": str(file),
-            "accepted": verdict.accepted,
-            "center": verdict.center,
-            "round": verdict.round,
-            "template_id": verdict.template_id,
-            "ratings": len(verdict.ratings),
-            "findings": [f.to_dict() for f in verdict.findings],
+            "verdict": check.verdict.value,
+            "accepted": check.accepted,
+            "center": check.center,
+            "round": check.round,
+            "template_id": check.template_id,
+            "ratings": len(check.ratings),
+            "findings": [f.to_dict() for f in check.findings],
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        sys.exit(0 if verdict.accepted else 1)
-    state = (
-        _t(lang, "godkendes", "accepted") if verdict.accepted else _t(lang, "afvises", "rejected")
-    )
-    given = sum(1 for r in verdict.ratings if r.smiley is not None)
-    about = f" ({verdict.center}, {given} smileys)" if verdict.center else ""
+        sys.exit(0 if check.accepted else 1)
+    words = {
+        Verdict.ACCEPTED: ("godkendes", "accepted"),
+        Verdict.NO_ANSWERS: ("modtages uden svar", "received without answers"),
+    }
+    state = _t(lang, *words.get(check.verdict, ("afvises", "rejected")))
+    given = sum(1 for r in check.ratings if r.smiley is not None)
+    about = f" ({check.center}, {given} smileys)" if check.center else ""
     click.echo(f"{file.name}: {state}{about}")
-    _print_findings(verdict.findings)
-    sys.exit(0 if verdict.accepted else 1)
+    _print_findings(check.findings)
+    sys.exit(0 if check.accepted else 1)
 
 
 # ------------------------------------------------------------------- status
@@ -351,46 +489,86 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
 @WORKSPACE
 @click.option("--round", "round_ref", default=None, help="The round (default: the latest issued).")
 @LANG
+@click.option("--history", is_flag=True, help="Also list every file received in the round.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-def status(workspace: Path, round_ref: str | None, lang: str, as_json: bool) -> None:
+def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_json: bool) -> None:
     """Who has returned, who is missing, and what is flagged so far.
 
     \b
     Examples:
       sheetflow status out --round 3
+      sheetflow status out --round 3 --history
       sheetflow status out --json
     """
+    from sheetflow.findings import finding_from_dict
     from sheetflow.status import round_status
 
     with _library_errors():
-        st = round_status(Workspace.at(workspace), round_ref)
+        st = round_status(Workspace.at(workspace), round_ref, history=history)
     if as_json:
         click.echo(json.dumps(st.to_dict(), ensure_ascii=False, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
 
+    phase = {"closed": _t(lang, ", lukket", ", closed")}.get(st.phase.value, "")
     table = Table(
-        title=f"{st.round.name} ({_t(lang, 'status pr.', 'as of')} {st.round.as_of:%d.%m.%Y})"
+        title=f"{st.round.name} ({_t(lang, 'status pr.', 'as of')} "
+        f"{st.round.as_of:%d.%m.%Y}{phase})"
     )
     for header in (
-        _t(lang, "Center", "Center"),
-        _t(lang, "Udsendt", "Issued"),
-        _t(lang, "Modtaget", "Returned"),
+        "Center",
+        _t(lang, "Version", "Version"),
+        _t(lang, "Filer", "Files"),
+        _t(lang, "Senest modtaget", "Last received"),
         _t(lang, "Status", "Status"),
         _t(lang, "Note", "Note"),
     ):
         table.add_column(header)
-    states = {
-        "accepted": _t(lang, "godkendt", "accepted"),
-        "rejected": _t(lang, "afvist", "rejected"),
-        "missing": _t(lang, "mangler", "missing"),
-    }
     for c in st.centers:
         received = c.last_received.replace("T", " ")[:16] if c.last_received else "-"
-        table.add_row(c.center, str(c.issued), received, states[c.state], c.note)
+        notes = [finding_from_dict(p, lang).message for p in c.problems[:1]]
+        if c.stale:
+            notes.append(_t(lang, "projektmappen er forældet", "the workbook is out of date"))
+        table.add_row(
+            c.center,
+            str(c.version),
+            str(c.files),
+            received,
+            _state_word(c.state, lang),
+            "; ".join(notes),
+        )
     Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
     click.echo(_t(lang, "Markeringer: ", "Flags: ") + ", ".join(_flag_lines(st.flags, lang)))
+    for line in describe_flags(st.register, st.flags, lang):
+        click.echo(f"  {line}")
+    if st.stale:
+        click.echo(
+            _t(
+                lang,
+                f"Forældede projektmapper (en tidligere opfølgning er ændret siden): "
+                f"{', '.join(st.stale)}. Udsend dem igen med: "
+                f'sheetflow issue "{workspace}" --round {st.round.number} --refresh',
+                f"Out-of-date workbooks (an earlier round changed since): {', '.join(st.stale)}. "
+                f'Re-issue them with: sheetflow issue "{workspace}" --round {st.round.number} '
+                "--refresh",
+            )
+        )
+    if st.stray:
+        click.echo(
+            _t(
+                lang,
+                f"{len(st.stray)} fil(er) i indbakken hører ikke til denne opfølgning "
+                "(se sheetflow collect eller --history).",
+                f"{len(st.stray)} file(s) in the inbox do not belong to this round "
+                "(see sheetflow collect or --history).",
+            )
+        )
+    if history:
+        click.echo(_t(lang, "Modtagne filer:", "Files received:"))
+        for rec in st.history:
+            at = rec.received_at.replace("T", " ")[:16]
+            click.echo(f"  {at}  {rec.original_name}  {rec.center or '-'}  {rec.verdict}")
 
 
 # ------------------------------------------------------------ close, remind
@@ -399,7 +577,9 @@ def status(workspace: Path, round_ref: str | None, lang: str, as_json: bool) -> 
 @main.command()
 @WORKSPACE
 @click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
-def close(workspace: Path, round_ref: str) -> None:
+@click.option("--force", is_flag=True, help="Close even though centers are still missing.")
+@LANG
+def close(workspace: Path, round_ref: str, force: bool, lang: str) -> None:
     """Close a round: collect then refuses it unless given --reopen.
 
     \b
@@ -409,8 +589,16 @@ def close(workspace: Path, round_ref: str) -> None:
     from sheetflow.lifecycle import close_round
 
     with _library_errors():
-        rnd = close_round(Workspace.at(workspace), round_ref)
-    click.echo(f"{rnd.name} er lukket.")
+        result = close_round(Workspace.at(workspace), round_ref, force=force)
+    click.echo(_t(lang, f"{result.round.name} er lukket.", f"{result.round.name} is closed."))
+    if result.missing:
+        click.echo(
+            _t(
+                lang,
+                f"  Lukket uden aflevering fra: {', '.join(result.missing)}",
+                f"  Closed without a return from: {', '.join(result.missing)}",
+            )
+        )
 
 
 @main.command()
@@ -425,7 +613,8 @@ def remind(workspace: Path, round_ref: str, smtp: str | None, lang: str) -> None
 
     Each draft goes to the center's contact on the register's Centre sheet,
     with the center's workbook attached and the deadline stated. Drafts land
-    in WORKSPACE/rounds/<n>/reminders/; with --smtp they are also sent.
+    in WORKSPACE/rounds/<n>/reminders/; with --smtp they are also sent. Exit
+    code 1 when a reminder could not be sent.
 
     \b
     Examples:
@@ -439,20 +628,41 @@ def remind(workspace: Path, round_ref: str, smtp: str | None, lang: str) -> None
     click.echo(
         _t(
             lang,
-            f"{result.round.name}: {len(result.drafts)} påmindelser skrevet, {len(result.sent)} sendt",
-            f"{result.round.name}: {len(result.drafts)} reminders written, {len(result.sent)} sent",
+            f"{result.round.name}: "
+            f"{_plural(len(result.drafts), 'påmindelse', 'påmindelser')} skrevet, "
+            f"{len(result.sent)} sendt",
+            f"{result.round.name}: {_plural(len(result.drafts), 'reminder', 'reminders')} "
+            f"written, {len(result.sent)} sent",
         )
     )
     for path in result.drafts:
         click.echo(f"  {path}")
+    reasons = {
+        "no-email": ("ingen e-mail på arket Centre", "no e-mail on the Centre sheet"),
+        "bad-email": (
+            "e-mailen på arket Centre er ugyldig",
+            "the e-mail on the Centre sheet is invalid",
+        ),
+    }
     for center, reason in result.skipped:
+        why = _t(lang, *reasons[reason])
         click.echo(
             _t(
                 lang,
-                f"  Ingen påmindelse til {center}: {reason}",
-                f"  No reminder for {center}: {reason}",
+                f"  Ingen påmindelse til {center}: {why}",
+                f"  No reminder for {center}: {why}",
             )
         )
+    for center, error in result.failed:
+        click.secho(
+            _t(
+                lang,
+                f"  Ikke sendt til {center}: {error}. Kladden ligger klar; prøv igen senere.",
+                f"  Not sent to {center}: {error}. The draft is ready; try again later.",
+            ),
+            fg="red",
+        )
+    sys.exit(result.exit_code)
 
 
 # --------------------------------------------------------------------- demo
@@ -481,8 +691,8 @@ def demo(workspace: Path, lang: str) -> None:
     click.echo(
         _t(
             lang,
-            f"{c.round.name}: {c.count('accepted')} af {len(result.filled)} centre godkendt",
-            f"{c.round.name}: {c.count('accepted')} of {len(result.filled)} centers accepted",
+            f"{c.round.name}: {c.count(Verdict.ACCEPTED)} af {len(result.filled)} centre godkendt",
+            f"{c.round.name}: {c.count(Verdict.ACCEPTED)} of {len(result.filled)} centers accepted",
         )
     )
     click.echo(_t(lang, "Markeringer: ", "Flags: ") + ", ".join(_flag_lines(c.flags, lang)))

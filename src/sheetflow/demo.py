@@ -4,8 +4,8 @@ Register with the 2017 plan and the ratings of rounds 1 and 2; round 3
 issued to every center; each center's workbook filled in the way that center
 really answered (the seed's round-3 smileys and status notes; where round 3
 asks again about an earlier milestone that was not green, the center repeats
-its earlier smiley, since the seed records no change); collected; master
-written.
+its earlier smiley and status note, since the seed's round-3 report shows them
+unchanged); collected; master written.
 """
 
 from __future__ import annotations
@@ -64,10 +64,11 @@ def fill_return(
 
 
 def demo_answers(history: list[Rating], round_number: int) -> dict[str, Rating]:
-    """What the centers answered in the seed; repeated earlier smileys where asked again."""
+    """What the centers answered in the seed; earlier smileys and notes repeated where asked
+    again."""
     answers = {r.item_key: r for r in sample_answers(round_number)}
     for key, earlier in latest_ratings(history, round_number - 1).items():
-        answers.setdefault(key, Rating(round_number, key, earlier.smiley, ""))
+        answers.setdefault(key, Rating(round_number, key, earlier.smiley, earlier.comment))
     return answers
 
 
@@ -98,7 +99,7 @@ def run_demo(
 ) -> DemoResult:
     """Run the whole cycle on the embedded sample."""
     _prepare(workspace)
-    _, register = init_workspace(workspace, "sample", force=True)
+    _, register, _ = init_workspace(workspace, "sample", force=True)
     issued = issue_round(workspace, DEMO_ROUND, lang=lang)
     answers = demo_answers(register.ratings, DEMO_ROUND)
     filled = []

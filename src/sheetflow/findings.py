@@ -27,10 +27,14 @@ class Code:
     severity: Severity
     da: str
     en: str
+    hint_da: str = ""  # appended when the finding carries a hint (e.g. a command to run)
+    hint_en: str = ""
 
 
-def _c(code: str, severity: Severity, da: str, en: str) -> Code:
-    return Code(code, severity, da, en)
+def _c(
+    code: str, severity: Severity, da: str, en: str, hint_da: str = "", hint_en: str = ""
+) -> Code:
+    return Code(code, severity, da, en, hint_da, hint_en)
 
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -231,6 +235,8 @@ CATALOGUE: dict[str, Code] = {
             E,
             "Projektmappen hører til {value}, ikke til {expected}.",
             "The workbook belongs to {value}, not to {expected}.",
+            "Hent den ind i sin egen opfølgning med: {hint}",
+            "Collect it into its own round with: {hint}",
         ),
         _c(
             "center-mismatch",
@@ -285,6 +291,34 @@ CATALOGUE: dict[str, Code] = {
             INFO,
             "Afløst af en senere aflevering fra samme center ({value}).",
             "Superseded by a later return from the same center ({value}).",
+            "{hint}",
+            "{hint}",
+        ),
+        _c(
+            "no-answers",
+            E,
+            "Projektmappen er sendt tilbage uden et eneste svar; {value} tæller stadig som "
+            "manglende. Udfyld de gule celler og send den igen.",
+            "The workbook came back without a single answer; {value} still counts as missing. "
+            "Fill in the yellow cells and send it again.",
+        ),
+        _c(
+            "return-order-undecided",
+            E,
+            "{value} har sendt flere afleveringer i samme indsamling, og de siger ikke, hvilken "
+            "der er gemt senest ({expected}). Ingen af dem tæller, før du vælger.",
+            "{value} sent several returns in one collection, and they do not tell which was "
+            "saved last ({expected}). None counts until you choose.",
+            "Vælg den rigtige med: {hint}",
+            "Choose the right one with: {hint}",
+        ),
+        _c(
+            "register-changed",
+            W,
+            "Registret er ændret, siden opfølgningen blev udsendt: {value}.",
+            "The register has changed since the round was issued: {value}.",
+            "Udsend en ny version, hvis ændringen skal med i projektmapperne: {hint}",
+            "Issue a new version if the change belongs in the workbooks: {hint}",
         ),
     ]
 }
@@ -306,6 +340,7 @@ class Finding:
     cell: str = ""
     value: str = ""
     expected: str = ""
+    hint: str = ""
 
     def to_dict(self) -> dict[str, str]:
         d = asdict(self)
@@ -328,13 +363,17 @@ def make_finding(
     value: object = "",
     expected: object = "",
     column: str = "",
+    hint: str = "",
 ) -> Finding:
     """Build a finding from the catalogue; the message is rendered in ``lang``."""
     entry = CATALOGUE[code]
     template = entry.en if lang == "en" else entry.da
     value, expected = _short(value), _short(expected)
     message = template.format(value=value, expected=expected, sheet=sheet, column=column or value)
-    return Finding(code, message, entry.severity, file, sheet, cell, value, expected)
+    extra = entry.hint_en if lang == "en" else entry.hint_da
+    if hint and extra:
+        message = f"{message} {extra.format(hint=hint)}"
+    return Finding(code, message, entry.severity, file, sheet, cell, value, expected, hint)
 
 
 def finding_from_dict(data: dict[str, str], lang: str = "da") -> Finding:
@@ -348,6 +387,7 @@ def finding_from_dict(data: dict[str, str], lang: str = "da") -> Finding:
             cell=data.get("cell", ""),
             value=data.get("value", ""),
             expected=data.get("expected", ""),
+            hint=data.get("hint", ""),
         )
     return Finding(
         data["code"],
@@ -362,6 +402,18 @@ def finding_from_dict(data: dict[str, str], lang: str = "da") -> Finding:
 # Words that go into finding messages as values, in both languages.
 DETAILS: dict[str, tuple[str, str]] = {
     "no-metadata": ("ingen sheetflow-metadata", "no sheetflow metadata"),
+    "saved-later": (
+        "Den nye blev gemt {newer}, denne {older} (UTC).",
+        "The new one was saved {newer}, this one {older} (UTC).",
+    ),
+    "register-differs": ("indholdet er et andet", "its content differs"),
+    "changed-info": ("Oplysninger er ændret", "Oplysninger changed"),
+    "initiative-added": ("delelement tilføjet: {label}", "initiative added: {label}"),
+    "initiative-changed": ("delelement ændret: {label}", "initiative changed: {label}"),
+    "initiative-removed": ("delelement fjernet: {label}", "initiative removed: {label}"),
+    "changed-centers": ("arket Centre er ændret", "the Centre sheet changed"),
+    "changed-rounds": ("arket Opfølgninger er ændret", "the rounds sheet changed"),
+    "changed-ratings": ("registrets smileys er ændret", "the register's smileys changed"),
     "row-key": (
         "række {row}: ventede '{expected}', fandt '{found}'",
         "row {row}: expected '{expected}', found '{found}'",

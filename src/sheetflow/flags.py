@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from sheetflow.model import Rating, Register, Round, latest_ratings
+from sheetflow.model import Note, Rating, Register, Round, latest_ratings, note_for, ratings_by_item
 from sheetflow.smiley import Smiley
 
 RED, OVERDUE, MISSING, NOT_RETURNED = "red", "overdue", "missing", "not-returned"
@@ -28,6 +28,7 @@ class Flag:
     initiative_key: str = ""
     item_key: str = ""
     rating: Rating | None = None
+    note: Note | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -35,9 +36,20 @@ class Flag:
             "center": self.center,
             "initiative_key": self.initiative_key,
             "item_key": self.item_key,
-            "smiley": self.rating.smiley.value if self.rating and self.rating.smiley else None,
-            "comment": self.rating.comment if self.rating else "",
+            **rating_fields(self.rating, self.note),
         }
+
+
+def rating_fields(rating: Rating | None, note: Note | None) -> dict[str, object]:
+    """A shown rating as JSON: its smiley, its round and its own comment only; a
+    comment from another round is kept apart, with that round."""
+    other = note if note is not None and not note.own else None
+    return {
+        "smiley": rating.smiley.value if rating and rating.smiley else None,
+        "rating_round": rating.round if rating else None,
+        "comment": rating.comment if rating else "",
+        "other_comment": {"round": other.round, "text": other.text} if other else None,
+    }
 
 
 def compute_flags(
@@ -57,7 +69,7 @@ def compute_flags(
     all_ratings = list(ratings)
     latest = latest_ratings(all_ratings, rnd.number)
     this_round = {r.item_key: r for r in all_ratings if r.round == rnd.number}
-    notes = latest_comments(all_ratings, rnd.number)
+    history = ratings_by_item(all_ratings, rnd.number)
     asked = asked or {}
     answered = answered or {}
     flags: list[Flag] = []
@@ -77,8 +89,9 @@ def compute_flags(
             if ms.key in center_asked and ms.key not in center_answered:
                 kinds.append(MISSING)
             if kinds:
-                shown = _with_note(this_round.get(ms.key) or rating, notes.get(ms.key, ""))
-                flags.append(Flag(tuple(kinds), ini.center, ini.key, ms.key, shown))
+                shown = this_round.get(ms.key) or rating
+                note = note_for(shown, history.get(ms.key, ()))
+                flags.append(Flag(tuple(kinds), ini.center, ini.key, ms.key, shown, note))
         kinds = []
         eco = latest.get(ini.economy_key)
         if eco is not None and eco.smiley is Smiley.RED:
@@ -86,29 +99,11 @@ def compute_flags(
         if ini.economy_key in center_asked and ini.economy_key not in center_answered:
             kinds.append(MISSING)
         if kinds:
-            shown = _with_note(
-                this_round.get(ini.economy_key) or eco, notes.get(ini.economy_key, "")
-            )
-            flags.append(Flag(tuple(kinds), ini.center, ini.key, ini.economy_key, shown))
+            shown = this_round.get(ini.economy_key) or eco
+            note = note_for(shown, history.get(ini.economy_key, ()))
+            flags.append(Flag(tuple(kinds), ini.center, ini.key, ini.economy_key, shown, note))
     flags.extend(Flag((NOT_RETURNED,), center) for center in not_returned)
     return flags
-
-
-def latest_comments(ratings: Iterable[Rating], up_to_round: int) -> dict[str, str]:
-    """Per item, the latest non-empty status comment up to a round."""
-    out: dict[str, str] = {}
-    for r in sorted(ratings, key=lambda r: r.round):
-        if r.round <= up_to_round and r.comment:
-            out[r.item_key] = r.comment
-    return out
-
-
-def _with_note(rating: Rating | None, note: str) -> Rating | None:
-    """A rating to show, carrying the latest note when it has none of its own
-    (a center repeating an earlier smiley rarely repeats its comment)."""
-    if rating is None or rating.comment or not note:
-        return rating
-    return replace(rating, comment=note)
 
 
 def count_flags(flags: Iterable[Flag]) -> dict[str, int]:
@@ -133,6 +128,7 @@ class Change:
     item_key: str
     before: Smiley | None
     after: Smiley | None
+    note: Note | None = None
 
 
 def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]) -> list[Change]:
@@ -145,6 +141,7 @@ def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]
     now = latest_ratings(ratings, rnd.number)
     before = latest_ratings(ratings, prev.number)
     before_ratings = [r for r in ratings if r.round <= prev.number]
+    history = ratings_by_item(ratings, rnd.number)
     overdue_now = _overdue(compute_flags(register, rnd, ratings))
     overdue_before = _overdue(compute_flags(register, prev, before_ratings))
     out: list[Change] = []
@@ -161,7 +158,8 @@ def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]
             if key in overdue_now and key not in overdue_before:
                 kinds.append(BECAME_OVERDUE)
             if kinds:
-                out.append(Change(tuple(kinds), ini.center, ini.key, key, a, b))
+                note = note_for(now.get(key), history.get(key, ()))
+                out.append(Change(tuple(kinds), ini.center, ini.key, key, a, b, note))
     return out
 
 

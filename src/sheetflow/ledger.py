@@ -20,7 +20,7 @@ from sheetflow.checks import checks_from_layout_json
 from sheetflow.model import Rating
 from sheetflow.smiley import Smiley
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _add_asked(db: sqlite3.Connection) -> None:
@@ -44,6 +44,24 @@ def _add_checks(db: sqlite3.Connection) -> None:
         except (KeyError, ValueError, TypeError, IndexError):
             checks = ""  # an incomplete layout: its returns are checked the long way
         db.execute("UPDATE issued SET checks=? WHERE id=?", (checks, row[0]))
+
+
+V4_MESSAGES = """
+    ALTER TABLE received ADD COLUMN saved_at TEXT;
+    CREATE INDEX received_center ON received (round, center);
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        round INTEGER NOT NULL,
+        center TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        file TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL
+    );
+    CREATE INDEX messages_round ON messages (round, center);
+"""
 
 
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -99,6 +117,9 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     """,
     2: _add_asked,
     3: _add_checks,
+    # v4: the time a return says it was saved (orders returns of one batch), and
+    # every e-mail written or sent, with its outcome.
+    4: V4_MESSAGES,
 }
 
 
@@ -131,6 +152,19 @@ class Issued:
 
 
 @dataclass(frozen=True)
+class IssuedRow:
+    """An issued workbook without its (large) layout: what round state needs."""
+
+    id: int
+    template_id: str
+    center: str
+    version: int
+    file: str
+    issued_at: str
+    asked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Received:
     id: int
     round: int
@@ -143,6 +177,7 @@ class Received:
     verdict: str
     findings: str
     superseded_by: int | None
+    saved_at: str | None = None
 
     @property
     def finding_list(self) -> list[dict[str, str]]:
@@ -289,6 +324,38 @@ class Ledger:
         ).fetchall()
         return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
+    def issued_rows(self, round_number: int) -> list[IssuedRow]:
+        """A round's issued workbooks, all versions, in issue order, without layouts."""
+        rows = self.db.execute(
+            "SELECT id, template_id, center, version, file, issued_at, asked FROM issued "
+            "WHERE round=? ORDER BY id",
+            (round_number,),
+        ).fetchall()
+        return [IssuedRow(*r[:6], tuple(json.loads(r[6]))) for r in rows]
+
+    def earlier_rounds_changed(self, round_number: int) -> dict[str, str]:
+        """Per center, when an accepted return of an earlier round was last recorded:
+        a workbook of this round issued before then lacks that history."""
+        rows = self.db.execute(
+            "SELECT center, MAX(received_at) FROM received "
+            "WHERE round < ? AND verdict = 'accepted' AND center IS NOT NULL GROUP BY center",
+            (round_number,),
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def set_issued_file(self, issued_id: int, file: str) -> None:
+        """Where an earlier version's file now lives (moved aside by a re-issue)."""
+        with self.transaction() as db:
+            db.execute("UPDATE issued SET file=? WHERE id=?", (file, issued_id))
+
+    def latest_register_fingerprint(self, round_number: int) -> str | None:
+        """The register a round's latest issued workbook was made from."""
+        row = self.db.execute(
+            "SELECT register_fingerprint FROM issued WHERE round=? ORDER BY id DESC LIMIT 1",
+            (round_number,),
+        ).fetchone()
+        return row[0] if row else None
+
     def issued_by_template(self, template_id: str) -> list[Issued]:
         rows = self.db.execute(
             "SELECT * FROM issued WHERE template_id=? ORDER BY id", (template_id,)
@@ -321,13 +388,18 @@ class Ledger:
         verdict: str,
         findings: list[dict[str, str]],
         ratings: list[Rating],
+        saved_at: str | None = None,
     ) -> Received:
-        """Record one received file and, if accepted, its ratings; supersede the center's
-        earlier accepted return of the round. One transaction."""
+        """Record one received file and its ratings, in one transaction.
+
+        An accepted return supersedes the center's earlier accepted or undecided
+        returns of the round. Ratings are kept for accepted and undecided returns
+        (an undecided one counts once finance prefers it)."""
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO received (round, sha256, original_name, archived, received_at, "
-                "template_id, center, verdict, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "template_id, center, verdict, findings, saved_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     round_number,
                     sha256,
@@ -338,15 +410,13 @@ class Ledger:
                     center,
                     verdict,
                     json.dumps(findings, ensure_ascii=False),
+                    saved_at,
                 ),
             )
             new_id = cur.lastrowid
             if verdict == "accepted" and center is not None:
-                db.execute(
-                    "UPDATE received SET superseded_by=?, verdict='superseded' "
-                    "WHERE round=? AND center=? AND verdict='accepted' AND id<>?",
-                    (new_id, round_number, center, new_id),
-                )
+                self._supersede(db, round_number, center, new_id)
+            if verdict in ("accepted", "undecided") and center is not None:
                 db.executemany(
                     "INSERT INTO ratings (received_id, round, center, item_key, smiley, "
                     "comment, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -365,6 +435,67 @@ class Ledger:
                 )
             row = db.execute("SELECT * FROM received WHERE id=?", (new_id,)).fetchone()
         return Received(**dict(row))
+
+    @staticmethod
+    def _supersede(db: sqlite3.Connection, round_number: int, center: str, by: int | None) -> None:
+        db.execute(
+            "UPDATE received SET superseded_by=?, verdict='superseded' "
+            "WHERE round=? AND center=? AND verdict IN ('accepted', 'undecided') AND id<>?",
+            (by, round_number, center, by),
+        )
+
+    def prefer(self, received_id: int) -> Received:
+        """Make one received return the center's accepted one (finance's choice between
+        returns whose order could not be decided); the others are superseded."""
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM received WHERE id=?", (received_id,)).fetchone()
+            rec = Received(**dict(row))
+            if rec.center is None or rec.verdict not in ("accepted", "undecided", "superseded"):
+                raise ValueError(f"received {received_id} cannot be preferred ({rec.verdict})")
+            db.execute(
+                "UPDATE received SET verdict='accepted', superseded_by=NULL WHERE id=?",
+                (received_id,),
+            )
+            self._supersede(db, rec.round, rec.center, received_id)
+            row = db.execute("SELECT * FROM received WHERE id=?", (received_id,)).fetchone()
+        return Received(**dict(row))
+
+    def has_ratings(self, received_id: int) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM ratings WHERE received_id=? LIMIT 1", (received_id,)
+        ).fetchone()
+        return row is not None
+
+    # --------------------------------------------------------------- messages
+
+    def record_message(
+        self,
+        *,
+        round_number: int,
+        center: str,
+        kind: str,
+        recipient: str,
+        file: str,
+        status: str,
+        error: str = "",
+    ) -> None:
+        """Record an e-mail written, sent or failed (one row per attempt)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO messages (round, center, kind, recipient, file, status, error, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (round_number, center, kind, recipient, file, status, error, now()),
+            )
+
+    def messages(self, round_number: int) -> list[dict[str, str]]:
+        rows = self.db.execute(
+            "SELECT * FROM messages WHERE round=? ORDER BY id", (round_number,)
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def rounds_recorded(self) -> list[int]:
+        """Rounds with anything issued (what a fresh register would lose)."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT round FROM issued ORDER BY round")]
 
     def accepted_ratings(self, up_to_round: int | None = None) -> list[Rating]:
         """Ratings of every center's latest accepted return, per round."""

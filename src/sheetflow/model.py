@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sheetflow.smiley import Smiley
@@ -231,6 +232,41 @@ def latest_ratings(ratings: list[Rating], up_to_round: int) -> dict[str, Rating]
         if r.round <= up_to_round and r.smiley is not None:
             best[r.item_key] = r
     return best
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A status comment to print beside a rating.
+
+    ``own`` is true when it is the shown rating's own comment. Otherwise it is
+    an earlier or later round's comment on the same item, and every writer
+    labels it with its round, so an old comment never reads as current.
+    """
+
+    text: str
+    round: int
+    own: bool
+
+
+def note_for(shown: Rating | None, history: Iterable[Rating]) -> Note | None:
+    """The comment to print beside ``shown``: its own, else the item's latest
+    non-empty comment in ``history`` (ratings of the same item), labelled."""
+    if shown is not None and shown.comment:
+        return Note(shown.comment, shown.round, own=True)
+    latest: Rating | None = None
+    for r in history:
+        if r.comment and (latest is None or r.round >= latest.round):
+            latest = r
+    return Note(latest.comment, latest.round, own=False) if latest is not None else None
+
+
+def ratings_by_item(ratings: Iterable[Rating], up_to_round: int) -> dict[str, list[Rating]]:
+    """Per item, its ratings up to a round, oldest first."""
+    out: dict[str, list[Rating]] = {}
+    for r in sorted(ratings, key=lambda r: r.round):
+        if r.round <= up_to_round:
+            out.setdefault(r.item_key, []).append(r)
+    return out
 
 
 def asked_keys(register: Register, rnd: Round, ratings: list[Rating]) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -18,8 +19,10 @@ from pathlib import Path
 from sheetflow.atomic import atomic_path
 from sheetflow.errors import UsageError
 from sheetflow.issue import safe_name
-from sheetflow.ledger import Issued, Ledger
+from sheetflow.ledger import Ledger
+from sheetflow.lifecycle import is_closed
 from sheetflow.model import Center, Register, Round, format_date
+from sheetflow.roundstate import round_state
 from sheetflow.workspace import Workspace, exclusive
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -57,21 +60,37 @@ class RemindResult:
     round: Round
     drafts: list[Path] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (center, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (center, reason code)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (center, error)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a reminder could not be sent."""
+        return 1 if self.failed else 0
+
+
+def recipient(center: Center) -> Address | None:
+    """The center's contact as an e-mail address, or None when it is not a usable one."""
+    try:
+        address = Address(display_name=center.contact_name, addr_spec=center.email.strip())
+    except (ValueError, IndexError, TypeError, HeaderParseError):
+        return None
+    return address if address.username and address.domain and "." in address.domain else None
 
 
 def build_reminder(
     register: Register,
     rnd: Round,
     center: Center,
-    issued: Issued,
+    issued_file: str,
     attachment: bytes,
     lang: str = "da",
 ) -> EmailMessage:
     """One reminder message with the issued workbook attached."""
     t = TEXTS.get(lang, TEXTS["da"])
     info = register.info
-    sender = info.email or "okonomi@localhost"
+    sender_address = recipient(Center("", info.contact, info.email))
+    sender = sender_address.addr_spec if sender_address else "okonomi@localhost"
     fields = {
         "round": rnd.name,
         "center": center.name,
@@ -82,13 +101,13 @@ def build_reminder(
     }
     msg = EmailMessage()
     msg["From"] = Address(display_name=info.contact, addr_spec=sender)
-    msg["To"] = Address(display_name=center.contact_name, addr_spec=center.email)
+    msg["To"] = recipient(center) or center.email
     msg["Subject"] = t["subject"].format(**fields)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     msg.set_content(t["body"].format(**fields))
     msg.add_attachment(
-        attachment, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=Path(issued.file).name
+        attachment, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=Path(issued_file).name
     )
     return msg
 
@@ -101,39 +120,106 @@ def remind(
     smtp: str | None = None,
     lang: str = "da",
 ) -> RemindResult:
-    """Draft (and with ``smtp`` = "host:port", send) reminders for missing returns."""
+    """Draft (and with ``smtp`` = "host:port", send) reminders to every center without
+    an accepted return; each attempt is recorded in the ledger."""
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
+    server_address = _smtp_address(smtp) if smtp else None
     with Ledger(workspace.ledger_path) as ledger:
-        issued = ledger.issued(rnd.number)
-        if not issued:
+        if not ledger.issued_rows(rnd.number):
             raise UsageError(f"{rnd.name} er ikke udsendt endnu.")
-        accepted = {r.center for r in ledger.received(rnd.number) if r.verdict == "accepted"}
-    latest: dict[str, Issued] = {}
-    for i in issued:
-        latest[i.center] = i
-    result = RemindResult(rnd)
-    messages = []
-    for name, last in latest.items():
-        if name in accepted:
-            continue
-        center = register.center(name) or Center(name)
-        if not center.email:
-            result.skipped.append((name, "ingen e-mail på arket Centre"))
-            continue
-        attachment = (workspace.root / last.file).read_bytes()
-        msg = build_reminder(register, rnd, center, last, attachment, lang)
-        target = workspace.reminders_dir(rnd.number) / f"{safe_name(name)}.eml"
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(bytes(msg))
-        result.drafts.append(target)
-        messages.append(msg)
-    if smtp and messages:
-        host, _, port = smtp.rpartition(":")
-        if not host or not port.isdigit():
-            raise UsageError(f"--smtp skal have formen VÆRT:PORT, ikke '{smtp}'.")
-        with smtplib.SMTP(host, int(port), timeout=30) as server:
-            for msg in messages:
-                server.send_message(msg)
-                result.sent.append(str(msg["To"]))
+        if is_closed(ledger, rnd):
+            raise UsageError(f"{rnd.name} er lukket; der sendes ingen påmindelser.")
+        state = round_state(register, rnd, ledger)
+        result = RemindResult(rnd)
+        outbox = []
+        for c in state.missing:
+            center = register.center(c.center) or Center(c.center)
+            if not center.email:
+                result.skipped.append((c.center, "no-email"))
+                continue
+            if recipient(center) is None:
+                result.skipped.append((c.center, "bad-email"))
+                continue
+            issued = c.versions[-1]
+            attachment = (workspace.root / issued.file).read_bytes()
+            msg = build_reminder(register, rnd, center, issued.file, attachment, lang)
+            target = workspace.reminders_dir(rnd.number) / f"{safe_name(c.center)}.eml"
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(bytes(msg))
+            result.drafts.append(target)
+            ledger.record_message(
+                round_number=rnd.number,
+                center=c.center,
+                kind="reminder",
+                recipient=center.email,
+                file=str(target.relative_to(workspace.root)),
+                status="written",
+            )
+            outbox.append((c.center, target, msg))
+        if server_address and outbox:
+            _send_all(server_address, outbox, ledger, rnd, workspace, result)
     return result
+
+
+def _smtp_address(smtp: str) -> tuple[str, int]:
+    host, _, port = smtp.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--smtp skal have formen VÆRT:PORT, ikke '{smtp}'.")
+    return host, int(port)
+
+
+def _send_all(
+    address: tuple[str, int],
+    outbox: list[tuple[str, Path, EmailMessage]],
+    ledger: Ledger,
+    rnd: Round,
+    workspace: Workspace,
+    result: RemindResult,
+) -> None:
+    """Send each message; a failure is recorded per center and the rest still go."""
+    try:
+        server = smtplib.SMTP(*address, timeout=30)
+    except (OSError, smtplib.SMTPException) as exc:
+        for center, target, msg in outbox:
+            _failed(ledger, rnd, workspace, result, center, target, msg, exc)
+        return
+    with server:
+        for center, target, msg in outbox:
+            try:
+                server.send_message(msg)
+            except (OSError, smtplib.SMTPException) as exc:
+                _failed(ledger, rnd, workspace, result, center, target, msg, exc)
+                continue
+            result.sent.append(str(msg["To"]))
+            ledger.record_message(
+                round_number=rnd.number,
+                center=center,
+                kind="reminder",
+                recipient=str(msg["To"]),
+                file=str(target.relative_to(workspace.root)),
+                status="sent",
+            )
+
+
+def _failed(
+    ledger: Ledger,
+    rnd: Round,
+    workspace: Workspace,
+    result: RemindResult,
+    center: str,
+    target: Path,
+    msg: EmailMessage,
+    exc: BaseException,
+) -> None:
+    error = f"{type(exc).__name__}: {exc}"
+    result.failed.append((center, error))
+    ledger.record_message(
+        round_number=rnd.number,
+        center=center,
+        kind="reminder",
+        recipient=str(msg["To"]),
+        file=str(target.relative_to(workspace.root)),
+        status="failed",
+        error=error,
+    )

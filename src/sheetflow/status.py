@@ -1,4 +1,5 @@
-"""``sheetflow status``: per center, issued / returned / accepted, and the flags so far."""
+"""``sheetflow status``: per center what was issued and received and where it stands,
+and the flagged items so far, all from the one round-state query."""
 
 from __future__ import annotations
 
@@ -6,76 +7,121 @@ from dataclasses import dataclass, field
 
 from sheetflow.errors import UsageError
 from sheetflow.flags import Flag, count_flags
-from sheetflow.ledger import Ledger
-from sheetflow.master import round_state
-from sheetflow.model import Round
+from sheetflow.ledger import Ledger, Received
+from sheetflow.model import Register, Round
+from sheetflow.roundstate import CenterRound, CenterState, RoundPhase, round_state
 from sheetflow.workspace import Workspace
 
 
 @dataclass(frozen=True)
 class CenterStatus:
+    """One center's line in the status table."""
+
     center: str
-    issued: int
-    returned: int
+    version: int
+    files: int
     last_received: str
-    state: str  # accepted, rejected, missing
-    note: str = ""
+    state: CenterState
+    problems: tuple[dict[str, str], ...] = ()  # the latest file's errors, when it is not accepted
+    stale: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "center": self.center,
+            "version": self.version,
+            "files": self.files,
+            "last_received": self.last_received,
+            "state": self.state.value,
+            "problems": list(self.problems),
+            "stale": self.stale,
+        }
 
 
 @dataclass
 class RoundStatus:
     round: Round
-    state: str
+    phase: RoundPhase
     centers: list[CenterStatus]
+    register: Register
     flags: list[Flag] = field(default_factory=list)
+    stray: list[Received] = field(default_factory=list)
+    history: list[Received] = field(default_factory=list)
+
+    @property
+    def stale(self) -> list[str]:
+        """Centers whose issued workbook lacks history recorded after it was issued."""
+        return [c.center for c in self.centers if c.stale]
 
     def to_dict(self) -> dict[str, object]:
         return {
             "round": self.round.number,
             "name": self.round.name,
-            "state": self.state,
-            "centers": [c.__dict__ for c in self.centers],
-            "flags": [f.to_dict() for f in self.flags],
+            "state": self.phase.value,
+            "centers": [c.to_dict() for c in self.centers],
+            "flags": [describe_flag(self.register, f) for f in self.flags],
             "flag_counts": count_flags(self.flags),
+            "stale": self.stale,
+            "stray_files": [received_dict(r) for r in self.stray],
+            "history": [received_dict(r) for r in self.history],
         }
 
 
-def round_status(workspace: Workspace, round_ref: str | int | None = None) -> RoundStatus:
+def received_dict(rec: Received) -> dict[str, object]:
+    return {
+        "file": rec.original_name,
+        "center": rec.center,
+        "received_at": rec.received_at,
+        "saved_at": rec.saved_at,
+        "verdict": rec.verdict,
+        "sha256": rec.sha256,
+    }
+
+
+def describe_flag(register: Register, flag: Flag) -> dict[str, object]:
+    """A flag as JSON, naming the initiative and item, not only their keys."""
+    out = flag.to_dict()
+    ini_ms = register.items().get(flag.item_key) if flag.item_key else None
+    if ini_ms is not None:
+        ini, ms = ini_ms
+        out["initiative"] = ini.label
+        out["item"] = "milestone" if ms else "economy"
+        out["text"] = ms.text if ms else ini.economy
+        out["deadline"] = ms.deadline.text if ms else ""
+    return out
+
+
+def _center_status(c: CenterRound) -> CenterStatus:
+    latest = c.latest
+    problems: tuple[dict[str, str], ...] = ()
+    if latest is not None and c.state not in (CenterState.ACCEPTED, CenterState.MISSING):
+        problems = tuple(f for f in latest.finding_list if f.get("severity") == "error")
+    return CenterStatus(
+        c.center,
+        c.version,
+        len(c.received),
+        latest.received_at if latest else "",
+        c.state,
+        problems,
+        c.stale,
+    )
+
+
+def round_status(
+    workspace: Workspace, round_ref: str | int | None = None, *, history: bool = False
+) -> RoundStatus:
     """The state of a round (default: the latest round that was issued)."""
     register = workspace.load_register()
+    if not workspace.ledger_path.is_file():
+        raise UsageError("Ingen opfølgning er udsendt endnu.")
     with Ledger(workspace.ledger_path) as ledger:
         if round_ref is None:
-            issued_rounds = [r for r in register.rounds if ledger.issued(r.number)]
+            issued_rounds = [r for r in register.rounds if ledger.issued_rows(r.number)]
             if not issued_rounds:
                 raise UsageError("Ingen opfølgning er udsendt endnu.")
             rnd = issued_rounds[-1]
         else:
             rnd = workspace.resolve_round(register, round_ref)
-        data = round_state(register, rnd, ledger)
-        received = ledger.received(rnd.number)
-        state = ledger.round_state(rnd.number)
-    centers = []
-    for row in data.returns:
-        mine = [r for r in received if r.center == row.center]
-        last = mine[-1] if mine else None
-        if row.accepted:
-            verdict = "accepted"
-        elif mine:
-            verdict = "rejected"
-        else:
-            verdict = "missing"
-        note = ""
-        if last is not None and last.verdict == "rejected":
-            codes = sorted({f["code"] for f in last.finding_list if f["severity"] == "error"})
-            note = ", ".join(codes)
-        centers.append(
-            CenterStatus(
-                row.center,
-                row.issued,
-                row.returned,
-                last.received_at if last else "",
-                verdict,
-                note,
-            )
-        )
-    return RoundStatus(rnd, state, centers, data.flags)
+        state = round_state(register, rnd, ledger)
+        files = ledger.received(rnd.number) if history else []
+    centers = [_center_status(c) for c in state.centers]
+    return RoundStatus(rnd, state.phase, centers, register, state.flags, state.stray, files)

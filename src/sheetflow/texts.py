@@ -26,12 +26,19 @@ def template_dirs(workspace: Path | None = None) -> list[Path]:
 
 
 def load_texts(lang: str = "da", workspace: Path | None = None) -> dict[str, dict[str, Any]]:
-    """The texts of one language, as sections of key → text."""
+    """The texts of one language, as sections of key → text.
+
+    A workspace's own copy overrides the shipped texts key by key, so a copy made
+    for an older version still gets the keys added since.
+    """
     if lang not in LANGUAGES:
         raise UsageError(f"Ukendt sprog '{lang}'; brug et af: {', '.join(LANGUAGES)}.")
-    for folder in template_dirs(workspace):
-        candidate = folder / f"{lang}.toml"
-        if candidate.is_file():
-            with candidate.open("rb") as fh:
-                return tomllib.load(fh)
-    raise UsageError(f"Teksterne for '{lang}' findes ikke (workbook_templates/{lang}.toml).")
+    found = [f / f"{lang}.toml" for f in template_dirs(workspace) if (f / f"{lang}.toml").is_file()]
+    if not found:
+        raise UsageError(f"Teksterne for '{lang}' findes ikke (workbook_templates/{lang}.toml).")
+    texts: dict[str, dict[str, Any]] = {}
+    for candidate in reversed(found):
+        with candidate.open("rb") as fh:
+            for section, values in tomllib.load(fh).items():
+                texts.setdefault(section, {}).update(values)
+    return texts

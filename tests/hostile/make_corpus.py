@@ -39,7 +39,7 @@ if str(TESTS) not in sys.path:  # run as a script: make helpers importable
 import openpyxl  # noqa: E402
 
 from helpers import fill, fill_all_green, inputs_of, issued_for  # noqa: E402
-from sheetflow.issue.writer import META_PREFIX, META_SHEET  # noqa: E402
+from sheetflow.contract import META_PREFIX, META_SHEET  # noqa: E402
 from sheetflow.workspace import Workspace  # noqa: E402
 
 ROUND = 3

@@ -10,22 +10,23 @@ from __future__ import annotations
 import functools
 import hashlib
 import shutil
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sheetflow.collect.reader import ReadError, ReturnReader, read_custom_properties
+from sheetflow.collect.reader import ReadError, ReturnReader
 from sheetflow.collect.safety import Problem, sniff
-from sheetflow.collect.validate import Verdict, validate_return
+from sheetflow.collect.validate import FileCheck, validate_return
+from sheetflow.contract import META_PREFIX
 from sheetflow.errors import UsageError
 from sheetflow.findings import Finding, Report, detail, finding_from_dict, make_finding
+from sheetflow.flags import Flag
 from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import CheckLayout
-from sheetflow.issue.writer import META_PREFIX
 from sheetflow.ledger import Issued, Ledger, Received
 from sheetflow.lifecycle import ensure_open
 from sheetflow.model import Register, Round
+from sheetflow.roundstate import RoundPhase, RoundState, Verdict
 from sheetflow.workspace import Workspace, exclusive
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".csv", ".pdf"}
@@ -36,16 +37,17 @@ class FileResult:
     """One input file and what became of it."""
 
     path: Path
-    verdict: str  # accepted, rejected, skipped, superseded
+    verdict: Verdict
     center: str | None = None
     sha256: str = ""
-    repeated: bool = False
+    repeated: bool = False  # collected before: history, not news
     findings: list[Finding] = field(default_factory=list)
+    round: int | None = None  # the round the file was issued for, when known
 
     def to_dict(self) -> dict[str, object]:
         return {
             "file": str(self.path),
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
             "center": self.center,
             "sha256": self.sha256,
             "repeated": self.repeated,
@@ -61,15 +63,40 @@ class CollectResult:
     master: Path | None = None
     ratings_csv: Path | None = None
     findings_csv: Path | None = None
-    flags: list = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    state: RoundState | None = None
+    reopened: bool = False  # a closed round was reopened: it stays open until closed again
 
-    def count(self, verdict: str) -> int:
-        return sum(1 for f in self.files if f.verdict == verdict)
+    @property
+    def new(self) -> list[FileResult]:
+        """Files read for the first time in this run."""
+        return [f for f in self.files if not f.repeated and f.verdict is not Verdict.SKIPPED]
+
+    def count(self, verdict: Verdict) -> int:
+        """How many of this run's new files ended with ``verdict``."""
+        return sum(1 for f in self.new if f.verdict is verdict)
+
+    @property
+    def seen_before(self) -> int:
+        return sum(1 for f in self.files if f.repeated)
+
+    @property
+    def stray(self) -> list[FileResult]:
+        """New files this run could not use for any center of this round."""
+        return [
+            f
+            for f in self.new
+            if f.verdict is Verdict.REJECTED
+            and (f.center is None or (f.round is not None and f.round != self.round.number))
+        ]
 
     @property
     def exit_code(self) -> int:
-        """0 all accepted; 1 some file rejected or an error finding (SPEC §5)."""
-        return 1 if self.count("rejected") or self.report.errors else 0
+        """1 when the round's current state needs a person: a center whose latest
+        return was rejected, came back empty or is undecided, or a new file that
+        belongs to no center of this round; else 0. Earlier files are history."""
+        attention = self.state.needs_attention if self.state else []
+        return 1 if attention or self.stray else 0
 
 
 def gather_files(inputs: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -87,8 +114,10 @@ def gather_files(inputs: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, s
                 skipped.append((path, "hidden-file"))
             else:
                 found.append(path)
-    # Oldest first, so a later return supersedes an earlier one.
-    found.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+    # File times change with every copy, unzip and mail client: they decide nothing.
+    # Within one batch, returns of one center are ordered by the time the workbook
+    # itself says it was saved (see ``order_batch``).
+    found.sort(key=lambda p: str(p))
     return found, skipped
 
 
@@ -119,12 +148,20 @@ class Checker:
     """
 
     def __init__(
-        self, ledger_path: Path, round_number: int, round_names: dict[int, str], lang: str
+        self,
+        ledger_path: Path,
+        round_number: int | None,
+        round_names: dict[int, str],
+        lang: str,
+        workspace_root: str = "",
+        closed: frozenset[int] = frozenset(),
     ) -> None:
         self.ledger = Ledger(ledger_path, read_only=True)
         self.round_number = round_number
         self.round_names = round_names
         self.lang = lang
+        self.workspace_root = workspace_root
+        self.closed = closed
         self._issued: dict[str, list[Issued]] = {}
         self._layouts: dict[int, CheckLayout] = {}
 
@@ -138,11 +175,11 @@ class Checker:
             self._layouts[issued.id] = CheckLayout.for_issued(issued.checks, issued.layout)
         return self._layouts[issued.id]
 
-    def reject(self, path: Path, code: str, value: object = "") -> Verdict:
+    def reject(self, path: Path, code: str, value: object = "") -> FileCheck:
         finding = make_finding(code, lang=self.lang, file=path.name, value=value)
-        return Verdict(path.name, False, findings=[finding])
+        return FileCheck(path.name, findings=[finding])
 
-    def reject_problem(self, path: Path, problem: Problem) -> Verdict:
+    def reject_problem(self, path: Path, problem: Problem) -> FileCheck:
         value = (
             detail(problem.detail, self.lang, **dict(problem.args))
             if problem.detail
@@ -150,11 +187,11 @@ class Checker:
         )
         return self.reject(path, problem.code, value)
 
-    def reject_read(self, path: Path, exc: ReadError) -> Verdict:
+    def reject_read(self, path: Path, exc: ReadError) -> FileCheck:
         value = detail(exc.detail, self.lang, **exc.args_) if exc.detail else str(exc)
         return self.reject(path, exc.code, value)
 
-    def check(self, path: Path) -> Verdict:
+    def check(self, path: Path) -> FileCheck:
         kind, problem = sniff(path)
         if problem is not None:
             return self.reject_problem(path, problem)
@@ -181,11 +218,22 @@ class Checker:
         finally:
             reader.close()
         return validate_return(
-            returned, self.lookup, self.round_number, self.round_names, self.lang, self.layout
+            returned,
+            self.lookup,
+            self.round_number,
+            self.round_names,
+            self.lang,
+            self.layout,
+            functools.partial(self.collect_command, path),
         )
 
+    def collect_command(self, path: Path, round_number: int) -> str:
+        """The command that collects ``path`` into its own round."""
+        reopen = " --reopen" if round_number in self.closed else ""
+        return f'sheetflow collect "{self.workspace_root}" --round {round_number} "{path}"{reopen}'
 
-def _check(checker: Checker, path: Path) -> Verdict:
+
+def _check(checker: Checker, path: Path) -> FileCheck:
     return checker.check(path)
 
 
@@ -198,19 +246,29 @@ def too_large(declared: tuple[int, int], layout: CheckLayout) -> bool:
 def check_files(
     paths: list[Path],
     ledger_path: Path,
-    rnd: Round,
+    rnd: Round | None,
     round_names: dict[int, str],
     lang: str = "da",
     progress: Callable[[str], None] | None = None,
     limits: Limits | None = None,
-) -> list[Verdict]:
-    """Check files in isolated workers (both cores); a worker that dies is a finding."""
+    *,
+    workspace_root: str = "",
+    closed: frozenset[int] = frozenset(),
+) -> list[FileCheck]:
+    """Check files in isolated workers (both cores); a worker that dies is a finding.
+
+    ``rnd`` None checks each file against its own round. No byte of a file is
+    parsed in this process: the safety checks and every reader run in the workers.
+    """
 
     def done(index: int) -> None:
         if progress:
             progress(paths[index].name)
 
-    init = functools.partial(Checker, ledger_path, rnd.number, round_names, lang)
+    number = rnd.number if rnd is not None else None
+    init = functools.partial(
+        Checker, ledger_path, number, round_names, lang, workspace_root, closed
+    )
     outcomes = run_isolated(paths, _check, init, limits=limits, on_done=done)
     verdicts = []
     for path, outcome in zip(paths, outcomes, strict=True):
@@ -223,7 +281,7 @@ def check_files(
             else:
                 reason = detail("died", lang, reason=reason)
             finding = make_finding("reader-failed", lang=lang, file=path.name, value=reason)
-            verdicts.append(Verdict(path.name, False, findings=[finding]))
+            verdicts.append(FileCheck(path.name, findings=[finding]))
     return verdicts
 
 
@@ -236,9 +294,14 @@ def collect_round(
     lang: str = "da",
     date_text: str | None = None,
     reopen: bool = False,
+    prefer: list[Path] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> CollectResult:
-    """Collect every file in ``inputs`` (default: the round's inbox) and consolidate."""
+    """Collect every file in ``inputs`` (default: the round's inbox) and consolidate.
+
+    ``prefer`` names returns (already collected, or collected now) that finance
+    chose where the order of a center's returns could not be decided.
+    """
     from sheetflow.master import consolidate
 
     register = workspace.load_register()
@@ -248,19 +311,19 @@ def collect_round(
     paths = inputs or [inbox]
     if not inputs:
         inbox.mkdir(parents=True, exist_ok=True)
-    files, skipped = gather_files(paths)
+    files, skipped = gather_files([*paths, *(p for p in prefer or [] if p not in paths)])
     report = Report()
     results: list[FileResult] = []
     for path, reason in skipped:
         f = make_finding("file-skipped", lang=lang, file=path.name, value=detail(reason, lang))
-        results.append(FileResult(path, "skipped", findings=[f]))
+        results.append(FileResult(path, Verdict.SKIPPED, findings=[f]))
     with Ledger(workspace.ledger_path) as ledger:
-        if not ledger.issued(rnd.number):
+        if not ledger.issued_rows(rnd.number):
             raise UsageError(
                 f"{rnd.name} er ikke udsendt endnu. Kør først: sheetflow issue --round {rnd.number}"
             )
-        ensure_open(ledger, rnd, reopen)
-        ledger.set_round_state(rnd.number, rnd.name, "collecting")
+        reopened = ensure_open(ledger, rnd, reopen)
+        ledger.set_round_state(rnd.number, rnd.name, RoundPhase.COLLECTING)
         pending: list[tuple[int, Path, str, Path]] = []
         for path in files:
             sha = sha256_file(path)
@@ -268,22 +331,44 @@ def collect_round(
             seen = ledger.received_by_hash(rnd.number, sha)
             if seen is None:
                 pending.append((len(results), path, sha, stored))
-                results.append(FileResult(path, "pending", sha256=sha))
+                results.append(FileResult(path, Verdict.REJECTED, sha256=sha))
             else:
                 results.append(_repeated(path, sha, seen, lang))
                 if progress:
                     progress(path.name)
-        verdicts = check_files(
-            [p for _, p, _, _ in pending], workspace.ledger_path, rnd, round_names, lang, progress
+        closed = frozenset(
+            r.number for r in register.rounds if ledger.round_state(r.number) == RoundPhase.CLOSED
         )
-        for (slot, path, sha, stored), verdict in zip(pending, verdicts, strict=True):
-            results[slot] = _record(ledger, workspace, rnd, path, sha, stored, verdict)
+        checks = check_files(
+            [p for _, p, _, _ in pending],
+            workspace.ledger_path,
+            rnd,
+            round_names,
+            lang,
+            progress,
+            workspace_root=str(workspace.root),
+            closed=closed,
+        )
+        batch = list(zip(pending, checks, strict=True))
+        for (slot, path, sha, stored), check in order_batch(batch, workspace, rnd, lang):
+            results[slot] = _record(ledger, workspace, rnd, path, sha, stored, check)
+        for path in prefer or []:
+            _prefer(ledger, rnd, path, results)
+        _mark_superseded(results, ledger, rnd, lang)
+        changed = register_changes(workspace, register, rnd, ledger, lang)
         for result in results:
-            report.extend(result.findings)
-        _mark_superseded(results, ledger, rnd, lang, report)
-        ledger.set_round_state(rnd.number, rnd.name, "consolidated")
+            if not result.repeated:
+                report.extend(result.findings)
+        report.extend(changed)
+        # The outputs list every file of the round, from the ledger: the same
+        # however many runs it took to collect them.
+        recorded = Report()
+        recorded.extend(f for r in results if r.verdict is Verdict.SKIPPED for f in r.findings)
+        recorded.extend(history_findings(ledger, rnd, lang))
+        recorded.extend(changed)
+        ledger.set_round_state(rnd.number, rnd.name, RoundPhase.CONSOLIDATED)
         outputs = consolidate(
-            workspace, register, rnd, ledger, report, lang=lang, date_text=date_text
+            workspace, register, rnd, ledger, recorded, lang=lang, date_text=date_text
         )
     return CollectResult(
         rnd,
@@ -293,13 +378,78 @@ def collect_round(
         outputs.ratings_csv,
         outputs.findings_csv,
         outputs.flags,
+        outputs.state,
+        reopened,
     )
+
+
+Pending = tuple[tuple[int, Path, str, Path], FileCheck]
+
+
+def order_batch(batch: list[Pending], workspace: Workspace, rnd: Round, lang: str) -> list[Pending]:
+    """The order to record one batch in, so that arrival order means what happened.
+
+    Files that name no center come first. Each center's files follow in the
+    order their workbooks say they were saved (an accepted file after a rejected
+    one saved at the same time), so the last saved accepted return counts and a
+    rejected file saved after it is noticed. When a center sent several
+    accepted returns whose saved times cannot tell them apart, each becomes
+    undecided until finance prefers one.
+    """
+    ordered = [b for b in batch if b[1].center is None]
+    by_center: dict[str, list[Pending]] = {}
+    for b in batch:
+        if b[1].center is not None:
+            by_center.setdefault(b[1].center, []).append(b)
+    for center, group in by_center.items():
+        accepted = [b for b in group if b[1].accepted]
+        stamps = [b[1].saved_at for b in accepted]
+        if len(accepted) > 1 and not (all(stamps) and len(set(stamps)) == len(stamps)):
+            _undecided(accepted, center, workspace, rnd, lang)
+        ordered.extend(sorted(group, key=lambda b: (b[1].saved_at or "", b[1].accepted)))
+    return ordered
+
+
+def _undecided(
+    group: list[Pending], center: str, workspace: Workspace, rnd: Round, lang: str
+) -> None:
+    names = ", ".join(f"{b[0][1].name} ({b[1].saved_at or '-'})" for b in group)
+    for b in group:
+        command = f'sheetflow collect "{workspace.root}" --round {rnd.number} --prefer "{b[0][1]}"'
+        b[1].verdict = Verdict.UNDECIDED
+        b[1].findings.append(
+            make_finding(
+                "return-order-undecided",
+                lang=lang,
+                file=b[0][1].name,
+                value=center,
+                expected=names,
+                hint=command,
+            )
+        )
+
+
+def _prefer(ledger: Ledger, rnd: Round, path: Path, results: list[FileResult]) -> None:
+    """Finance's choice: this return counts for its center; the others are superseded."""
+    if not path.is_file():
+        raise UsageError(f"'{path}' findes ikke.")
+    rec = ledger.received_by_hash(rnd.number, sha256_file(path))
+    if rec is None or rec.center is None or not ledger.has_ratings(rec.id):
+        raise UsageError(f"'{path.name}' er ikke en godkendt aflevering til {rnd.name}.")
+    ledger.prefer(rec.id)
+    for result in results:
+        if result.sha256 == rec.sha256:
+            result.verdict = Verdict.ACCEPTED
+            result.repeated = False
+            result.findings = [f for f in result.findings if f.code != "return-order-undecided"]
 
 
 def _repeated(path: Path, sha: str, seen: Received, lang: str) -> FileResult:
     """A file collected before: its recorded verdict and findings, counted once."""
     findings = [finding_from_dict(d, lang) for d in seen.finding_list]
-    return FileResult(path, seen.verdict, seen.center, sha, repeated=True, findings=findings)
+    return FileResult(
+        path, Verdict(seen.verdict), seen.center, sha, repeated=True, findings=findings
+    )
 
 
 def _record(
@@ -309,69 +459,100 @@ def _record(
     path: Path,
     sha: str,
     stored: Path,
-    verdict: Verdict,
+    check: FileCheck,
 ) -> FileResult:
-    status = "accepted" if verdict.accepted else "rejected"
     ledger.record_received(
         round_number=rnd.number,
         sha256=sha,
         original_name=path.name,
         archived=str(stored.relative_to(workspace.root)),
-        template_id=verdict.template_id,
-        center=verdict.center,
-        verdict=status,
-        findings=[f.to_dict() for f in verdict.findings],
-        ratings=verdict.ratings,
+        template_id=check.template_id,
+        center=check.center,
+        verdict=check.verdict,
+        findings=[f.to_dict() for f in check.findings],
+        ratings=check.ratings,
+        saved_at=check.saved_at,
     )
-    return FileResult(path, status, verdict.center, sha, findings=list(verdict.findings))
+    return FileResult(
+        path, check.verdict, check.center, sha, findings=list(check.findings), round=check.round
+    )
 
 
-def _mark_superseded(
-    results: list[FileResult], ledger: Ledger, rnd: Round, lang: str, report: Report
-) -> None:
-    """Report returns that a later accepted return of the same center replaced."""
+def _mark_superseded(results: list[FileResult], ledger: Ledger, rnd: Round, lang: str) -> None:
+    """Say, for this run's files, which later return replaced them and why."""
     received = {r.sha256: r for r in ledger.received(rnd.number)}
     by_id = {r.id: r for r in received.values()}
     for result in results:
         rec = received.get(result.sha256)
+        if rec is not None and result.repeated:
+            result.verdict = Verdict(rec.verdict)  # history: its state now, no news
+            continue
         if rec is None or rec.superseded_by is None:
             continue
-        newer = by_id.get(rec.superseded_by)
-        f = make_finding(
-            "superseded",
-            lang=lang,
-            file=result.path.name,
-            value=newer.original_name if newer else "",
-        )
-        result.verdict = "superseded"
-        result.findings.append(f)
-        report.add(f)
+        result.verdict = Verdict.SUPERSEDED
+        result.findings.append(superseded_finding(rec, by_id.get(rec.superseded_by), lang))
+
+
+def superseded_finding(rec: Received, newer: Received | None, lang: str) -> Finding:
+    """Which later return replaced ``rec``, and why (saved later, or arrived later)."""
+    reason = ""
+    if newer is not None and newer.saved_at and rec.saved_at and newer.saved_at > rec.saved_at:
+        reason = detail("saved-later", lang, newer=newer.saved_at, older=rec.saved_at)
+    return make_finding(
+        "superseded",
+        lang=lang,
+        file=rec.original_name,
+        value=newer.original_name if newer else "",
+        hint=reason,
+    )
+
+
+def history_findings(ledger: Ledger, rnd: Round, lang: str) -> list[Finding]:
+    """Every finding of every file received in the round, in arrival order."""
+    received = ledger.received(rnd.number)
+    by_id = {r.id: r for r in received}
+    out: list[Finding] = []
+    for rec in received:
+        out.extend(finding_from_dict(d, lang) for d in rec.finding_list)
+        if rec.superseded_by is not None:
+            out.append(superseded_finding(rec, by_id.get(rec.superseded_by), lang))
+    return out
+
+
+def register_changes(
+    workspace: Workspace, register: Register, rnd: Round, ledger: Ledger, lang: str
+) -> list[Finding]:
+    """A warning when the register is no longer the one the round was issued from."""
+    from sheetflow.issue import register_fingerprint
+    from sheetflow.register.snapshot import describe_changes, load_snapshot
+
+    issued_fp = ledger.latest_register_fingerprint(rnd.number)
+    if issued_fp is None or issued_fp == register_fingerprint(register):
+        return []
+    before = load_snapshot(workspace, issued_fp)
+    what = describe_changes(before, register, lang) if before is not None else []
+    value = (
+        "; ".join(what[:5]) + (" …" if len(what) > 5 else "")
+        if what
+        else detail("register-differs", lang)
+    )
+    command = f'sheetflow issue "{workspace.root}" --round {rnd.number} --force'
+    return [make_finding("register-changed", lang=lang, value=value, hint=command)]
 
 
 def validate_file(
     workspace: Workspace, path: Path, round_ref: str | int | None = None, *, lang: str = "da"
-) -> Verdict:
-    """The collector's checks on one file; nothing is recorded or written."""
+) -> FileCheck:
+    """The collector's checks on one file; nothing is recorded or written.
+
+    Without a round the file is checked against its own round, found in the
+    worker after the safety checks: no byte of it is parsed here.
+    """
     register = workspace.load_register()
     round_names = {r.number: r.name for r in register.rounds}
-    with Ledger(workspace.ledger_path) as ledger:
-        if round_ref is not None:
-            rnd = workspace.resolve_round(register, round_ref)
-        else:
-            rnd = _round_of_file(path, ledger, register)
-    return check_files([path], workspace.ledger_path, rnd, round_names, lang)[0]
-
-
-def _round_of_file(path: Path, ledger: Ledger, register: Register) -> Round:
-    """The round the file's template was issued for, else the latest issued round."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            tid = read_custom_properties(zf).get(META_PREFIX + "template_id")
-    except Exception:  # unreadable: any round will report it as such
-        tid = None
-    issued = ledger.issued_by_template(tid) if tid else []
-    number = issued[-1].round if issued else None
-    if number is None:
-        numbers = [r.number for r in register.rounds if ledger.issued(r.number)]
-        number = numbers[-1] if numbers else register.rounds[0].number
-    return register.rounds_by_number[number]
+    if not workspace.ledger_path.is_file():
+        raise UsageError(f"Der er intet udsendt fra {workspace.root}/ endnu.")
+    rnd = workspace.resolve_round(register, round_ref) if round_ref is not None else None
+    return check_files(
+        [path], workspace.ledger_path, rnd, round_names, lang, workspace_root=str(workspace.root)
+    )[0]

@@ -9,6 +9,7 @@ judges the content: that is ``validate``'s work.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
 from sheetflow.collect.safety import declared_dimension
-from sheetflow.issue.writer import META_PREFIX, META_SHEET
+from sheetflow.contract import CORE_PROPS, META_PREFIX, META_SHEET
 
 CUSTOM_PROPS = "docProps/custom.xml"
 Grid = dict[tuple[int, int], Any]  # (row, column), 0-based → value
@@ -56,6 +57,7 @@ class ReturnedWorkbook:
     cells: dict[str, Grid] = field(default_factory=dict)  # sheet → (row, col) → value
     formulas: dict[str, set[str]] = field(default_factory=dict)  # sheet → addresses
     kind: str = "xlsx"
+    saved_at: str | None = None  # when the workbook says it was last saved (ISO, UTC)
 
     def metadata(self, name: str) -> str | None:
         """A metadata value: custom property first, hidden sheet second."""
@@ -86,6 +88,24 @@ def read_custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
         if name is not None and len(prop):
             out[name] = prop[0].text or ""
     return out
+
+
+def read_saved_at(zf: zipfile.ZipFile) -> str | None:
+    """``dcterms:modified`` from docProps/core.xml as ISO text, or None when absent."""
+    if CORE_PROPS not in zf.namelist():
+        return None
+    root = SafeET.fromstring(zf.read(CORE_PROPS))
+    for element in root:
+        if element.tag.rsplit("}", 1)[-1] == "modified" and element.text:
+            text = element.text.strip()
+            try:
+                stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            if stamp.tzinfo is not None:
+                stamp = stamp.astimezone(dt.UTC)
+            return stamp.replace(tzinfo=None).isoformat(timespec="seconds")
+    return None
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -136,11 +156,13 @@ class ReturnReader:
         self.kind = kind
         self.properties: dict[str, str] = {}
         self.parts: dict[str, str] = {}
+        self.saved_at: str | None = None
         self._zip: zipfile.ZipFile | None = None
         try:
             if kind == "xlsx":
                 self._zip = zipfile.ZipFile(path)
                 self.properties = read_custom_properties(self._zip)
+                self.saved_at = read_saved_at(self._zip)
                 self.parts = sheet_parts(self._zip)
             self.book = CalamineWorkbook.from_path(str(path))
             self.sheet_names = list(self.book.sheet_names)
@@ -196,6 +218,7 @@ class ReturnReader:
             cells,
             formulas,
             self.kind,
+            self.saved_at,
         )
 
     def _grid(self, sheet: str) -> Grid:

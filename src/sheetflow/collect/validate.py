@@ -14,6 +14,7 @@ from typing import Any
 
 from sheetflow.checks import locked_digest
 from sheetflow.collect.reader import Grid, ReturnedWorkbook, cell_text
+from sheetflow.contract import META_PREFIX
 from sheetflow.findings import Finding, Severity, detail, make_finding
 from sheetflow.issue.layout import (
     COL_KEY,
@@ -23,9 +24,9 @@ from sheetflow.issue.layout import (
     address,
     parse_address,
 )
-from sheetflow.issue.writer import META_PREFIX
 from sheetflow.ledger import Issued
 from sheetflow.model import Rating
+from sheetflow.roundstate import Verdict
 from sheetflow.smiley import UnknownSmiley, clean_text, parse_smiley, skeleton, strip_control
 from sheetflow.xlsxutil import is_formula_like
 
@@ -34,16 +35,21 @@ EXCEL_MAX_TEXT = 32_767
 
 
 @dataclass
-class Verdict:
-    """What one returned file amounts to."""
+class FileCheck:
+    """What one returned file amounts to: its verdict, what it is, what it carries."""
 
     file: str
-    accepted: bool
+    verdict: Verdict = Verdict.REJECTED
     template_id: str | None = None
     center: str | None = None
     round: int | None = None
     findings: list[Finding] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)
+    saved_at: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict is Verdict.ACCEPTED
 
 
 def identify(returned: ReturnedWorkbook, lookup: Callable[[str], list[Issued]]) -> Issued | None:
@@ -58,12 +64,18 @@ def identify(returned: ReturnedWorkbook, lookup: Callable[[str], list[Issued]]) 
 def validate_return(
     returned: ReturnedWorkbook,
     lookup: Callable[[str], list[Issued]],
-    round_number: int,
+    round_number: int | None,
     round_names: dict[int, str],
     lang: str = "da",
     layout_of: Callable[[Issued], CheckLayout] | None = None,
-) -> Verdict:
-    """Identify the file, check it, and read its ratings."""
+    collect_hint: Callable[[int], str] | None = None,
+) -> FileCheck:
+    """Identify the file, check it, and read its ratings.
+
+    ``round_number`` None checks the file against its own round (``validate``
+    without ``--round``). ``collect_hint`` gives the command that collects a
+    file into another round, for the wrong-round finding.
+    """
     file = returned.name
 
     def finding(code: str, **kw: object) -> Finding:
@@ -72,14 +84,18 @@ def validate_return(
     issued = identify(returned, lookup)
     if issued is None:
         value = returned.metadata("template_id") or detail("no-metadata", lang)
-        return Verdict(file, False, findings=[finding("not-issued", value=value)])
-    verdict = Verdict(file, False, issued.template_id, issued.center, issued.round)
+        return FileCheck(file, findings=[finding("not-issued", value=value)])
+    verdict = FileCheck(file, Verdict.REJECTED, issued.template_id, issued.center, issued.round)
+    verdict.saved_at = returned.saved_at
+    if round_number is None:
+        round_number = issued.round
     if issued.round != round_number:
         verdict.findings.append(
             finding(
                 "wrong-round",
                 value=round_names.get(issued.round, issued.round),
                 expected=round_names.get(round_number, round_number),
+                hint=collect_hint(issued.round) if collect_hint else "",
             )
         )
         return verdict
@@ -104,7 +120,17 @@ def validate_return(
     ratings, input_findings = read_inputs(returned, layout, finding)
     verdict.findings.extend(input_findings)
     verdict.ratings = ratings
-    verdict.accepted = not any(f.severity is Severity.ERROR for f in verdict.findings)
+    if any(f.severity is Severity.ERROR for f in verdict.findings):
+        return verdict
+    if layout.inputs and not any(r.smiley is not None or r.comment for r in ratings):
+        # Sent back as issued: received, but not a return. The missing-rating
+        # warnings of every input would only repeat that.
+        kept = [f for f in verdict.findings if f.code != "missing-rating"]
+        verdict.findings = [*kept, finding("no-answers", value=issued.center)]
+        verdict.verdict = Verdict.NO_ANSWERS
+        verdict.ratings = []
+        return verdict
+    verdict.verdict = Verdict.ACCEPTED
     return verdict
 
 

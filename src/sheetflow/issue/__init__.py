@@ -17,6 +17,7 @@ from sheetflow.issue.layout import build_status_layout
 from sheetflow.issue.writer import GuideFacts, write_center_workbook
 from sheetflow.ledger import Ledger
 from sheetflow.model import Rating, Register, Round, asked_keys, format_date
+from sheetflow.register.snapshot import save_snapshot
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
 
@@ -80,21 +81,33 @@ def issue_round(
     lang: str = "da",
     password: str | None = None,
     force: bool = False,
+    refresh: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> IssueResult:
-    """Write the round's workbooks to ``rounds/<n>/issued/`` and record them."""
+    """Write the round's workbooks to ``rounds/<n>/issued/`` and record them.
+
+    ``refresh`` re-issues, as a new version, only the workbooks that lack history
+    recorded after they were issued (a late return of an earlier round). Every
+    earlier version's file is kept in ``issued/v<version>/``.
+    """
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
     targets = _targets(register, centers)
     texts = load_texts(lang, workspace.root)
     reg_fp = register_fingerprint(register)
     with Ledger(workspace.ledger_path) as ledger:
-        already = sorted({i.center for i in ledger.issued(rnd.number)} & set(targets))
-        if already and not force:
+        if refresh:
+            targets = [c for c in targets if c in stale_centers(ledger, rnd.number)]
+            if not targets:
+                raise UsageError(f"Ingen af projektmapperne til {rnd.name} er forældede.")
+        already = sorted({i.center for i in ledger.issued_rows(rnd.number)} & set(targets))
+        if already and not (force or refresh):
             raise UsageError(
                 f"{rnd.name} er allerede udsendt til {len(already)} center(e). "
                 "Brug --force for at udsende en ny version."
             )
+        save_snapshot(workspace, reg_fp)
+        keep_earlier_versions(workspace, ledger, rnd, set(targets))
         history = ratings_so_far(register, ledger, rnd.number)
         asked = set(asked_keys(register, rnd, history))
         items = register.items()
@@ -158,6 +171,31 @@ def issue_round(
         for rec in recorded
     ]
     return IssueResult(rnd, workbooks)
+
+
+def stale_centers(ledger: Ledger, round_number: int) -> set[str]:
+    """Centers whose latest workbook of the round was issued before an earlier round's
+    return of theirs was recorded: its history columns miss that return."""
+    changed = ledger.earlier_rounds_changed(round_number)
+    latest: dict[str, str] = {}
+    for row in ledger.issued_rows(round_number):
+        latest[row.center] = row.issued_at
+    return {c for c, at in latest.items() if c in changed and changed[c] > at}
+
+
+def keep_earlier_versions(
+    workspace: Workspace, ledger: Ledger, rnd: Round, centers: set[str]
+) -> None:
+    """Move each earlier version's file to ``issued/v<version>/`` before a new version
+    takes its name, and record where it went."""
+    for row in ledger.issued_rows(rnd.number):
+        path = workspace.root / row.file
+        if row.center not in centers or not path.is_file() or path.parent.name.startswith("v"):
+            continue
+        target = path.parent / f"v{row.version}" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+        ledger.set_issued_file(row.id, str(target.relative_to(workspace.root)))
 
 
 PARALLEL_FROM = 4  # below this many centers, forking workers costs more than it saves

@@ -14,6 +14,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from sheetflow.atomic import atomic_path
+from sheetflow.contract import META_PREFIX, META_SHEET
 from sheetflow.issue.layout import COMMENT_MAX, StatusLayout, col_letter
 from sheetflow.smiley import SYMBOLS, Smiley
 from sheetflow.xlsxutil import (
@@ -23,9 +24,6 @@ from sheetflow.xlsxutil import (
     smiley_formats_for,
     write_smiley_guide,
 )
-
-META_SHEET = "_sheetflow"
-META_PREFIX = "sheetflow."
 
 INPUT_FILL = "#FFF2CC"
 

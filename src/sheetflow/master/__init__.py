@@ -11,18 +11,18 @@ from pathlib import Path
 
 from sheetflow.atomic import atomic_path
 from sheetflow.findings import Report
-from sheetflow.flags import Flag, changes_since_previous, compute_flags
+from sheetflow.flags import Flag
 from sheetflow.ledger import Ledger
 from sheetflow.master.summary import (
     CSV_COLUMNS,
     MasterData,
     ReturnRow,
     count_ratings,
-    merge_ratings,
     ratings_rows,
 )
 from sheetflow.master.writer import write_master
 from sheetflow.model import Register, Round
+from sheetflow.roundstate import RoundState, round_state
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace
 from sheetflow.xlsxutil import is_formula_like
@@ -40,6 +40,7 @@ class Outputs:
     ratings_csv: Path
     findings_csv: Path
     flags: list[Flag] = field(default_factory=list)
+    state: RoundState | None = None
 
 
 def danish_date(day: dt.date) -> str:
@@ -62,44 +63,31 @@ def write_csv(target: Path, rows: Iterable[dict[str, str]], columns: list[str]) 
     return target
 
 
-def round_state(register: Register, rnd: Round, ledger: Ledger) -> MasterData:
-    """Everything known about a round, from the register and the ledger."""
-    collected = ledger.accepted_ratings(up_to_round=rnd.number)
-    ratings = merge_ratings([r for r in register.ratings if r.round <= rnd.number], collected)
-    received = ledger.received(rnd.number)
-    issued = ledger.asked(rnd.number)
-    asked_by_template = {tid: set(keys) for _, tid, _, keys in issued}
-    issued_centers: dict[str, int] = {}
-    for _, _, center, _ in issued:
-        issued_centers[center] = issued_centers.get(center, 0) + 1
-    asked: dict[str, set[str]] = {}
-    answered: dict[str, set[str]] = {}
-    accepted_ids = {r.id for r in received if r.verdict == "accepted"}
-    for rec in received:
-        if rec.id in accepted_ids and rec.center and rec.template_id in asked_by_template:
-            asked[rec.center] = asked_by_template[rec.template_id]
-    for r in collected:
-        if r.round == rnd.number and r.smiley is not None:
-            for center, keys in asked.items():
-                if r.item_key in keys:
-                    answered.setdefault(center, set()).add(r.item_key)
-    accepted_centers = {r.center for r in received if r.id in accepted_ids}
-    not_returned = [c for c in issued_centers if c not in accepted_centers]
+def master_data(state: RoundState, findings: list[dict[str, str]], date_text: str) -> MasterData:
+    """What the master workbook shows, from the round's state."""
     returns = [
         ReturnRow(
-            center=c,
-            issued=issued_centers[c],
-            returned=sum(1 for r in received if r.center == c),
-            accepted=1 if c in accepted_centers else 0,
-            rejected=sum(1 for r in received if r.center == c and r.verdict == "rejected"),
+            center=c.center,
+            issued=len(c.versions),
+            returned=len(c.received),
+            accepted=1 if c.state.returned else 0,
+            rejected=c.rejected,
+            state=c.state,
         )
-        for c in issued_centers
+        for c in state.centers
     ]
-    by_section, by_center = count_ratings(register, rnd, ratings)
-    flags = compute_flags(register, rnd, ratings, asked, answered, not_returned)
-    changes = changes_since_previous(register, rnd, ratings)
+    by_section, by_center = count_ratings(state.register, state.round, state.ratings)
     return MasterData(
-        register, rnd, ratings, returns, by_section, by_center, flags, [], "", changes
+        state.register,
+        state.round,
+        state.ratings,
+        returns,
+        by_section,
+        by_center,
+        state.flags,
+        findings,
+        date_text,
+        state.changes,
     )
 
 
@@ -124,12 +112,11 @@ def consolidate(
     date_text: str | None = None,
 ) -> Outputs:
     """Write the round's master workbook, ratings.csv and findings.csv."""
-    data = round_state(register, rnd, ledger)
-    data.findings = report.to_list()
-    data.date_text = date_text or danish_date(dt.date.today())
+    state = round_state(register, rnd, ledger)
+    data = master_data(state, report.to_list(), date_text or danish_date(dt.date.today()))
     texts = load_texts(lang, workspace.root)
     master = write_master(data, workspace.master_path(rnd.number), texts, lang)
     rows = ratings_rows(register, rnd, data.ratings, asked_by_round(register, rnd, ledger))
     ratings_csv = write_csv(workspace.ratings_csv(rnd.number), rows, CSV_COLUMNS)
     findings_csv = write_csv(workspace.findings_csv(rnd.number), data.findings, FINDING_COLUMNS)
-    return Outputs(master, ratings_csv, findings_csv, data.flags)
+    return Outputs(master, ratings_csv, findings_csv, data.flags, state)

@@ -11,8 +11,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from sheetflow.issue.layout import text_height
 from sheetflow.master.styles import Styles
-from sheetflow.master.summary import MasterData
-from sheetflow.model import Initiative
+from sheetflow.master.summary import MasterData, note_text
+from sheetflow.model import Initiative, note_for
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import add_smiley_colours, greedy_breaks, page_room, print_setup
 
@@ -105,13 +105,16 @@ class _Detail:
         ws.write_string(self.row, 0, label, cell)
         ws.write_string(self.row, 1, text, cell)
         ws.write_string(self.row, 2, deadline, cell)
-        comment = ""
+        history = []
         for offset, rnd in enumerate(self.rounds):
             rating = self.by_key.get((key, rnd.number))
             smiley = symbol(rating.smiley if rating else None)
             ws.write_string(self.row, self.first_smiley + offset, smiley, smiley_fmt)
-            if rating and rating.comment:
-                comment = rating.comment
+            if rating is not None:
+                history.append(rating)
+        # The latest answer's own comment; another round's comment only labelled.
+        latest = next((r for r in reversed(history) if r.smiley is not None or r.comment), None)
+        comment = note_text(note_for(latest, history), self.t)
         ws.write_string(self.row, self.comment_col, comment, cell)
         height = max(
             text_height(text, DETAIL_WIDTHS["text"]),

@@ -8,11 +8,13 @@ out as rows for ratings.csv.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sheetflow.flags import Change, Flag
-from sheetflow.model import ECONOMY, MILESTONE, Rating, Register, Round, latest_ratings
+from sheetflow.model import ECONOMY, MILESTONE, Note, Rating, Register, Round, latest_ratings
+from sheetflow.roundstate import CenterState
 
 BUCKETS = ("green", "yellow", "red", "unrated")
 CSV_COLUMNS = [
@@ -31,14 +33,15 @@ CSV_COLUMNS = [
 ]
 
 
-def merge_ratings(register_ratings: Iterable[Rating], collected: Iterable[Rating]) -> list[Rating]:
-    """One rating per (item, round): collected returns win over the register."""
-    merged: dict[tuple[str, int], Rating] = {}
-    for r in register_ratings:
-        merged[(r.item_key, r.round)] = r
-    for r in collected:
-        merged[(r.item_key, r.round)] = r
-    return sorted(merged.values(), key=lambda r: (r.round, r.item_key))
+def note_text(note: Note | None, t: dict[str, Any]) -> str:
+    """A comment as printed beside a rating: its own as is, another round's labelled."""
+    if note is None:
+        return ""
+    if note.own:
+        return note.text
+    return t["other_comment"].format(
+        short=t["round_short"].format(number=note.round), text=note.text
+    )
 
 
 @dataclass
@@ -139,6 +142,7 @@ class ReturnRow:
     returned: int
     accepted: int
     rejected: int
+    state: CenterState = CenterState.MISSING
 
 
 @dataclass

@@ -9,10 +9,10 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from sheetflow.flags import MISSING, NOT_RETURNED, OVERDUE, RED, Flag, latest_comments
+from sheetflow.flags import MISSING, NOT_RETURNED, OVERDUE, RED, Flag
 from sheetflow.issue.layout import text_height
 from sheetflow.master.styles import Styles
-from sheetflow.master.summary import BUCKETS, Counts, MasterData
+from sheetflow.master.summary import BUCKETS, Counts, MasterData, note_text
 from sheetflow.model import ECONOMY, MILESTONE
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import add_smiley_colours, print_setup
@@ -53,6 +53,7 @@ def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
         t["col_returned"],
         t["col_accepted"],
         t["col_rejected"],
+        t["col_state"],
     ]
     ws.write_row(row, 0, headers, st.header)
     first = row + 1
@@ -61,6 +62,7 @@ def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
         ws.write_string(row, 0, r.center, st.cell)
         for col, value in enumerate((r.issued, r.returned, r.accepted, r.rejected), start=1):
             ws.write_number(row, col, value, st.number)
+        ws.write_string(row, 5, t["state_" + r.state.value.replace("-", "_")], st.cell)
     row += 1
     ws.write_string(row, 0, t["total"], st.total_label)
     for col in range(1, 5):
@@ -221,7 +223,7 @@ def _flags_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any],
                 ms.text if ms else (t["economy_row"] if flag.item_key else ""),
                 ms.deadline.text if ms else "",
                 symbol(rating.smiley if rating else None),
-                rating.comment if rating else "",
+                note_text(flag.note, t),
             ]
         )
     headers = _item_headers(t, t["col_flag"], t["col_smiley"])
@@ -231,7 +233,6 @@ def _flags_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any],
 def _changes_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
     """What turned red, turned green or became overdue since the previous round."""
     items = data.register.items()
-    notes = latest_comments(data.ratings, data.round.number)
     rows = []
     for change in data.changes:
         ini, ms = items[change.item_key]
@@ -243,7 +244,7 @@ def _changes_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
                 ms.text if ms else t["economy_row"],
                 ms.deadline.text if ms else "",
                 f"{symbol(change.before) or '–'} → {symbol(change.after) or '–'}",
-                notes.get(change.item_key, ""),
+                note_text(change.note, t),
             ]
         )
     headers = _item_headers(t, t["col_change"], t["col_before_after"])

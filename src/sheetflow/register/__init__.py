@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sheetflow.backup import back_up
 from sheetflow.errors import UsageError
 from sheetflow.model import ECONOMY, MILESTONE, Register, ReportInfo
 from sheetflow.register.report_text import default_rounds, import_report_file
@@ -78,13 +79,27 @@ def init_workspace(
     report: str | Path | None = None,
     *,
     force: bool = False,
-) -> tuple[Path, Register]:
-    """Write ``register.xlsx`` from the sample, a report export, or blank."""
+    discard_rounds: bool = False,
+) -> tuple[Path, Register, Path | None]:
+    """Write ``register.xlsx`` from the sample, a report export, or blank.
+
+    Replacing a register keeps a backup. When the ledger already holds issued
+    rounds, a new register would orphan them, so that needs ``discard_rounds``
+    as well, and the ledger and rounds move into the backup.
+    """
     if source not in SOURCES:
         raise UsageError(f"Ukendt kilde '{source}'.")
     target = workspace.register_path
     if target.exists() and not force:
         raise UsageError(f"{target} findes allerede. Brug --force for at overskrive det.")
+    rounds = _recorded_rounds(workspace)
+    if rounds and not discard_rounds:
+        raise UsageError(
+            f"{workspace.root} har allerede udsendt {len(rounds)} opfølgning(er) "
+            f"({', '.join(map(str, rounds))}). Et nyt register ville gøre deres afleveringer og "
+            "historik ubrugelige. Vil du virkelig starte forfra, så tilføj --discard-rounds: "
+            "ledger og rounds/ flyttes til backup/."
+        )
     if source == "report":
         if report is None or not Path(report).is_file():
             raise UsageError(f"Rapportfilen '{report}' findes ikke.")
@@ -94,5 +109,16 @@ def init_workspace(
     else:
         register = blank_register()
     workspace.root.mkdir(parents=True, exist_ok=True)
+    backup = back_up(workspace, move_rounds=bool(rounds)) if target.exists() or rounds else None
     write_register(register, target)
-    return target, register
+    return target, register, backup
+
+
+def _recorded_rounds(workspace: Workspace) -> list[int]:
+    """Rounds the workspace's ledger has issued (empty when there is no ledger)."""
+    if not workspace.ledger_path.is_file():
+        return []
+    from sheetflow.ledger import Ledger
+
+    with Ledger(workspace.ledger_path) as ledger:
+        return ledger.rounds_recorded()

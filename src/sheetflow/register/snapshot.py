@@ -1,0 +1,65 @@
+"""Copies of the register as each round was issued from it, and what changed since.
+
+``issue`` keeps the register it used in ``history/register-<fingerprint>.xlsx``
+(content-addressed, written once), so ``collect`` can tell finance what changed
+when the register no longer matches the round's workbooks.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sheetflow.findings import detail
+from sheetflow.model import Register
+from sheetflow.workspace import Workspace
+
+
+def snapshot_path(workspace: Workspace, fingerprint: str) -> Path:
+    return workspace.root / "history" / f"register-{fingerprint[:16]}.xlsx"
+
+
+def save_snapshot(workspace: Workspace, fingerprint: str) -> Path:
+    """Keep a copy of register.xlsx under its content fingerprint (once)."""
+    target = snapshot_path(workspace, fingerprint)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(workspace.register_path, tmp)
+        tmp.replace(target)
+    return target
+
+
+def load_snapshot(workspace: Workspace, fingerprint: str) -> Register | None:
+    """The register a round was issued from, when its copy is there and readable."""
+    from sheetflow.register.workbook import read_register
+
+    path = snapshot_path(workspace, fingerprint)
+    if not path.is_file():
+        return None
+    register, report = read_register(path)
+    return None if report.errors else register
+
+
+def describe_changes(before: Register, after: Register, lang: str = "da") -> list[str]:
+    """Short lines naming what differs between two registers, plan first."""
+    out: list[str] = []
+    if before.info != after.info:
+        out.append(detail("changed-info", lang))
+    old = {i.key: i for i in before.initiatives}
+    new = {i.key: i for i in after.initiatives}
+    for key, ini in new.items():
+        if key not in old:
+            out.append(detail("initiative-added", lang, label=ini.label))
+        elif ini != old[key]:
+            out.append(detail("initiative-changed", lang, label=ini.label))
+    for key, ini in old.items():
+        if key not in new:
+            out.append(detail("initiative-removed", lang, label=ini.label))
+    if before.centers != after.centers:
+        out.append(detail("changed-centers", lang))
+    if before.rounds != after.rounds:
+        out.append(detail("changed-rounds", lang))
+    if before.ratings != after.ratings:
+        out.append(detail("changed-ratings", lang))
+    return out

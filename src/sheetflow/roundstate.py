@@ -1,0 +1,179 @@
+"""The state of a round, read once from the register and the ledger.
+
+Master, status and remind all ask the same questions (who was sent what, who
+answered, which return counts, what is flagged, what each smiley's own
+comment is), so they all ask :func:`round_state`. Verdicts, center states and
+round phases are enums; their values are what the ledger stores and what
+``--json`` prints (docs/workflow.md, "Returns and their verdicts").
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sheetflow.flags import Change, Flag, changes_since_previous, compute_flags
+from sheetflow.ledger import IssuedRow, Ledger, Received
+from sheetflow.model import Rating, Register, Round
+
+
+class Verdict(enum.StrEnum):
+    """What became of one received file."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    NO_ANSWERS = "no-answers"  # valid, but answers nothing the round asked
+    UNDECIDED = "undecided"  # one of several returns whose order could not be told
+    SUPERSEDED = "superseded"  # a later return of the same center replaced it
+    SKIPPED = "skipped"  # never read (Excel lock file, hidden file)
+
+
+class CenterState(enum.StrEnum):
+    """Where a center stands in a round, from its returns in arrival order."""
+
+    MISSING = "missing"
+    NO_ANSWERS = "no-answers"
+    REJECTED = "rejected"
+    UNDECIDED = "undecided"
+    ACCEPTED = "accepted"
+    ACCEPTED_LATER_REJECTED = "accepted-later-rejected"
+
+    @property
+    def returned(self) -> bool:
+        """The center has an accepted return that counts."""
+        return self in (CenterState.ACCEPTED, CenterState.ACCEPTED_LATER_REJECTED)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Finance must act: tell the center, or choose between returns."""
+        return self not in (CenterState.MISSING, CenterState.ACCEPTED)
+
+
+class RoundPhase(enum.StrEnum):
+    """A round's life: planned → issued → collecting → consolidated → closed."""
+
+    PLANNED = "planned"
+    ISSUED = "issued"
+    COLLECTING = "collecting"
+    CONSOLIDATED = "consolidated"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class CenterRound:
+    """One center in one round: what it was sent and what came back."""
+
+    center: str
+    versions: tuple[IssuedRow, ...]
+    received: tuple[Received, ...]  # files of this round from this center, arrival order
+    state: CenterState
+    accepted: Received | None = None
+    stale: bool = False  # an earlier round changed after its latest workbook was issued
+
+    @property
+    def latest(self) -> Received | None:
+        return self.received[-1] if self.received else None
+
+    @property
+    def version(self) -> int:
+        return self.versions[-1].version if self.versions else 0
+
+    @property
+    def rejected(self) -> int:
+        return sum(r.verdict in (Verdict.REJECTED, Verdict.NO_ANSWERS) for r in self.received)
+
+
+@dataclass
+class RoundState:
+    """Everything known about a round."""
+
+    register: Register
+    round: Round
+    phase: RoundPhase
+    centers: list[CenterRound]
+    ratings: list[Rating]
+    flags: list[Flag] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    stray: list[Received] = field(default_factory=list)  # landed here, belong elsewhere
+
+    def center(self, name: str) -> CenterRound | None:
+        return next((c for c in self.centers if c.center == name), None)
+
+    @property
+    def missing(self) -> list[CenterRound]:
+        """Centers without an accepted return (reminders go to these)."""
+        return [c for c in self.centers if not c.state.returned]
+
+    @property
+    def needs_attention(self) -> list[CenterRound]:
+        return [c for c in self.centers if c.state.needs_attention]
+
+
+def merge_ratings(register_ratings: Iterable[Rating], collected: Iterable[Rating]) -> list[Rating]:
+    """One rating per (item, round): collected returns win over the register."""
+    merged: dict[tuple[str, int], Rating] = {}
+    for r in register_ratings:
+        merged[(r.item_key, r.round)] = r
+    for r in collected:
+        merged[(r.item_key, r.round)] = r
+    return sorted(merged.values(), key=lambda r: (r.round, r.item_key))
+
+
+def center_state(received: list[Received]) -> tuple[CenterState, Received | None]:
+    """A center's state from its files of one round, in arrival order."""
+    accepted = next((r for r in reversed(received) if r.verdict == Verdict.ACCEPTED), None)
+    if any(r.verdict == Verdict.UNDECIDED for r in received):
+        return CenterState.UNDECIDED, accepted
+    latest = received[-1] if received else None
+    if accepted is not None:
+        later = [r for r in received if r.id > accepted.id and r.verdict != Verdict.SUPERSEDED]
+        if later:
+            return CenterState.ACCEPTED_LATER_REJECTED, accepted
+        return CenterState.ACCEPTED, accepted
+    if latest is None:
+        return CenterState.MISSING, None
+    if latest.verdict == Verdict.NO_ANSWERS:
+        return CenterState.NO_ANSWERS, None
+    return CenterState.REJECTED, None
+
+
+def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
+    """The state of round ``rnd``: centers, merged ratings, flags and changes."""
+    collected = ledger.accepted_ratings(up_to_round=rnd.number)
+    ratings = merge_ratings([r for r in register.ratings if r.round <= rnd.number], collected)
+    issued = ledger.issued_rows(rnd.number)
+    by_template = {i.template_id: i for i in issued}
+    mine: dict[str, list[Received]] = {}
+    stray: list[Received] = []
+    for rec in ledger.received(rnd.number):
+        if rec.center and rec.template_id in by_template:
+            mine.setdefault(rec.center, []).append(rec)
+        else:
+            stray.append(rec)
+    versions: dict[str, list[IssuedRow]] = {}
+    for i in issued:
+        versions.setdefault(i.center, []).append(i)
+    changed_since = ledger.earlier_rounds_changed(rnd.number)
+    centers = []
+    asked: dict[str, set[str]] = {}
+    for name, rows in versions.items():
+        state, accepted = center_state(mine.get(name, []))
+        if accepted is not None and accepted.template_id in by_template:
+            asked[name] = set(by_template[accepted.template_id].asked)
+        last_change = changed_since.get(name)
+        stale = last_change is not None and last_change > rows[-1].issued_at
+        centers.append(
+            CenterRound(name, tuple(rows), tuple(mine.get(name, [])), state, accepted, stale)
+        )
+    answered: dict[str, set[str]] = {}
+    for r in collected:
+        if r.round == rnd.number and r.smiley is not None:
+            for center, keys in asked.items():
+                if r.item_key in keys:
+                    answered.setdefault(center, set()).add(r.item_key)
+    not_returned = [c.center for c in centers if not c.state.returned]
+    flags = compute_flags(register, rnd, ratings, asked, answered, not_returned)
+    changes = changes_since_previous(register, rnd, ratings)
+    phase = RoundPhase(ledger.round_state(rnd.number))
+    return RoundState(register, rnd, phase, centers, ratings, flags, changes, stray)
