@@ -124,8 +124,8 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
 
 
 def now() -> str:
-    """UTC time as ISO text, to the second."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    """UTC time as ISO text, to the microsecond: events of one second stay in order."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -331,7 +331,9 @@ class Ledger:
             "WHERE round=? ORDER BY id",
             (round_number,),
         ).fetchall()
-        return [IssuedRow(*r[:6], tuple(json.loads(r[6]))) for r in rows]
+        return [
+            IssuedRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6]))) for r in rows
+        ]
 
     def earlier_rounds_changed(self, round_number: int) -> dict[str, str]:
         """Per center, when an accepted return of an earlier round was last recorded:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import xlsxwriter
@@ -90,7 +91,7 @@ PRINT_HEIGHT_PT = 210 / 25.4 * 72 - 108 - 24  # less header and footer lines
 CHAR_PT = 5.6  # points per unit of column width (Calibri 11, with padding)
 
 
-def page_room(widths: list[float], repeated_height: float = 0.0) -> float:
+def page_room(widths: Sequence[float], repeated_height: float = 0.0) -> float:
     """Unscaled points of rows that fit on one page when printed one page wide."""
     scale = min(1.0, PRINT_WIDTH_PT / max(sum(widths) * CHAR_PT, 1.0))
     return PRINT_HEIGHT_PT / scale - repeated_height

@@ -173,8 +173,8 @@ def _status_sheet(
     t = texts["status"]
     ws = wb.add_worksheet(layout.sheet)
     for col, width in enumerate(layout.widths):
-        options = {"hidden": True} if col in layout.hidden_cols else {}
-        ws.set_column(col, col, width, None, options)
+        col_options: dict[str, bool] = {"hidden": True} if col in layout.hidden_cols else {}
+        ws.set_column(col, col, width, None, col_options)
     for row, height in layout.heights.items():
         ws.set_row(row, height)
     for cell in layout.cells:
@@ -187,13 +187,13 @@ def _status_sheet(
             ws.write_blank(cell.row, cell.col, None, fmt)
     smiley_inputs = [i.address for i in layout.inputs if i.kind == "smiley"]
     comment_inputs = [i.address for i in layout.inputs if i.kind == "comment"]
-    options = [SYMBOLS[s] for s in Smiley]
+    smiley_choices = [SYMBOLS[s] for s in Smiley]
     if smiley_inputs:
         ws.data_validation(
             smiley_inputs[0],
             {
                 "validate": "list",
-                "source": options,
+                "source": smiley_choices,
                 "multi_range": " ".join(smiley_inputs),
                 "input_title": t["prompt_title"][:32],
                 "input_message": t["prompt_message"][:255],

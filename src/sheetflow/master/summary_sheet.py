@@ -115,13 +115,12 @@ def _counts_table(
     return row, (first, row - 1)
 
 
-def _chart(
-    wb: xlsxwriter.Workbook, ws: Worksheet, t: dict[str, Any], rows: tuple[int, int]
-) -> None:
-    """A native stacked bar chart of the milestone counts per center."""
+def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, t: dict[str, Any], rows: tuple[int, int]) -> int:
+    """A native stacked bar chart of the milestone counts per center; the row after it
+    (the table's own last row when there is nothing to chart)."""
     first, last = rows
     if last < first:
-        return
+        return last + 1
     chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
     colours = {"green": "#63BE7B", "yellow": "#FFD966", "red": "#F8696B", "unrated": "#BFBFBF"}
     sheet = ws.get_name()
