@@ -87,7 +87,7 @@ def _print_findings(findings: list[Finding]) -> None:
     colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
     for f in findings:
         click.secho(f"  [{f.severity.value}] ", fg=colours[f.severity], nl=False)
-        click.echo(f"{f.where}: {f.message} ({f.code})")
+        click.echo(f"{f.where}: {f.message} ({f.code})" if f.where else f"{f.message} ({f.code})")
 
 
 class _Group(click.Group):

@@ -29,12 +29,19 @@ class Code:
     en: str
     hint_da: str = ""  # appended when the finding carries a hint (e.g. a command to run)
     hint_en: str = ""
+    limit: int = 80  # longest value shown in the message
 
 
 def _c(
-    code: str, severity: Severity, da: str, en: str, hint_da: str = "", hint_en: str = ""
+    code: str,
+    severity: Severity,
+    da: str,
+    en: str,
+    hint_da: str = "",
+    hint_en: str = "",
+    limit: int = 80,
 ) -> Code:
-    return Code(code, severity, da, en, hint_da, hint_en)
+    return Code(code, severity, da, en, hint_da, hint_en, limit)
 
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -319,6 +326,7 @@ CATALOGUE: dict[str, Code] = {
             "The register has changed since the round was issued: {value}.",
             "Udsend en ny version, hvis ændringen skal med i projektmapperne: {hint}",
             "Issue a new version if the change belongs in the workbooks: {hint}",
+            limit=500,
         ),
     ]
 }
@@ -368,7 +376,7 @@ def make_finding(
     """Build a finding from the catalogue; the message is rendered in ``lang``."""
     entry = CATALOGUE[code]
     template = entry.en if lang == "en" else entry.da
-    value, expected = _short(value), _short(expected)
+    value, expected = _short(value, entry.limit), _short(expected, entry.limit)
     message = template.format(value=value, expected=expected, sheet=sheet, column=column or value)
     extra = entry.hint_en if lang == "en" else entry.hint_da
     if hint and extra:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sheetflow.checks import checks_from_layout_json
+from sheetflow.errors import UsageError
 from sheetflow.model import Rating
 from sheetflow.smiley import Smiley
 
@@ -189,10 +190,20 @@ class Ledger:
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
+        try:
+            self._open(read_only)
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(
+                f"Ledgeren {self.path} kan ikke læses ({exc}). Den er måske beskadiget eller "
+                "ikke en sheetflow-ledger; gendan den fra backup/."
+            ) from exc
+
+    def _open(self, read_only: bool) -> None:
         if read_only:
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
             self.db.row_factory = sqlite3.Row
+            self.db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)

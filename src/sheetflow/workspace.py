@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from sheetflow.errors import RegisterError, UsageError, WorkspaceBusy
+from sheetflow.errors import RegisterError, SheetflowError, UsageError, WorkspaceBusy
 from sheetflow.model import Register, Round
 
 DEFAULT_WORKSPACE = Path("out")
@@ -115,7 +115,15 @@ class Workspace:
             raise UsageError(
                 f"Der er intet register i {self.root}/. Start med: sheetflow init {self.root}"
             )
-        register, report = read_register(self.register_path)
+        try:
+            register, report = read_register(self.register_path)
+        except SheetflowError:
+            raise
+        except Exception as exc:  # not a workbook at all, or damaged beyond its tables
+            raise UsageError(
+                f"Registret {self.register_path} kan ikke læses som en Excel-projektmappe "
+                f"({type(exc).__name__}: {exc}). Gendan det fra backup/ eller kør sheetflow init."
+            ) from exc
         if report.errors:
             raise RegisterError(
                 f"Registret {self.register_path} har fejl, der skal rettes først.", report.errors

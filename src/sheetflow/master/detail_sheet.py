@@ -123,6 +123,8 @@ class _Detail:
         self.set_height(height)
 
     def page_breaks(self) -> list[int]:
+        if not self.blocks:  # no initiatives: nothing to keep together
+            return []
         ends = [first for first, _ in self.blocks[1:]] + [self.row]
         blocks = [
             (first, sum(self.heights.get(r, 15.0) for r in range(first, end)), forced)
