@@ -493,6 +493,54 @@ def demo(workspace: Path, lang: str) -> None:
     )
 
 
+# ------------------------------------------------------------ export, report
+
+
+@main.command()
+@WORKSPACE
+@click.option("--round", "round_ref", default=None, help="As of this round (default: the latest).")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: .xlsx, .csv, .sqlite/.db or .parquet.",
+)
+@LANG
+def export(workspace: Path, round_ref: str | None, target: Path, lang: str) -> None:
+    """Write ratings, findings, returns and rounds for Power BI, sqlite3 or pandas.
+
+    \b
+    The suffix picks the format:
+      .xlsx            one sheet (an Excel table) per table
+      .sqlite / .db    one SQLite table per table, with keys and indices
+      .csv / .parquet  ratings in FILE, the rest beside it (FILE_findings.csv, ...)
+    Examples:
+      sheetflow export out --to udtræk.xlsx
+      sheetflow export out --round 3 --to data.sqlite
+    """
+    import sheetflow
+    from sheetflow.export import export_tables
+
+    with _library_errors():
+        with sheetflow.open(workspace) as fu:
+            rnd = fu.round(round_ref)
+            tables = fu.tables(rnd.number)
+        written = export_tables(tables, target)
+    rows = len(tables["ratings"])
+    click.echo(
+        _t(
+            lang,
+            f"{rnd.name}: {rows} bedømmelser, {len(tables['findings'])} fund, "
+            f"{len(tables['returns'])} modtagne filer",
+            f"{rnd.name}: {rows} ratings, {len(tables['findings'])} findings, "
+            f"{len(tables['returns'])} received files",
+        )
+    )
+    for path in written:
+        click.echo(_t(lang, f"Skrevet: {path}", f"Written: {path}"))
+
+
 def describe_flags(register: Register, flags: list[Flag], lang: str) -> list[str]:
     """One line per flagged item: smiley, number and title, item, deadline, kinds."""
     items = register.items()

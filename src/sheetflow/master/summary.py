@@ -109,6 +109,7 @@ def ratings_rows(
                 yield {
                     **base,
                     "item": MILESTONE,
+                    "item_key": ms.key,
                     "milestone_text": ms.text,
                     "deadline": ms.deadline.text,
                 } | _rating_fields(rating)
@@ -116,6 +117,7 @@ def ratings_rows(
             yield {
                 **base,
                 "item": ECONOMY,
+                "item_key": ini.economy_key,
                 "milestone_text": "",
                 "deadline": "",
             } | _rating_fields(rating)
