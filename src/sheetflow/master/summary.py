@@ -157,3 +157,5 @@ class MasterData:
     findings: list[dict[str, str]]
     date_text: str
     changes: list[Change] = field(default_factory=list)
+    # Per round, the items its issued workbooks asked for (for the trends sheet).
+    asked: dict[int, set[str]] = field(default_factory=dict)
