@@ -527,16 +527,8 @@ def export(workspace: Path, round_ref: str | None, target: Path, lang: str) -> N
             rnd = fu.round(round_ref)
             tables = fu.tables(rnd.number)
         written = export_tables(tables, target)
-    rows = len(tables["ratings"])
-    click.echo(
-        _t(
-            lang,
-            f"{rnd.name}: {rows} bedømmelser, {len(tables['findings'])} fund, "
-            f"{len(tables['returns'])} modtagne filer",
-            f"{rnd.name}: {rows} ratings, {len(tables['findings'])} findings, "
-            f"{len(tables['returns'])} received files",
-        )
-    )
+    sizes = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
+    click.echo(_t(lang, f"{rnd.name}: rækker i {sizes}", f"{rnd.name}: rows in {sizes}"))
     for path in written:
         click.echo(_t(lang, f"Skrevet: {path}", f"Written: {path}"))
 
