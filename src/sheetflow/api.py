@@ -6,8 +6,8 @@
         ratings[ratings.rating == "red"].groupby("center").size()
 
 The frames are built with the same library functions that write
-``ratings.csv`` and the master (``round_state``, ``ratings_rows``), so they
-hold the same data; exports (``sheetflow export``) write these frames.
+``ratings.csv`` and the master (``merge_ratings`` of the register's and the
+ledger's ratings, ``ratings_rows``), so they hold the same data; exports (``sheetflow export``) write these frames.
 Reading never changes the workspace: the ledger is opened read-only.
 """
 
@@ -23,8 +23,8 @@ import pandas as pd
 
 from sheetflow.errors import UsageError
 from sheetflow.ledger import Ledger
-from sheetflow.master import asked_by_round, round_state
-from sheetflow.master.summary import CSV_COLUMNS, ratings_rows
+from sheetflow.master import asked_by_round
+from sheetflow.master.summary import CSV_COLUMNS, merge_ratings, ratings_rows
 from sheetflow.model import Rating, Register, Round
 from sheetflow.workspace import Workspace
 
@@ -206,8 +206,11 @@ class Followup:
     def merged_ratings(self, rnd: Round) -> tuple[list[Rating], dict[int, set[str]]]:
         """The round's ratings (register and returns merged, as the master uses them)
         and, per round, the items issued workbooks asked for."""
-        data = round_state(self.register, rnd, self._ledger)
-        return data.ratings, asked_by_round(self.register, rnd, self._ledger)
+        # As round_state merges them for the master and ratings.csv (without its
+        # flags and counts, which cost twice as much); tests hold the two equal.
+        collected = self._ledger.accepted_ratings(up_to_round=rnd.number)
+        own = [r for r in self.register.ratings if r.round <= rnd.number]
+        return merge_ratings(own, collected), asked_by_round(self.register, rnd, self._ledger)
 
     def ratings(self, round: str | int | None = None) -> pd.DataFrame:
         """ratings.csv as a typed frame: every rated or asked item per round 1..R,
