@@ -188,3 +188,25 @@ def test_export_of_an_earlier_round_is_as_of_that_round(ws: Path, tmp_path: Path
     assert (
         len(pd.read_excel(target, sheet_name="returns", engine="openpyxl")) == 0
     )  # round 3's returns are later
+
+
+def test_a_target_locked_by_excel_is_a_clear_message(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Windows a workbook open in Excel cannot be replaced: say so, no traceback."""
+    target = tmp_path / "analyse" / "udtræk.xlsx"
+    target.parent.mkdir()
+    target.write_bytes(b"the analyst's open copy")
+
+    def locked(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr("sheetflow.atomic.os.replace", locked)
+    result = CliRunner().invoke(main, ["export", str(ws), "--to", str(target)])
+    assert result.exit_code == 2
+    assert result.output == (
+        "Fejl: Kan ikke skrive udtræk.xlsx: filen er måske åben i Excel eller et andet "
+        "program. Luk den, og prøv igen.\n"
+    )
+    assert target.read_bytes() == b"the analyst's open copy"
+    assert [p.name for p in target.parent.iterdir()] == ["udtræk.xlsx"]  # no temporary left

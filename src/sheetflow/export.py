@@ -71,6 +71,17 @@ def table_paths(target: Path, names: list[str]) -> dict[str, Path]:
 
 def export_tables(tables: dict[str, pd.DataFrame], target: Path) -> list[Path]:
     """Write the frames to ``target`` in the format its suffix names; the files written."""
+    try:
+        return _export(tables, target)
+    except PermissionError as exc:
+        name = Path(exc.filename).name if exc.filename else target.name
+        raise UsageError(
+            f"Kan ikke skrive {name}: filen er måske åben i Excel eller et andet program. "
+            "Luk den, og prøv igen."
+        ) from None
+
+
+def _export(tables: dict[str, pd.DataFrame], target: Path) -> list[Path]:
     fmt = format_of(target)
     if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
         raise MissingExtra(
