@@ -170,6 +170,12 @@ def committee_pdf(
         outdir = Path(tmp) / "out"
         outdir.mkdir()
         pdf = convert_to_pdf(copy, outdir, timeout)
-        with atomic_path(target) as out:
-            shutil.copyfile(pdf, out)
+        try:
+            with atomic_path(target) as out:
+                shutil.copyfile(pdf, out)
+        except PermissionError:
+            raise UsageError(
+                f"Kan ikke skrive {target.name}: filen er måske åben i et andet program. "
+                "Luk den, og prøv igen."
+            ) from None
     return target
