@@ -174,6 +174,12 @@ def test_unknown_suffix_and_unknown_round(ws: Path, tmp_path: Path) -> None:
         "Ukendt filtype '.txt' for x.txt. Brug .xlsx, .csv, .sqlite (eller .db) eller .parquet."
         in result.output
     )
+    result = CliRunner().invoke(main, ["export", str(ws), "--to", str(tmp_path / "ud")])
+    assert result.exit_code == 2
+    assert (
+        "Fejl: ud har ingen filtype. Skriv fx ud.xlsx, ud.csv, ud.sqlite eller ud.parquet."
+        in result.output
+    )
     result = CliRunner().invoke(
         main, ["export", str(ws), "--round", "9", "--to", str(tmp_path / "x.csv")]
     )

@@ -347,3 +347,45 @@ def test_red_two_rounds_in_a_row_is_empty_when_there_is_none(year: Year) -> None
     rows = _values(_sheet(year.ws.master_path(1), "Overblik"))
     head = _header_row(rows, "Røde to opfølgninger i træk eller mere")
     assert rows[head + 2][0] == "Intet punkt har været rødt to opfølgninger i træk."
+
+
+# ------------------------------------------------------- the pure trend rules
+
+
+def test_trend_states_and_streaks_from_hand_made_ratings() -> None:
+    from sheetflow.model import Rating
+    from sheetflow.smiley import Smiley
+    from sheetflow.trends import State, red_in_a_row, trend_rows
+
+    reg = sample_register(up_to_round=0)
+    a, b = reg.initiatives[0], reg.initiatives[1]
+    early = next(m for i in reg.initiatives for m in i.milestones if m.deadline.round == 1)
+    late = next(m for i in reg.initiatives for m in i.milestones if m.deadline.round == 3)
+    g, y, r = Smiley.GREEN, Smiley.YELLOW, Smiley.RED
+    ratings = [
+        Rating(1, a.economy_key, y),
+        Rating(2, a.economy_key, r),
+        Rating(3, a.economy_key, r),
+        Rating(1, b.economy_key, r),  # round 2: no smiley (missing) breaks the run
+        Rating(3, b.economy_key, r),
+        Rating(1, early.key, g),
+    ]
+    asked = {1: {early.key}, 3: {late.key}}
+    rows = {row.item_key: row for row in trend_rows(reg, reg.rounds[2], ratings, asked)}
+    F = State.FUTURE
+    assert rows[a.economy_key].states == (State.YELLOW, State.RED, State.RED, F)
+    assert (rows[a.economy_key].not_green_streak, rows[a.economy_key].red_streak) == (3, 2)
+    assert rows[b.economy_key].states == (State.RED, State.MISSING, State.RED, F)
+    assert (rows[b.economy_key].not_green_streak, rows[b.economy_key].red_streak) == (1, 1)
+    assert rows[early.key].states == (State.GREEN, State.NOT_ASKED, State.NOT_ASKED, F)
+    assert rows[late.key].states == (
+        State.NOT_APPLICABLE,
+        State.NOT_APPLICABLE,
+        State.MISSING,
+        F,
+    )
+    assert [row.item_key for row in red_in_a_row(list(rows.values()))] == [a.economy_key]
+    # Reported as of round 2, round 3 is the future and the streaks stop at round 2.
+    at2 = {row.item_key: row for row in trend_rows(reg, reg.rounds[1], ratings, asked)}
+    assert at2[a.economy_key].states == (State.YELLOW, State.RED, F, F)
+    assert (at2[a.economy_key].not_green_streak, at2[a.economy_key].red_streak) == (2, 1)

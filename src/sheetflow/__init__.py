@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time see __getattr__
+    from sheetflow.api import Followup, open  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -51,6 +51,11 @@ class MissingExtra(UsageError):
 def format_of(target: Path) -> str:
     """The export format from the file's suffix."""
     fmt = FORMATS.get(target.suffix.lower())
+    if fmt is None and not target.suffix:
+        raise UsageError(
+            f"{target.name} har ingen filtype. Skriv fx {target.name}.xlsx, "
+            f"{target.name}.csv, {target.name}.sqlite eller {target.name}.parquet."
+        )
     if fmt is None:
         raise UsageError(
             f"Ukendt filtype '{target.suffix}' for {target.name}. "
