@@ -703,6 +703,87 @@ def demo(workspace: Path, lang: str) -> None:
     )
 
 
+# ------------------------------------------------------------ export, report
+
+
+@main.command()
+@WORKSPACE
+@click.option("--round", "round_ref", default=None, help="As of this round (default: the latest).")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: .xlsx, .csv, .sqlite/.db or .parquet.",
+)
+@LANG
+def export(workspace: Path, round_ref: str | None, target: Path, lang: str) -> None:
+    """Write ratings, findings, returns and rounds for Power BI, sqlite3 or pandas.
+
+    \b
+    The suffix picks the format:
+      .xlsx            one sheet (an Excel table) per table
+      .sqlite / .db    one SQLite table per table, with keys and indices
+      .csv / .parquet  ratings in FILE, the rest beside it (FILE_findings.csv, ...)
+    Examples:
+      sheetflow export out --to udtræk.xlsx
+      sheetflow export out --round 3 --to data.sqlite
+    """
+    import sheetflow
+    from sheetflow.export import export_tables
+
+    with _library_errors():
+        with sheetflow.open(workspace) as fu:
+            rnd = fu.round(round_ref)
+            tables = fu.tables(rnd.number)
+        written = export_tables(tables, target)
+    sizes = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
+    click.echo(_t(lang, f"{rnd.name}: rækker i {sizes}", f"{rnd.name}: rows in {sizes}"))
+    for path in written:
+        click.echo(_t(lang, f"Skrevet: {path}", f"Written: {path}"))
+
+
+@main.command()
+@WORKSPACE
+@click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
+@click.option("--pdf", "as_pdf", is_flag=True, required=True, help="Print the report as PDF.")
+@click.option(
+    "--to",
+    "target",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PDF file to write (default: WORKSPACE/rounds/<n>/master.pdf).",
+)
+@click.option("--timeout", default=180.0, show_default=True, help="Seconds LibreOffice may take.")
+@LANG
+def report(
+    workspace: Path,
+    round_ref: str,
+    as_pdf: bool,
+    target: Path | None,
+    timeout: float,
+    lang: str,
+) -> None:
+    """The committee's PDF of a round: front, summary, trends and detail, without
+    the findings sheet, printed by LibreOffice (headless). Exit code 3 when
+    LibreOffice is missing or fails.
+
+    \b
+    Example:
+      sheetflow report out --round 3 --pdf
+      sheetflow report out --round 3 --pdf --to "Udvalg oktober.pdf"
+    """
+    from sheetflow.report import ToolError, committee_pdf
+
+    with _library_errors():
+        try:
+            path = committee_pdf(Workspace.at(workspace), round_ref, target, timeout=timeout)
+        except ToolError as exc:  # LibreOffice missing or failing: exit 3, not usage (2)
+            click.secho(f"Fejl: {exc}", fg="red", err=True)
+            sys.exit(3)
+    click.echo(_t(lang, f"PDF til udvalget: {path}", f"Committee PDF: {path}"))
+
+
 def describe_flags(register: Register, flags: list[Flag], lang: str) -> list[str]:
     """One line per flagged item: smiley, number and title, item, deadline, kinds."""
     items = register.items()

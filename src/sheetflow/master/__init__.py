@@ -114,9 +114,10 @@ def consolidate(
     """Write the round's master workbook, ratings.csv and findings.csv."""
     state = round_state(register, rnd, ledger)
     data = master_data(state, report.to_list(), date_text or danish_date(dt.date.today()))
+    data.asked = asked_by_round(register, rnd, ledger)
     texts = load_texts(lang, workspace.root)
     master = write_master(data, workspace.master_path(rnd.number), texts, lang)
-    rows = ratings_rows(register, rnd, data.ratings, asked_by_round(register, rnd, ledger))
+    rows = ratings_rows(register, rnd, data.ratings, data.asked)
     ratings_csv = write_csv(workspace.ratings_csv(rnd.number), rows, CSV_COLUMNS)
     findings_csv = write_csv(workspace.findings_csv(rnd.number), data.findings, FINDING_COLUMNS)
     return Outputs(master, ratings_csv, findings_csv, data.flags, state)

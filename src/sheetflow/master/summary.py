@@ -112,6 +112,7 @@ def ratings_rows(
                 yield {
                     **base,
                     "item": MILESTONE,
+                    "item_key": ms.key,
                     "milestone_text": ms.text,
                     "deadline": ms.deadline.text,
                 } | _rating_fields(rating)
@@ -119,6 +120,7 @@ def ratings_rows(
             yield {
                 **base,
                 "item": ECONOMY,
+                "item_key": ini.economy_key,
                 "milestone_text": "",
                 "deadline": "",
             } | _rating_fields(rating)
@@ -159,3 +161,5 @@ class MasterData:
     findings: list[dict[str, str]]
     date_text: str
     changes: list[Change] = field(default_factory=list)
+    # Per round, the items its issued workbooks asked for (for the trends sheet).
+    asked: dict[int, set[str]] = field(default_factory=dict)

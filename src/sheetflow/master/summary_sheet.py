@@ -13,6 +13,7 @@ from sheetflow.flags import MISSING, NOT_RETURNED, OVERDUE, RED, Flag
 from sheetflow.issue.layout import text_height
 from sheetflow.master.styles import Styles
 from sheetflow.master.summary import BUCKETS, Counts, MasterData, note_text
+from sheetflow.master.trend_sheet import red_streak_rows, text
 from sheetflow.model import ECONOMY, MILESTONE
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import add_smiley_colours, print_setup
@@ -24,6 +25,7 @@ def write_summary(
     data: MasterData,
     t: dict[str, Any],
     footer: tuple[str, str, str],
+    lang: str = "da",
 ) -> None:
     ws = wb.add_worksheet(t["summary_sheet"])
     for col, width in enumerate(SUMMARY_WIDTHS):
@@ -39,7 +41,8 @@ def write_summary(
     groups = [(sections.get(n, n), c) for n, c in data.by_section.items()]
     row, _ = _counts_table(ws, st, t, row, t["counts_by_section"], t["col_section"], groups)
     row = _flags_table(ws, st, data, t, row + 2)
-    _changes_table(ws, st, data, t, row + 2)
+    row = _changes_table(ws, st, data, t, row + 2)
+    _red_streak_table(ws, st, data, t, row + 2, lang)
     ws.set_h_pagebreaks(breaks)
     print_setup(ws, *footer)
 
@@ -248,6 +251,16 @@ def _changes_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
         )
     headers = _item_headers(t, t["col_change"], t["col_before_after"])
     return _item_table(ws, st, row, t["changes_heading"], headers, rows, t["no_changes"])
+
+
+def _red_streak_table(
+    ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], row: int, lang: str
+) -> int:
+    """The items red two rounds or more in a row, up to this round."""
+    headers = _item_headers(t, text(t, "col_red_streak", lang), t["col_smiley"])
+    rows = red_streak_rows(data, t, lang)
+    heading, empty = text(t, "red_streak_heading", lang), text(t, "no_red_streaks", lang)
+    return _item_table(ws, st, row, heading, headers, rows, empty, smiley_col=5)
 
 
 def _spread(

@@ -1,6 +1,6 @@
 """Write the consolidated workbook (SPEC §6) from ``MasterData`` with xlsxwriter.
 
-Front sheet, summary (returns, counts, a native chart, flags), detail sheet
+Front sheet, summary (returns, counts, a native chart, flags), trends, detail sheet
 laid out like the seed report, findings sheet. Every sheet prints A4
 landscape, one page wide, with repeated titles, header and footer. Text from
 centers is always written as text, never as a formula; the few formulas
@@ -20,6 +20,7 @@ from sheetflow.master.detail_sheet import write_detail
 from sheetflow.master.styles import Styles
 from sheetflow.master.summary import MasterData
 from sheetflow.master.summary_sheet import write_summary
+from sheetflow.master.trend_sheet import write_trends
 from sheetflow.model import format_date
 from sheetflow.xlsxutil import print_setup, set_fixed_properties, write_smiley_guide
 
@@ -53,7 +54,8 @@ def write_master(data: MasterData, path: Path, texts: dict[str, dict[str, Any]],
         st = Styles(wb)
         footer = (data.register.info.agreement, data.round.name, t["footer_page"])
         _front(wb, st, data, texts, title, footer)
-        write_summary(wb, st, data, t, footer)
+        write_summary(wb, st, data, t, footer, lang)
+        write_trends(wb, st, data, t, lang, footer)
         write_detail(wb, st, data, t, footer)
         _findings(wb, st, data, t, footer)
         wb.close()

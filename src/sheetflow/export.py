@@ -1,0 +1,223 @@
+"""``sheetflow export``: the API's frames (ratings, findings, returns, rounds) as files
+for Power Query, Power BI, sqlite3 or pandas.
+
+- ``.xlsx``: one sheet per table, each a plain Excel table (header row, no
+  merged cells), dates as dates;
+- ``.sqlite``/``.db``: one SQLite table per frame, with keys and indices;
+- ``.csv``: ratings in the file named, the other tables next to it as
+  ``<name>_findings.csv`` etc. (UTF-8 with BOM, so Excel reads æøå);
+- ``.parquet``: like CSV, one file per table (needs pyarrow:
+  ``pip install "sheetflow[parquet]"``).
+
+Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sheetflow.api import TABLES
+from sheetflow.atomic import atomic_path
+from sheetflow.errors import UsageError
+from sheetflow.xlsxutil import is_formula_like
+
+FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".sqlite": "sqlite", ".db": "sqlite"}
+FORMATS[".parquet"] = "parquet"
+
+# SQLite schema: the primary key and indices of each table.
+KEYS = {
+    "ratings": ("round", "item_key"),
+    "findings": ("finding_id",),
+    "returns": ("received_id",),
+    "rounds": ("round",),
+}
+INDICES: dict[str, list[tuple[str, ...]]] = {
+    "ratings": [("center",), ("initiative_key",), ("rating",)],
+    "findings": [("received_id",), ("round", "code")],
+    "returns": [("round", "center")],
+    "rounds": [],
+}
+
+
+class MissingExtra(UsageError):
+    """An optional library the format needs is not installed."""
+
+
+def format_of(target: Path) -> str:
+    """The export format from the file's suffix."""
+    fmt = FORMATS.get(target.suffix.lower())
+    if fmt is None and not target.suffix:
+        raise UsageError(
+            f"{target.name} har ingen filtype. Skriv fx {target.name}.xlsx, "
+            f"{target.name}.csv, {target.name}.sqlite eller {target.name}.parquet."
+        )
+    if fmt is None:
+        raise UsageError(
+            f"Ukendt filtype '{target.suffix}' for {target.name}. "
+            "Brug .xlsx, .csv, .sqlite (eller .db) eller .parquet."
+        )
+    return fmt
+
+
+def table_paths(target: Path, names: list[str]) -> dict[str, Path]:
+    """For one-table-per-file formats: ratings in ``target``, others beside it."""
+    return {
+        name: target
+        if name == "ratings"
+        else target.with_name(f"{target.stem}_{name}{target.suffix}")
+        for name in names
+    }
+
+
+def export_tables(tables: dict[str, pd.DataFrame], target: Path) -> list[Path]:
+    """Write the frames to ``target`` in the format its suffix names; the files written."""
+    try:
+        return _export(tables, target)
+    except PermissionError as exc:
+        name = Path(exc.filename).name if exc.filename else target.name
+        raise UsageError(
+            f"Kan ikke skrive {name}: filen er måske åben i Excel eller et andet program. "
+            "Luk den, og prøv igen."
+        ) from None
+
+
+def _export(tables: dict[str, pd.DataFrame], target: Path) -> list[Path]:
+    fmt = format_of(target)
+    if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise MissingExtra(
+            "Parquet kræver pyarrow, som ikke er installeret. "
+            'Installér det med: pip install "sheetflow[parquet]"'
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "xlsx":
+        return [write_xlsx(tables, target)]
+    if fmt == "sqlite":
+        return [write_sqlite(tables, target)]
+    written = []
+    for name, path in table_paths(target, list(tables)).items():
+        with atomic_path(path) as tmp:
+            if fmt == "csv":
+                csv_frame(tables[name]).to_csv(tmp, index=False, encoding="utf-8-sig")
+            else:
+                tables[name].to_parquet(tmp, index=False)
+        written.append(path)
+    return written
+
+
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (as in
+    ratings.csv); dates are written as ISO dates, times to the second."""
+    out = frame.copy()
+    for name in out.columns:
+        col = out[name]
+        if isinstance(col.dtype, pd.StringDtype):
+            out[name] = col.map(
+                lambda v: "'" + v if isinstance(v, str) and is_formula_like(v) else v
+            )
+    return out
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], target: Path) -> Path:
+    """One sheet per table, each an Excel table named like the sheet."""
+    with atomic_path(target) as tmp:
+        options: dict[str, Any] = {"strings_to_formulas": False, "strings_to_urls": False}
+        with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+            wb = xw.book
+            date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+            time_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+            for name, frame in tables.items():
+                ws = wb.add_worksheet(name)
+                _xlsx_table(ws, name, frame, date_fmt, time_fmt)
+    return target
+
+
+def _xlsx_table(ws: Any, name: str, frame: pd.DataFrame, date_fmt: Any, time_fmt: Any) -> None:
+    columns = []
+    for col_no, column in enumerate(frame.columns):
+        spec: dict[str, Any] = {"header": str(column)}
+        kind = TABLES[name].get(str(column))
+        if kind in ("date", "datetime"):
+            spec["format"] = time_fmt if kind == "datetime" else date_fmt
+            ws.set_column(col_no, col_no, 19 if kind == "datetime" else 11)
+        columns.append(spec)
+    rows = max(len(frame), 1)
+    data = [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    ws.add_table(
+        0,
+        0,
+        rows,
+        len(frame.columns) - 1,
+        {"name": name, "columns": columns, "data": data, "style": "Table Style Light 9"},
+    )
+    ws.freeze_panes(1, 0)
+
+
+def _cell(value: Any) -> Any:
+    """A frame value as xlsxwriter writes it: missing as an empty cell."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+SQL_TYPES = {"text": "TEXT", "date": "TEXT", "datetime": "TEXT", "int": "INTEGER"}
+
+
+def write_sqlite(tables: dict[str, pd.DataFrame], target: Path) -> Path:
+    """One table per frame with its primary key and indices; dates as ISO text,
+    categories as their values, missing as NULL."""
+    with atomic_path(target) as tmp:
+        db = sqlite3.connect(tmp)
+        try:
+            with db:
+                for name, frame in tables.items():
+                    _sqlite_table(db, name, frame)
+        finally:
+            db.close()
+    return target
+
+
+def _sqlite_table(db: sqlite3.Connection, name: str, frame: pd.DataFrame) -> None:
+    columns = list(TABLES[name])
+    defs = [f"{c} {_sql_type(TABLES[name][c])}" for c in columns]
+    if name == "findings":
+        defs.insert(0, "finding_id INTEGER")
+    defs.append(f"PRIMARY KEY ({', '.join(KEYS[name])})")
+    if name != "rounds":
+        defs.append("FOREIGN KEY (round) REFERENCES rounds (round)")
+    if name == "findings":
+        defs.append("FOREIGN KEY (received_id) REFERENCES returns (received_id)")
+    db.execute(f"CREATE TABLE {name} ({', '.join(defs)})")
+    for cols in INDICES[name]:
+        db.execute(f"CREATE INDEX {name}_{'_'.join(cols)} ON {name} ({', '.join(cols)})")
+    kinds = [TABLES[name][c] for c in columns]
+    rows = [
+        [_sql_value(v, k) for v, k in zip(row, kinds, strict=True)]
+        for row in frame[columns].itertuples(index=False)
+    ]
+    if name == "findings":
+        rows = [[n, *row] for n, row in enumerate(rows, start=1)]
+    marks = ", ".join("?" * (len(columns) + (name == "findings")))
+    db.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+
+
+def _sql_type(kind: Any) -> str:
+    if kind in ("round", "int", "int?"):
+        return "INTEGER"
+    return SQL_TYPES.get(kind, "TEXT")
+
+
+def _sql_value(value: Any, kind: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if kind == "date" else value.isoformat(sep=" ")
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value

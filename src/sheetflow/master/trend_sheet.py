@@ -1,0 +1,222 @@
+"""The trends sheet ("Udvikling") and the summary's "red rounds in a row" table.
+
+Trends: the smiley counts per round (a table and a native stacked column
+chart, one column per round of the year, year end last), then every item
+with its state in each round side by side and how many rounds in a row it
+has been yellow or red. The data comes from ``sheetflow.trends`` (pure).
+Rows are written top to bottom, as the master's constant-memory mode needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from sheetflow.issue.layout import text_height
+from sheetflow.master.styles import Styles
+from sheetflow.master.summary import MasterData
+from sheetflow.model import Round
+from sheetflow.smiley import Smiley
+from sheetflow.texts import load_texts
+from sheetflow.trends import COUNTED, State, TrendRow, counts_per_round, red_in_a_row, trend_rows
+from sheetflow.xlsxutil import add_smiley_colours, print_setup
+
+# Columns: number, initiative, center, item, deadline, one per round, streak.
+WIDTHS = {"number": 6, "title": 28, "center": 18, "item": 44, "deadline": 20, "round": 12}
+STREAK_WIDTH = 10
+FIRST_ROUND_COL = 5
+CHART_ROWS = 16
+BUCKET_COLOURS = {
+    State.GREEN: "#63BE7B",
+    State.YELLOW: "#FFD966",
+    State.RED: "#F8696B",
+    State.MISSING: "#BFBFBF",
+}
+
+
+def text(t: dict[str, Any], key: str, lang: str) -> str:
+    """A master text; the packaged one when a workspace's own copy predates it."""
+    value = t.get(key)
+    return str(value) if value is not None else str(load_texts(lang)["master"][key])
+
+
+def round_label(rnd: Round) -> str:
+    """A round's short column title, as on the detail sheet: "3." for
+    "3. budgetopfølgning 2017"; a name without its number ("Årsafslutning 2017")
+    by its first word."""
+    if rnd.name.startswith(f"{rnd.number}."):
+        return f"{rnd.number}."
+    return rnd.name.split()[0] if rnd.name.strip() else f"{rnd.number}."
+
+
+def state_text(state: State, t: dict[str, Any], lang: str) -> str:
+    """What a cell shows: the smiley, or a word for the other states."""
+    if state in (State.GREEN, State.YELLOW, State.RED):
+        return Smiley(state.value).symbol
+    if state is State.FUTURE:
+        return ""
+    key = {
+        State.MISSING: "trend_missing",
+        State.NOT_ASKED: "trend_not_asked",
+        State.NOT_APPLICABLE: "trend_not_applicable",
+    }[state]
+    return text(t, key, lang)
+
+
+def data_rows(data: MasterData) -> list[TrendRow]:
+    """The trend rows of the master's round."""
+    return trend_rows(data.register, data.round, data.ratings, data.asked)
+
+
+def write_trends(
+    wb: xlsxwriter.Workbook,
+    st: Styles,
+    data: MasterData,
+    t: dict[str, Any],
+    lang: str,
+    footer: tuple[str, str, str],
+) -> None:
+    """The trends sheet: counts per round with a chart, then one row per item."""
+    ws = wb.add_worksheet(text(t, "trends_sheet", lang))
+    rounds = sorted(data.register.rounds, key=lambda r: r.number)
+    rows = data_rows(data)
+    widths = [WIDTHS[k] for k in ("number", "title", "center", "item", "deadline")]
+    widths += [WIDTHS["round"]] * len(rounds) + [STREAK_WIDTH]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    quiet = wb.add_format(
+        {"font_size": 9, "italic": True, "font_color": "#595959", "align": "center",
+         "valign": "top", "border": 1, "border_color": "#BFBFBF", "text_wrap": True}
+    )  # fmt: skip
+    header_row = _counts(wb, ws, st, data, t, lang, rounds, rows)
+    _items(ws, st, quiet, t, lang, rounds, rows, widths, header_row)
+    ws.set_h_pagebreaks([header_row])
+    ws.repeat_rows(header_row)
+    print_setup(ws, *footer)
+
+
+def _counts(
+    wb: xlsxwriter.Workbook,
+    ws: Worksheet,
+    st: Styles,
+    data: MasterData,
+    t: dict[str, Any],
+    lang: str,
+    rounds: list[Round],
+    rows: list[TrendRow],
+) -> int:
+    """The counts table and its chart from row 0; returns the item table's header row."""
+    ws.write_string(0, 0, text(t, "trends_heading", lang), st.heading)
+    ws.write_string(2, 3, text(t, "trends_counts", lang), st.header)
+    ws.write_string(2, 4, "", st.header)
+    for i, rnd in enumerate(rounds):
+        ws.write_string(2, FIRST_ROUND_COL + i, round_label(rnd), st.header)
+    ws.set_row(2, 30)
+    counts = counts_per_round(rows, len(rounds))
+    labels = {
+        State.GREEN: t["col_green"],
+        State.YELLOW: t["col_yellow"],
+        State.RED: t["col_red"],
+        State.MISSING: text(t, "trend_missing", lang),
+    }
+    for n, bucket in enumerate(COUNTED, start=3):
+        ws.write_string(n, 3, labels[bucket], st.cell)
+        ws.write_string(n, 4, "", st.cell)
+        for i, rnd in enumerate(rounds):
+            if rnd.number <= data.round.number:
+                ws.write_number(n, FIRST_ROUND_COL + i, counts[i][bucket], st.number)
+            else:
+                ws.write_blank(n, FIRST_ROUND_COL + i, None, st.number)
+    chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+    sheet = ws.get_name()
+    last_col = FIRST_ROUND_COL + len(rounds) - 1
+    for n, bucket in enumerate(COUNTED, start=3):
+        chart.add_series(
+            {
+                "name": [sheet, n, 3],
+                "categories": [sheet, 2, FIRST_ROUND_COL, 2, last_col],
+                "values": [sheet, n, FIRST_ROUND_COL, n, last_col],
+                "fill": {"color": BUCKET_COLOURS[bucket]},
+                "border": {"none": True},
+            }
+        )
+    chart.set_title({"name": text(t, "trends_chart", lang), "name_font": {"size": 11}})
+    chart.set_legend({"position": "right"})
+    chart.set_size({"width": 720, "height": CHART_ROWS * 20})
+    ws.insert_chart(8, 1, chart)
+    return 8 + CHART_ROWS + 2
+
+
+def _items(
+    ws: Worksheet,
+    st: Styles,
+    quiet: Any,
+    t: dict[str, Any],
+    lang: str,
+    rounds: list[Round],
+    rows: list[TrendRow],
+    widths: list[int],
+    header_row: int,
+) -> None:
+    """The item table: header (repeated on every printed page), one row per item."""
+    headers = [
+        t["col_number"],
+        t["col_title"],
+        t["col_center"],
+        f"{t['col_milestone']} / {t['economy_row']}",
+        t["col_deadline"],
+        *[round_label(r) for r in rounds],
+        text(t, "trend_streak", lang),
+    ]
+    ws.write_row(header_row, 0, headers, st.header)
+    ws.set_row(header_row, 30)
+    row = header_row
+    for item in rows:
+        row += 1
+        ini, ms = item.initiative, item.milestone
+        values = [ini.number, ini.title, ini.center, ms.text if ms else t["economy_row"]]
+        values.append(ms.deadline.text if ms else "")
+        for col, value in enumerate(values):
+            ws.write_string(row, col, value, st.cell)
+        for i, state in enumerate(item.states):
+            smiley = state in (State.GREEN, State.YELLOW, State.RED)
+            fmt = st.smiley if smiley else quiet
+            ws.write_string(row, FIRST_ROUND_COL + i, state_text(state, t, lang), fmt)
+        ws.write_number(row, FIRST_ROUND_COL + len(rounds), item.not_green_streak, st.number)
+        ws.set_row(
+            row,
+            max(
+                text_height(values[1], widths[1]),
+                text_height(values[3], widths[3]),
+                text_height(values[4], widths[4]),
+            ),
+        )
+    if rows:
+        first = xl_rowcol_to_cell(header_row + 1, FIRST_ROUND_COL)
+        last = xl_rowcol_to_cell(row, FIRST_ROUND_COL + len(rounds) - 1)
+        add_smiley_colours(ws, st.smileys, f"{first}:{last}")
+
+
+def red_streak_rows(data: MasterData, t: dict[str, Any], lang: str) -> list[list[str]]:
+    """The summary's "red in a row" table: one row per item red two rounds or more in
+    a row up to this round, with this round's own comment."""
+    this_round = {r.item_key: r for r in data.ratings if r.round == data.round.number}
+    out = []
+    for item in red_in_a_row(data_rows(data)):
+        ms = item.milestone
+        rating = this_round.get(item.item_key)
+        out.append(
+            [
+                item.initiative.label,
+                str(item.red_streak),
+                item.initiative.center,
+                ms.text if ms else t["economy_row"],
+                ms.deadline.text if ms else "",
+                Smiley.RED.symbol,
+                rating.comment if rating else "",
+            ]
+        )
+    return out

@@ -1,0 +1,181 @@
+"""``sheetflow report --pdf``: the committee's part of a round's master as a PDF.
+
+The master (front, summary, trends, detail) already prints A4 landscape with
+page numbers and repeated titles; the findings sheet is for finance only. A
+copy of the master with that sheet hidden (one attribute in
+``xl/workbook.xml``; charts and print settings stay as written) is printed by
+headless LibreOffice with a private profile and a time limit, so a running
+LibreOffice of the user's own is never touched and a hung one never hangs us.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from sheetflow.atomic import atomic_path
+from sheetflow.errors import SheetflowError, UsageError
+from sheetflow.texts import LANGUAGES, load_texts
+from sheetflow.workspace import Workspace
+
+DEFAULT_TIMEOUT = 180.0
+WINDOWS_SOFFICE = [
+    Path(os.environ.get(var, "")) / "LibreOffice" / "program" / "soffice.exe"
+    for var in ("ProgramFiles", "ProgramFiles(x86)")
+    if os.environ.get(var)
+]
+_SHEET = re.compile(r"<sheet\b([^>]*?)/>")
+_NAME = re.compile(r'\bname="([^"]*)"')
+
+
+class ToolError(SheetflowError):
+    """LibreOffice is not installed, failed, or took too long (CLI exit code 3)."""
+
+
+def find_soffice() -> str | None:
+    """LibreOffice's ``soffice``: $SHEETFLOW_SOFFICE, the PATH, or the usual Windows place."""
+    override = os.environ.get("SHEETFLOW_SOFFICE")
+    if override:
+        return override if Path(override).is_file() else None
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    return next((str(p) for p in WINDOWS_SOFFICE if p.is_file()), None)
+
+
+def findings_sheet_names(workspace: Path | None = None) -> set[str]:
+    """The findings sheet's name in every language (the master may be in either)."""
+    return {load_texts(lang, workspace)["master"]["findings_sheet"] for lang in LANGUAGES}
+
+
+def hide_sheets(workbook_xml: str, names: set[str]) -> tuple[str, int]:
+    """``xl/workbook.xml`` with the named sheets marked hidden; and how many were."""
+    hidden = 0
+
+    def mark(m: re.Match[str]) -> str:
+        nonlocal hidden
+        attrs = m.group(1)
+        name = _NAME.search(attrs)
+        if not name or html.unescape(name.group(1)) not in names or "state=" in attrs:
+            return m.group(0)
+        hidden += 1
+        return f'<sheet{attrs} state="hidden"/>'
+
+    return _SHEET.sub(mark, workbook_xml), hidden
+
+
+def committee_copy(master: Path, target: Path, hide: set[str]) -> Path:
+    """A copy of ``master`` with the ``hide`` sheets hidden; every other part as is."""
+    with zipfile.ZipFile(master) as src, zipfile.ZipFile(target, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                text, _ = hide_sheets(data.decode("utf-8"), hide)
+                data = text.encode("utf-8")
+            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return target
+
+
+def convert_to_pdf(source: Path, outdir: Path, timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Print ``source`` to ``outdir/<stem>.pdf`` with headless LibreOffice."""
+    soffice = find_soffice()
+    if soffice is None:
+        raise ToolError(
+            "LibreOffice er ikke installeret (programmet soffice blev ikke fundet), så der "
+            "kan ikke laves PDF. Installér LibreOffice, eller sæt SHEETFLOW_SOFFICE til "
+            "stien til soffice."
+        )
+    with tempfile.TemporaryDirectory(prefix="sheetflow-lo-") as profile:
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={Path(profile).resolve().as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nologo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            str(source),
+        ]
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            start_new_session=sys.platform != "win32",
+        )
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise ToolError(
+                f"LibreOffice blev ikke færdig med PDF'en inden for {timeout:.0f} sekunder "
+                "og er stoppet."
+            ) from None
+    pdf = outdir / f"{source.stem}.pdf"
+    if proc.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
+        detail = (err or out).decode("utf-8", "replace").strip().splitlines()
+        raise ToolError(
+            f"LibreOffice kunne ikke lave PDF'en (kode {proc.returncode})"
+            + (f": {detail[-1]}" if detail else ".")
+        )
+    return pdf
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Stop soffice and what it started (its own process group on POSIX)."""
+    if sys.platform != "win32":
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.kill()
+    proc.communicate()
+
+
+def committee_pdf(
+    workspace: Workspace,
+    round_ref: str | int,
+    target: Path | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Path:
+    """Print the round's master, without the findings sheet, to ``target``
+    (default ``rounds/<n>/master.pdf``)."""
+    register = workspace.load_register()
+    rnd = workspace.resolve_round(register, round_ref)
+    master = workspace.master_path(rnd.number)
+    if not master.is_file():
+        raise UsageError(
+            f"Der er ingen samlet projektmappe for {rnd.name} endnu. "
+            f"Kør først: sheetflow collect {workspace.root} --round {rnd.number}"
+        )
+    target = target or workspace.round_dir(rnd.number) / "master.pdf"
+    if target.suffix.lower() != ".pdf":
+        raise UsageError(f"{target.name}: PDF-filen skal hedde noget med .pdf.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="sheetflow-pdf-") as tmp:
+        copy = committee_copy(
+            master, Path(tmp) / "master.xlsx", findings_sheet_names(workspace.root)
+        )
+        outdir = Path(tmp) / "out"
+        outdir.mkdir()
+        pdf = convert_to_pdf(copy, outdir, timeout)
+        try:
+            with atomic_path(target) as out:
+                shutil.copyfile(pdf, out)
+        except PermissionError:
+            raise UsageError(
+                f"Kan ikke skrive {target.name}: filen er måske åben i et andet program. "
+                "Luk den, og prøv igen."
+            ) from None
+    return target

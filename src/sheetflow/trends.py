@@ -1,0 +1,130 @@
+"""Ratings across the rounds of the year, as plain data (no files).
+
+Each item (a milestone with text, or an initiative's economy) gets one state
+per round of the register:
+
+- green / yellow / red: rated in that round;
+- missing: the round asked for it (or recorded it without a smiley) and no
+  smiley came; every round asks for the economy, so an unrated economy line
+  is missing;
+- not asked: a milestone due by the round's as-of date that the round did not
+  ask about (e.g. it was green before, so it was not asked again);
+- not applicable: a milestone not due yet;
+- future: a round after the one reported on (left empty).
+
+These are exactly ratings.csv's rows: a milestone is in ratings.csv for a
+round when it was rated or asked, an economy line always.
+
+The streak is how many rounds in a row, counting back from the round
+reported on, the item was rated yellow or red; any other state ends it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sheetflow.model import Initiative, Milestone, Rating, Register, Round
+
+
+class State(enum.StrEnum):
+    """One item's state in one round."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+    MISSING = "missing"
+    NOT_ASKED = "not-asked"
+    NOT_APPLICABLE = "not-applicable"
+    FUTURE = "future"
+
+
+NOT_GREEN = (State.YELLOW, State.RED)
+COUNTED = (State.GREEN, State.YELLOW, State.RED, State.MISSING)
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One item across the year's rounds (``states`` in register round order)."""
+
+    initiative: Initiative
+    milestone: Milestone | None
+    item_key: str
+    states: tuple[State, ...]
+    not_green_streak: int
+    red_streak: int
+
+
+def item_state(
+    key: str,
+    milestone: Milestone | None,
+    rnd: Round,
+    rating: Rating | None,
+    asked: set[str],
+    rounds: dict[int, Round],
+) -> State:
+    """The state of one item in one round (up to the round reported on)."""
+    if rating is not None and rating.smiley is not None:
+        return State(rating.smiley.value)
+    if milestone is None or rating is not None or key in asked:
+        return State.MISSING
+    if not milestone.deadline.due_by(rnd, rounds):
+        return State.NOT_APPLICABLE
+    return State.NOT_ASKED
+
+
+def streak(states: Iterable[State], of: tuple[State, ...]) -> int:
+    """How many states in a row, from the last, are among ``of``."""
+    n = 0
+    for state in reversed(list(states)):
+        if state not in of:
+            break
+        n += 1
+    return n
+
+
+def trend_rows(
+    register: Register, upto: Round, ratings: list[Rating], asked: dict[int, set[str]]
+) -> list[TrendRow]:
+    """Every item in register order with its state per round; rounds after ``upto``
+    are FUTURE and do not count in the streaks."""
+    rounds = sorted(register.rounds, key=lambda r: r.number)
+    by_number = register.rounds_by_number
+    by_key = {(r.item_key, r.round): r for r in ratings}
+    out = []
+    for ini in register.initiatives:
+        items: list[tuple[str, Milestone | None]] = [
+            (ms.key, ms) for ms in ini.milestones if not ms.is_placeholder
+        ]
+        items.append((ini.economy_key, None))
+        for key, ms in items:
+            states = tuple(
+                item_state(
+                    key, ms, r, by_key.get((key, r.number)), asked.get(r.number, set()), by_number
+                )
+                if r.number <= upto.number
+                else State.FUTURE
+                for r in rounds
+            )
+            past = states[: sum(1 for r in rounds if r.number <= upto.number)]
+            out.append(
+                TrendRow(ini, ms, key, states, streak(past, NOT_GREEN), streak(past, (State.RED,)))
+            )
+    return out
+
+
+def counts_per_round(rows: list[TrendRow], n_rounds: int) -> list[Counter[State]]:
+    """Per round (register order), how many items are green, yellow, red, missing."""
+    counts: list[Counter[State]] = [Counter() for _ in range(n_rounds)]
+    for row in rows:
+        for i, state in enumerate(row.states):
+            if state in COUNTED:
+                counts[i][state] += 1
+    return counts
+
+
+def red_in_a_row(rows: list[TrendRow], at_least: int = 2) -> list[TrendRow]:
+    """Items rated red in at least ``at_least`` rounds in a row, up to the last round."""
+    return [r for r in rows if r.red_streak >= at_least]
