@@ -388,6 +388,7 @@ def collect(
             "ratings_csv": str(result.ratings_csv),
             "findings_csv": str(result.findings_csv),
             "reopened": result.reopened,
+            "corrections": [str(p) for p in result.corrections],
             "files": [f.to_dict() for f in result.files],
             "centers": [
                 {"center": c.center, "state": c.state.value}
@@ -415,6 +416,15 @@ def collect(
     _print_findings(
         [f for f in result.report if f.severity is not Severity.INFO or f.code == "superseded"]
     )
+    if result.corrections:
+        folder = result.corrections[0].parent
+        click.echo(
+            _t(
+                lang,
+                f"Rettelsesprojektmapper til centrene: {len(result.corrections)} i {folder}",
+                f"Correction workbooks for the centers: {len(result.corrections)} in {folder}",
+            )
+        )
     attention = _attention_lines(state, lang)
     if attention:
         click.echo(_t(lang, "Kræver opmærksomhed:", "Needs attention:"))

@@ -453,6 +453,58 @@ DETAILS: dict[str, tuple[str, str]] = {
 }
 
 
+# What a center does about a finding in its own workbook (correction workbooks).
+TODO: dict[str, tuple[str, str]] = {
+    "invalid-smiley": (
+        "Vælg ☺, 😐 eller ☹ i listen i cellen.",
+        "Pick ☺, 😐 or ☹ from the list in the cell.",
+    ),
+    "missing-rating": ("Vælg en smiley i listen.", "Pick a smiley from the list."),
+    "comment-too-long": (
+        "Forkort kommentaren til højst {expected} tegn.",
+        "Shorten the comment to at most {expected} characters.",
+    ),
+    "text-too-long": (
+        "Skriv en kortere kommentar; Excel kan højst rumme {expected} tegn.",
+        "Write a shorter comment; Excel holds at most {expected} characters.",
+    ),
+    "formula-in-cell": (
+        "Skriv værdien i stedet for en formel.",
+        "Type the value instead of a formula.",
+    ),
+    "formula-text": (
+        "Teksten er gemt som tekst; begynd den gerne med et bogstav.",
+        "The text was kept as text; starting it with a letter avoids this.",
+    ),
+    "locked-cell-changed": (
+        "Cellen er sat tilbage til den udsendte tekst. Skriv jeres bemærkning i "
+        "kommentarfeltet i samme række.",
+        "The cell is back to the issued text. Write your remark in the comment cell of "
+        "the same row.",
+    ),
+    "rows-changed": (
+        "Brug denne projektmappe: rækkerne står som udsendt. Indsæt eller slet ikke rækker.",
+        "Use this workbook: the rows are as issued. Do not insert or delete rows.",
+    ),
+    "sheet-missing": (
+        "Brug denne projektmappe; omdøb eller slet ikke arkene.",
+        "Use this workbook; do not rename or remove its sheets.",
+    ),
+    "no-answers": (
+        "Udfyld de gule celler og send projektmappen igen.",
+        "Fill in the yellow cells and send the workbook again.",
+    ),
+}
+
+
+def todo(code: str, lang: str = "da", **args: object) -> str:
+    """What the center should do about a finding, in ``lang`` ("" when nothing)."""
+    if code not in TODO:
+        return ""
+    da, en = TODO[code]
+    return (en if lang == "en" else da).format(**args)
+
+
 def detail(key: str, lang: str = "da", **args: object) -> str:
     """A value for a finding message, in ``lang``."""
     da, en = DETAILS[key]

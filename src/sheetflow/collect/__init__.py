@@ -66,6 +66,7 @@ class CollectResult:
     flags: list[Flag] = field(default_factory=list)
     state: RoundState | None = None
     reopened: bool = False  # a closed round was reopened: it stays open until closed again
+    corrections: list[Path] = field(default_factory=list)  # correction workbooks written
 
     @property
     def new(self) -> list[FileResult]:
@@ -354,6 +355,9 @@ def collect_round(
             results[slot] = _record(ledger, workspace, rnd, path, sha, stored, check)
         for path in prefer or []:
             _prefer(ledger, rnd, path, results)
+        from sheetflow.correct import write_corrections
+
+        corrections = write_corrections(workspace, register, rnd, ledger, [c for _, c in batch])
         _mark_superseded(results, ledger, rnd, lang)
         changed = register_changes(workspace, register, rnd, ledger, lang)
         for result in results:
@@ -380,6 +384,7 @@ def collect_round(
         outputs.flags,
         outputs.state,
         reopened,
+        corrections,
     )
 
 

@@ -27,7 +27,14 @@ from sheetflow.issue.layout import (
 from sheetflow.ledger import Issued
 from sheetflow.model import Rating
 from sheetflow.roundstate import Verdict
-from sheetflow.smiley import UnknownSmiley, clean_text, parse_smiley, skeleton, strip_control
+from sheetflow.smiley import (
+    SYMBOLS,
+    UnknownSmiley,
+    clean_text,
+    parse_smiley,
+    skeleton,
+    strip_control,
+)
 from sheetflow.xlsxutil import is_formula_like
 
 MAX_CELL_FINDINGS = 25
@@ -46,6 +53,7 @@ class FileCheck:
     findings: list[Finding] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)
     saved_at: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)  # valid input cells: address → text
 
     @property
     def accepted(self) -> bool:
@@ -120,6 +128,7 @@ def validate_return(
     ratings, input_findings = read_inputs(returned, layout, finding)
     verdict.findings.extend(input_findings)
     verdict.ratings = ratings
+    verdict.answers = valid_answers(ratings, layout, input_findings)
     if any(f.severity is Severity.ERROR for f in verdict.findings):
         return verdict
     if layout.inputs and not any(r.smiley is not None or r.comment for r in ratings):
@@ -191,6 +200,24 @@ def _locked_findings(
     ]
 
 
+def valid_answers(
+    ratings: list[Rating], layout: CheckLayout, findings: list[Finding]
+) -> dict[str, str]:
+    """The input cells whose answers can be kept as they are (address → text): what a
+    correction workbook pre-fills. Cells with a finding are left for the center."""
+    flagged = {f.cell for f in findings if f.cell}
+    addresses: dict[tuple[str, str], str] = {(i.item_key, i.kind): i.address for i in layout.inputs}
+    out: dict[str, str] = {}
+    for r in ratings:
+        smiley_at = addresses.get((r.item_key, "smiley"))
+        comment_at = addresses.get((r.item_key, "comment"))
+        if smiley_at and r.smiley is not None and smiley_at not in flagged:
+            out[smiley_at] = SYMBOLS[r.smiley]
+        if comment_at and r.comment and comment_at not in flagged:
+            out[comment_at] = r.comment
+    return out
+
+
 def read_inputs(
     returned: ReturnedWorkbook, layout: CheckLayout, finding: Callable[..., Finding]
 ) -> tuple[list[Rating], list[Finding]]:
@@ -211,13 +238,16 @@ def read_inputs(
         smiley_addr, comment_addr = cells.get("smiley"), cells.get("comment")
         raw = at(smiley_addr)
         smiley = None
+        invalid = False
         try:
             smiley = parse_smiley(raw if raw is None or isinstance(raw, str) else cell_text(raw))
         except UnknownSmiley:
+            # The file is rejected; the comment beside it is still read, so a
+            # correction workbook can keep it.
             findings.append(
                 finding("invalid-smiley", sheet=sheet, cell=smiley_addr, value=cell_text(raw))
             )
-            continue
+            invalid = True
         for addr in (smiley_addr, comment_addr):
             if addr in formulas:
                 findings.append(
@@ -257,7 +287,7 @@ def read_inputs(
                     value=comment.lstrip(" \t\r\n")[:1],
                 )
             )
-        if smiley is None:
+        if smiley is None and not invalid:
             label = cell_text(grid.get((parse_address(smiley_addr or "A1")[0], COL_TEXT)))[:60]
             findings.append(
                 finding("missing-rating", sheet=sheet, cell=smiley_addr, value=label or item_key)

@@ -15,7 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from sheetflow.atomic import atomic_path
 from sheetflow.contract import META_PREFIX, META_SHEET
-from sheetflow.issue.layout import COMMENT_MAX, StatusLayout, col_letter
+from sheetflow.issue.layout import COMMENT_MAX, StatusLayout, col_letter, text_height
 from sheetflow.smiley import SYMBOLS, Smiley
 from sheetflow.xlsxutil import (
     add_smiley_colours,
@@ -42,6 +42,24 @@ class GuideFacts:
     contact_phone: str
 
 
+@dataclass(frozen=True)
+class Corrections:
+    """What turns an issued workbook into a correction workbook: the same layout and
+    metadata (it validates like the original), the valid answers pre-filled, every
+    problem cell marked with a note, and a first sheet listing what to fix."""
+
+    answers: dict[str, str]  # input address → the center's valid answer
+    notes: dict[str, str]  # address → what is wrong there and what to do
+    rows: list[tuple[str, str, str]]  # (cell, what was found, what to do)
+    sheet: str
+    title: str
+    intro: str
+    headers: tuple[str, str, str]
+
+
+PROBLEM_FILL = "#F8CBAD"
+
+
 def _styles(wb: xlsxwriter.Workbook) -> dict[str, Any]:
     base = {"valign": "top", "text_wrap": True, "font_size": 10}
 
@@ -66,6 +84,16 @@ def _styles(wb: xlsxwriter.Workbook) -> dict[str, Any]:
             {**smiley, "bg_color": INPUT_FILL, "border": 2, "locked": False}
         ),
         "input_comment": f(bg_color=INPUT_FILL, border=2, locked=False),
+        "problem_smiley": wb.add_format(
+            {
+                **smiley,
+                "bg_color": PROBLEM_FILL,
+                "border": 2,
+                "border_color": "#C00000",
+                "locked": False,
+            }
+        ),
+        "problem_comment": f(bg_color=PROBLEM_FILL, border=2, border_color="#C00000", locked=False),
         "not_asked": f(bg_color="#F2F2F2", border=1, border_color="#BFBFBF"),
         "bold": f(bold=True),
         "plain": f(),
@@ -80,8 +108,10 @@ def write_center_workbook(
     meta: dict[str, str],
     texts: dict[str, dict[str, Any]],
     password: str | None = None,
+    corrections: Corrections | None = None,
 ) -> Path:
-    """Write one center's workbook atomically and return its path."""
+    """Write one center's workbook atomically and return its path; with ``corrections``
+    the correction workbook for a return that needs one."""
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         set_fixed_properties(
@@ -91,8 +121,10 @@ def write_center_workbook(
             wb.set_custom_property(META_PREFIX + name, value)
         styles = _styles(wb)
         smiley_formats = smiley_formats_for(wb)
-        _guide_sheet(wb, styles, smiley_formats, facts, layout, texts, password)
-        _status_sheet(wb, styles, smiley_formats, layout, facts, texts, password)
+        if corrections is not None:
+            _corrections_sheet(wb, styles, corrections, facts, texts, password)
+        _guide_sheet(wb, styles, smiley_formats, facts, layout, texts, password, corrections)
+        _status_sheet(wb, styles, smiley_formats, layout, facts, texts, password, corrections)
         _meta_sheet(wb, meta)
         wb.close()
     return path
@@ -118,6 +150,7 @@ def _guide_sheet(
     layout: StatusLayout,
     texts: dict[str, dict[str, Any]],
     password: str | None,
+    corrections: Corrections | None = None,
 ) -> None:
     g = texts["guide"]
     ws = wb.add_worksheet(g["sheet"])
@@ -158,6 +191,36 @@ def _guide_sheet(
             row += 1
     print_setup(ws, facts.center, facts.round_name, texts["status"]["footer_page"])
     _protect(ws, password)
+    if corrections is None:
+        ws.activate()
+
+
+def _corrections_sheet(
+    wb: xlsxwriter.Workbook,
+    styles: dict[str, Any],
+    c: Corrections,
+    facts: GuideFacts,
+    texts: dict[str, dict[str, Any]],
+    password: str | None,
+) -> None:
+    """The first sheet of a correction workbook: what was found, where, what to do."""
+    ws = wb.add_worksheet(c.sheet)
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, 1, 60)
+    ws.set_column(2, 2, 60)
+    ws.write_string(0, 0, c.title, styles["title"])
+    ws.set_row(0, 24)
+    ws.merge_range(1, 0, 1, 2, c.intro, styles["plain"])
+    ws.set_row(1, 45)
+    ws.write_row(3, 0, list(c.headers), styles["header"])
+    for n, (cell, found, todo) in enumerate(c.rows, start=4):
+        ws.write_string(n, 0, cell, styles["text"])
+        ws.write_string(n, 1, found, styles["text"])
+        ws.write_string(n, 2, todo, styles["text"])
+        ws.set_row(n, max(text_height(found, 60), text_height(todo, 60)))
+    ws.repeat_rows(3)
+    print_setup(ws, facts.center, facts.round_name, texts["status"]["footer_page"])
+    _protect(ws, password)
     ws.activate()
 
 
@@ -169,6 +232,7 @@ def _status_sheet(
     facts: GuideFacts,
     texts: dict[str, dict[str, Any]],
     password: str | None,
+    corrections: Corrections | None = None,
 ) -> None:
     t = texts["status"]
     ws = wb.add_worksheet(layout.sheet)
@@ -217,6 +281,8 @@ def _status_sheet(
                 "error_type": "stop",
             },
         )
+    if corrections is not None:
+        _mark_corrections(ws, styles, layout, corrections)
     first, last = layout.smiley_cols[0], layout.smiley_cols[-1]
     rng = f"{col_letter(first)}{layout.header_row + 2}:{col_letter(last)}{layout.last_row + 1}"
     add_smiley_colours(ws, smiley_formats, rng)
@@ -226,6 +292,26 @@ def _status_sheet(
     ws.set_h_pagebreaks(layout.page_breaks)
     print_setup(ws, facts.center, facts.round_name, t["footer_page"], header=facts.agreement)
     _protect(ws, password)
+
+
+def _mark_corrections(
+    ws: Worksheet, styles: dict[str, Any], layout: StatusLayout, c: Corrections
+) -> None:
+    """Pre-fill the valid answers; mark each problem cell and say what is wrong there.
+
+    Locked cells keep their issued text (the workbook must validate like the
+    original); what the center wrote there is quoted in the cell's note."""
+    kinds = {i.address: i.kind for i in layout.inputs}
+    for address, kind in kinds.items():
+        problem = address in c.notes
+        style = ("problem_" if problem else "input_") + kind
+        value = c.answers.get(address, "")
+        if value:
+            ws.write_string(address, value, styles[style])
+        elif problem:
+            ws.write_blank(address, None, styles[style])
+    for address, note in c.notes.items():
+        ws.write_comment(address, note, {"x_scale": 2.2, "y_scale": 1.6, "visible": False})
 
 
 def _meta_sheet(wb: xlsxwriter.Workbook, meta: dict[str, str]) -> None:

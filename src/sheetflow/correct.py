@@ -1,0 +1,133 @@
+"""Correction workbooks: back to the center with what to fix, where.
+
+For a return that is rejected, comes back without answers, or is accepted
+with findings the center should fix, ``collect`` writes
+``rounds/<n>/corrections/<the center's file>``: the round's issued workbook
+for that center (same layout and metadata, so it validates like the original)
+with every valid answer of the return pre-filled, each problem cell marked
+with a note in the center's language, and a first sheet listing the findings
+(cell, what was found, what to do). Filling the marked cells and sending the
+file back is all a center has to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sheetflow import __version__
+from sheetflow.collect.validate import FileCheck
+from sheetflow.findings import Finding, finding_from_dict, todo
+from sheetflow.issue import _facts
+from sheetflow.issue.layout import StatusLayout
+from sheetflow.issue.writer import Corrections, write_center_workbook
+from sheetflow.ledger import Issued, Ledger
+from sheetflow.model import Register, Round
+from sheetflow.roundstate import Verdict
+from sheetflow.texts import load_texts
+from sheetflow.workspace import Workspace
+
+# Findings a center fixes in its own workbook; the others concern the file as a whole.
+NOT_FOR_THE_CENTER = {"wrong-round", "center-mismatch", "look-alike-text", "not-issued"}
+CENTER_FIXES = {
+    "invalid-smiley",
+    "missing-rating",
+    "comment-too-long",
+    "text-too-long",
+    "formula-in-cell",
+    "formula-text",
+    "locked-cell-changed",
+    "rows-changed",
+    "sheet-missing",
+    "no-answers",
+}
+
+
+def needs_correction(check: FileCheck) -> bool:
+    """A return the center should correct: rejected, without answers, or accepted with
+    findings in its own cells."""
+    if check.center is None or check.template_id is None:
+        return False
+    codes = {f.code for f in check.findings}
+    if codes & NOT_FOR_THE_CENTER:
+        return False
+    if check.verdict in (Verdict.REJECTED, Verdict.NO_ANSWERS):
+        return bool(codes & CENTER_FIXES)
+    return check.verdict is Verdict.ACCEPTED and bool(codes & CENTER_FIXES)
+
+
+def correction_path(workspace: Workspace, rnd: Round, issued_file: str) -> Path:
+    return workspace.round_dir(rnd.number) / "corrections" / Path(issued_file).name
+
+
+def write_corrections(
+    workspace: Workspace,
+    register: Register,
+    rnd: Round,
+    ledger: Ledger,
+    checks: list[FileCheck],
+) -> list[Path]:
+    """A correction workbook for every check that needs one (the latest per center)."""
+    latest: dict[str, FileCheck] = {}
+    for check in checks:
+        if check.center is not None and check.round == rnd.number and needs_correction(check):
+            latest[check.center] = check
+    written = []
+    for check in latest.values():
+        assert check.template_id is not None
+        versions = ledger.issued_by_template(check.template_id)
+        if versions:
+            written.append(write_correction(workspace, register, rnd, versions[-1], check))
+    return written
+
+
+def write_correction(
+    workspace: Workspace, register: Register, rnd: Round, issued: Issued, check: FileCheck
+) -> Path:
+    """The correction workbook of one return, in the language it was issued in."""
+    lang = issued.lang
+    texts = load_texts(lang, workspace.root)
+    layout = StatusLayout.from_json(issued.layout)
+    findings = [finding_from_dict(f.to_dict(), lang) for f in check.findings]
+    corrections = build_corrections(layout, findings, check.answers, texts, lang)
+    meta = {
+        "template_id": issued.template_id,
+        "round": str(issued.round),
+        "round_name": rnd.name,
+        "center": issued.center,
+        "register_fingerprint": issued.register_fingerprint,
+        "fingerprint": issued.fingerprint,
+        "generator": f"sheetflow {__version__}",
+        "status_sheet": layout.sheet,
+    }
+    path = correction_path(workspace, rnd, issued.file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    facts = _facts(register, rnd, issued.center)
+    return write_center_workbook(path, layout, facts, meta, texts, None, corrections)
+
+
+def build_corrections(
+    layout: StatusLayout,
+    findings: list[Finding],
+    answers: dict[str, str],
+    texts: dict[str, dict[str, object]],
+    lang: str,
+) -> Corrections:
+    """Pure: the notes and the list a correction workbook carries (no files)."""
+    t = texts["corrections"]
+    notes: dict[str, str] = {}
+    rows: list[tuple[str, str, str]] = []
+    for f in findings:
+        what = todo(f.code, lang, expected=f.expected)
+        where = f.cell if f.sheet == layout.sheet and f.cell else str(t["whole_file"])
+        rows.append((where, f.message, what))
+        if f.sheet == layout.sheet and f.cell:
+            notes[f.cell] = f"{f.message}\n{what}".strip()
+    return Corrections(
+        answers={a: v for a, v in answers.items() if a not in notes},
+        notes=notes,
+        rows=rows,
+        sheet=str(t["sheet"]),
+        title=str(t["title"]).format(sheet=layout.sheet),
+        intro=str(t["intro"]).format(sheet=layout.sheet),
+        headers=(str(t["col_cell"]), str(t["col_found"]), str(t["col_todo"])),
+    )

@@ -1,0 +1,127 @@
+"""Correction workbooks: a rejected return goes back to the center with its valid answers
+kept and every problem cell marked; the center types the fixes (in LibreOffice, as a
+person would) and the corrected file is accepted."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from helpers import fill, inputs_of, issued_for
+from libreoffice import edit_op, requires_libreoffice, run_lo
+from sheetflow.collect import collect_round
+from sheetflow.issue.layout import COL_TEXT, address
+from sheetflow.ledger import Ledger
+from sheetflow.roundstate import Verdict
+from sheetflow.smiley import Smiley
+from sheetflow.workspace import Workspace
+
+CENTER = "Økonomi og Styring"
+SHEET = "Status"
+TOO_LONG = "Lang forklaring. " * 80  # over the comment limit the validation sets
+
+
+def _bad_return(ws: Workspace) -> tuple[dict[str, object], str, str, str]:
+    """A return with every kind of problem a center makes, and valid answers besides."""
+    _, layout = issued_for(ws, CENTER)
+    smileys, comments = inputs_of(layout, "smiley"), inputs_of(layout, "comment")
+    values: dict[str, object] = {a: "😐" for a in smileys}
+    values.update({a: f"Svar {n}" for n, a in enumerate(comments)})
+    bad_smiley, long_comment = smileys[0], comments[1]
+    values[bad_smiley] = "måske"
+    values[long_comment] = TOO_LONG
+    text = next(
+        c for c in layout.cells if c.col == COL_TEXT and layout.row_keys[c.row].endswith("-M1")
+    )
+    locked = address(text.row, text.col)
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        wb[SHEET][locked].value = "Vi har ændret milepælen"
+
+    fill(ws, CENTER, values, ws.inbox_dir(3) / "oes_retur.xlsx", edit=edit)
+    return values, bad_smiley, long_comment, locked
+
+
+def test_a_rejected_return_gets_a_correction_workbook(issued_ws: Workspace) -> None:
+    ws = issued_ws
+    values, bad_smiley, long_comment, locked = _bad_return(ws)
+    result = collect_round(ws, 3)
+    (f,) = result.files
+    assert f.verdict is Verdict.REJECTED
+    assert sorted((x.code, x.cell) for x in f.findings) == sorted(
+        [
+            ("locked-cell-changed", locked),
+            ("invalid-smiley", bad_smiley),
+            ("comment-too-long", long_comment),
+        ]
+    )
+    issued, _ = issued_for(ws, CENTER)
+    (path,) = result.corrections
+    assert path == ws.round_dir(3) / "corrections" / issued.file.rsplit("/", 1)[-1]
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[0] == "Rettelser"
+    listed = [r for r in wb["Rettelser"].iter_rows(min_row=5, values_only=True) if r[0]]
+    assert sorted(r[0] for r in listed) == sorted([locked, bad_smiley, long_comment])
+    by_cell = {r[0]: r for r in listed}
+    assert "Vi har ændret milepælen" in by_cell[locked][1]
+    assert "kommentarfeltet" in by_cell[locked][2]
+    assert "Vælg ☺, 😐 eller ☹" in by_cell[bad_smiley][2]
+    status = wb[SHEET]
+    # Locked text as issued; the center's own words are in the note.
+    original = openpyxl.load_workbook(ws.root / issued.file)[SHEET]
+    assert status[locked].value == original[locked].value
+    assert "Vi har ændret milepælen" in status[locked].comment.text
+    # Valid answers pre-filled, problem cells empty and marked.
+    for cell, value in values.items():
+        if cell in (bad_smiley, long_comment):
+            assert status[cell].value is None
+            assert status[cell].comment is not None
+        else:
+            assert status[cell].value == value, cell
+    # The metadata is the issued workbook's: it validates like the original.
+    assert wb.custom_doc_props["sheetflow.template_id"].value == issued.template_id
+
+
+@requires_libreoffice
+@pytest.mark.libreoffice
+def test_center_fixes_the_marked_cells_in_libreoffice_and_is_accepted(
+    issued_ws: Workspace,
+) -> None:
+    ws = issued_ws
+    values, bad_smiley, long_comment, _ = _bad_return(ws)
+    (path,) = collect_round(ws, 3).corrections
+    fixed = ws.inbox_dir(3) / "oes_rettet.xlsx"
+    (edit,) = run_lo(
+        [
+            edit_op(
+                path,
+                fixed,
+                [
+                    {"sheet": SHEET, "cell": bad_smiley, "value": "☹"},
+                    {"sheet": SHEET, "cell": long_comment, "value": "Kortere nu"},
+                ],
+            )
+        ]
+    )
+    assert [c for c in edit["cells"] if not c["accepted"]] == []
+    result = collect_round(ws, 3)
+    new = [f for f in result.files if not f.repeated]
+    assert [(f.path.name, f.verdict) for f in new] == [("oes_rettet.xlsx", Verdict.ACCEPTED)]
+    assert new[0].findings == []
+    _, layout = issued_for(ws, CENTER)
+    address_of = {(i.item_key, i.kind): i.address for i in layout.inputs}
+    with Ledger(ws.ledger_path) as ledger:
+        got = {
+            r.item_key: (r.smiley, r.comment)
+            for r in ledger.accepted_ratings(3)
+            if r.round == 3 and r.source.startswith("oes_rettet.xlsx!")
+        }
+    expected = {}
+    for (key, kind), cell in address_of.items():
+        if kind != "smiley":
+            continue
+        smiley = Smiley.RED if cell == bad_smiley else Smiley.YELLOW
+        comment_cell = address_of[(key, "comment")]
+        comment = "Kortere nu" if comment_cell == long_comment else values[comment_cell]
+        expected[key] = (smiley, comment)
+    assert got == expected
