@@ -315,6 +315,8 @@ STATE_WORDS = {
     "undecided": ("uafklaret: flere afleveringer", "undecided: several returns"),
     "accepted": ("godkendt", "accepted"),
     "accepted-later-rejected": ("godkendt; senere fil afvist", "accepted; a later file rejected"),
+    "accepted-with-remarks": ("godkendt med bemærkninger", "accepted with remarks"),
+    "returned": ("sendt tilbage til rettelse", "returned for correction"),
 }
 
 
@@ -538,6 +540,8 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
     for c in st.centers:
         received = c.last_received.replace("T", " ")[:16] if c.last_received else "-"
         notes = [finding_from_dict(p, lang).message for p in c.problems[:1]]
+        if c.review_reason:
+            notes.append(c.review_reason)
         if c.stale:
             notes.append(_t(lang, "projektmappen er forældet", "the workbook is out of date"))
         table.add_row(
@@ -579,6 +583,53 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
         for rec in st.history:
             at = rec.received_at.replace("T", " ")[:16]
             click.echo(f"  {at}  {rec.original_name}  {rec.center or '-'}  {rec.verdict}")
+
+
+# ------------------------------------------------------------------- review
+
+
+@main.command()
+@WORKSPACE
+@click.argument("center")
+@click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
+@click.option("--accept", is_flag=True, help="Accept the center's return with its remarks.")
+@click.option(
+    "--return",
+    "reason",
+    default=None,
+    metavar="REASON",
+    help="Send the center's accepted return back for correction, with this reason.",
+)
+@LANG
+def review(
+    workspace: Path, center: str, round_ref: str, accept: bool, reason: str | None, lang: str
+) -> None:
+    """Finance's decision on CENTER's return: --accept it, or --return it with a reason.
+
+    A returned return writes a correction workbook for the center (its answers
+    pre-filled, the reason on the first sheet); reminders then carry the reason.
+    Every decision is kept in the ledger with time and reason.
+
+    \b
+    Examples:
+      sheetflow review out --round 3 "Ejendomme" --accept
+      sheetflow review out --round 3 "Ejendomme" --return "Kommentaren til økonomien mangler."
+    """
+    from sheetflow.review import review as review_return
+
+    with _library_errors():
+        result = review_return(
+            Workspace.at(workspace), round_ref, center, accept=accept, reason=reason
+        )
+    click.echo(f"{result.round.name}, {result.center}: {_state_word(result.state, lang)}")
+    if result.correction is not None:
+        click.echo(
+            _t(
+                lang,
+                f"  Rettelsesprojektmappe til centret: {result.correction}",
+                f"  Correction workbook for the center: {result.correction}",
+            )
+        )
 
 
 # ------------------------------------------------------------ close, remind

@@ -302,6 +302,13 @@ CATALOGUE: dict[str, Code] = {
             "{hint}",
         ),
         _c(
+            "returned-for-correction",
+            E,
+            "Økonomi har sendt afleveringen tilbage til rettelse: {value}",
+            "Finance sent the return back for correction: {value}",
+            limit=1000,
+        ),
+        _c(
             "no-answers",
             E,
             "Projektmappen er sendt tilbage uden et eneste svar; {value} tæller stadig som "
@@ -489,6 +496,10 @@ TODO: dict[str, tuple[str, str]] = {
     "sheet-missing": (
         "Brug denne projektmappe; omdøb eller slet ikke arkene.",
         "Use this workbook; do not rename or remove its sheets.",
+    ),
+    "returned-for-correction": (
+        "Ret det, der står i begrundelsen, og send projektmappen igen.",
+        "Fix what the reason says and send the workbook again.",
     ),
     "no-answers": (
         "Udfyld de gule celler og send projektmappen igen.",

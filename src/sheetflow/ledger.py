@@ -21,7 +21,7 @@ from sheetflow.errors import UsageError
 from sheetflow.model import Rating
 from sheetflow.smiley import Smiley
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _add_asked(db: sqlite3.Connection) -> None:
@@ -121,6 +121,20 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     # v4: the time a return says it was saved (orders returns of one batch), and
     # every e-mail written or sent, with its outcome.
     4: V4_MESSAGES,
+    # v5: finance's review decisions on returns (accept with remarks, return for
+    # correction), with time and reason.
+    5: """
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        round INTEGER NOT NULL,
+        center TEXT NOT NULL,
+        received_id INTEGER NOT NULL REFERENCES received (id),
+        action TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL
+    );
+    CREATE INDEX reviews_round ON reviews (round, center);
+    """,
 }
 
 
@@ -163,6 +177,19 @@ class IssuedRow:
     file: str
     issued_at: str
     asked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Review:
+    """Finance's decision on a return: ``accept`` (with its remarks) or ``return``."""
+
+    id: int
+    round: int
+    center: str
+    received_id: int
+    action: str
+    reason: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -506,9 +533,38 @@ class Ledger:
         ).fetchall()
         return [dict(r) for r in rows]
 
+    def record_review(
+        self, *, round_number: int, center: str, received_id: int, action: str, reason: str
+    ) -> None:
+        """Record finance's decision on one return."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO reviews (round, center, received_id, action, reason, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (round_number, center, received_id, action, reason, now()),
+            )
+
+    def reviews(self, round_number: int) -> list[Review]:
+        """A round's review decisions, oldest first."""
+        rows = self.db.execute(
+            "SELECT id, round, center, received_id, action, reason, at FROM reviews "
+            "WHERE round=? ORDER BY id",
+            (round_number,),
+        ).fetchall()
+        return [Review(*r) for r in rows]
+
     def rounds_recorded(self) -> list[int]:
         """Rounds with anything issued (what a fresh register would lose)."""
         return [r[0] for r in self.db.execute("SELECT DISTINCT round FROM issued ORDER BY round")]
+
+    def ratings_of(self, received_id: int) -> list[Rating]:
+        """The ratings one received return carried."""
+        rows = self.db.execute(
+            "SELECT round, item_key, smiley, comment, source FROM ratings WHERE received_id=? "
+            "ORDER BY id",
+            (received_id,),
+        ).fetchall()
+        return [Rating(r[0], r[1], Smiley(r[2]) if r[2] else None, r[3], r[4]) for r in rows]
 
     def accepted_ratings(self, up_to_round: int | None = None) -> list[Rating]:
         """Ratings of every center's latest accepted return, per round."""

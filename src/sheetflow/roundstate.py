@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sheetflow.flags import Change, Flag, changes_since_previous, compute_flags
-from sheetflow.ledger import IssuedRow, Ledger, Received
+from sheetflow.ledger import IssuedRow, Ledger, Received, Review
 from sheetflow.model import Rating, Register, Round
 
 
@@ -37,17 +37,27 @@ class CenterState(enum.StrEnum):
     REJECTED = "rejected"
     UNDECIDED = "undecided"
     ACCEPTED = "accepted"
+    ACCEPTED_WITH_REMARKS = "accepted-with-remarks"  # findings the center should fix
     ACCEPTED_LATER_REJECTED = "accepted-later-rejected"
+    RETURNED = "returned"  # finance sent an accepted return back for correction
 
     @property
     def returned(self) -> bool:
-        """The center has an accepted return that counts."""
-        return self in (CenterState.ACCEPTED, CenterState.ACCEPTED_LATER_REJECTED)
+        """The center has an accepted return that counts (and is not sent back)."""
+        return self in (
+            CenterState.ACCEPTED,
+            CenterState.ACCEPTED_WITH_REMARKS,
+            CenterState.ACCEPTED_LATER_REJECTED,
+        )
 
     @property
     def needs_attention(self) -> bool:
         """Finance must act: tell the center, or choose between returns."""
-        return self not in (CenterState.MISSING, CenterState.ACCEPTED)
+        return self not in (
+            CenterState.MISSING,
+            CenterState.ACCEPTED,
+            CenterState.ACCEPTED_WITH_REMARKS,
+        )
 
 
 class RoundPhase(enum.StrEnum):
@@ -70,6 +80,7 @@ class CenterRound:
     state: CenterState
     accepted: Received | None = None
     stale: bool = False  # an earlier round changed after its latest workbook was issued
+    review: Review | None = None  # finance's latest decision on the accepted return
 
     @property
     def latest(self) -> Received | None:
@@ -120,6 +131,24 @@ def merge_ratings(register_ratings: Iterable[Rating], collected: Iterable[Rating
     return sorted(merged.values(), key=lambda r: (r.round, r.item_key))
 
 
+# Findings in an accepted return that the center should fix (a correction workbook).
+REMARKS = {"missing-rating", "comment-too-long", "formula-in-cell", "formula-text"}
+
+
+def reviewed_state(
+    state: CenterState, accepted: Received | None, review: Review | None
+) -> CenterState:
+    """Finance's latest decision on the accepted return, when it is about that return;
+    else an accepted return with remarks is told apart from a clean one."""
+    if accepted is None or state is not CenterState.ACCEPTED:
+        return state
+    if review is not None and review.received_id == accepted.id:
+        return CenterState.RETURNED if review.action == "return" else CenterState.ACCEPTED
+    if any(f.get("code") in REMARKS for f in accepted.finding_list):
+        return CenterState.ACCEPTED_WITH_REMARKS
+    return state
+
+
 def center_state(received: list[Received]) -> tuple[CenterState, Received | None]:
     """A center's state from its files of one round, in arrival order."""
     accepted = next((r for r in reversed(received) if r.verdict == Verdict.ACCEPTED), None)
@@ -155,16 +184,26 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
     for i in issued:
         versions.setdefault(i.center, []).append(i)
     changed_since = ledger.earlier_rounds_changed(rnd.number)
+    reviews = {r.center: r for r in ledger.reviews(rnd.number)}
     centers = []
     asked: dict[str, set[str]] = {}
     for name, rows in versions.items():
         state, accepted = center_state(mine.get(name, []))
+        state = reviewed_state(state, accepted, reviews.get(name))
         if accepted is not None and accepted.template_id in by_template:
             asked[name] = set(by_template[accepted.template_id].asked)
         last_change = changed_since.get(name)
         stale = last_change is not None and last_change > rows[-1].issued_at
         centers.append(
-            CenterRound(name, tuple(rows), tuple(mine.get(name, [])), state, accepted, stale)
+            CenterRound(
+                name,
+                tuple(rows),
+                tuple(mine.get(name, [])),
+                state,
+                accepted,
+                stale,
+                reviews.get(name),
+            )
         )
     answered: dict[str, set[str]] = {}
     for r in collected:
@@ -172,7 +211,10 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
             for center, keys in asked.items():
                 if r.item_key in keys:
                     answered.setdefault(center, set()).add(r.item_key)
-    not_returned = [c.center for c in centers if not c.state.returned]
+    # A return sent back for correction still shows its answers; it is not missing.
+    not_returned = [
+        c.center for c in centers if not c.state.returned and c.state is not CenterState.RETURNED
+    ]
     flags = compute_flags(register, rnd, ratings, asked, answered, not_returned)
     changes = changes_since_previous(register, rnd, ratings)
     phase = RoundPhase(ledger.round_state(rnd.number))

@@ -24,6 +24,7 @@ class CenterStatus:
     state: CenterState
     problems: tuple[dict[str, str], ...] = ()  # the latest file's errors, when it is not accepted
     stale: bool = False
+    review_reason: str = ""  # finance's reason, when it sent the return back
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -34,6 +35,7 @@ class CenterStatus:
             "state": self.state.value,
             "problems": list(self.problems),
             "stale": self.stale,
+            "review_reason": self.review_reason,
         }
 
 
@@ -95,6 +97,7 @@ def _center_status(c: CenterRound) -> CenterStatus:
     problems: tuple[dict[str, str], ...] = ()
     if latest is not None and c.state not in (CenterState.ACCEPTED, CenterState.MISSING):
         problems = tuple(f for f in latest.finding_list if f.get("severity") == "error")
+    reason = c.review.reason if c.review and c.state is CenterState.RETURNED else ""
     return CenterStatus(
         c.center,
         c.version,
@@ -103,6 +106,7 @@ def _center_status(c: CenterRound) -> CenterStatus:
         c.state,
         problems,
         c.stale,
+        reason,
     )
 
 

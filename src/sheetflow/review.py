@@ -1,0 +1,126 @@
+"""Finance's review of a return: accept it with its remarks, or send it back.
+
+``sheetflow review WS --round R CENTER --accept`` accepts a return that came in
+with remarks (findings the center could fix); ``--return "reason"`` sends an
+accepted return back for correction with finance's own reason: the center's
+state becomes "returned for correction", reminders carry the reason, and a
+correction workbook (the return's answers pre-filled, the reason on its first
+sheet) is written for the center. Every decision is in the ledger with time
+and reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sheetflow.collect.validate import FileCheck
+from sheetflow.correct import write_correction
+from sheetflow.errors import UsageError
+from sheetflow.findings import finding_from_dict, make_finding
+from sheetflow.issue.layout import StatusLayout
+from sheetflow.ledger import Ledger
+from sheetflow.lifecycle import is_closed
+from sheetflow.model import Register, Round
+from sheetflow.roundstate import CenterState, Verdict, round_state
+from sheetflow.smiley import SYMBOLS
+from sheetflow.workspace import Workspace, exclusive
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    round: Round
+    center: str
+    state: CenterState
+    correction: Path | None = None
+
+
+@exclusive
+def review(
+    workspace: Workspace,
+    round_ref: str | int,
+    center: str,
+    *,
+    accept: bool = False,
+    reason: str | None = None,
+) -> ReviewResult:
+    """Record finance's decision on the center's accepted return of the round."""
+    if accept == (reason is not None):
+        raise UsageError('Vælg enten --accept eller --return "begrundelse".')
+    if reason is not None and not reason.strip():
+        raise UsageError("--return skal have en begrundelse, som centret kan forstå.")
+    register = workspace.load_register()
+    rnd = workspace.resolve_round(register, round_ref)
+    with Ledger(workspace.ledger_path) as ledger:
+        if is_closed(ledger, rnd):
+            raise UsageError(f"{rnd.name} er lukket. Genåbn den med collect --reopen først.")
+        state = round_state(register, rnd, ledger)
+        c = state.center(center)
+        if c is None:
+            names = ", ".join(x.center for x in state.centers)
+            raise UsageError(f"'{center}' har ingen projektmappe i {rnd.name}. Centre: {names}.")
+        if c.accepted is None or c.state not in (
+            CenterState.ACCEPTED,
+            CenterState.ACCEPTED_WITH_REMARKS,
+            CenterState.RETURNED,
+        ):
+            raise UsageError(
+                f"{center} har ingen godkendt aflevering i {rnd.name}, der kan vurderes."
+            )
+        action = "accept" if accept else "return"
+        ledger.record_review(
+            round_number=rnd.number,
+            center=center,
+            received_id=c.accepted.id,
+            action=action,
+            reason=(reason or "").strip(),
+        )
+        correction = None
+        if not accept:
+            correction = _send_back(workspace, register, rnd, ledger, c.accepted.id, reason or "")
+        new_state = CenterState.ACCEPTED if accept else CenterState.RETURNED
+    return ReviewResult(rnd, center, new_state, correction)
+
+
+def _send_back(
+    workspace: Workspace,
+    register: Register,
+    rnd: Round,
+    ledger: Ledger,
+    received_id: int,
+    reason: str,
+) -> Path:
+    """A correction workbook for a return finance sends back: its answers pre-filled,
+    its findings and finance's reason listed."""
+    rec = next(r for r in ledger.received(rnd.number) if r.id == received_id)
+    assert rec.template_id is not None and rec.center is not None
+    issued = ledger.issued_by_template(rec.template_id)[-1]
+    layout = StatusLayout.from_json(issued.layout)
+    ratings = {r.item_key: r for r in ledger.ratings_of(received_id)}
+    answers: dict[str, str] = {}
+    for cell in layout.inputs:
+        r = ratings.get(cell.item_key)
+        if r is None:
+            continue
+        if cell.kind == "smiley":
+            value = SYMBOLS[r.smiley] if r.smiley is not None else ""
+        else:
+            value = r.comment
+        if value:
+            answers[cell.address] = value
+    findings = [finding_from_dict(d, issued.lang) for d in rec.finding_list]
+    findings.append(
+        make_finding(
+            "returned-for-correction", lang=issued.lang, file=rec.original_name, value=reason
+        )
+    )
+    check = FileCheck(
+        rec.original_name,
+        Verdict.ACCEPTED,
+        rec.template_id,
+        rec.center,
+        rec.round,
+        findings,
+        answers=answers,
+    )
+    return write_correction(workspace, register, rnd, issued, check)
