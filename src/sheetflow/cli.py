@@ -22,6 +22,7 @@ from sheetflow.errors import RegisterError, SheetflowError
 from sheetflow.findings import Finding, Severity
 from sheetflow.flags import Flag, count_flags
 from sheetflow.model import Register
+from sheetflow.notices import collect_notices
 from sheetflow.smiley import symbol
 from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace
 
@@ -51,10 +52,13 @@ def _fail(exc: SheetflowError) -> None:
 
 @contextlib.contextmanager
 def _library_errors() -> Iterator[None]:
-    try:
-        yield
-    except SheetflowError as exc:
-        _fail(exc)
+    """Run a library call: its errors become exit 2, its notices go to stderr."""
+    with collect_notices() as notices:
+        try:
+            yield
+        except SheetflowError as exc:
+            _fail(exc)
+    _print_findings(notices, err=True)
 
 
 @contextlib.contextmanager
@@ -76,11 +80,11 @@ def progress_bar(label: str) -> Iterator[Callable[[str], None]]:
         yield lambda name: bar.update(task, advance=1, description=f"{label}: {name}")
 
 
-def _print_findings(findings: list[Finding]) -> None:
+def _print_findings(findings: list[Finding], err: bool = False) -> None:
     colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
     for f in findings:
-        click.secho(f"  [{f.severity.value}] ", fg=colours[f.severity], nl=False)
-        click.echo(f"{f.where}: {f.message} ({f.code})")
+        click.secho(f"  [{f.severity.value}] ", fg=colours[f.severity], nl=False, err=err)
+        click.echo(f"{f.where}: {f.message} ({f.code})", err=err)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,14 +122,31 @@ def main() -> None:
     help="A follow-up report exported to text.",
 )
 @click.option("--blank", "source", flag_value="blank", help="An empty register to fill in.")
+@click.option(
+    "--example",
+    metavar="NAME",
+    default=None,
+    help="A shipped example: starter (a small worked example to learn from) or sample.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing register.xlsx.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def init(workspace: Path, source: str, report: Path | None, force: bool, as_json: bool) -> None:
+def init(
+    workspace: Path,
+    source: str,
+    report: Path | None,
+    example: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Create WORKSPACE/register.xlsx and print what it holds.
+
+    The register opens on a guide sheet (Vejledning) that explains every
+    sheet and column.
 
     \b
     Examples:
       sheetflow init out --sample
+      sheetflow init out --example starter
       sheetflow init out --from-report ../shared/seeds/000_5976020e23f224e8.txt
       sheetflow init out --blank --force
     """
@@ -133,8 +154,12 @@ def init(workspace: Path, source: str, report: Path | None, force: bool, as_json
 
     if report is not None:
         source = "report"
+    elif example is not None:
+        source = "example"
     with _library_errors():
-        path, register = init_workspace(Workspace.at(workspace), source, report, force=force)
+        path, register = init_workspace(
+            Workspace.at(workspace), source, report, force=force, example=example
+        )
     summary = summarize(register)
     if as_json:
         click.echo(
