@@ -51,14 +51,19 @@ def _fail(exc: SheetflowError) -> None:
 
 
 @contextlib.contextmanager
-def _library_errors() -> Iterator[None]:
-    """Run a library call: its errors become exit 2, its notices go to stderr."""
+def _library_errors(warnings: bool = False) -> Iterator[None]:
+    """Run a library call: its errors become exit 2, its notices go to stderr.
+
+    What sheetflow changed (a key written into the register) is always told;
+    the register's warnings only where ``warnings`` (issue: before workbooks go out).
+    """
     with collect_notices() as notices:
         try:
             yield
         except SheetflowError as exc:
             _fail(exc)
-    _print_findings(notices, err=True)
+    changes = ("register-key-assigned", "register-keys-not-saved")
+    _print_findings([f for f in notices if warnings or f.code in changes], err=True)
 
 
 @contextlib.contextmanager
@@ -214,7 +219,7 @@ def issue(
     from sheetflow.issue import issue_round
 
     ws = Workspace.at(workspace)
-    with _library_errors(), progress_bar("Udsender") as tick:
+    with _library_errors(warnings=True), progress_bar("Udsender") as tick:
         result = issue_round(
             ws,
             round_ref,

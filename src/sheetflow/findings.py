@@ -106,8 +106,10 @@ CATALOGUE: dict[str, Code] = {
         _c(
             "register-ambiguous-initiative",
             E,
-            "Nr. '{value}' bruges af flere delelementer ({expected}); skriv delelementets nøgle i stedet.",
-            "No. '{value}' is used by several initiatives ({expected}); write the initiative's key instead.",
+            "Nr. '{value}' er også brugt af et andet delelement ({expected}), så milepælene, "
+            "der henviser til '{value}', kan ikke placeres. Giv hvert delelement sit eget nummer.",
+            "No. '{value}' is also used by another initiative ({expected}), so the milestones "
+            "that refer to '{value}' cannot be placed. Give each initiative its own number.",
         ),
         _c(
             "register-unknown-section",
@@ -160,8 +162,9 @@ CATALOGUE: dict[str, Code] = {
         _c(
             "register-key-assigned",
             INFO,
-            "Delelementet '{value}' har fået nøglen '{expected}'; den er skrevet i registret.",
-            "The initiative '{value}' was given the key '{expected}'; it is written in the register.",
+            "Delelementet '{value}' har fået nøglen '{expected}'; sheetflow skriver den i registret.",
+            "The initiative '{value}' was given the key '{expected}'; sheetflow writes it "
+            "into the register.",
         ),
         _c(
             "register-keys-not-saved",

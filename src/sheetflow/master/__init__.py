@@ -22,7 +22,7 @@ from sheetflow.master.summary import (
     ratings_rows,
 )
 from sheetflow.master.writer import write_master
-from sheetflow.model import Register, Round
+from sheetflow.model import Register, Round, parse_date_text
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace
 from sheetflow.xlsxutil import is_formula_like
@@ -45,6 +45,12 @@ class Outputs:
 def danish_date(day: dt.date) -> str:
     """ "27. oktober 2017"."""
     return f"{day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
+
+
+def _info_date(text: str) -> str:
+    """The register's date as the front page writes dates; as typed if not dd.mm.yyyy."""
+    day = parse_date_text(text) if text else None
+    return danish_date(day) if day else text
 
 
 def csv_safe(value: str) -> str:
@@ -126,7 +132,8 @@ def consolidate(
     """Write the round's master workbook, ratings.csv and findings.csv."""
     data = round_state(register, rnd, ledger)
     data.findings = report.to_list()
-    data.date_text = date_text or danish_date(dt.date.today())
+    # The register's own date (Oplysninger › Dato) when finance gave one.
+    data.date_text = date_text or _info_date(register.info.date) or danish_date(dt.date.today())
     texts = load_texts(lang, workspace.root)
     master = write_master(data, workspace.master_path(rnd.number), texts, lang)
     rows = ratings_rows(register, rnd, data.ratings, asked_by_round(register, rnd, ledger))

@@ -25,7 +25,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from sheetflow.findings import Report, make_finding
+from sheetflow.findings import Finding, Report, make_finding
 from sheetflow.model import (
     Center,
     Deadline,
@@ -227,7 +227,26 @@ def read_register(path: str | Path) -> tuple[Register, Report]:
     rounds = _read_rounds(reader)
     initiatives = _read_initiatives(reader, sections, centers, rounds)
     ratings = _read_ratings(reader, initiatives, rounds)
-    return Register(info, sections, initiatives, rounds, centers, ratings), reader.report
+    report = Report(sorted(reader.report, key=_place))
+    if report.errors:  # keys are only made (and written back) for a usable register
+        report = Report([f for f in report if f.code != "register-key-assigned"])
+    return Register(info, sections, initiatives, rounds, centers, ratings), report
+
+
+SHEET_ORDER = [INFO_SHEET, *TABLES]
+_CELL = re.compile(r"^([A-Z]*)(\d+)$")
+
+
+def _place(f: Finding) -> tuple[int, int, int]:
+    """Where a finding is, for listing them in workbook order: sheet, row, column."""
+    sheet = SHEET_ORDER.index(f.sheet) if f.sheet in SHEET_ORDER else len(SHEET_ORDER)
+    m = _CELL.match(f.cell)
+    if not m:
+        return sheet, 0, 0
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return sheet, int(m.group(2)), col
 
 
 def _read_info(reader: _Reader) -> ReportInfo:
@@ -306,6 +325,8 @@ class _Initiatives:
     # Nr. → cells of every row using it, and the good initiative's key if it is one.
     number_cells: dict[str, list[str]] = field(default_factory=dict)
     number_keys: dict[str, str] = field(default_factory=dict)
+    # Numbers used twice that milestones name (reported at the duplicate number).
+    ambiguous: set[str] = field(default_factory=set)
 
 
 def _read_initiatives(
@@ -315,13 +336,13 @@ def _read_initiatives(
     taken = {row.text("key") for row in rows if row.text("key")}
     read = _Initiatives()
     seen_keys: dict[str, str] = {}
+    duplicates: list[tuple[_Row, str, str]] = []  # (row, Nr., cell of its first use)
     for row in rows:
         number = row.text("number")
         if number:
             cells = read.number_cells.setdefault(number, [])
             if cells:
-                reader.at("register-duplicate-number", row, "number", value=number,
-                          expected=cells[0])  # fmt: skip
+                duplicates.append((row, number, cells[0]))
             cells.append(row.cell("number"))
         ok = _check_initiative(reader, row, sections, centers)
         typed = row.text("key")
@@ -339,6 +360,14 @@ def _read_initiatives(
         if number:
             read.number_keys[number] = key
     milestones = _read_milestones(reader, read, rounds)
+    for row, number, first in duplicates:
+        # Milestones that name the number cannot be placed: an error, said here once.
+        code = (
+            "register-ambiguous-initiative"
+            if number in read.ambiguous
+            else "register-duplicate-number"
+        )
+        reader.at(code, row, "number", value=number, expected=first)
     return [
         Initiative(
             **{f.name: getattr(i, f.name) for f in fields(Initiative) if f.name != "milestones"},
@@ -397,15 +426,14 @@ def resolve_deadline(text: str, rounds: list[Round]) -> Deadline | None:
 def _initiative_of(reader: _Reader, row: _Row, read: _Initiatives) -> str | None:
     """The key of the initiative a milestone names (by Nøgle or unique Nr.), or None.
 
-    None without a finding when the initiative's own row was reported.
+    None without a finding when the initiative's own row was reported, or when
+    the number is used twice (reported at the number, see ``_read_initiatives``).
     """
     ref = row.text("initiative_key")
     if ref in read.keys:
         return ref
-    cells = read.number_cells.get(ref, [])
-    if len(cells) > 1:
-        reader.at("register-ambiguous-initiative", row, "initiative_key", value=ref,
-                  expected=", ".join(cells))  # fmt: skip
+    if len(read.number_cells.get(ref, [])) > 1:
+        read.ambiguous.add(ref)
         return None
     if ref in read.number_keys:
         return read.number_keys[ref]
