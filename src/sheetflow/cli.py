@@ -61,7 +61,12 @@ def _library_errors(warnings: bool = False) -> Iterator[None]:
         try:
             yield
         except SheetflowError as exc:
+            _print_notices(notices, warnings)
             _fail(exc)
+    _print_notices(notices, warnings)
+
+
+def _print_notices(notices: list[Finding], warnings: bool) -> None:
     changes = ("register-key-assigned", "register-keys-not-saved")
     _print_findings([f for f in notices if warnings or f.code in changes], err=True)
 

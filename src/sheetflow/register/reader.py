@@ -124,15 +124,22 @@ class _Refs:
     """What later sheets may refer to, and what was reported and so stays quiet."""
 
     broken_sheets: set[str] = field(default_factory=set)
-    # Opfølgninger rows that were reported: their names and numbers, and whether
-    # one of them had no readable number (then any unknown number may be it).
+    # Sheets with a reported row whose own name or number is missing or taken:
+    # what refers to an unknown name there may mean that row, so it stays quiet.
+    unidentified: set[str] = field(default_factory=set)
+    # Opfølgninger rows that were reported: their names and numbers.
     bad_round_names: set[str] = field(default_factory=set)
     bad_round_numbers: set[int] = field(default_factory=set)
-    bad_round_unnumbered: bool = False
     # Keys and numbers of Delelementer rows that were reported.
     bad_initiatives: set[str] = field(default_factory=set)
-    # Item keys (milestone and economy) of rows that were reported.
+    # Item keys (milestone and economy) of rows that were reported, and initiatives
+    # with a reported milestone row whose number is unknown.
     bad_items: set[str] = field(default_factory=set)
+    unnumbered_milestones: set[str] = field(default_factory=set)
+
+    def quiet(self, sheet: str) -> bool:
+        """True when an unknown reference to ``sheet`` may be a reported row's."""
+        return sheet in self.broken_sheets or sheet in self.unidentified
 
 
 class _Reader:
@@ -185,6 +192,8 @@ class _Reader:
             if col.required and not row.text(col.field):
                 self.at("register-missing-value", row, col.field, column=col.header)
                 ok = False
+                if col is TABLES[row.sheet][0]:  # the row's own name or number
+                    self.refs.unidentified.add(row.sheet)
         return ok
 
     def date(self, row: _Row, name: str) -> dt.date | None:
@@ -210,6 +219,7 @@ class _Reader:
         """False (with a finding) when the field's value was used in an earlier row."""
         value = row.text(name)
         if value in seen:
+            self.refs.unidentified.add(row.sheet)
             header = next(c.header for c in TABLES[row.sheet] if c.field == name)
             self.at("register-duplicate-key", row, name, value=value, column=header,
                     expected=seen[value])  # fmt: skip
@@ -310,7 +320,7 @@ def _read_rounds(reader: _Reader) -> list[Round]:
         # Reported: what refers to this round stays quiet.
         reader.refs.bad_round_names.add(row.text("name").casefold())
         if number is None:
-            reader.refs.bad_round_unnumbered = True
+            reader.refs.unidentified.add(ROUNDS)
         else:
             reader.refs.bad_round_numbers.add(number)
     return rounds
@@ -387,13 +397,13 @@ def _check_initiative(
         ok = False
     center = row.text("center")
     names = [c.name for c in centers]
-    if center and center not in names and CENTERS not in reader.refs.broken_sheets:
+    if center and center not in names and not reader.refs.quiet(CENTERS):
         reader.at("register-unknown-center", row, "center", value=center,
                   suggestion=near_miss(center, names))  # fmt: skip
         ok = False
     section = row.text("section")
     numbers = [s.number for s in sections]
-    if section and section not in numbers and SECTIONS not in reader.refs.broken_sheets:
+    if section and section not in numbers and not reader.refs.quiet(SECTIONS):
         reader.at("register-unknown-section", row, "section", value=section,
                   suggestion=near_miss(section, numbers))  # fmt: skip
         ok = False
@@ -437,7 +447,7 @@ def _initiative_of(reader: _Reader, row: _Row, read: _Initiatives) -> str | None
         return None
     if ref in read.number_keys:
         return read.number_keys[ref]
-    if ref in reader.refs.bad_initiatives or INITIATIVES in reader.refs.broken_sheets:
+    if ref in reader.refs.bad_initiatives or reader.refs.quiet(INITIATIVES):
         return None
     choices = [*read.number_keys, *read.keys]
     reader.at("register-unknown-initiative", row, "initiative_key", value=ref,
@@ -457,7 +467,7 @@ def _deadline(
     deadline = cache[text]
     if deadline is not None:
         return deadline
-    if text.casefold() in reader.refs.bad_round_names or ROUNDS in reader.refs.broken_sheets:
+    if text.casefold() in reader.refs.bad_round_names or reader.refs.quiet(ROUNDS):
         return None
     by_number = {str(r.number): r.name for r in rounds}
     hint = by_number.get(text) or near_miss(text, [r.name for r in rounds])
@@ -485,6 +495,8 @@ def _read_milestones(
         if not filled or ikey is None or position is None or deadline is None:
             if ikey is not None and position is not None:
                 reader.refs.bad_items.add(milestone_key(ikey, position))
+            elif ikey is not None:
+                reader.refs.unnumbered_milestones.add(ikey)
             continue
         key = milestone_key(ikey, position)
         out.setdefault(ikey, []).append(Milestone(key, ikey, position, row.text("text"), deadline))
@@ -493,11 +505,14 @@ def _read_milestones(
 
 def _reported_item(reader: _Reader, key: str) -> bool:
     """True when the item's milestone row or initiative row was reported."""
-    owner = key.rpartition("-")[0]
+    owner, _, suffix = key.rpartition("-")
+    refs = reader.refs
     return (
-        key in reader.refs.bad_items
-        or owner in reader.refs.bad_initiatives
-        or bool({INITIATIVES, MILESTONES} & reader.refs.broken_sheets)
+        key in refs.bad_items
+        or owner in refs.bad_initiatives
+        or (owner in refs.unnumbered_milestones and suffix.startswith("M"))
+        or refs.quiet(INITIATIVES)
+        or MILESTONES in refs.broken_sheets
     )
 
 
@@ -514,8 +529,7 @@ def _read_ratings(
         ok = reader.filled(row)
         number = reader.integer(row, "round")
         if number is not None and number not in round_numbers:
-            quiet = refs.bad_round_unnumbered or ROUNDS in refs.broken_sheets
-            if not quiet and number not in refs.bad_round_numbers:
+            if not refs.quiet(ROUNDS) and number not in refs.bad_round_numbers:
                 reader.at("register-unknown-round", row, "round", value=number)
             number = None
         key = row.text("item_key")
