@@ -122,7 +122,7 @@ def test_first_day_every_mistake_once_then_issue(tmp_path: Path) -> None:
             "D3",
             "register-bad-deadline",
             rounds[1].replace("opfølgning", "opfølning"),
-            "",
+            "31.03.2026, 31-03-2026, 31/3/2026, 31.3.26, 2026-03-31, 31. marts 2026",
             rounds[1],
         ),
     ]

@@ -61,7 +61,7 @@ def _library_errors(warnings: bool = False) -> Iterator[None]:
         try:
             yield
         except SheetflowError as exc:
-            _print_notices(notices, warnings)
+            _print_notices(notices, warnings=False)  # what changed, not what to look at
             _fail(exc)
     _print_notices(notices, warnings)
 

@@ -80,8 +80,10 @@ CATALOGUE: dict[str, Code] = {
         _c(
             "register-bad-deadline",
             E,
-            "Tid '{value}' er hverken en opfølgning på arket Opfølgninger eller en dato (fx 31.03.2026).",
-            "Deadline '{value}' is neither a round on the Opfølgninger sheet nor a date (e.g. 31.03.2026).",
+            "Tid '{value}' er hverken en opfølgning på arket Opfølgninger eller en dato "
+            "som en af: {expected}.",
+            "Deadline '{value}' is neither a round on the Opfølgninger sheet nor a date "
+            "in one of the forms: {expected}.",
         ),
         _c(
             "register-missing-title",

@@ -15,7 +15,9 @@ from contextvars import ContextVar
 
 from sheetflow.findings import Finding
 
-_SINK: ContextVar[list[Finding] | None] = ContextVar("sheetflow_notices", default=None)
+_SINK: ContextVar[tuple[list[Finding], set[Finding]] | None] = ContextVar(
+    "sheetflow_notices", default=None
+)
 
 
 def notify(findings: Iterable[Finding]) -> None:
@@ -23,17 +25,19 @@ def notify(findings: Iterable[Finding]) -> None:
     sink = _SINK.get()
     if sink is None:
         return
+    collected, seen = sink
     for f in findings:
-        if f not in sink:
-            sink.append(f)
+        if f not in seen:
+            seen.add(f)
+            collected.append(f)
 
 
 @contextlib.contextmanager
 def collect_notices() -> Iterator[list[Finding]]:
     """Collect every notice given inside the block into the yielded list."""
-    sink: list[Finding] = []
-    token = _SINK.set(sink)
+    collected: list[Finding] = []
+    token = _SINK.set((collected, set()))
     try:
-        yield sink
+        yield collected
     finally:
         _SINK.reset(token)

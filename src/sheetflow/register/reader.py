@@ -345,6 +345,8 @@ def _read_initiatives(
     rows = list(reader.rows(INITIATIVES))
     taken = {row.text("key") for row in rows if row.text("key")}
     read = _Initiatives()
+    section_numbers = dict.fromkeys(s.number for s in sections)
+    center_names = dict.fromkeys(c.name for c in centers)
     seen_keys: dict[str, str] = {}
     duplicates: list[tuple[_Row, str, str]] = []  # (row, Nr., cell of its first use)
     for row in rows:
@@ -354,7 +356,7 @@ def _read_initiatives(
             if cells:
                 duplicates.append((row, number, cells[0]))
             cells.append(row.cell("number"))
-        ok = _check_initiative(reader, row, sections, centers)
+        ok = _check_initiative(reader, row, section_numbers, center_names)
         typed = row.text("key")
         if typed and not reader.first_use(row, "key", seen_keys):
             ok = False
@@ -388,24 +390,26 @@ def _read_initiatives(
 
 
 def _check_initiative(
-    reader: _Reader, row: _Row, sections: list[Section], centers: list[Center]
+    reader: _Reader, row: _Row, sections: dict[str, None], centers: dict[str, None]
 ) -> bool:
-    """Report what is wrong with one Delelementer row; True when it can be used."""
+    """Report what is wrong with one Delelementer row; True when it can be used.
+
+    ``sections`` and ``centers`` are the known numbers and names (dicts keep
+    their order for suggestions and look up in constant time).
+    """
     ok = reader.filled(row)
     if not row.text("title"):
         reader.at("register-missing-title", row, "title")
         ok = False
     center = row.text("center")
-    names = [c.name for c in centers]
-    if center and center not in names and not reader.refs.quiet(CENTERS):
+    if center and center not in centers and not reader.refs.quiet(CENTERS):
         reader.at("register-unknown-center", row, "center", value=center,
-                  suggestion=near_miss(center, names))  # fmt: skip
+                  suggestion=near_miss(center, centers))  # fmt: skip
         ok = False
     section = row.text("section")
-    numbers = [s.number for s in sections]
-    if section and section not in numbers and not reader.refs.quiet(SECTIONS):
+    if section and section not in sections and not reader.refs.quiet(SECTIONS):
         reader.at("register-unknown-section", row, "section", value=section,
-                  suggestion=near_miss(section, numbers))  # fmt: skip
+                  suggestion=near_miss(section, sections))  # fmt: skip
         ok = False
     kind = row.text("kind")
     if kind and kind.casefold() not in KINDS:
@@ -471,7 +475,8 @@ def _deadline(
         return None
     by_number = {str(r.number): r.name for r in rounds}
     hint = by_number.get(text) or near_miss(text, [r.name for r in rounds])
-    reader.at("register-bad-deadline", row, "deadline", value=text, suggestion=hint)
+    reader.at("register-bad-deadline", row, "deadline", value=text, expected=ACCEPTED_FORMS,
+              suggestion=hint)  # fmt: skip
     return None
 
 

@@ -310,7 +310,7 @@ GUIDE_INTRO = [
     "og hvornår. sheetflow laver centrenes projektmapper ud fra det.",
     "Udfyld arkene fra venstre mod højre: Oplysninger, Afsnit, Centre, Opfølgninger, "
     "Delelementer og Milepæle. Arket Smileys fylder sheetflow selv.",
-    "Hold musen over en overskrift for at se, hvad kolonnen skal indeholde. Kolonner med en "
+    "Klik på en overskrift for at se, hvad kolonnen skal indeholde. Kolonner med en "
     "liste (centre, afsnit, typer, opfølgninger) har en rulleliste.",
     "Når du kører 'sheetflow issue', læses hele registret, og alle fejl vises på én gang med "
     "ark og celle. Ret dem og kør kommandoen igen.",

@@ -236,7 +236,8 @@ def _write_guide(wb: Workbook, st: _Styles) -> None:
         row += 1
         for col in cols:
             ws.write_string(row, 0, col.header)
-            ws.write_string(row, 1, "ja" if col.required else "")
+            required = col.required or "Skal udfyldes" in col.help
+            ws.write_string(row, 1, "ja" if required else "")
             ws.write_string(row, 2, col.help)
             ws.write_string(row, 3, col.example, st.example)
             row += 1
