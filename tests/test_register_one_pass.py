@@ -428,3 +428,23 @@ def test_init_example_sample_is_init_sample(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "register.xlsx").read_bytes() == (
         tmp_path / "b" / "register.xlsx"
     ).read_bytes()
+
+
+def test_issue_tells_register_notices_in_its_language(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    init_workspace(Workspace.at(ws), "example", example="starter")
+    wb = openpyxl.load_workbook(ws / "register.xlsx")
+    wb["Delelementer"]["E2"] = "drfit"
+    wb.save(ws / "register.xlsx")
+    result = CliRunner().invoke(main, ["issue", str(ws), "--round", "1", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(
+        "  [info] register.xlsx / Delelementer / A2: The initiative '1.01 Ny erhvervsstrategi' "
+        "was given the key 'D"
+    )
+    assert lines[1] == (
+        "  [warning] register.xlsx / Delelementer / E2: The type 'drfit' is not one of: drift, "
+        "anlæg, drift og anlæg, øvrig finansiering. Did you mean 'drift'? (register-unknown-type)"
+    )
+    assert len(lines) == 6

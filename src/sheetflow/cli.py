@@ -19,7 +19,7 @@ import click
 
 from sheetflow import __version__
 from sheetflow.errors import RegisterError, SheetflowError
-from sheetflow.findings import Finding, Severity
+from sheetflow.findings import Finding, Severity, finding_from_dict
 from sheetflow.flags import Flag, count_flags
 from sheetflow.model import Register
 from sheetflow.notices import collect_notices
@@ -51,7 +51,7 @@ def _fail(exc: SheetflowError) -> None:
 
 
 @contextlib.contextmanager
-def _library_errors(warnings: bool = False) -> Iterator[None]:
+def _library_errors(warnings: bool = False, lang: str = "da") -> Iterator[None]:
     """Run a library call: its errors become exit 2, its notices go to stderr.
 
     What sheetflow changed (a key written into the register) is always told;
@@ -61,14 +61,15 @@ def _library_errors(warnings: bool = False) -> Iterator[None]:
         try:
             yield
         except SheetflowError as exc:
-            _print_notices(notices, warnings=False)  # what changed, not what to look at
+            _print_notices(notices, False, lang)  # what changed, not what to look at
             _fail(exc)
-    _print_notices(notices, warnings)
+    _print_notices(notices, warnings, lang)
 
 
-def _print_notices(notices: list[Finding], warnings: bool) -> None:
+def _print_notices(notices: list[Finding], warnings: bool, lang: str) -> None:
     changes = ("register-key-assigned", "register-keys-not-saved")
-    _print_findings([f for f in notices if warnings or f.code in changes], err=True)
+    told = [f for f in notices if warnings or f.code in changes]
+    _print_findings([finding_from_dict(f.to_dict(), lang) for f in told], err=True)
 
 
 @contextlib.contextmanager
@@ -224,7 +225,7 @@ def issue(
     from sheetflow.issue import issue_round
 
     ws = Workspace.at(workspace)
-    with _library_errors(warnings=True), progress_bar("Udsender") as tick:
+    with _library_errors(warnings=True, lang=lang), progress_bar("Udsender") as tick:
         result = issue_round(
             ws,
             round_ref,
