@@ -44,9 +44,8 @@ def _t(lang: str, da: str, en: str) -> str:
 
 def _fail(exc: SheetflowError) -> None:
     click.secho(f"Fejl: {exc}", fg="red", err=True)
-    if isinstance(exc, RegisterError):
-        for f in exc.findings:
-            click.echo(f"  {f.where}: {f.message} [{f.code}]", err=True)
+    if isinstance(exc, RegisterError):  # errors and warnings alike, each with its severity
+        _print_findings(exc.findings, err=True)
     sys.exit(2)
 
 
