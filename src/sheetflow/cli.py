@@ -20,9 +20,10 @@ import click
 
 from sheetflow import __version__
 from sheetflow.errors import RegisterError, SheetflowError
-from sheetflow.findings import Finding, Severity
+from sheetflow.findings import Finding, Severity, finding_from_dict
 from sheetflow.flags import Flag, count_flags
 from sheetflow.model import Register
+from sheetflow.notices import collect_notices
 from sheetflow.roundstate import RoundState, Verdict
 from sheetflow.smiley import symbol
 from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace
@@ -50,18 +51,31 @@ def _plural(n: int, one: str, many: str) -> str:
 
 def _fail(exc: SheetflowError) -> None:
     click.secho(f"Fejl: {exc}", fg="red", err=True)
-    if isinstance(exc, RegisterError):
-        for f in exc.findings:
-            click.echo(f"  {f.where}: {f.message} [{f.code}]", err=True)
+    if isinstance(exc, RegisterError):  # errors and warnings alike, each with its severity
+        _print_findings(exc.findings, err=True)
     sys.exit(2)
 
 
 @contextlib.contextmanager
-def _library_errors() -> Iterator[None]:
-    try:
-        yield
-    except SheetflowError as exc:
-        _fail(exc)
+def _library_errors(warnings: bool = False, lang: str = "da") -> Iterator[None]:
+    """Run a library call: its errors become exit 2, its notices go to stderr.
+
+    What sheetflow changed (a key written into the register) is always told;
+    the register's warnings only where ``warnings`` (issue: before workbooks go out).
+    """
+    with collect_notices() as notices:
+        try:
+            yield
+        except SheetflowError as exc:
+            _print_notices(notices, False, lang)  # what changed, not what to look at
+            _fail(exc)
+    _print_notices(notices, warnings, lang)
+
+
+def _print_notices(notices: list[Finding], warnings: bool, lang: str) -> None:
+    changes = ("register-key-assigned", "register-keys-not-saved")
+    told = [f for f in notices if warnings or f.code in changes]
+    _print_findings([finding_from_dict(f.to_dict(), lang) for f in told], err=True)
 
 
 @contextlib.contextmanager
@@ -83,11 +97,12 @@ def progress_bar(label: str) -> Iterator[Callable[[str], None]]:
         yield lambda name: bar.update(task, advance=1, description=f"{label}: {name}")
 
 
-def _print_findings(findings: list[Finding]) -> None:
+def _print_findings(findings: list[Finding], err: bool = False) -> None:
     colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
     for f in findings:
-        click.secho(f"  [{f.severity.value}] ", fg=colours[f.severity], nl=False)
-        click.echo(f"{f.where}: {f.message} ({f.code})" if f.where else f"{f.message} ({f.code})")
+        click.secho(f"  [{f.severity.value}] ", fg=colours[f.severity], nl=False, err=err)
+        text = f"{f.where}: {f.message} ({f.code})" if f.where else f"{f.message} ({f.code})"
+        click.echo(text, err=err)
 
 
 class _Group(click.Group):
@@ -153,6 +168,12 @@ def main() -> None:
     help="A follow-up report exported to text.",
 )
 @click.option("--blank", "source", flag_value="blank", help="An empty register to fill in.")
+@click.option(
+    "--example",
+    metavar="NAME",
+    default=None,
+    help="A shipped example: starter (a small worked example to learn from) or sample.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing register.xlsx (a backup is kept).")
 @click.option(
     "--discard-rounds",
@@ -165,15 +186,20 @@ def init(
     workspace: Path,
     source: str,
     report: Path | None,
+    example: str | None,
     force: bool,
     discard_rounds: bool,
     as_json: bool,
 ) -> None:
     """Create WORKSPACE/register.xlsx and print what it holds.
 
+    The register opens on a guide sheet (Vejledning) that explains every
+    sheet and column.
+
     \b
     Examples:
       sheetflow init out --sample
+      sheetflow init out --example starter
       sheetflow init out --from-report ../shared/seeds/000_5976020e23f224e8.txt
       sheetflow init out --blank --force
     """
@@ -181,9 +207,16 @@ def init(
 
     if report is not None:
         source = "report"
+    elif example is not None:
+        source = "example"
     with _library_errors():
         path, register, backup = init_workspace(
-            Workspace.at(workspace), source, report, force=force, discard_rounds=discard_rounds
+            Workspace.at(workspace),
+            source,
+            report,
+            force=force,
+            discard_rounds=discard_rounds,
+            example=example,
         )
     summary = summarize(register)
     if as_json:
@@ -247,7 +280,7 @@ def issue(
     from sheetflow.issue import issue_round
 
     ws = Workspace.at(workspace)
-    with _library_errors(), progress_bar("Udsender") as tick:
+    with _library_errors(warnings=True, lang=lang), progress_bar("Udsender") as tick:
         result = issue_round(
             ws,
             round_ref,

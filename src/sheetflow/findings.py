@@ -71,14 +71,30 @@ CATALOGUE: dict[str, Code] = {
         _c(
             "register-duplicate-key",
             E,
-            "Nøglen '{value}' er brugt mere end én gang.",
-            "The key '{value}' is used more than once.",
+            "'{value}' står allerede i kolonnen '{column}' ({expected}); hver række skal have sin egen.",
+            "'{value}' is already in the column '{column}' ({expected}); each row needs its own.",
+        ),
+        _c(
+            "register-duplicate-number",
+            W,
+            "Nr. '{value}' er også brugt af et andet delelement ({expected}); "
+            "giv hvert delelement sit eget nummer, så de kan skelnes.",
+            "No. '{value}' is also used by another initiative ({expected}); "
+            "give each initiative its own number so they can be told apart.",
+        ),
+        _c(
+            "register-duplicate-milestone",
+            E,
+            "Delelementet '{expected}' har allerede en milepæl nr. {value}.",
+            "The initiative '{expected}' already has a milestone no. {value}.",
         ),
         _c(
             "register-bad-deadline",
             E,
-            "Tid '{value}' er hverken en opfølgning i registret eller en dato (dd.mm.åååå).",
-            "Deadline '{value}' is neither a round of the register nor a date (dd.mm.yyyy).",
+            "Tid '{value}' er hverken en opfølgning på arket Opfølgninger eller en dato "
+            "som en af: {expected}.",
+            "Deadline '{value}' is neither a round on the Opfølgninger sheet nor a date "
+            "in one of the forms: {expected}.",
         ),
         _c(
             "register-missing-title",
@@ -95,14 +111,30 @@ CATALOGUE: dict[str, Code] = {
         _c(
             "register-unknown-initiative",
             E,
-            "Milepælen hører til delelementet '{value}', som ikke findes.",
-            "The milestone belongs to initiative '{value}', which does not exist.",
+            "Milepælen hører til delelementet '{value}', som hverken er en nøgle eller et nr. "
+            "på arket Delelementer.",
+            "The milestone belongs to initiative '{value}', which is neither a key nor a number "
+            "on the Delelementer sheet.",
+        ),
+        _c(
+            "register-ambiguous-initiative",
+            E,
+            "Nr. '{value}' er også brugt af et andet delelement ({expected}), så milepælene, "
+            "der henviser til '{value}', kan ikke placeres. Giv hvert delelement sit eget nummer.",
+            "No. '{value}' is also used by another initiative ({expected}), so the milestones "
+            "that refer to '{value}' cannot be placed. Give each initiative its own number.",
         ),
         _c(
             "register-unknown-section",
             E,
             "Afsnittet '{value}' findes ikke på arket Afsnit.",
             "The section '{value}' is not on the Afsnit sheet.",
+        ),
+        _c(
+            "register-unknown-type",
+            W,
+            "Typen '{value}' er ikke en af: {expected}.",
+            "The type '{value}' is not one of: {expected}.",
         ),
         _c(
             "register-unknown-item",
@@ -119,14 +151,41 @@ CATALOGUE: dict[str, Code] = {
         _c(
             "register-bad-date",
             E,
-            "'{value}' er ikke en dato.",
-            "'{value}' is not a date.",
+            "'{value}' er ikke en dato. Skriv den som en af: {expected}.",
+            "'{value}' is not a date. Write it as one of: {expected}.",
+        ),
+        _c(
+            "register-bad-number",
+            E,
+            "'{value}' i kolonnen '{column}' er ikke et helt tal (fx 3).",
+            "'{value}' in the column '{column}' is not a whole number (e.g. 3).",
+        ),
+        _c(
+            "register-bad-email",
+            E,
+            "'{value}' er ikke en gyldig e-mailadresse (skriv fx navn@kommune.dk).",
+            "'{value}' is not a valid e-mail address (write e.g. name@municipality.dk).",
         ),
         _c(
             "register-bad-smiley",
             E,
             "'{value}' er ikke en smiley (☺, 😐, ☹, grøn, gul eller rød).",
             "'{value}' is not a smiley (☺, 😐, ☹, green, yellow or red).",
+        ),
+        _c(
+            "register-key-assigned",
+            INFO,
+            "Delelementet '{value}' har fået nøglen '{expected}'; sheetflow skriver den i registret.",
+            "The initiative '{value}' was given the key '{expected}'; sheetflow writes it "
+            "into the register.",
+        ),
+        _c(
+            "register-keys-not-saved",
+            W,
+            "De nye nøgler kunne ikke skrives i registret ({value}); luk filen i Excel, "
+            "så skrives de næste gang.",
+            "The new keys could not be written to the register ({value}); close the file in Excel "
+            "and they are written next time.",
         ),
         # --- returned workbooks ----------------------------------------------------
         _c(
@@ -356,6 +415,7 @@ class Finding:
     value: str = ""
     expected: str = ""
     hint: str = ""
+    suggestion: str = ""
 
     def to_dict(self) -> dict[str, str]:
         d = asdict(self)
@@ -379,8 +439,13 @@ def make_finding(
     expected: object = "",
     column: str = "",
     hint: str = "",
+    suggestion: str = "",
 ) -> Finding:
-    """Build a finding from the catalogue; the message is rendered in ``lang``."""
+    """Build a finding from the catalogue; the message is rendered in ``lang``.
+
+    ``suggestion`` is the near miss the user probably meant; the message then
+    ends with "Mente du '…'?".
+    """
     entry = CATALOGUE[code]
     template = entry.en if lang == "en" else entry.da
     value, expected = _short(value, entry.limit), _short(expected, entry.limit)
@@ -388,7 +453,14 @@ def make_finding(
     extra = entry.hint_en if lang == "en" else entry.hint_da
     if hint and extra:
         message = f"{message} {extra.format(hint=hint)}"
-    return Finding(code, message, entry.severity, file, sheet, cell, value, expected, hint)
+    if suggestion:
+        message += " " + SUGGESTION[lang == "en"].format(suggestion=suggestion)
+    return Finding(
+        code, message, entry.severity, file, sheet, cell, value, expected, hint, suggestion
+    )
+
+
+SUGGESTION = ("Mente du '{suggestion}'?", "Did you mean '{suggestion}'?")
 
 
 def finding_from_dict(data: dict[str, str], lang: str = "da") -> Finding:
@@ -403,6 +475,7 @@ def finding_from_dict(data: dict[str, str], lang: str = "da") -> Finding:
             value=data.get("value", ""),
             expected=data.get("expected", ""),
             hint=data.get("hint", ""),
+            suggestion=data.get("suggestion", ""),
         )
     return Finding(
         data["code"],

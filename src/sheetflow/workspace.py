@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from sheetflow.errors import RegisterError, SheetflowError, UsageError, WorkspaceBusy
+from sheetflow.errors import UsageError, WorkspaceBusy
 from sheetflow.model import Register, Round
 
 DEFAULT_WORKSPACE = Path("out")
@@ -108,27 +108,14 @@ class Workspace:
             folder.mkdir(parents=True, exist_ok=True)
 
     def load_register(self) -> Register:
-        """Read the register; refuse to go on when finance's edits broke it."""
-        from sheetflow.register.workbook import read_register
+        """Read the register; refuse to go on when finance's edits broke it.
 
-        if not self.register_path.is_file():
-            raise UsageError(
-                f"Der er intet register i {self.root}/. Start med: sheetflow init {self.root}"
-            )
-        try:
-            register, report = read_register(self.register_path)
-        except SheetflowError:
-            raise
-        except Exception as exc:  # not a workbook at all, or damaged beyond its tables
-            raise UsageError(
-                f"Registret {self.register_path} kan ikke læses som en Excel-projektmappe "
-                f"({type(exc).__name__}: {exc}). Gendan det fra backup/ eller kør sheetflow init."
-            ) from exc
-        if report.errors:
-            raise RegisterError(
-                f"Registret {self.register_path} har fejl, der skal rettes først.", report.errors
-            )
-        return register
+        Keys sheetflow made for initiatives without one are written back to
+        register.xlsx; warnings and such notes go to ``sheetflow.notices``.
+        """
+        from sheetflow.register import load_register
+
+        return load_register(self)
 
     def resolve_round(self, register: Register, ref: str | int) -> Round:
         rnd = register.find_round(ref)

@@ -21,7 +21,7 @@ from sheetflow.master.summary import (
     ratings_rows,
 )
 from sheetflow.master.writer import write_master
-from sheetflow.model import Register, Round
+from sheetflow.model import Register, Round, parse_date_text
 from sheetflow.roundstate import RoundState, round_state
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace
@@ -46,6 +46,12 @@ class Outputs:
 def danish_date(day: dt.date) -> str:
     """ "27. oktober 2017"."""
     return f"{day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
+
+
+def _info_date(text: str) -> str:
+    """The register's date as the front page writes dates; as typed if not dd.mm.yyyy."""
+    day = parse_date_text(text) if text else None
+    return danish_date(day) if day else text
 
 
 def csv_safe(value: str) -> str:
@@ -113,7 +119,9 @@ def consolidate(
 ) -> Outputs:
     """Write the round's master workbook, ratings.csv and findings.csv."""
     state = round_state(register, rnd, ledger)
-    data = master_data(state, report.to_list(), date_text or danish_date(dt.date.today()))
+    # The register's own date (Oplysninger › Dato) when finance gave one.
+    date_text = date_text or _info_date(register.info.date) or danish_date(dt.date.today())
+    data = master_data(state, report.to_list(), date_text)
     data.asked = asked_by_round(register, rnd, ledger)
     texts = load_texts(lang, workspace.root)
     master = write_master(data, workspace.master_path(rnd.number), texts, lang)

@@ -7,15 +7,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
+
+from sheetflow.atomic import atomic_path
 from sheetflow.backup import back_up
-from sheetflow.errors import UsageError
+from sheetflow.errors import RegisterError, SheetflowError, UsageError, WorkspaceBusy
+from sheetflow.findings import Finding, Report, Severity, make_finding
 from sheetflow.model import ECONOMY, MILESTONE, Register, ReportInfo
+from sheetflow.notices import notify
+from sheetflow.register.examples import EXAMPLES
 from sheetflow.register.report_text import default_rounds, import_report_file
-from sheetflow.register.sample import sample_register
-from sheetflow.register.workbook import write_register
+from sheetflow.register.workbook import read_register, write_register
 from sheetflow.workspace import Workspace, exclusive
 
-SOURCES = ("sample", "report", "blank")
+SOURCES = ("sample", "report", "blank", "example")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,17 @@ def blank_register(year: int | None = None) -> Register:
     return Register(info, [], [], default_rounds(year, {1, 2, 3}), [], [])
 
 
+__all__ = [
+    "EXAMPLES",
+    "RegisterSummary",
+    "blank_register",
+    "init_workspace",
+    "load_register",
+    "summarize",
+    "write_keys",
+]
+
+
 @exclusive
 def init_workspace(
     workspace: Workspace,
@@ -80,8 +96,14 @@ def init_workspace(
     *,
     force: bool = False,
     discard_rounds: bool = False,
+    example: str | None = None,
 ) -> tuple[Path, Register, Path | None]:
-    """Write ``register.xlsx`` from the sample, a report export, or blank.
+    """Write ``register.xlsx`` from a shipped example, a report export, or blank.
+
+    ``source="sample"`` is the example "sample"; ``source="example"`` takes
+    the example's name from ``example``. Returns the register as read back
+    from the file (keys made where an example leaves them empty), and the
+    backup folder when a register was replaced.
 
     Replacing a register keeps a backup. When the ledger already holds issued
     rounds, a new register would orphan them, so that needs ``discard_rounds``
@@ -89,6 +111,10 @@ def init_workspace(
     """
     if source not in SOURCES:
         raise UsageError(f"Ukendt kilde '{source}'.")
+    if source == "sample":
+        source, example = "example", "sample"
+    if source == "example" and example not in EXAMPLES:
+        raise UsageError(f"Ukendt eksempel '{example}'. Vælg et af: {', '.join(sorted(EXAMPLES))}.")
     target = workspace.register_path
     if target.exists() and not force:
         raise UsageError(f"{target} findes allerede. Brug --force for at overskrive det.")
@@ -104,14 +130,78 @@ def init_workspace(
         if report is None or not Path(report).is_file():
             raise UsageError(f"Rapportfilen '{report}' findes ikke.")
         register = import_report_file(report).register
-    elif source == "sample":
-        register = sample_register(up_to_round=2)
+    elif source == "example":
+        assert example is not None
+        register = EXAMPLES[example]()
     else:
         register = blank_register()
     workspace.root.mkdir(parents=True, exist_ok=True)
     backup = back_up(workspace, move_rounds=bool(rounds)) if target.exists() or rounds else None
     write_register(register, target)
+    if source == "example" and any(not i.key for i in register.initiatives):
+        register, found = read_register(target)
+        assert found.ok, found.to_list()  # a shipped example is a valid register
     return target, register, backup
+
+
+def load_register(workspace: Workspace) -> Register:
+    """The workspace's register; ``RegisterError`` with every finding when it has errors.
+
+    Keys made for initiatives without one are written back to register.xlsx
+    (atomically, under the workspace lock) so they never change; warnings and
+    what was written go to ``sheetflow.notices``.
+    """
+    path = workspace.register_path
+    if not path.is_file():
+        raise UsageError(
+            f"Der er intet register i {workspace.root}/. Start med: sheetflow init {workspace.root}"
+        )
+    try:
+        register, report = read_register(path)
+    except SheetflowError:
+        raise
+    except Exception as exc:  # not a workbook at all, or damaged beyond its tables
+        raise UsageError(
+            f"Registret {path} kan ikke læses som en Excel-projektmappe "
+            f"({type(exc).__name__}: {exc}). Gendan det fra backup/ eller kør sheetflow init."
+        ) from exc
+    if report.errors:
+        raise RegisterError(
+            f"Registret {path} har fejl, der skal rettes først.",
+            [f for f in report if f.severity is not Severity.INFO],
+        )
+    notify(_save_keys(workspace, report))
+    return register
+
+
+def _save_keys(workspace: Workspace, report: Report) -> list[Finding]:
+    """Write made keys into register.xlsx; the report's findings as they now stand."""
+    assigned = [f for f in report if f.code == "register-key-assigned"]
+    if not assigned:
+        return list(report)
+    try:
+        with workspace.locked():
+            write_keys(workspace.register_path, assigned)
+    except (OSError, WorkspaceBusy) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        kept = [f for f in report if f.code != "register-key-assigned"]
+        return [*kept, make_finding("register-keys-not-saved", file=assigned[0].file, value=reason)]
+    return list(report)
+
+
+def write_keys(path: Path, assigned: list[Finding]) -> None:
+    """Put each made key (finding's ``expected``) in its cell; everything else stays.
+
+    openpyxl edits the file finance keeps, so their formatting, extra columns
+    and dropdowns survive; the new file replaces the old atomically.
+    """
+    wb = openpyxl.load_workbook(path)
+    for f in assigned:
+        cell = wb[f.sheet][f.cell]
+        cell.value = f.expected
+        cell.data_type = "s"
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
 
 
 def _recorded_rounds(workspace: Workspace) -> list[int]:

@@ -1,21 +1,31 @@
 """Read ``register.xlsx`` back: columns by header, findings instead of tracebacks.
 
-Columns are found by their header, so finance may reorder them; every row
-that cannot be used is left out with a finding that names sheet and cell,
-and rows that only refer to such a row get no second finding.
+Columns are found by their header, so finance may reorder them. Every
+problem is reported in one pass, once, with sheet and cell: a row that
+cannot be used is left out with a finding, and a row that only refers to a
+row already reported gets no second finding. Near misses get a suggestion.
+
+Keys are optional for people: an initiative without a Nøgle gets a stable
+key made from its title (reported as ``register-key-assigned``, so the
+caller can write it back), and a milestone may name its initiative by Nr.
+where that number is used once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from pathlib import Path
 from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from sheetflow.findings import Report, make_finding
+from sheetflow.findings import Finding, Report, make_finding
 from sheetflow.model import (
     Center,
     Deadline,
@@ -26,15 +36,16 @@ from sheetflow.model import (
     ReportInfo,
     Round,
     Section,
-    economy_key,
+    initiative_key,
     milestone_key,
-    parse_date_text,
 )
+from sheetflow.register.dates import ACCEPTED_FORMS, dd_mm_yyyy, is_long_form, parse_day
 from sheetflow.register.tables import (
     CENTERS,
     INFO_ROWS,
     INFO_SHEET,
     INITIATIVES,
+    KINDS,
     MILESTONES,
     RATINGS,
     ROUNDS,
@@ -44,7 +55,7 @@ from sheetflow.register.tables import (
 from sheetflow.smiley import UnknownSmiley, parse_smiley
 from sheetflow.xlsxutil import col_letter
 
-# --------------------------------------------------------------------- reading
+_WHOLE = re.compile(r"^\d+$")
 
 
 @dataclass
@@ -77,11 +88,58 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, dt.datetime):
-        value = value.date()
     if isinstance(value, dt.date):
-        return f"{value.day:02d}.{value.month:02d}.{value.year}"
+        return dd_mm_yyyy(value if not isinstance(value, dt.datetime) else value.date())
     return str(value).strip()
+
+
+def near_miss(value: str, choices: Iterable[str]) -> str:
+    """The choice the user most likely meant by ``value`` (difflib), or ""."""
+    options = {c.casefold(): c for c in choices if c}
+    best = difflib.get_close_matches(value.casefold(), list(options), n=1, cutoff=0.6)
+    return options[best[0]] if best else ""
+
+
+def valid_email(text: str) -> bool:
+    """True when ``text`` is one plain address a To: header takes (remind uses the same
+    parser), with a domain such as kommune.dk."""
+    try:
+        address = Address(addr_spec=text)
+    except (ValueError, HeaderParseError, IndexError):
+        return False
+    return bool(address.username) and "." in address.domain and address.addr_spec == text
+
+
+def _whole_number(value: Any) -> int | None:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = _text(value)
+    return int(text) if _WHOLE.match(text) else None
+
+
+@dataclass
+class _Refs:
+    """What later sheets may refer to, and what was reported and so stays quiet."""
+
+    broken_sheets: set[str] = field(default_factory=set)
+    # Sheets with a reported row whose own name or number is missing or taken:
+    # what refers to an unknown name there may mean that row, so it stays quiet.
+    unidentified: set[str] = field(default_factory=set)
+    # Opfølgninger rows that were reported: their names and numbers.
+    bad_round_names: set[str] = field(default_factory=set)
+    bad_round_numbers: set[int] = field(default_factory=set)
+    # Keys and numbers of Delelementer rows that were reported.
+    bad_initiatives: set[str] = field(default_factory=set)
+    # Item keys (milestone and economy) of rows that were reported, and initiatives
+    # with a reported milestone row whose number is unknown.
+    bad_items: set[str] = field(default_factory=set)
+    unnumbered_milestones: set[str] = field(default_factory=set)
+
+    def quiet(self, sheet: str) -> bool:
+        """True when an unknown reference to ``sheet`` may be a reported row's."""
+        return sheet in self.broken_sheets or sheet in self.unidentified
 
 
 class _Reader:
@@ -90,9 +148,7 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.report = Report()
-        # Keys of rows that exist but were left out for a reported reason:
-        # rows that refer to them are skipped without a second finding.
-        self.known: set[str] = set()
+        self.refs = _Refs()
         self.book = CalamineWorkbook.from_path(str(path))
         self.sheetnames = list(self.book.sheet_names)
 
@@ -102,9 +158,15 @@ class _Reader:
     def finding(self, code: str, sheet: str = "", cell: str = "", **kw: Any) -> None:
         self.report.add(make_finding(code, file=self.path.name, sheet=sheet, cell=cell, **kw))
 
+    def at(self, code: str, row: _Row, name: str, **kw: Any) -> None:
+        """A finding about one field of a row."""
+        self.finding(code, sheet=row.sheet, cell=row.cell(name), **kw)
+
     def rows(self, name: str) -> Iterator[_Row]:
+        """Every non-empty row; none when the sheet or a required column is missing."""
         if name not in self.sheetnames:
             self.finding("register-missing-sheet", sheet=name)
+            self.refs.broken_sheets.add(name)
             return
         it = iter(self.sheet_rows(name))
         header = [_text(v) for v in next(it, ())]
@@ -116,53 +178,53 @@ class _Reader:
             else:
                 self.finding("register-missing-column", sheet=name, cell="1", column=col.header)
         if any(col.required and col.field not in index for col in cols):
+            self.refs.broken_sheets.add(name)
             return
         for r, raw in enumerate(it, start=2):
             if raw is None or all(v is None or _text(v) == "" for v in raw):
                 continue
-            row = _Row(name, r, raw, index)
-            if self.required_present(row):
-                yield row
+            yield _Row(name, r, raw, index)
 
-    def required_present(self, row: _Row) -> bool:
+    def filled(self, row: _Row) -> bool:
+        """Report every required field left empty; True when none is."""
         ok = True
         for col in TABLES[row.sheet]:
             if col.required and not row.text(col.field):
-                self.finding(
-                    "register-missing-value",
-                    sheet=row.sheet,
-                    cell=row.cell(col.field),
-                    column=col.header,
-                )
+                self.at("register-missing-value", row, col.field, column=col.header)
                 ok = False
+                if col is TABLES[row.sheet][0]:  # the row's own name or number
+                    self.refs.unidentified.add(row.sheet)
         return ok
 
     def date(self, row: _Row, name: str) -> dt.date | None:
-        value = row.value(name)
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        parsed = parse_date_text(_text(value))
-        if parsed is None:
-            self.finding("register-bad-date", sheet=row.sheet, cell=row.cell(name), value=value)
-        return parsed
+        """A date field in any accepted form; a finding naming the forms otherwise."""
+        if not row.text(name):
+            return None  # reported as missing
+        day = parse_day(row.value(name))
+        if day is None:
+            self.at("register-bad-date", row, name, value=row.text(name), expected=ACCEPTED_FORMS)
+        return day
 
-    def integer(self, row: _Row, name: str, code: str) -> int | None:
-        try:
-            return int(float(row.text(name)))
-        except ValueError:
-            self.finding(code, sheet=row.sheet, cell=row.cell(name), value=row.text(name))
-            return None
+    def integer(self, row: _Row, name: str) -> int | None:
+        """A whole-number field; a finding when it is filled with anything else."""
+        if not row.text(name):
+            return None  # reported as missing
+        number = _whole_number(row.value(name))
+        if number is None:
+            header = next(c.header for c in TABLES[row.sheet] if c.field == name)
+            self.at("register-bad-number", row, name, value=row.text(name), column=header)
+        return number
 
-    def unique(self, row: _Row, name: str, seen: set[str]) -> bool:
+    def first_use(self, row: _Row, name: str, seen: dict[str, str]) -> bool:
+        """False (with a finding) when the field's value was used in an earlier row."""
         value = row.text(name)
         if value in seen:
-            self.finding(
-                "register-duplicate-key", sheet=row.sheet, cell=row.cell(name), value=value
-            )
+            self.refs.unidentified.add(row.sheet)
+            header = next(c.header for c in TABLES[row.sheet] if c.field == name)
+            self.at("register-duplicate-key", row, name, value=value, column=header,
+                    expected=seen[value])  # fmt: skip
             return False
-        seen.add(value)
+        seen[value] = row.cell(name)
         return True
 
 
@@ -170,14 +232,31 @@ def read_register(path: str | Path) -> tuple[Register, Report]:
     """Read ``register.xlsx``; rows that cannot be used are left out and reported."""
     reader = _Reader(Path(path))
     info = _read_info(reader)
-    sections = _read_simple(reader, SECTIONS, lambda r: Section(r.text("number"), r.text("title")))
-    centers = _read_simple(
-        reader, CENTERS, lambda r: Center(r.text("name"), r.text("contact_name"), r.text("email"))
-    )
+    sections = _read_sections(reader)
+    centers = _read_centers(reader)
     rounds = _read_rounds(reader)
     initiatives = _read_initiatives(reader, sections, centers, rounds)
     ratings = _read_ratings(reader, initiatives, rounds)
-    return Register(info, sections, initiatives, rounds, centers, ratings), reader.report
+    report = Report(sorted(reader.report, key=_place))
+    if report.errors:  # keys are only made (and written back) for a usable register
+        report = Report([f for f in report if f.code != "register-key-assigned"])
+    return Register(info, sections, initiatives, rounds, centers, ratings), report
+
+
+SHEET_ORDER = [INFO_SHEET, *TABLES]
+_CELL = re.compile(r"^([A-Z]*)(\d+)$")
+
+
+def _place(f: Finding) -> tuple[int, int, int]:
+    """Where a finding is, for listing them in workbook order: sheet, row, column."""
+    sheet = SHEET_ORDER.index(f.sheet) if f.sheet in SHEET_ORDER else len(SHEET_ORDER)
+    m = _CELL.match(f.cell)
+    if not m:
+        return sheet, 0, 0
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return sheet, int(m.group(2)), col
 
 
 def _read_info(reader: _Reader) -> ReportInfo:
@@ -185,75 +264,168 @@ def _read_info(reader: _Reader) -> ReportInfo:
         reader.finding("register-missing-sheet", sheet=INFO_SHEET)
         return ReportInfo()
     by_label = {label: attr for attr, label in INFO_ROWS}
-    values = {}
-    for row in reader.sheet_rows(INFO_SHEET)[1:]:
-        if row and _text(row[0]) in by_label:
-            values[by_label[_text(row[0])]] = _text(row[1] if len(row) > 1 else None)
+    values: dict[str, str] = {}
+    for r, row in enumerate(reader.sheet_rows(INFO_SHEET)[1:], start=2):
+        if not row or _text(row[0]) not in by_label:
+            continue
+        attr = by_label[_text(row[0])]
+        raw = row[1] if len(row) > 1 else None
+        text = _text(raw)
+        if text and attr == "date":
+            day = parse_day(raw)
+            if day is None:
+                reader.finding("register-bad-date", sheet=INFO_SHEET, cell=f"B{r}", value=text,
+                               expected=ACCEPTED_FORMS)  # fmt: skip
+            elif not is_long_form(text):
+                text = dd_mm_yyyy(day)
+        if text and attr == "email" and not valid_email(text):
+            reader.finding("register-bad-email", sheet=INFO_SHEET, cell=f"B{r}", value=text)
+        values[attr] = text
     return ReportInfo(**values)
 
 
-def _read_simple(reader: _Reader, sheet: str, build: Callable[[_Row], Any]) -> list[Any]:
-    out, seen = [], set()
-    first = TABLES[sheet][0].field
-    for row in reader.rows(sheet):
-        if reader.unique(row, first, seen):
-            out.append(build(row))
+def _read_sections(reader: _Reader) -> list[Section]:
+    out: list[Section] = []
+    seen: dict[str, str] = {}
+    for row in reader.rows(SECTIONS):
+        if reader.filled(row) and reader.first_use(row, "number", seen):
+            out.append(Section(row.text("number"), row.text("title")))
+    return out
+
+
+def _read_centers(reader: _Reader) -> list[Center]:
+    out: list[Center] = []
+    seen: dict[str, str] = {}
+    for row in reader.rows(CENTERS):
+        if not reader.filled(row) or not reader.first_use(row, "name", seen):
+            continue
+        email = row.text("email")
+        if email and not valid_email(email):
+            reader.at("register-bad-email", row, "email", value=email)
+        out.append(Center(row.text("name"), row.text("contact_name"), email))
     return out
 
 
 def _read_rounds(reader: _Reader) -> list[Round]:
-    rounds, seen = [], set()
+    rounds: list[Round] = []
+    seen: dict[str, str] = {}
     for row in reader.rows(ROUNDS):
-        number = reader.integer(row, "number", "register-bad-date")
+        filled = reader.filled(row)
+        number = reader.integer(row, "number")
         as_of, due = reader.date(row, "as_of"), reader.date(row, "return_deadline")
-        if number is None or as_of is None or due is None:
-            continue
-        if reader.unique(row, "number", seen):
+        if filled and None not in (number, as_of, due) and reader.first_use(row, "number", seen):
+            assert number is not None and as_of is not None and due is not None
             rounds.append(Round(number, row.text("name"), as_of, due))
+            continue
+        # Reported: what refers to this round stays quiet.
+        reader.refs.bad_round_names.add(row.text("name").casefold())
+        if number is None:
+            reader.refs.unidentified.add(ROUNDS)
+        else:
+            reader.refs.bad_round_numbers.add(number)
     return rounds
+
+
+@dataclass
+class _Initiatives:
+    """The Delelementer sheet as read: good rows, and what milestones may name."""
+
+    drafts: list[Initiative] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    # Nr. → cells of every row using it, and the good initiative's key if it is one.
+    number_cells: dict[str, list[str]] = field(default_factory=dict)
+    number_keys: dict[str, str] = field(default_factory=dict)
+    # Numbers used twice that milestones name (reported at the duplicate number).
+    ambiguous: set[str] = field(default_factory=set)
 
 
 def _read_initiatives(
     reader: _Reader, sections: list[Section], centers: list[Center], rounds: list[Round]
 ) -> list[Initiative]:
-    center_names = {c.name for c in centers}
-    section_numbers = {s.number for s in sections}
-    drafts: list[Initiative] = []
-    seen: set[str] = set()
-    for row in reader.rows(INITIATIVES):
-        if not reader.unique(row, "key", seen):
+    rows = list(reader.rows(INITIATIVES))
+    taken = {row.text("key") for row in rows if row.text("key")}
+    read = _Initiatives()
+    section_numbers = dict.fromkeys(s.number for s in sections)
+    center_names = dict.fromkeys(c.name for c in centers)
+    seen_keys: dict[str, str] = {}
+    duplicates: list[tuple[_Row, str, str]] = []  # (row, Nr., cell of its first use)
+    for row in rows:
+        number = row.text("number")
+        if number:
+            cells = read.number_cells.setdefault(number, [])
+            if cells:
+                duplicates.append((row, number, cells[0]))
+            cells.append(row.cell("number"))
+        ok = _check_initiative(reader, row, section_numbers, center_names)
+        typed = row.text("key")
+        if typed and not reader.first_use(row, "key", seen_keys):
+            ok = False
+        if not ok:
+            reader.refs.bad_initiatives.update(k for k in (typed, number) if k)
             continue
-        reader.known.update({row.text("key"), economy_key(row.text("key"))})
-        ok = True
-        if not row.text("title"):
-            reader.finding("register-missing-title", sheet=row.sheet, cell=row.cell("title"))
-            ok = False
-        if row.text("center") not in center_names:
-            reader.finding(
-                "register-unknown-center",
-                sheet=row.sheet,
-                cell=row.cell("center"),
-                value=row.text("center"),
-            )
-            ok = False
-        if row.text("section") and row.text("section") not in section_numbers:
-            reader.finding(
-                "register-unknown-section",
-                sheet=row.sheet,
-                cell=row.cell("section"),
-                value=row.text("section"),
-            )
-        if ok:
-            kwargs = {f.name: row.text(f.name) for f in fields(Initiative) if row.has(f.name)}
-            drafts.append(Initiative(**kwargs))
-    milestones = _read_milestones(reader, {i.key for i in drafts}, rounds)
+        key = typed or _assign_key(reader, row, taken)
+        kwargs: dict[str, Any] = {
+            f.name: row.text(f.name) for f in fields(Initiative) if row.has(f.name)
+        }
+        read.drafts.append(Initiative(**{**kwargs, "key": key}))
+        read.keys.add(key)
+        if number:
+            read.number_keys[number] = key
+    milestones = _read_milestones(reader, read, rounds)
+    for row, number, first in duplicates:
+        # Milestones that name the number cannot be placed: an error, said here once.
+        code = (
+            "register-ambiguous-initiative"
+            if number in read.ambiguous
+            else "register-duplicate-number"
+        )
+        reader.at(code, row, "number", value=number, expected=first)
     return [
         Initiative(
             **{f.name: getattr(i, f.name) for f in fields(Initiative) if f.name != "milestones"},
             milestones=tuple(sorted(milestones.get(i.key, []), key=lambda m: m.position)),
         )
-        for i in drafts
+        for i in read.drafts
     ]
+
+
+def _check_initiative(
+    reader: _Reader, row: _Row, sections: dict[str, None], centers: dict[str, None]
+) -> bool:
+    """Report what is wrong with one Delelementer row; True when it can be used.
+
+    ``sections`` and ``centers`` are the known numbers and names (dicts keep
+    their order for suggestions and look up in constant time).
+    """
+    ok = reader.filled(row)
+    if not row.text("title"):
+        reader.at("register-missing-title", row, "title")
+        ok = False
+    center = row.text("center")
+    if center and center not in centers and not reader.refs.quiet(CENTERS):
+        reader.at("register-unknown-center", row, "center", value=center,
+                  suggestion=near_miss(center, centers))  # fmt: skip
+        ok = False
+    section = row.text("section")
+    if section and section not in sections and not reader.refs.quiet(SECTIONS):
+        reader.at("register-unknown-section", row, "section", value=section,
+                  suggestion=near_miss(section, sections))  # fmt: skip
+        ok = False
+    kind = row.text("kind")
+    if kind and kind.casefold() not in KINDS:
+        reader.at("register-unknown-type", row, "kind", value=kind, expected=", ".join(KINDS),
+                  suggestion=near_miss(kind, KINDS))  # fmt: skip
+    return ok
+
+
+def _assign_key(reader: _Reader, row: _Row, taken: set[str]) -> str:
+    """A stable key from the title for a row whose Nøgle is empty (reported as info)."""
+    key = initiative_key(row.text("title"), taken)
+    taken.add(key)
+    if row.has("key"):
+        label = " ".join(p for p in (row.text("number"), row.text("title")) if p)
+        reader.at("register-key-assigned", row, "key", value=label, expected=key)
+    return key
 
 
 def resolve_deadline(text: str, rounds: list[Round]) -> Deadline | None:
@@ -261,52 +433,92 @@ def resolve_deadline(text: str, rounds: list[Round]) -> Deadline | None:
     for rnd in rounds:
         if text.casefold() == rnd.name.casefold():
             return Deadline(rnd.name, round=rnd.number)
-    day = parse_date_text(text)
-    return Deadline(text, date=day) if day else None
+    day = parse_day(text)
+    return Deadline(dd_mm_yyyy(day), date=day) if day else None
+
+
+def _initiative_of(reader: _Reader, row: _Row, read: _Initiatives) -> str | None:
+    """The key of the initiative a milestone names (by Nøgle or unique Nr.), or None.
+
+    None without a finding when the initiative's own row was reported, or when
+    the number is used twice (reported at the number, see ``_read_initiatives``).
+    """
+    ref = row.text("initiative_key")
+    if ref in read.keys:
+        return ref
+    if len(read.number_cells.get(ref, [])) > 1:
+        read.ambiguous.add(ref)
+        return None
+    if ref in read.number_keys:
+        return read.number_keys[ref]
+    if ref in reader.refs.bad_initiatives or reader.refs.quiet(INITIATIVES):
+        return None
+    choices = [*read.number_keys, *read.keys]
+    reader.at("register-unknown-initiative", row, "initiative_key", value=ref,
+              suggestion=near_miss(ref, choices))  # fmt: skip
+    return None
+
+
+def _deadline(
+    reader: _Reader, row: _Row, rounds: list[Round], cache: dict[str, Deadline | None]
+) -> Deadline | None:
+    """The milestone's Tid; a finding (with the round meant) when it is neither round nor date."""
+    text = row.text("deadline")
+    if not text:
+        return None  # reported as missing
+    if text not in cache:  # one Deadline object per distinct text
+        cache[text] = resolve_deadline(text, rounds)
+    deadline = cache[text]
+    if deadline is not None:
+        return deadline
+    if text.casefold() in reader.refs.bad_round_names or reader.refs.quiet(ROUNDS):
+        return None
+    by_number = {str(r.number): r.name for r in rounds}
+    hint = by_number.get(text) or near_miss(text, [r.name for r in rounds])
+    reader.at("register-bad-deadline", row, "deadline", value=text, expected=ACCEPTED_FORMS,
+              suggestion=hint)  # fmt: skip
+    return None
 
 
 def _read_milestones(
-    reader: _Reader, initiative_keys: set[str], rounds: list[Round]
+    reader: _Reader, read: _Initiatives, rounds: list[Round]
 ) -> dict[str, list[Milestone]]:
     out: dict[str, list[Milestone]] = {}
-    seen: set[str] = set()
-    deadlines: dict[str, Deadline | None] = {}
+    seen: dict[tuple[str, int], str] = {}
+    cache: dict[str, Deadline | None] = {}
     for row in reader.rows(MILESTONES):
-        ikey = row.text("initiative_key")
-        if ikey not in initiative_keys:
-            if ikey not in reader.known:
-                reader.finding(
-                    "register-unknown-initiative",
-                    sheet=row.sheet,
-                    cell=row.cell("initiative_key"),
-                    value=ikey,
-                )
+        filled = reader.filled(row)
+        ikey = _initiative_of(reader, row, read) if row.text("initiative_key") else None
+        position = reader.integer(row, "position")
+        deadline = _deadline(reader, row, rounds, cache)
+        if ikey is not None and position is not None and (ikey, position) in seen:
+            reader.at("register-duplicate-milestone", row, "position", value=position,
+                      expected=row.text("initiative_key"))  # fmt: skip
             continue
-        position = reader.integer(row, "position", "register-missing-value")
-        if position is not None:
-            reader.known.add(milestone_key(ikey, position))
-        text = row.text("deadline")
-        if text not in deadlines:  # one Deadline object per distinct text
-            deadlines[text] = resolve_deadline(text, rounds)
-        deadline = deadlines[text]
-        if deadline is None:
-            reader.finding(
-                "register-bad-deadline",
-                sheet=row.sheet,
-                cell=row.cell("deadline"),
-                value=row.text("deadline"),
-            )
-        if position is None or deadline is None:
+        if ikey is not None and position is not None:
+            seen[(ikey, position)] = row.cell("position")
+        if not filled or ikey is None or position is None or deadline is None:
+            if ikey is not None and position is not None:
+                reader.refs.bad_items.add(milestone_key(ikey, position))
+            elif ikey is not None:
+                reader.refs.unnumbered_milestones.add(ikey)
             continue
         key = milestone_key(ikey, position)
-        if key in seen:
-            reader.finding(
-                "register-duplicate-key", sheet=row.sheet, cell=row.cell("position"), value=key
-            )
-            continue
-        seen.add(key)
         out.setdefault(ikey, []).append(Milestone(key, ikey, position, row.text("text"), deadline))
     return out
+
+
+def _reported_item(reader: _Reader, key: str) -> bool:
+    """True when the item's milestone row or initiative row was reported."""
+    owner, _, suffix = key.rpartition("-")
+    refs = reader.refs
+    return (
+        key in refs.bad_items
+        or owner in refs.bad_initiatives
+        or (owner in refs.unnumbered_milestones and suffix.startswith("M"))
+        or refs.quiet(INITIATIVES)
+        or MILESTONES in refs.broken_sheets
+    )
 
 
 def _read_ratings(
@@ -316,38 +528,29 @@ def _read_ratings(
         i.economy_key for i in initiatives
     }
     round_numbers = {r.number for r in rounds}
+    refs = reader.refs
     out = []
     for row in reader.rows(RATINGS):
-        number = reader.integer(row, "round", "register-unknown-round")
+        ok = reader.filled(row)
+        number = reader.integer(row, "round")
         if number is not None and number not in round_numbers:
-            reader.finding(
-                "register-unknown-round", sheet=row.sheet, cell=row.cell("round"), value=number
-            )
+            if not refs.quiet(ROUNDS) and number not in refs.bad_round_numbers:
+                reader.at("register-unknown-round", row, "round", value=number)
             number = None
-        if row.text("item_key") not in items:
-            if row.text("item_key") in reader.known:
-                continue
-            reader.finding(
-                "register-unknown-item",
-                sheet=row.sheet,
-                cell=row.cell("item_key"),
-                value=row.text("item_key"),
-            )
-            continue
+        key = row.text("item_key")
+        if key and key not in items:
+            if not _reported_item(reader, key):
+                reader.at("register-unknown-item", row, "item_key", value=key,
+                          suggestion=near_miss(key, items))  # fmt: skip
+            ok = False
         try:
             smiley = parse_smiley(row.value("smiley"))
         except UnknownSmiley:
-            reader.finding(
-                "register-bad-smiley",
-                sheet=row.sheet,
-                cell=row.cell("smiley"),
-                value=row.value("smiley"),
-            )
-            continue
-        if number is not None:
-            out.append(
-                Rating(
-                    number, row.text("item_key"), smiley, row.text("comment"), row.text("source")
-                )
-            )
+            reader.at("register-bad-smiley", row, "smiley", value=row.value("smiley"))
+            ok = False
+        if ok and number is not None:
+            out.append(Rating(number, key, smiley, row.text("comment"), row.text("source")))
     return out
+
+
+__all__ = ["near_miss", "read_register", "resolve_deadline", "valid_email"]
