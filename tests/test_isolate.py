@@ -1,14 +1,25 @@
 """The worker pool: results in order, a dying or hanging task costs only itself,
-workers that cannot start are reported, not retried forever."""
+workers that cannot start are reported, not retried forever; the same under
+"spawn" (Windows) as under "fork"."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from sheetflow.isolate import Limits, WorkerStartError, run_isolated
+from sheetflow.errors import UsageError
+from sheetflow.isolate import Limits, WorkerStartError, run_isolated, start_method
+
+NO_FORK = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork (Windows, or simulated)")
+METHODS = [pytest.param("fork", marks=NO_FORK), "spawn"]
+# Set in the parent only: a forked worker inherits the change, a spawned one
+# imports this module afresh and sees the original.
+INHERITED = "module as imported"
 
 
 def _task(_state: object, item: int) -> int:
@@ -19,8 +30,11 @@ def _task(_state: object, item: int) -> int:
     return item * 2
 
 
-def test_results_in_order_and_a_bad_item_costs_only_itself() -> None:
-    outcomes = run_isolated(list(range(7)), _task, workers=2, limits=Limits(seconds=2))
+@pytest.mark.parametrize("method", METHODS)
+def test_results_in_order_and_a_bad_item_costs_only_itself(method: str) -> None:
+    outcomes = run_isolated(
+        list(range(7)), _task, workers=2, limits=Limits(seconds=2), method=method
+    )
     assert [o.value for o in outcomes if o.ok] == [0, 2, 4, 8, 12]
     assert (outcomes[3].ok, outcomes[3].reason) == (False, "exit 3")
     assert (outcomes[5].ok, outcomes[5].reason) == (False, "timeout")
@@ -30,6 +44,88 @@ def _broken_init() -> None:
     raise RuntimeError("cannot start")
 
 
-def test_workers_that_cannot_start_are_reported() -> None:
+@pytest.mark.parametrize("method", METHODS)
+def test_workers_that_cannot_start_are_reported(method: str) -> None:
     with pytest.raises(WorkerStartError):
-        run_isolated([1, 2], _task, _broken_init, workers=1, limits=Limits(seconds=5))
+        run_isolated(
+            [1, 2], _task, _broken_init, workers=1, limits=Limits(seconds=5), method=method
+        )
+
+
+def _greedy(_state: object, mib: int) -> int:
+    """Allocate ``mib`` MiB, or abort the process for -1."""
+    if mib < 0:
+        os.abort()  # what python-calamine does on some files
+    return len(bytearray(mib * 1024**2))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_memory_limit_and_abort_cost_only_the_task(method: str) -> None:
+    limits = Limits(memory_bytes=1024**3, seconds=30)
+    outcomes = run_isolated([4096, -1, 10], _greedy, workers=1, limits=limits, method=method)
+    assert [(o.ok, o.value, o.reason) for o in outcomes] == [
+        (False, None, "memory"),
+        (False, None, "exit -6"),
+        (True, 10 * 1024**2, ""),
+    ]
+
+
+def _inherited(_state: object, _item: int) -> str:
+    return INHERITED
+
+
+def test_without_fork_workers_are_spawned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where os.fork does not exist (Windows) the pool spawns, and nothing forks."""
+    monkeypatch.delenv("SHEETFLOW_START_METHOD", raising=False)
+    monkeypatch.delattr(os, "fork", raising=False)
+    monkeypatch.setitem(sys.modules, "fcntl", None)
+    monkeypatch.setattr(sys.modules[__name__], "INHERITED", "changed in the parent")
+    assert start_method() == "spawn"
+    outcomes = run_isolated([1, 2], _inherited, workers=2)
+    assert [o.value for o in outcomes] == ["module as imported"] * 2
+
+
+def test_start_method_is_chosen_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHEETFLOW_START_METHOD", "spawn")
+    assert start_method() == "spawn"
+    monkeypatch.setenv("SHEETFLOW_START_METHOD", "vfork")
+    with pytest.raises(UsageError, match="SHEETFLOW_START_METHOD=vfork kan ikke bruges her"):
+        start_method()
+
+
+SCRIPT_WITHOUT_MAIN_GUARD = """\
+import sys
+from pathlib import Path
+
+from sheetflow.collect import validate_file
+from sheetflow.issue import issue_round
+from sheetflow.register import init_workspace
+from sheetflow.workspace import Workspace
+
+runs = Path(sys.argv[1])
+runs.write_text(runs.read_text() + "ran\\n" if runs.exists() else "ran\\n")
+ws = Workspace.at(sys.argv[2])
+init_workspace(ws, "sample")
+issued = issue_round(ws, 3)  # nine centers: in workers
+verdict = validate_file(ws, issued.workbooks[0].path)  # in a worker
+print(len(issued.workbooks), verdict.accepted)
+"""
+
+
+def test_a_script_without_main_guard_is_not_run_again_by_spawned_workers(
+    tmp_path: Path,
+) -> None:
+    """A spawned worker would import the caller's script again; it must not run it."""
+    script = tmp_path / "opfølgning uden guard.py"
+    script.write_text(SCRIPT_WITHOUT_MAIN_GUARD, encoding="utf-8")
+    runs = tmp_path / "runs.txt"
+    env = {**os.environ, "SHEETFLOW_START_METHOD": "spawn"}
+    proc = subprocess.run(
+        [sys.executable, str(script), str(runs), str(tmp_path / "Økonomi 2026" / "runde å")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "9 True\n", "")
+    assert runs.read_text() == "ran\n"
