@@ -32,6 +32,21 @@ def load_texts(lang: str = "da", workspace: Path | None = None) -> dict[str, dic
     for folder in template_dirs(workspace):
         candidate = folder / f"{lang}.toml"
         if candidate.is_file():
-            with candidate.open("rb") as fh:
-                return tomllib.load(fh)
+            return read_texts(candidate)
     raise UsageError(f"Teksterne for '{lang}' findes ikke (workbook_templates/{lang}.toml).")
+
+
+def read_texts(path: Path) -> dict[str, dict[str, Any]]:
+    """One texts file, as Windows editors save it too: CRLF line ends (TOML allows
+    them) and Notepad's UTF-8 byte-order mark; a file that is not UTF-8 or not
+    TOML is a sentence naming the file, not a traceback."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"{path} er ikke gemt som UTF-8. Gem den igen med kodningen UTF-8."
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path} kan ikke læses: {exc}.") from None

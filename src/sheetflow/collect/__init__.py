@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sheetflow.collect.reader import ReadError, ReturnReader, read_custom_properties
-from sheetflow.collect.safety import Problem, sniff
+from sheetflow.collect.safety import Problem, sniff, unsettled
 from sheetflow.collect.validate import Verdict, validate_return
 from sheetflow.errors import UsageError
 from sheetflow.findings import Finding, Report, detail, finding_from_dict, make_finding
@@ -109,6 +109,34 @@ def archive(path: Path, sha: str, folder: Path) -> Path:
         shutil.copyfile(path, tmp)
         tmp.replace(target)
     return target
+
+
+def take(path: Path, folder: Path) -> tuple[str, Path] | Problem:
+    """Hash and archive a returned file, unless it is still held or being written.
+
+    A file that changes while it is read (a save or a sync under way) is
+    "not finished", and its archive copy, which may not match the hash, is
+    removed again.
+    """
+    problem = unsettled(path)
+    if problem is not None:
+        return problem
+    try:
+        before = path.stat()
+        sha = sha256_file(path)
+        target = folder / f"{sha}{path.suffix.lower()}"
+        existed = target.exists()
+        stored = archive(path, sha, folder)
+        after = path.stat()
+    except PermissionError:
+        return Problem("file-in-use")
+    except FileNotFoundError:  # replaced or moved away while being read
+        return Problem("file-not-finished")
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        if not existed:
+            stored.unlink(missing_ok=True)
+        return Problem("file-not-finished")
+    return sha, stored
 
 
 class Checker:
@@ -263,8 +291,12 @@ def collect_round(
         ledger.set_round_state(rnd.number, rnd.name, "collecting")
         pending: list[tuple[int, Path, str, Path]] = []
         for path in files:
-            sha = sha256_file(path)
-            stored = archive(path, sha, workspace.archive_dir(rnd.number))
+            taken = take(path, workspace.archive_dir(rnd.number))
+            if isinstance(taken, Problem):  # not read now, not recorded: the next run reads it
+                f = make_finding(taken.code, lang=lang, file=path.name)
+                results.append(FileResult(path, "skipped", findings=[f]))
+                continue
+            sha, stored = taken
             seen = ledger.received_by_hash(rnd.number, sha)
             if seen is None:
                 pending.append((len(results), path, sha, stored))
@@ -359,6 +391,11 @@ def validate_file(
             rnd = workspace.resolve_round(register, round_ref)
         else:
             rnd = _round_of_file(path, ledger, register)
+    problem = unsettled(path)
+    if problem is not None:
+        return Verdict(
+            path.name, False, findings=[make_finding(problem.code, lang=lang, file=path.name)]
+        )
     return check_files([path], workspace.ledger_path, rnd, round_names, lang)[0]
 
 

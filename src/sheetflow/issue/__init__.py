@@ -41,14 +41,20 @@ class IssueResult:
     workbooks: list[IssuedWorkbook]
 
 
+# Names Windows reserves for devices, with or without an extension ("NUL.eml").
+WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])", re.IGNORECASE)
+
+
 def safe_name(text: str) -> str:
-    """File-name-safe ASCII: letters, digits, '-' and '_' (æ → ae, ø → oe, å → aa)."""
+    """File-name-safe ASCII: letters, digits, '-' and '_' (æ → ae, ø → oe, å → aa),
+    never one of Windows' device names (a center called "Con" gets "Con_")."""
     ascii_text = (
         unicodedata.normalize("NFKD", text.translate(TRANSLIT))
         .encode("ascii", "ignore")
         .decode("ascii")
     )
-    return re.sub(r"[^A-Za-z0-9-]+", "_", ascii_text).strip("_") or "center"
+    name = re.sub(r"[^A-Za-z0-9-]+", "_", ascii_text).strip("_") or "center"
+    return f"{name}_" if WINDOWS_RESERVED.fullmatch(name) else name
 
 
 def register_fingerprint(register: Register) -> str:
