@@ -12,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from helpers import fill_all_green
+from hostile.make_corpus import FREE_CENTERS, REJECTED_CENTER, _Builder, swap
+from sheetflow.collect import check_files
 from sheetflow.errors import UsageError
 from sheetflow.isolate import Limits, WorkerStartError, run_isolated, start_method
+from sheetflow.register.sample import sample_register
+from sheetflow.workspace import Workspace
 
 NO_FORK = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork (Windows, or simulated)")
 METHODS = [pytest.param("fork", marks=NO_FORK), "spawn"]
@@ -129,3 +134,37 @@ def test_a_script_without_main_guard_is_not_run_again_by_spawned_workers(
     )
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "9 True\n", "")
     assert runs.read_text() == "ran\n"
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_reader_that_dies_is_reader_failed_for_that_file_alone(
+    issued_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    """python-calamine aborts (allocation past the memory limit) on a sheet with a
+    cell at XFD1048576 behind an honest-looking dimension; the return next to it
+    is read as usual."""
+    monkeypatch.setenv("SHEETFLOW_START_METHOD", method)
+    work = tmp_path / "work"
+    work.mkdir()
+    builder = _Builder(issued_ws, tmp_path, work)
+    far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    bad = builder.edit_status(
+        REJECTED_CENTER, "lying_dimension.xlsx", swap(b"</sheetData>", far + b"</sheetData>")
+    )
+    good = fill_all_green(issued_ws, FREE_CENTERS[0], tmp_path / "retur.xlsx")
+    register = sample_register()
+    names = {r.number: r.name for r in register.rounds}
+    verdicts = check_files([bad, good], issued_ws.ledger_path, register.rounds[2], names)
+    assert [(v.accepted, [(f.code, f.message) for f in v.findings]) for v in verdicts] == [
+        (
+            False,
+            [
+                (
+                    "reader-failed",
+                    "Filen kunne ikke læses inden for grænserne for tid og hukommelse "
+                    "(læseren stoppede, exit -6).",
+                )
+            ],
+        ),
+        (True, []),
+    ]
