@@ -98,6 +98,25 @@ def test_a_return_that_grows_while_read_is_not_finished(
     assert _outcome(ws) == [("retur.xlsx", "accepted", [])]
 
 
+def test_a_file_that_vanishes_after_listing_is_not_there_to_read(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel and OneDrive save through temporary files that come and go."""
+    fill_all_green(ws, CENTER, ws.inbox_dir(3) / "retur.xlsx")
+    ghost = ws.inbox_dir(3) / "8F3A2B10.tmp"
+    ghost.write_bytes(b"PK\x03\x04")
+    real_is_file = Path.is_file
+
+    def listed_then_gone(self: Path) -> bool:
+        listed = real_is_file(self)
+        if self == ghost:
+            self.unlink()  # the save renamed it away just after the listing
+        return listed
+
+    monkeypatch.setattr(Path, "is_file", listed_then_gone)
+    assert _outcome(ws) == [("retur.xlsx", "accepted", [])]
+
+
 def test_collect_through_the_cli_in_a_folder_with_spaces_and_aeoeaa(ws: Workspace) -> None:
     fill_all_green(ws, CENTER, ws.inbox_dir(3) / f"{CENTER} retur.xlsx")
     proc = subprocess.run(

@@ -7,6 +7,7 @@ touched. A file seen before (same hash, same round) counts once. Outputs
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import shutil
@@ -87,9 +88,13 @@ def gather_files(inputs: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, s
                 skipped.append((path, "hidden-file"))
             else:
                 found.append(path)
-    # Oldest first, so a later return supersedes an earlier one.
-    found.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
-    return found, skipped
+    # Oldest first, so a later return supersedes an earlier one. A file gone
+    # since it was listed (a save or sync replacing it) is not there to read.
+    stamps: dict[Path, int] = {}
+    for path in found:
+        with contextlib.suppress(FileNotFoundError):
+            stamps[path] = path.stat().st_mtime_ns
+    return sorted(stamps, key=lambda p: (stamps[p], p.name)), skipped
 
 
 def sha256_file(path: Path) -> str:
