@@ -4,6 +4,7 @@ OneDrive is still syncing, texts saved by Notepad, centers named like devices.""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 
 from helpers import fill_all_green
 from sheetflow.collect import collect_round, safety
-from sheetflow.errors import UsageError
+from sheetflow.errors import OutputInUse, UsageError
 from sheetflow.issue import safe_name
 from sheetflow.ledger import Ledger
 from sheetflow.register.sample import sample_register
@@ -115,6 +116,38 @@ def test_a_file_that_vanishes_after_listing_is_not_there_to_read(
 
     monkeypatch.setattr(Path, "is_file", listed_then_gone)
     assert _outcome(ws) == [("retur.xlsx", "accepted", [])]
+
+
+def test_a_master_open_in_excel_is_a_sentence_and_the_next_run_completes(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    date = "1. oktober 2017"
+    collect_round(ws, 3, date_text=date)
+    before = ws.master_path(3).read_bytes()
+    fill_all_green(ws, CENTER, ws.inbox_dir(3) / "retur.xlsx")
+    reference = Workspace.at(tmp_path / "reference")
+    shutil.copytree(ws.root, reference.root)
+    collect_round(reference, 3, date_text=date)
+    real_replace = os.replace
+
+    def excel_holds_master(src: str, dst: str) -> None:
+        if Path(dst) == ws.master_path(3):  # Windows refuses while Excel has it open
+            raise PermissionError(13, "Access is denied", str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", excel_holds_master)
+    with pytest.raises(OutputInUse) as caught:
+        collect_round(ws, 3, date_text=date)
+    assert str(caught.value) == (
+        f"{ws.master_path(3)} kan ikke overskrives, fordi den er åben i et andet program "
+        "(fx Excel). Luk den og kør kommandoen igen."
+    )
+    assert ws.master_path(3).read_bytes() == before
+    assert [p.name for p in ws.round_dir(3).glob(".*.tmp")] == []
+    monkeypatch.undo()  # Excel closed
+    assert collect_round(ws, 3, date_text=date).exit_code == 0
+    assert ws.master_path(3).read_bytes() == reference.master_path(3).read_bytes()
+    assert _received(ws) == _received(reference)
 
 
 def test_collect_through_the_cli_in_a_folder_with_spaces_and_aeoeaa(ws: Workspace) -> None:
