@@ -3,6 +3,8 @@ fill returned workbooks the way a center would."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -19,6 +21,38 @@ from sheetflow.workspace import Workspace
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SEED = ROOT.parent / "shared" / "seeds" / "000_5976020e23f224e8.txt"
 PACKAGED_SEED = ROOT / "src" / "sheetflow" / "data" / "budget2017_report.txt"
+PORTABLE_SITE = Path(__file__).parent / "portable_site"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--start-method",
+        choices=["fork", "spawn"],
+        default=None,
+        help="How sheetflow starts its workers (sets SHEETFLOW_START_METHOD). "
+        "'spawn' also simulates a platform without os.fork and fcntl, in this "
+        "process and in every Python process the tests start.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    method = config.getoption("--start-method")
+    if method:
+        os.environ["SHEETFLOW_START_METHOD"] = method
+    if os.environ.get("SHEETFLOW_START_METHOD") == "spawn":
+        simulate_no_fork()
+
+
+def simulate_no_fork() -> None:
+    """No os.fork and no fcntl here and in every Python child (see portable_site/)."""
+    os.environ["SHEETFLOW_SIMULATE_NO_FORK"] = "1"
+    paths = [str(PORTABLE_SITE), *filter(None, [os.environ.get("PYTHONPATH")])]
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    spec = importlib.util.spec_from_file_location(
+        "portable_site", PORTABLE_SITE / "sitecustomize.py"
+    )
+    assert spec is not None and spec.loader is not None
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
 
 
 @pytest.fixture(scope="session")

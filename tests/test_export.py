@@ -211,8 +211,8 @@ def test_a_target_locked_by_excel_is_a_clear_message(
     result = CliRunner().invoke(main, ["export", str(ws), "--to", str(target)])
     assert result.exit_code == 2
     assert result.output == (
-        "Fejl: Kan ikke skrive udtræk.xlsx: filen er måske åben i Excel eller et andet "
-        "program. Luk den, og prøv igen.\n"
+        f"Fejl: {target} kan ikke overskrives, fordi den er åben i et andet program "
+        "(fx Excel). Luk den og kør kommandoen igen.\n"
     )
     assert target.read_bytes() == b"the analyst's open copy"
     assert [p.name for p in target.parent.iterdir()] == ["udtræk.xlsx"]  # no temporary left

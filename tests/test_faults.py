@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -39,9 +41,10 @@ def test_a_second_command_on_a_busy_workspace_is_told_so(issued_ws: Workspace) -
         proc = _cli("collect", str(issued_ws.root), "--round", "3")
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
-    assert err.strip() == (
-        f"Fejl: En anden sheetflow-kommando arbejder i {issued_ws.root} lige nu. Prøv igen om lidt."
-    )
+    busy = f"Fejl: En anden sheetflow-kommando arbejder i {issued_ws.root} lige nu ("
+    assert err.startswith(busy), err
+    assert f"proces {os.getpid()} på {socket.gethostname()}, startet kl. " in err
+    assert err.endswith("). Prøv igen om lidt.\n")
     # Released: the same command now runs.
     assert collect_round(issued_ws, 3).exit_code == 0
 

@@ -11,6 +11,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from sheetflow.errors import OutputInUse
+
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
@@ -21,7 +23,13 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except PermissionError:  # Windows: Excel has the old output open
+            raise OutputInUse(
+                f"{target} kan ikke overskrives, fordi den er åben i et andet program "
+                "(fx Excel). Luk den og kør kommandoen igen."
+            ) from None
     finally:
         if tmp.exists():
             tmp.unlink()

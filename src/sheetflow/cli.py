@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from sheetflow import __version__
+from sheetflow import __version__, console
 from sheetflow.errors import RegisterError, SheetflowError
 from sheetflow.findings import Finding, Severity, finding_from_dict
 from sheetflow.flags import Flag, count_flags
@@ -147,6 +147,7 @@ def main() -> None:
       sheetflow status out --round 3       # who has returned, what is flagged
     Or all of it on the sample:  sheetflow demo
     """
+    console.setup()  # any console, pipe or file: no crash on ☺ 😐 ☹ æ ø å
 
 
 # --------------------------------------------------------------------- init

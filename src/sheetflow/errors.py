@@ -21,3 +21,7 @@ class RegisterError(SheetflowError):
 
 class WorkspaceBusy(SheetflowError):
     """Another sheetflow command holds the workspace lock."""
+
+
+class OutputInUse(SheetflowError):
+    """An output cannot replace its old version: another program (Excel) holds it open."""

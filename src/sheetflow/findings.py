@@ -195,6 +195,18 @@ CATALOGUE: dict[str, Code] = {
             "The file was skipped ({value}).",
         ),
         _c(
+            "file-in-use",
+            W,
+            "Filen er åben i et andet program (fx Excel) og blev ikke læst. Luk den og kør collect igen.",
+            "The file is open in another program (e.g. Excel) and was not read. Close it and run collect again.",
+        ),
+        _c(
+            "file-not-finished",
+            W,
+            "Filen er ikke færdigskrevet (den gemmes eller synkroniseres stadig, fx af OneDrive) og blev ikke læst. Kør collect igen om lidt.",
+            "The file is not completely written yet (still being saved or synced, e.g. by OneDrive) and was not read. Run collect again in a moment.",
+        ),
+        _c(
             "file-unreadable",
             E,
             "Filen kan ikke læses som en Excel-projektmappe: {value}",

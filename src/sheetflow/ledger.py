@@ -230,7 +230,6 @@ class Ledger:
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
             self.db.row_factory = sqlite3.Row
-            self.db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)

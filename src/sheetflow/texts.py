@@ -38,7 +38,22 @@ def load_texts(lang: str = "da", workspace: Path | None = None) -> dict[str, dic
         raise UsageError(f"Teksterne for '{lang}' findes ikke (workbook_templates/{lang}.toml).")
     texts: dict[str, dict[str, Any]] = {}
     for candidate in reversed(found):
-        with candidate.open("rb") as fh:
-            for section, values in tomllib.load(fh).items():
-                texts.setdefault(section, {}).update(values)
+        for section, values in read_texts(candidate).items():
+            texts.setdefault(section, {}).update(values)
     return texts
+
+
+def read_texts(path: Path) -> dict[str, dict[str, Any]]:
+    """One texts file, as Windows editors save it too: CRLF line ends (TOML allows
+    them) and Notepad's UTF-8 byte-order mark; a file that is not UTF-8 or not
+    TOML is a sentence naming the file, not a traceback."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"{path} er ikke gemt som UTF-8. Gem den igen med kodningen UTF-8."
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path} kan ikke læses: {exc}.") from None

@@ -7,13 +7,19 @@ rounds/<n>/master.xlsx, ratings.csv, findings.csv
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
+import json
 import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec, TypeVar
+
+from filelock import FileLock, Timeout
 
 from sheetflow.errors import UsageError, WorkspaceBusy
 from sheetflow.model import Register, Round
@@ -22,7 +28,7 @@ DEFAULT_WORKSPACE = Path("out")
 
 # Locks this process holds, by lock file, with a depth count: a command that
 # calls another (demo calls init, issue, collect) takes the lock once.
-_HELD: dict[str, tuple[int, int]] = {}
+_HELD: dict[str, tuple[FileLock, int]] = {}
 
 
 @dataclass(frozen=True)
@@ -68,37 +74,46 @@ class Workspace:
     def findings_csv(self, number: int) -> Path:
         return self.round_dir(number) / "findings.csv"
 
+    @property
+    def lock_info_path(self) -> Path:
+        """Who holds the lock (pid, host, command), written beside it by the holder."""
+        return self.root / ".sheetflow.lock.json"
+
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the workspace lock; a second command gets ``WorkspaceBusy`` at once."""
+        """Hold the workspace lock; a second command gets ``WorkspaceBusy`` at once.
+
+        The lock is an operating-system lock (``filelock``: flock on POSIX,
+        ``LockFileEx`` through msvcrt on Windows), so it ends with the process
+        that holds it: a crashed command never leaves a stale lock behind.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         key = str(self.lock_path.resolve())
         if key in _HELD:
-            fd, depth = _HELD[key]
-            _HELD[key] = (fd, depth + 1)
+            lock, depth = _HELD[key]
+            _HELD[key] = (lock, depth + 1)
             try:
                 yield
             finally:
-                fd, depth = _HELD[key]
-                _HELD[key] = (fd, depth - 1)
+                lock, depth = _HELD[key]
+                _HELD[key] = (lock, depth - 1)
             return
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        lock = FileLock(str(self.lock_path))
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+            lock.acquire(blocking=False)
+        except Timeout:
             raise WorkspaceBusy(
-                f"En anden sheetflow-kommando arbejder i {self.root} lige nu. Prøv igen om lidt."
+                busy_message(self.root, read_lock_info(self.lock_info_path))
             ) from None
-        _HELD[key] = (fd, 1)
+        _HELD[key] = (lock, 1)
         try:
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+            _write_lock_info(self.lock_info_path)
             yield
         finally:
             del _HELD[key]
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+            with contextlib.suppress(OSError):  # gone already: nothing to tidy
+                self.lock_info_path.unlink()
+            lock.release()
 
     def reminders_dir(self, number: int) -> Path:
         return self.round_dir(number) / "reminders"
@@ -123,6 +138,51 @@ class Workspace:
             names = ", ".join(f"{r.number} ({r.name})" for r in register.rounds)
             raise UsageError(f"Opfølgningen '{ref}' findes ikke i registret. Brug en af: {names}.")
         return rnd
+
+
+def _command_line() -> str:
+    """This process's command as a person would type it ("sheetflow collect out --round 3")."""
+    argv = sys.argv or [""]
+    first = Path(argv[0])
+    program = first.parent.name if first.name == "__main__.py" else first.name  # python -m
+    if Path(program).stem in ("sheetflow", "sheetflow-script"):
+        program = "sheetflow"
+    return subprocess.list2cmdline([program, *argv[1:]])[:200]
+
+
+def _write_lock_info(path: Path) -> None:
+    """Tell a second command who holds the lock; best effort, the lock itself is what counts."""
+    info = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "command": _command_line(),
+        "since": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        tmp.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def read_lock_info(path: Path) -> dict[str, str]:
+    """The holder's pid, host, command and start time; empty when not (yet) written."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: str(data[k]) for k in ("pid", "host", "command", "since") if k in data}
+
+
+def busy_message(root: Path, info: dict[str, str]) -> str:
+    """What a second command is told: the workspace is busy, and by whom when known."""
+    who = ""
+    if {"pid", "host", "command"} <= info.keys():
+        since = info.get("since", "")[11:16]
+        who = f" ({info['command']}, proces {info['pid']} på {info['host']}"
+        who += f", startet kl. {since})" if since else ")"
+    return f"En anden sheetflow-kommando arbejder i {root} lige nu{who}. Prøv igen om lidt."
 
 
 P = ParamSpec("P")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sheetflow.collect.reader import ReadError, ReturnReader
-from sheetflow.collect.safety import Problem, sniff
+from sheetflow.collect.safety import Problem, sniff, unsettled
 from sheetflow.collect.validate import FileCheck, validate_return
 from sheetflow.contract import META_PREFIX
 from sheetflow.errors import UsageError
@@ -118,8 +118,8 @@ def gather_files(inputs: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, s
     # File times change with every copy, unzip and mail client: they decide nothing.
     # Within one batch, returns of one center are ordered by the time the workbook
     # itself says it was saved (see ``order_batch``).
-    found.sort(key=lambda p: str(p))
-    return found, skipped
+    # A file gone since it was listed (a save or sync replacing it) is not there to read.
+    return sorted((p for p in found if p.exists()), key=str), skipped
 
 
 def sha256_file(path: Path) -> str:
@@ -139,6 +139,34 @@ def archive(path: Path, sha: str, folder: Path) -> Path:
         shutil.copyfile(path, tmp)
         tmp.replace(target)
     return target
+
+
+def take(path: Path, folder: Path) -> tuple[str, Path] | Problem:
+    """Hash and archive a returned file, unless it is still held or being written.
+
+    A file that changes while it is read (a save or a sync under way) is
+    "not finished", and its archive copy, which may not match the hash, is
+    removed again.
+    """
+    problem = unsettled(path)
+    if problem is not None:
+        return problem
+    try:
+        before = path.stat()
+        sha = sha256_file(path)
+        target = folder / f"{sha}{path.suffix.lower()}"
+        existed = target.exists()
+        stored = archive(path, sha, folder)
+        after = path.stat()
+    except PermissionError:
+        return Problem("file-in-use")
+    except FileNotFoundError:  # replaced or moved away while being read
+        return Problem("file-not-finished")
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        if not existed:
+            stored.unlink(missing_ok=True)
+        return Problem("file-not-finished")
+    return sha, stored
 
 
 class Checker:
@@ -327,8 +355,12 @@ def collect_round(
         ledger.set_round_state(rnd.number, rnd.name, RoundPhase.COLLECTING)
         pending: list[tuple[int, Path, str, Path]] = []
         for path in files:
-            sha = sha256_file(path)
-            stored = archive(path, sha, workspace.archive_dir(rnd.number))
+            taken = take(path, workspace.archive_dir(rnd.number))
+            if isinstance(taken, Problem):  # not read now, not recorded: the next run reads it
+                f = make_finding(taken.code, lang=lang, file=path.name)
+                results.append(FileResult(path, Verdict.SKIPPED, findings=[f]))
+                continue
+            sha, stored = taken
             seen = ledger.received_by_hash(rnd.number, sha)
             if seen is None:
                 pending.append((len(results), path, sha, stored))
@@ -558,6 +590,10 @@ def validate_file(
     if not workspace.ledger_path.is_file():
         raise UsageError(f"Der er intet udsendt fra {workspace.root}/ endnu.")
     rnd = workspace.resolve_round(register, round_ref) if round_ref is not None else None
+    problem = unsettled(path)
+    if problem is not None:
+        finding = make_finding(problem.code, lang=lang, file=path.name)
+        return FileCheck(path.name, findings=[finding])
     return check_files(
         [path], workspace.ledger_path, rnd, round_names, lang, workspace_root=str(workspace.root)
     )[0]

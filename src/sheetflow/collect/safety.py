@@ -72,6 +72,36 @@ def sniff(path: Path) -> tuple[str, Problem | None]:
         return "", Problem("file-unreadable", value=f"{type(exc).__name__}: {exc}")
 
 
+UNFILLED_TAIL = 1024  # bytes of zeros that end a file a sync client has not filled yet
+EOCD_MAGIC = b"PK\x05\x06"
+EOCD_SPAN = 22 + 65535  # the end record and the longest zip comment
+
+
+def unsettled(path: Path) -> Problem | None:
+    """A file another program still holds or is still writing: read it on a later run.
+
+    Told apart from a damaged file only where that is certain: Windows refuses
+    to open a file Excel (or a sync client) holds open ("file-in-use"); a zip
+    that ends in zeros without its end record has its full size reserved but
+    not yet filled, as OneDrive writes ("file-not-finished"). A zip cut short
+    is still "file-truncated": it may never grow again.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(ZIP_MAGIC))
+            size = fh.seek(0, 2)
+            fh.seek(max(0, size - EOCD_SPAN))
+            tail = fh.read()
+    except PermissionError:
+        return Problem("file-in-use")
+    except OSError:
+        return None  # sniff reports it, as before
+    unfilled = not tail[-UNFILLED_TAIL:].strip(b"\0")
+    if head == ZIP_MAGIC and size > UNFILLED_TAIL and EOCD_MAGIC not in tail and unfilled:
+        return Problem("file-not-finished")
+    return None
+
+
 def _ole_problem(path: Path) -> Problem:
     """An OLE compound file: a password-encrypted .xlsx or a legacy .xls."""
     with path.open("rb") as fh:

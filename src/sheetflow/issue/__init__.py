@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -9,6 +10,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sheetflow import __version__
 from sheetflow.errors import SheetflowError, UsageError
@@ -40,14 +42,20 @@ class IssueResult:
     workbooks: list[IssuedWorkbook]
 
 
+# Names Windows reserves for devices, with or without an extension ("NUL.eml").
+WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])", re.IGNORECASE)
+
+
 def safe_name(text: str) -> str:
-    """File-name-safe ASCII: letters, digits, '-' and '_' (æ → ae, ø → oe, å → aa)."""
+    """File-name-safe ASCII: letters, digits, '-' and '_' (æ → ae, ø → oe, å → aa),
+    never one of Windows' device names (a center called "Con" gets "Con_")."""
     ascii_text = (
         unicodedata.normalize("NFKD", text.translate(TRANSLIT))
         .encode("ascii", "ignore")
         .decode("ascii")
     )
-    return re.sub(r"[^A-Za-z0-9-]+", "_", ascii_text).strip("_") or "center"
+    name = re.sub(r"[^A-Za-z0-9-]+", "_", ascii_text).strip("_") or "center"
+    return f"{name}_" if WINDOWS_RESERVED.fullmatch(name) else name
 
 
 def register_fingerprint(register: Register) -> str:
@@ -117,42 +125,10 @@ def issue_round(
                 by_center.setdefault(items[r.item_key][0].center, []).append(r)
         workspace.make_round_dirs(rnd.number)
 
-        def issue_one(center: str) -> dict[str, str | int]:
-            """Lay out, write and describe one center's workbook (runs in a worker)."""
-            layout = build_status_layout(
-                register, rnd, center, by_center.get(center, []), texts, asked
-            )
-            fingerprint = layout.fingerprint()
-            template_id = _template_id(rnd, center, fingerprint, reg_fp, lang)
-            meta = {
-                "template_id": template_id,
-                "round": str(rnd.number),
-                "round_name": rnd.name,
-                "center": center,
-                "register_fingerprint": reg_fp,
-                "fingerprint": fingerprint,
-                "generator": f"sheetflow {__version__}",
-                "status_sheet": layout.sheet,
-            }
-            path = workspace.issued_dir(rnd.number) / workbook_filename(center, rnd)
-            facts = _facts(register, rnd, center)
-            write_center_workbook(path, layout, facts, meta, texts, password)
-            smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]
-            return {
-                "template_id": template_id,
-                "round": rnd.number,
-                "center": center,
-                "file": str(path.relative_to(workspace.root)),
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                "fingerprint": fingerprint,
-                "register_fingerprint": reg_fp,
-                "layout": layout.to_json(),
-                "checks": layout.checks_json(),
-                "lang": lang,
-                "asked": json.dumps(smileys),
-            }
-
-        entries = _run_all(targets, issue_one, progress)
+        job = _CenterJob(
+            register, rnd, by_center, texts, asked, reg_fp, lang, password, workspace.root
+        )
+        entries = _run_all(targets, job, progress)
         recorded = ledger.record_issued(entries)
         if ledger.round_state(rnd.number) in ("planned", "issued"):
             ledger.set_round_state(rnd.number, rnd.name, "issued")
@@ -198,19 +174,75 @@ def keep_earlier_versions(
         ledger.set_issued_file(row.id, str(target.relative_to(workspace.root)))
 
 
-PARALLEL_FROM = 4  # below this many centers, forking workers costs more than it saves
+@dataclass(frozen=True)
+class _CenterJob:
+    """Everything needed to write one center's workbook: plain data, so a spawned
+    worker (Windows) receives it pickled, as a forked one inherits it."""
+
+    register: Register
+    rnd: Round
+    by_center: dict[str, list[Rating]]
+    texts: dict[str, dict[str, Any]]
+    asked: set[str]
+    reg_fp: str
+    lang: str
+    password: str | None
+    root: Path
+
+    def issue(self, center: str) -> dict[str, str | int]:
+        """Lay out, write and describe one center's workbook (runs in a worker)."""
+        register, rnd, reg_fp, lang = self.register, self.rnd, self.reg_fp, self.lang
+        layout = build_status_layout(
+            register, rnd, center, self.by_center.get(center, []), self.texts, self.asked
+        )
+        fingerprint = layout.fingerprint()
+        template_id = _template_id(rnd, center, fingerprint, reg_fp, lang)
+        meta = {
+            "template_id": template_id,
+            "round": str(rnd.number),
+            "round_name": rnd.name,
+            "center": center,
+            "register_fingerprint": reg_fp,
+            "fingerprint": fingerprint,
+            "generator": f"sheetflow {__version__}",
+            "status_sheet": layout.sheet,
+        }
+        path = Workspace.at(self.root).issued_dir(rnd.number) / workbook_filename(center, rnd)
+        facts = _facts(register, rnd, center)
+        write_center_workbook(path, layout, facts, meta, self.texts, self.password)
+        smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]
+        return {
+            "template_id": template_id,
+            "round": rnd.number,
+            "center": center,
+            "file": str(path.relative_to(self.root)),
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "fingerprint": fingerprint,
+            "register_fingerprint": reg_fp,
+            "layout": layout.to_json(),
+            "checks": layout.checks_json(),
+            "lang": lang,
+            "asked": json.dumps(smileys),
+        }
+
+
+def _issue_in_worker(job: _CenterJob, _state: None, center: str) -> dict[str, str | int]:
+    return job.issue(center)
+
+
+PARALLEL_FROM = 4  # below this many centers, starting workers costs more than it saves
 
 
 def _run_all(
     centers: list[str],
-    work: Callable[[str], dict[str, str | int]],
+    job: _CenterJob,
     progress: Callable[[str], None] | None,
 ) -> list[dict[str, str | int]]:
-    """``work`` for every center, on both cores when there are enough of them."""
+    """``job.issue`` for every center, on both cores when there are enough of them."""
     if len(centers) < PARALLEL_FROM:
         entries = []
         for center in centers:
-            entries.append(work(center))
+            entries.append(job.issue(center))
             if progress:
                 progress(center)
         return entries
@@ -219,9 +251,8 @@ def _run_all(
         if progress:
             progress(centers[index])
 
-    outcomes = run_isolated(
-        centers, lambda _state, center: work(center), limits=Limits(seconds=600), on_done=done
-    )
+    task = functools.partial(_issue_in_worker, job)
+    outcomes = run_isolated(centers, task, limits=Limits(seconds=600), on_done=done)
     failed = [(c, o.reason) for c, o in zip(centers, outcomes, strict=True) if not o.ok]
     if failed:
         center, reason = failed[0]
