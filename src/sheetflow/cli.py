@@ -97,6 +97,52 @@ def progress_bar(label: str) -> Iterator[Callable[[str], None]]:
         yield lambda name: bar.update(task, advance=1, description=f"{label}: {name}")
 
 
+def smtp_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--smtp HOST:PORT and --smtp-user; the password comes from SHEETFLOW_SMTP_PASSWORD
+    or a prompt, never the command line."""
+    fn = click.option(
+        "--smtp-user",
+        default=None,
+        metavar="USER",
+        help="Log in as USER (over STARTTLS); password from SHEETFLOW_SMTP_PASSWORD or a prompt.",
+    )(fn)
+    return click.option(
+        "--smtp", default=None, metavar="HOST:PORT", help="Send through this SMTP server."
+    )(fn)
+
+
+def _smtp(smtp: str | None, user: str | None) -> Any:
+    from sheetflow.mail.outbox import Smtp
+
+    if smtp is None:
+        return None
+    password = None
+    if user:
+        password = os.environ.get("SHEETFLOW_SMTP_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                raise click.UsageError(
+                    "Sæt SHEETFLOW_SMTP_PASSWORD, eller kør kommandoen i en terminal."
+                )
+            password = click.prompt(f"Adgangskode til {user}", hide_input=True)
+    with _library_errors():
+        return Smtp.parse(smtp, user, password)
+
+
+def _report_sending(sent: list[str], failed: list[tuple[str, str]], lang: str) -> None:
+    for center, error in failed:
+        click.secho(
+            _t(
+                lang,
+                f"  Ikke sendt til {center}: {error}. Beskeden ligger klar; prøv igen med "
+                "sheetflow send.",
+                f"  Not sent to {center}: {error}. The message is ready; try again with "
+                "sheetflow send.",
+            ),
+            fg="red",
+        )
+
+
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
     colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
     for f in findings:
@@ -260,6 +306,12 @@ def init(
     is_flag=True,
     help="Re-issue, as a new version, only the workbooks whose history changed since.",
 )
+@click.option(
+    "--mail",
+    is_flag=True,
+    help="Write a cover e-mail per workbook to rounds/<n>/outbox/ (sent with --smtp).",
+)
+@smtp_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def issue(
     workspace: Path,
@@ -269,6 +321,9 @@ def issue(
     password: str | None,
     force: bool,
     refresh: bool,
+    mail: bool,
+    smtp: str | None,
+    smtp_user: str | None,
     as_json: bool,
 ) -> None:
     """Write one workbook per center for a round to WORKSPACE/rounds/<n>/issued/.
@@ -280,6 +335,9 @@ def issue(
     """
     from sheetflow.issue import issue_round
 
+    if smtp and not mail:
+        raise click.UsageError("--smtp hører sammen med --mail.")
+    server = _smtp(smtp, smtp_user)
     ws = Workspace.at(workspace)
     with _library_errors(warnings=True, lang=lang), progress_bar("Udsender") as tick:
         result = issue_round(
@@ -292,6 +350,14 @@ def issue(
             refresh=refresh,
             progress=tick,
         )
+    covers, sent = None, None
+    if mail:
+        from sheetflow.mail.cover import send_round, write_covers
+
+        with _library_errors():
+            covers = write_covers(ws, result)
+            if server is not None:
+                _, sent = send_round(ws, result.round.number, "cover", server)
     if as_json:
         payload = {
             "round": result.round.number,
@@ -326,6 +392,26 @@ def issue(
                 f"version {w.version})",
             )
         )
+    if covers is not None:
+        click.echo(
+            _t(
+                lang,
+                f"Følgebreve: {len(covers.written)} skrevet, {len(sent.sent) if sent else 0} sendt",
+                f"Cover e-mails: {len(covers.written)} written, {len(sent.sent) if sent else 0} sent",
+            )
+        )
+        for center, _reason in covers.skipped:
+            click.echo(
+                _t(
+                    lang,
+                    f"  Intet følgebrev til {center}: ingen brugbar e-mail på arket Centre",
+                    f"  No cover e-mail to {center}: no usable e-mail on the Centre sheet",
+                )
+            )
+        if sent is not None:
+            _report_sending(sent.sent, sent.failed, lang)
+            if sent.failed:
+                sys.exit(1)
 
 
 # ------------------------------------------------------------------ collect
@@ -699,27 +785,31 @@ def close(workspace: Path, round_ref: str, force: bool, lang: str) -> None:
 @main.command()
 @WORKSPACE
 @click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
-@click.option(
-    "--smtp", default=None, metavar="HOST:PORT", help="Send the reminders through this SMTP server."
-)
+@smtp_options
 @LANG
-def remind(workspace: Path, round_ref: str, smtp: str | None, lang: str) -> None:
+def remind(
+    workspace: Path, round_ref: str, smtp: str | None, smtp_user: str | None, lang: str
+) -> None:
     """Write a reminder e-mail (.eml) to every center without an accepted return.
 
-    Each draft goes to the center's contact on the register's Centre sheet,
-    with the center's workbook attached and the deadline stated. Drafts land
-    in WORKSPACE/rounds/<n>/reminders/; with --smtp they are also sent. Exit
+    A center that sent nothing is reminded of the deadline; one whose workbook
+    came back empty is told so; one whose return was rejected or sent back gets
+    the reasons and the correction workbook. Messages go to the contacts on the
+    register's Centre sheet, in the center's language, and land in
+    WORKSPACE/rounds/<n>/reminders/; with --smtp they are also sent. Exit
     code 1 when a reminder could not be sent.
 
     \b
     Examples:
       sheetflow remind out --round 3
       sheetflow remind out --round 3 --smtp localhost:25
+      sheetflow remind out --round 3 --smtp mail.kommune.dk:587 --smtp-user okonomi
     """
     from sheetflow.remind import remind as remind_round
 
+    server = _smtp(smtp, smtp_user)
     with _library_errors():
-        result = remind_round(Workspace.at(workspace), round_ref, smtp=smtp, lang=lang)
+        result = remind_round(Workspace.at(workspace), round_ref, smtp=server, lang=lang)
     click.echo(
         _t(
             lang,
@@ -730,8 +820,15 @@ def remind(workspace: Path, round_ref: str, smtp: str | None, lang: str) -> None
             f"written, {len(result.sent)} sent",
         )
     )
+    why = {
+        "missing": ("ikke indsendt", "not returned"),
+        "no_answers": ("modtaget uden svar", "received without answers"),
+        "correction": ("skal rettes", "needs corrections"),
+    }
     for path in result.drafts:
-        click.echo(f"  {path}")
+        center = next((c for c, k in result.kinds.items() if path.stem == _safe(c)), "")
+        kind = result.kinds.get(center, "missing")
+        click.echo(f"  {path}  ({_t(lang, *why[kind])})")
     reasons = {
         "no-email": ("ingen e-mail på arket Centre", "no e-mail on the Centre sheet"),
         "bad-email": (
@@ -740,24 +837,71 @@ def remind(workspace: Path, round_ref: str, smtp: str | None, lang: str) -> None
         ),
     }
     for center, reason in result.skipped:
-        why = _t(lang, *reasons[reason])
+        text = _t(lang, *reasons[reason])
         click.echo(
             _t(
                 lang,
-                f"  Ingen påmindelse til {center}: {why}",
-                f"  No reminder for {center}: {why}",
+                f"  Ingen påmindelse til {center}: {text}",
+                f"  No reminder for {center}: {text}",
             )
         )
-    for center, error in result.failed:
-        click.secho(
-            _t(
-                lang,
-                f"  Ikke sendt til {center}: {error}. Kladden ligger klar; prøv igen senere.",
-                f"  Not sent to {center}: {error}. The draft is ready; try again later.",
-            ),
-            fg="red",
-        )
+    _report_sending(result.sent, result.failed, lang)
     sys.exit(result.exit_code)
+
+
+def _safe(center: str) -> str:
+    from sheetflow.issue import safe_name
+
+    return safe_name(center)
+
+
+@main.command()
+@WORKSPACE
+@click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
+@click.option(
+    "--reminders", is_flag=True, help="Send the reminders written by remind, not the covers."
+)
+@smtp_options
+@LANG
+def send(
+    workspace: Path,
+    round_ref: str,
+    reminders: bool,
+    smtp: str | None,
+    smtp_user: str | None,
+    lang: str,
+) -> None:
+    """Send a round's messages that have not gone yet (cover letters, or --reminders).
+
+    Every message was written to WORKSPACE/rounds/<n>/outbox/ (or reminders/)
+    first; each is sent once: a retry after a failure sends only what did not
+    go. Exit code 1 when a message could not be sent.
+
+    \b
+    Examples:
+      sheetflow send out --round 3 --smtp localhost:25
+      sheetflow send out --round 3 --reminders --smtp mail.kommune.dk:587 --smtp-user okonomi
+    """
+    from sheetflow.mail.cover import send_round
+
+    server = _smtp(smtp, smtp_user)
+    if server is None:
+        raise click.UsageError("--smtp VÆRT:PORT mangler.")
+    with _library_errors():
+        rnd, sent = send_round(
+            Workspace.at(workspace), round_ref, "reminder" if reminders else "cover", server
+        )
+    click.echo(
+        _t(
+            lang,
+            f"{rnd.name}: {len(sent.sent)} sendt, {len(sent.already)} sendt før, "
+            f"{len(sent.failed)} ikke sendt",
+            f"{rnd.name}: {len(sent.sent)} sent, {len(sent.already)} sent before, "
+            f"{len(sent.failed)} not sent",
+        )
+    )
+    _report_sending(sent.sent, sent.failed, lang)
+    sys.exit(1 if sent.failed else 0)
 
 
 # --------------------------------------------------------------------- demo

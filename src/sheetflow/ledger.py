@@ -21,7 +21,7 @@ from sheetflow.errors import UsageError
 from sheetflow.model import Rating
 from sheetflow.smiley import Smiley
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _add_asked(db: sqlite3.Connection) -> None:
@@ -135,6 +135,12 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     );
     CREATE INDEX reviews_round ON reviews (round, center);
     """,
+    # v6: a message's content hash, so a retry sends only what did not go; where a
+    # received file came from when it arrived by e-mail.
+    6: """
+    ALTER TABLE messages ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
+    ALTER TABLE received ADD COLUMN provenance TEXT NOT NULL DEFAULT '';
+    """,
 }
 
 
@@ -177,6 +183,7 @@ class IssuedRow:
     file: str
     issued_at: str
     asked: tuple[str, ...]
+    lang: str = "da"
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,7 @@ class Received:
     findings: str
     superseded_by: int | None
     saved_at: str | None = None
+    provenance: str = ""  # JSON: sender, date and subject when it came by e-mail
 
     @property
     def finding_list(self) -> list[dict[str, str]]:
@@ -364,12 +372,13 @@ class Ledger:
     def issued_rows(self, round_number: int) -> list[IssuedRow]:
         """A round's issued workbooks, all versions, in issue order, without layouts."""
         rows = self.db.execute(
-            "SELECT id, template_id, center, version, file, issued_at, asked FROM issued "
+            "SELECT id, template_id, center, version, file, issued_at, asked, lang FROM issued "
             "WHERE round=? ORDER BY id",
             (round_number,),
         ).fetchall()
         return [
-            IssuedRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6]))) for r in rows
+            IssuedRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), r[7])
+            for r in rows
         ]
 
     def earlier_rounds_changed(self, round_number: int) -> dict[str, str]:
@@ -517,14 +526,32 @@ class Ledger:
         file: str,
         status: str,
         error: str = "",
+        sha256: str = "",
     ) -> None:
         """Record an e-mail written, sent or failed (one row per attempt)."""
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO messages (round, center, kind, recipient, file, status, error, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (round_number, center, kind, recipient, file, status, error, now()),
+                "INSERT INTO messages (round, center, kind, recipient, file, status, error, at, "
+                "sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (round_number, center, kind, recipient, file, status, error, now(), sha256),
             )
+
+    def written_messages(self, round_number: int, kind: str) -> list[tuple[str, str]]:
+        """(center, file) of every message of a kind written in a round, oldest first."""
+        rows = self.db.execute(
+            "SELECT center, file FROM messages WHERE round=? AND kind=? AND status='written' "
+            "ORDER BY id",
+            (round_number, kind),
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def sent_digests(self, round_number: int, kind: str) -> set[str]:
+        """Content hashes of the messages of a kind that were sent in a round."""
+        rows = self.db.execute(
+            "SELECT sha256 FROM messages WHERE round=? AND kind=? AND status='sent'",
+            (round_number, kind),
+        ).fetchall()
+        return {r[0] for r in rows if r[0]}
 
     def messages(self, round_number: int) -> list[dict[str, str]]:
         rows = self.db.execute(
