@@ -437,6 +437,7 @@ class Ledger:
         findings: list[dict[str, str]],
         ratings: list[Rating],
         saved_at: str | None = None,
+        provenance: str = "",
     ) -> Received:
         """Record one received file and its ratings, in one transaction.
 
@@ -446,8 +447,8 @@ class Ledger:
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO received (round, sha256, original_name, archived, received_at, "
-                "template_id, center, verdict, findings, saved_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "template_id, center, verdict, findings, saved_at, provenance) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     round_number,
                     sha256,
@@ -459,6 +460,7 @@ class Ledger:
                     verdict,
                     json.dumps(findings, ensure_ascii=False),
                     saved_at,
+                    provenance,
                 ),
             )
             new_id = cur.lastrowid

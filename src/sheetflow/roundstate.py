@@ -27,6 +27,7 @@ class Verdict(enum.StrEnum):
     UNDECIDED = "undecided"  # one of several returns whose order could not be told
     SUPERSEDED = "superseded"  # a later return of the same center replaced it
     SKIPPED = "skipped"  # never read (Excel lock file, hidden file)
+    UNPACKED = "unpacked"  # an e-mail whose workbook attachments were collected
 
 
 class CenterState(enum.StrEnum):
