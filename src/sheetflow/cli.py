@@ -378,18 +378,20 @@ def issue(
     click.echo(
         _t(
             lang,
-            f"{result.round.name}: {len(result.workbooks)} projektmapper udsendt",
-            f"{result.round.name}: {len(result.workbooks)} workbooks issued",
+            f"{result.round.name}: "
+            f"{_plural(len(result.workbooks), 'projektmappe', 'projektmapper')} udsendt",
+            f"{result.round.name}: "
+            f"{_plural(len(result.workbooks), 'workbook', 'workbooks')} issued",
         )
     )
     for w in result.workbooks:
         click.echo(
             _t(
                 lang,
-                f"  {w.path}  ({w.initiatives} delelementer, {w.inputs} smileys at udfylde, "
-                f"version {w.version})",
-                f"  {w.path}  ({w.initiatives} initiatives, {w.inputs} smileys to fill in, "
-                f"version {w.version})",
+                f"  {w.path}  ({_plural(w.initiatives, 'delelement', 'delelementer')}, "
+                f"{_plural(w.inputs, 'smiley', 'smileys')} at udfylde, version {w.version})",
+                f"  {w.path}  ({_plural(w.initiatives, 'initiative', 'initiatives')}, "
+                f"{_plural(w.inputs, 'smiley', 'smileys')} to fill in, version {w.version})",
             )
         )
     if covers is not None:
@@ -427,6 +429,9 @@ def _flag_lines(flags: list[Flag], lang: str) -> list[str]:
     }
     return [f"{names[k]}: {v}" for k, v in counts.items()]
 
+
+# Info findings worth a line on the terminal (the rest are in findings.csv).
+SHOWN_INFO = {"superseded", "message-unpacked"}
 
 STATE_WORDS = {
     "missing": ("mangler", "missing"),
@@ -536,7 +541,7 @@ def collect(
     parts += [f"{n} {_t(lang, da, en)}" for n, da, en in extra if n]
     click.echo(f"{result.round.name}: " + ", ".join(parts))
     _print_findings(
-        [f for f in result.report if f.severity is not Severity.INFO or f.code == "superseded"]
+        [f for f in result.report if f.severity is not Severity.INFO or f.code in SHOWN_INFO]
     )
     if result.corrections:
         folder = result.corrections[0].parent
@@ -1040,8 +1045,10 @@ def describe_flags(register: Register, flags: list[Flag], lang: str) -> list[str
             continue
         ini, ms = items[flag.item_key]
         smiley = symbol(flag.rating.smiley if flag.rating else None) or "-"
-        what = f"{ms.text[:50]} ({ms.deadline.text})" if ms else _t(lang, "Økonomi", "Economy")
-        lines.append(f"{smiley}  {ini.label[:45]}: {what} [{kinds}]")
+        text = " ".join(ms.text.split())[:50] if ms else ""
+        what = f"{text} ({ms.deadline.text})" if ms else _t(lang, "Økonomi", "Economy")
+        label = " ".join(ini.label.split())[:45]
+        lines.append(f"{smiley}  {label}: {what} [{kinds}]")
     return lines
 
 
