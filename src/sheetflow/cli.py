@@ -44,6 +44,16 @@ def _t(lang: str, da: str, en: str) -> str:
     return en if lang == "en" else da
 
 
+def _local_time(iso_utc: str) -> str:
+    """A ledger time (UTC) as the user's own clock shows it, to the minute."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso_utc[:16].replace("T", " ")
+
+
 def _plural(n: int, one: str, many: str) -> str:
     """ "1 påmindelse", "2 påmindelser" (Danish and English plurals agree on n == 1)."""
     return f"{n} {one if n == 1 else many}"
@@ -663,7 +673,7 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
     ):
         table.add_column(header)
     for c in st.centers:
-        received = c.last_received.replace("T", " ")[:16] if c.last_received else "-"
+        received = _local_time(c.last_received) if c.last_received else "-"
         notes = [finding_from_dict(p, lang).message for p in c.problems[:1]]
         if c.review_reason:
             notes.append(c.review_reason)
@@ -706,7 +716,7 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
     if history:
         click.echo(_t(lang, "Modtagne filer:", "Files received:"))
         for rec in st.history:
-            at = rec.received_at.replace("T", " ")[:16]
+            at = _local_time(rec.received_at)
             click.echo(f"  {at}  {rec.original_name}  {rec.center or '-'}  {rec.verdict}")
 
 

@@ -179,7 +179,7 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
     for rec in ledger.received(rnd.number):
         if rec.center and rec.template_id in by_template:
             mine.setdefault(rec.center, []).append(rec)
-        else:
+        elif rec.verdict != Verdict.UNPACKED:  # an opened e-mail: its workbooks count
             stray.append(rec)
     versions: dict[str, list[IssuedRow]] = {}
     for i in issued:
