@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 
 from helpers import fill_all_green
-from person import SD, SS, TM, fill_register
+from person import SD, SS, TM
 from sheetflow.collect import collect_round
-from sheetflow.issue import issue_round
-from sheetflow.register import init_workspace
 from sheetflow.roundstate import Verdict
 from sheetflow.workspace import Workspace
 
@@ -26,12 +24,8 @@ XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    ws = Workspace.at(tmp_path / "opfølgning")
-    init_workspace(ws, "blank")
-    fill_register(ws.register_path)
-    issue_round(ws, 1)
-    return ws
+def ws(officer_ws: Workspace) -> Workspace:
+    return officer_ws
 
 
 def message(sender: str, subject: str, attachments: list[tuple[str, bytes]]) -> EmailMessage:

@@ -7,18 +7,15 @@ import json
 import sqlite3
 from email import policy
 from email.parser import BytesParser
-from pathlib import Path
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from helpers import fill, fill_all_green, inputs_of, issued_for
-from person import SD, TM, fill_register
+from person import SD, TM
 from sheetflow.cli import main
 from sheetflow.collect import collect_round
-from sheetflow.issue import issue_round
-from sheetflow.register import init_workspace
 from sheetflow.workspace import Workspace
 
 REASON = "Kommentaren til økonomien mangler; skriv hvad merforbruget skyldes."
@@ -31,11 +28,8 @@ def cli(*args: object) -> tuple[int, str]:
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    ws = Workspace.at(tmp_path / "opfølgning")
-    init_workspace(ws, "blank")
-    fill_register(ws.register_path)
-    issue_round(ws, 1)
+def ws(officer_ws: Workspace) -> Workspace:
+    ws = officer_ws
     fill_all_green(ws, TM, ws.inbox_dir(1) / "tm.xlsx", round_number=1)
     _, layout = issued_for(ws, SD, 1)
     smileys = inputs_of(layout)

@@ -19,9 +19,9 @@ from sheetflow.findings import finding_from_dict
 from sheetflow.issue import safe_name
 from sheetflow.ledger import Ledger
 from sheetflow.lifecycle import is_closed
-from sheetflow.mail.compose import Attachment, compose, recipient
+from sheetflow.mail.compose import Attachment, compose, contact
 from sheetflow.mail.outbox import Smtp, send_messages, write_message
-from sheetflow.model import Center, Round
+from sheetflow.model import Round
 from sheetflow.roundstate import CenterRound, CenterState, round_state
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
@@ -87,12 +87,9 @@ def remind(
             kind = KIND_OF.get(c.state)
             if kind is None:  # undecided: finance chooses, the center did return
                 continue
-            center = register.center(c.center) or Center(c.center)
-            if not center.email:
-                result.skipped.append((c.center, "no-email"))
-                continue
-            if recipient(center) is None:
-                result.skipped.append((c.center, "bad-email"))
+            center, unusable = contact(register, c.center)
+            if unusable:
+                result.skipped.append((c.center, unusable))
                 continue
             issued = c.versions[-1]
             attach = workspace.root / issued.file

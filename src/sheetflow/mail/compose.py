@@ -35,6 +35,17 @@ def recipient(center: Center) -> Address | None:
     return address_of(center.contact_name, center.email)
 
 
+def contact(register: Register, name: str) -> tuple[Center, str]:
+    """A center's contact and why it cannot be written to ("" when it can): "no-email"
+    or "bad-email"."""
+    center = register.center(name) or Center(name)
+    if not center.email:
+        return center, "no-email"
+    if recipient(center) is None:
+        return center, "bad-email"
+    return center, ""
+
+
 @dataclass(frozen=True)
 class Attachment:
     filename: str

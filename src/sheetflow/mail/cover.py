@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sheetflow.issue import IssueResult, safe_name
 from sheetflow.ledger import Ledger
-from sheetflow.mail.compose import Attachment, compose, recipient
+from sheetflow.mail.compose import Attachment, compose, contact
 from sheetflow.mail.outbox import Sent, Smtp, send_messages, write_message
-from sheetflow.model import Center, Round
+from sheetflow.model import Round
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
 
@@ -34,12 +34,9 @@ def write_covers(workspace: Workspace, issued: IssueResult) -> Covers:
     with Ledger(workspace.ledger_path) as ledger:
         langs = {r.template_id: r.lang for r in ledger.issued_rows(rnd.number)}
         for wb in issued.workbooks:
-            center = register.center(wb.center) or Center(wb.center)
-            if not center.email:
-                out.skipped.append((wb.center, "no-email"))
-                continue
-            if recipient(center) is None:
-                out.skipped.append((wb.center, "bad-email"))
+            center, unusable = contact(register, wb.center)
+            if unusable:
+                out.skipped.append((wb.center, unusable))
                 continue
             texts = load_texts(langs.get(wb.template_id, "da"), workspace.root)
             msg = compose(
