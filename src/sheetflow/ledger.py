@@ -173,6 +173,23 @@ class Issued:
 
 
 @dataclass(frozen=True)
+class NewIssued:
+    """A workbook just written, to be recorded (the ledger gives it its version and time)."""
+
+    template_id: str
+    round: int
+    center: str
+    file: str
+    sha256: str
+    fingerprint: str
+    register_fingerprint: str
+    layout: str
+    checks: str
+    lang: str
+    asked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class IssuedRow:
     """An issued workbook without its (large) layout: what round state needs."""
 
@@ -316,34 +333,33 @@ class Ledger:
 
     # ----------------------------------------------------------------- issued
 
-    def record_issued(self, entries: list[dict[str, str | int]]) -> list[Issued]:
+    def record_issued(self, entries: list[NewIssued]) -> list[Issued]:
         """Record a batch of issued workbooks in one transaction; versions count up."""
         out = []
         with self.transaction() as db:
             for e in entries:
                 row = db.execute(
                     "SELECT COALESCE(MAX(version), 0) FROM issued WHERE round=? AND center=?",
-                    (e["round"], e["center"]),
+                    (e.round, e.center),
                 ).fetchone()
-                version = int(row[0]) + 1
                 cur = db.execute(
                     "INSERT INTO issued (template_id, round, center, version, file, sha256, "
                     "fingerprint, register_fingerprint, layout, lang, issued_at, asked, checks) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        e["template_id"],
-                        e["round"],
-                        e["center"],
-                        version,
-                        e["file"],
-                        e["sha256"],
-                        e["fingerprint"],
-                        e["register_fingerprint"],
-                        e["layout"],
-                        e["lang"],
+                        e.template_id,
+                        e.round,
+                        e.center,
+                        int(row[0]) + 1,
+                        e.file,
+                        e.sha256,
+                        e.fingerprint,
+                        e.register_fingerprint,
+                        e.layout,
+                        e.lang,
                         now(),
-                        e["asked"],
-                        e["checks"],
+                        json.dumps(list(e.asked)),
+                        e.checks,
                     ),
                 )
                 out.append(self._issued_by_id(db, cur.lastrowid))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from sheetflow.errors import SheetflowError, UsageError
 from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import build_status_layout
 from sheetflow.issue.writer import GuideFacts, write_center_workbook
-from sheetflow.ledger import Ledger
+from sheetflow.ledger import Ledger, NewIssued
 from sheetflow.model import Rating, Register, Round, asked_keys, format_date
 from sheetflow.register.snapshot import save_snapshot
 from sheetflow.texts import load_texts
@@ -189,7 +188,7 @@ class _CenterJob:
     password: str | None
     root: Path
 
-    def issue(self, center: str) -> dict[str, str | int]:
+    def issue(self, center: str) -> NewIssued:
         """Lay out, write and describe one center's workbook (runs in a worker)."""
         register, rnd, reg_fp, lang = self.register, self.rnd, self.reg_fp, self.lang
         layout = build_status_layout(
@@ -211,22 +210,22 @@ class _CenterJob:
         facts = _facts(register, rnd, center)
         write_center_workbook(path, layout, facts, meta, self.texts, self.password)
         smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]
-        return {
-            "template_id": template_id,
-            "round": rnd.number,
-            "center": center,
-            "file": str(path.relative_to(self.root)),
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "fingerprint": fingerprint,
-            "register_fingerprint": reg_fp,
-            "layout": layout.to_json(),
-            "checks": layout.checks_json(),
-            "lang": lang,
-            "asked": json.dumps(smileys),
-        }
+        return NewIssued(
+            template_id=template_id,
+            round=rnd.number,
+            center=center,
+            file=str(path.relative_to(self.root)),
+            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            fingerprint=fingerprint,
+            register_fingerprint=reg_fp,
+            layout=layout.to_json(),
+            checks=layout.checks_json(),
+            lang=lang,
+            asked=tuple(smileys),
+        )
 
 
-def _issue_in_worker(job: _CenterJob, _state: None, center: str) -> dict[str, str | int]:
+def _issue_in_worker(job: _CenterJob, _state: None, center: str) -> NewIssued:
     return job.issue(center)
 
 
@@ -237,7 +236,7 @@ def _run_all(
     centers: list[str],
     job: _CenterJob,
     progress: Callable[[str], None] | None,
-) -> list[dict[str, str | int]]:
+) -> list[NewIssued]:
     """``job.issue`` for every center, on both cores when there are enough of them."""
     if len(centers) < PARALLEL_FROM:
         entries = []
