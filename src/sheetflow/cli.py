@@ -33,7 +33,9 @@ LANG = click.option(
     type=click.Choice(["da", "en"]),
     default="da",
     show_default=True,
-    help="Sprog i projektmapper og beskeder (da/en).",
+    envvar="SHEETFLOW_LANG",
+    help="Language of messages and of the workbooks written: da or en "
+    "(default from SHEETFLOW_LANG).",
 )
 WORKSPACE = click.argument(
     "workspace", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_WORKSPACE
@@ -238,6 +240,7 @@ def main() -> None:
     help="With --force on a workspace with issued rounds: start over; the ledger and "
     "rounds/ move into backup/.",
 )
+@LANG
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def init(
     workspace: Path,
@@ -246,6 +249,7 @@ def init(
     example: str | None,
     force: bool,
     discard_rounds: bool,
+    lang: str,
     as_json: bool,
 ) -> None:
     """Create WORKSPACE/register.xlsx and print what it holds.
@@ -281,24 +285,53 @@ def init(
             json.dumps({"register": str(path), **summary.to_dict()}, ensure_ascii=False, indent=2)
         )
         return
-    click.echo(f"Register skrevet: {path}")
+    click.echo(_t(lang, f"Register skrevet: {path}", f"Register written: {path}"))
     if backup is not None:
-        click.echo(f"  Det tidligere indhold er gemt i {backup}")
+        click.echo(
+            _t(
+                lang,
+                f"  Det tidligere indhold er gemt i {backup}",
+                f"  What it replaced is kept in {backup}",
+            )
+        )
     click.echo(
-        f"  {summary.initiatives} delelementer i {summary.sections} afsnit, "
-        f"{summary.milestones} milepæle (+{summary.placeholders} tomme pladsholdere)"
+        _t(
+            lang,
+            f"  {_plural(summary.initiatives, 'delelement', 'delelementer')} i "
+            f"{summary.sections} afsnit, {_plural(summary.milestones, 'milepæl', 'milepæle')} "
+            f"(+{summary.placeholders} tomme pladsholdere)",
+            f"  {_plural(summary.initiatives, 'initiative', 'initiatives')} in "
+            f"{_plural(summary.sections, 'section', 'sections')}, "
+            f"{_plural(summary.milestones, 'milestone', 'milestones')} "
+            f"(+{summary.placeholders} empty placeholders)",
+        )
     )
-    click.echo(f"  Opfølgninger: {', '.join(summary.rounds)}")
-    click.echo("  Delelementer pr. center:")
+    click.echo(_t(lang, "  Opfølgninger: ", "  Rounds: ") + ", ".join(summary.rounds))
+    click.echo(_t(lang, "  Delelementer pr. center:", "  Initiatives per center:"))
     for center, n in summary.centers.items():
         click.echo(f"    {n:3d}  {center}")
     if summary.ratings:
-        click.echo("  Smileys pr. opfølgning (grøn/gul/rød):")
+        click.echo(
+            _t(
+                lang,
+                "  Smileys pr. opfølgning (grøn/gul/rød):",
+                "  Smileys per round (green/yellow/red):",
+            )
+        )
         for key, counts in summary.ratings.items():
             rnd, kind = key.split(":")
-            label = "milepæle" if kind == "milestone" else "økonomi"
+            if kind == "milestone":
+                label = _t(lang, "milepæle", "milestones")
+            else:
+                label = _t(lang, "økonomi", "economy")
             colours = "/".join(str(counts.get(c, 0)) for c in ("green", "yellow", "red"))
-            click.echo(f"    {rnd}. opfølgning, {label}: {colours}")
+            click.echo(
+                _t(
+                    lang,
+                    f"    {rnd}. opfølgning, {label}: {colours}",
+                    f"    round {rnd}, {label}: {colours}",
+                )
+            )
 
 
 # -------------------------------------------------------------------- issue
