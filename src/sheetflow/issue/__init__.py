@@ -7,7 +7,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,11 @@ from sheetflow import __version__
 from sheetflow.errors import SheetflowError, UsageError
 from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import build_status_layout
-from sheetflow.issue.writer import GuideFacts, write_center_workbook
+from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
 from sheetflow.ledger import Ledger, NewIssued
 from sheetflow.model import Rating, Register, Round, asked_keys, format_date
 from sheetflow.register.snapshot import save_snapshot
+from sheetflow.smiley import symbol
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
 
@@ -125,7 +126,16 @@ def issue_round(
         workspace.make_round_dirs(rnd.number)
 
         job = _CenterJob(
-            register, rnd, by_center, texts, asked, reg_fp, lang, password, workspace.root
+            register,
+            rnd,
+            by_center,
+            texts,
+            asked,
+            reg_fp,
+            lang,
+            password,
+            workspace.root,
+            received_answers(ledger, rnd.number, items),
         )
         entries = _run_all(targets, job, progress)
         recorded = ledger.record_issued(entries)
@@ -146,6 +156,18 @@ def issue_round(
         for rec in recorded
     ]
     return IssueResult(rnd, workbooks)
+
+
+def received_answers(
+    ledger: Ledger, round_number: int, items: dict[str, Any]
+) -> dict[str, dict[str, tuple[str, str]]]:
+    """Per center, the answers its accepted return of this round already gave."""
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    for r in ledger.accepted_ratings(up_to_round=round_number):
+        if r.round == round_number and r.item_key in items:
+            center = items[r.item_key][0].center
+            out.setdefault(center, {})[r.item_key] = (symbol(r.smiley), r.comment)
+    return out
 
 
 def stale_centers(ledger: Ledger, round_number: int) -> set[str]:
@@ -187,6 +209,9 @@ class _CenterJob:
     lang: str
     password: str | None
     root: Path
+    # What centers already answered in this round (a new version keeps it):
+    # center → item key → (smiley symbol, comment).
+    answers: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
 
     def issue(self, center: str) -> NewIssued:
         """Lay out, write and describe one center's workbook (runs in a worker)."""
@@ -208,7 +233,14 @@ class _CenterJob:
         }
         path = Workspace.at(self.root).issued_dir(rnd.number) / workbook_filename(center, rnd)
         facts = _facts(register, rnd, center)
-        write_center_workbook(path, layout, facts, meta, self.texts, self.password)
+        given = self.answers.get(center, {})
+        prefill = {
+            i.address: given[i.item_key][0 if i.kind == "smiley" else 1]
+            for i in layout.inputs
+            if i.item_key in given and given[i.item_key][0 if i.kind == "smiley" else 1]
+        }
+        keep = Corrections(prefill, {}, [], "", "", "", ("", "", "")) if prefill else None
+        write_center_workbook(path, layout, facts, meta, self.texts, self.password, keep)
         smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]
         return NewIssued(
             template_id=template_id,
