@@ -129,6 +129,9 @@ def _findings(
         ws.write_string(1, 0, t["no_findings"], st.text)
     for row, f in enumerate(data.findings, start=1):
         for col, key in enumerate(("file", "sheet", "cell", "code", "severity", "message")):
-            ws.write_string(row, col, f.get(key, ""), st.cell)
+            value = f.get(key, "")
+            if key == "severity":  # a word in the workbook's language; the code stays a code
+                value = t.get(f"severity_{value}", value)
+            ws.write_string(row, col, value, st.cell)
     ws.autofilter(0, 0, max(len(data.findings), 1), len(headers) - 1)
     print_setup(ws, *footer)
