@@ -28,12 +28,27 @@ from sheetflow.roundstate import RoundState, Verdict
 from sheetflow.smiley import symbol
 from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace
 
+
+def _remember_lang(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """Keep the verb's language where error and finding printers find it."""
+    ctx.meta["sheetflow.lang"] = value
+    return value
+
+
+def _lang() -> str:
+    """The language the running verb speaks (Danish outside a verb)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("sheetflow.lang", "da") if ctx is not None else "da"
+
+
 LANG = click.option(
     "--lang",
     type=click.Choice(["da", "en"]),
     default="da",
     show_default=True,
     envvar="SHEETFLOW_LANG",
+    is_eager=True,
+    callback=_remember_lang,
     help="Language of messages and of the workbooks written: da or en "
     "(default from SHEETFLOW_LANG).",
 )
@@ -62,7 +77,8 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def _fail(exc: SheetflowError) -> None:
-    click.secho(f"Fejl: {exc}", fg="red", err=True)
+    lang = _lang()
+    click.secho(f"{_t(lang, 'Fejl', 'Error')}: {exc.render(lang)}", fg="red", err=True)
     if isinstance(exc, RegisterError):  # errors and warnings alike, each with its severity
         _print_findings(exc.findings, err=True)
     sys.exit(2)
@@ -156,8 +172,10 @@ def _report_sending(sent: list[str], failed: list[tuple[str, str]], lang: str) -
 
 
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
+    """Findings in the verb's language: rendered here, at the edge, from code and values."""
     colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
-    for f in findings:
+    lang = _lang()
+    for f in (finding_from_dict(x.to_dict(), lang) for x in findings):
         click.secho(f"  [{f.severity.value}] ", fg=colours[f.severity], nl=False, err=err)
         text = f"{f.where}: {f.message} ({f.code})" if f.where else f"{f.message} ({f.code})"
         click.echo(text, err=err)

@@ -52,15 +52,9 @@ def format_of(target: Path) -> str:
     """The export format from the file's suffix."""
     fmt = FORMATS.get(target.suffix.lower())
     if fmt is None and not target.suffix:
-        raise UsageError(
-            f"{target.name} har ingen filtype. Skriv fx {target.name}.xlsx, "
-            f"{target.name}.csv, {target.name}.sqlite eller {target.name}.parquet."
-        )
+        raise UsageError("export-no-suffix", name=target.name)
     if fmt is None:
-        raise UsageError(
-            f"Ukendt filtype '{target.suffix}' for {target.name}. "
-            "Brug .xlsx, .csv, .sqlite (eller .db) eller .parquet."
-        )
+        raise UsageError("export-unknown-suffix", suffix=target.suffix, name=target.name)
     return fmt
 
 
@@ -80,10 +74,7 @@ def export_tables(tables: dict[str, pd.DataFrame], target: Path) -> list[Path]:
         return _export(tables, target)
     except PermissionError as exc:
         name = Path(exc.filename).name if exc.filename else target.name
-        raise UsageError(
-            f"Kan ikke skrive {name}: filen er måske åben i Excel eller et andet program. "
-            "Luk den, og prøv igen."
-        ) from None
+        raise UsageError("file-in-use", name=name) from None
 
 
 def _export(tables: dict[str, pd.DataFrame], target: Path) -> list[Path]:

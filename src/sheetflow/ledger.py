@@ -245,10 +245,7 @@ class Ledger:
         try:
             self._open(read_only)
         except sqlite3.DatabaseError as exc:
-            raise UsageError(
-                f"Ledgeren {self.path} kan ikke læses ({exc}). Den er måske beskadiget eller "
-                "ikke en sheetflow-ledger; gendan den fra backup/."
-            ) from exc
+            raise UsageError("ledger-unreadable", path=self.path, error=exc) from exc
 
     def _open(self, read_only: bool) -> None:
         if read_only:

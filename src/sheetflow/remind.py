@@ -77,9 +77,9 @@ def remind(
     rnd = workspace.resolve_round(register, round_ref)
     with Ledger(workspace.ledger_path) as ledger:
         if not ledger.issued_rows(rnd.number):
-            raise UsageError(f"{rnd.name} er ikke udsendt endnu.")
+            raise UsageError("not-issued", round=rnd.name)
         if is_closed(ledger, rnd):
-            raise UsageError(f"{rnd.name} er lukket; der sendes ingen påmindelser.")
+            raise UsageError("remind-closed", round=rnd.name)
         state = round_state(register, rnd, ledger)
         result = RemindResult(rnd)
         written: list[tuple[str, Path]] = []

@@ -108,7 +108,7 @@ def gather_files(inputs: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, s
     skipped: list[tuple[Path, str]] = []
     for item in inputs:
         if not item.exists():
-            raise UsageError(f"'{item}' findes ikke.")
+            raise UsageError("path-missing", path=item)
         candidates = sorted(p for p in item.rglob("*") if p.is_file()) if item.is_dir() else [item]
         for path in candidates:
             if path.name.startswith("~$"):
@@ -350,9 +350,7 @@ def collect_round(
         results.append(FileResult(path, Verdict.SKIPPED, findings=[f]))
     with Ledger(workspace.ledger_path) as ledger:
         if not ledger.issued_rows(rnd.number):
-            raise UsageError(
-                f"{rnd.name} er ikke udsendt endnu. Kør først: sheetflow issue --round {rnd.number}"
-            )
+            raise UsageError("collect-not-issued", round=rnd.name, number=rnd.number)
         reopened = ensure_open(ledger, rnd, reopen)
         ledger.set_round_state(rnd.number, rnd.name, RoundPhase.COLLECTING)
         files, provenance = _open_messages(files, ledger, workspace, rnd, lang, results)
@@ -564,10 +562,10 @@ def _undecided(
 def _prefer(ledger: Ledger, rnd: Round, path: Path, results: list[FileResult]) -> None:
     """Finance's choice: this return counts for its center; the others are superseded."""
     if not path.is_file():
-        raise UsageError(f"'{path}' findes ikke.")
+        raise UsageError("path-missing", path=path)
     rec = ledger.received_by_hash(rnd.number, sha256_file(path))
     if rec is None or rec.center is None or not ledger.has_ratings(rec.id):
-        raise UsageError(f"'{path.name}' er ikke en godkendt aflevering til {rnd.name}.")
+        raise UsageError("prefer-not-accepted", file=path.name, round=rnd.name)
     ledger.prefer(rec.id)
     for result in results:
         if result.sha256 == rec.sha256:
@@ -685,7 +683,7 @@ def validate_file(
     register = workspace.load_register()
     round_names = {r.number: r.name for r in register.rounds}
     if not workspace.ledger_path.is_file():
-        raise UsageError(f"Der er intet udsendt fra {workspace.root}/ endnu.")
+        raise UsageError("nothing-issued-from", root=workspace.root)
     rnd = workspace.resolve_round(register, round_ref) if round_ref is not None else None
     problem = unsettled(path)
     if problem is not None:

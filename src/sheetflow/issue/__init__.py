@@ -107,13 +107,10 @@ def issue_round(
         if refresh:
             targets = [c for c in targets if c in stale_centers(ledger, rnd.number)]
             if not targets:
-                raise UsageError(f"Ingen af projektmapperne til {rnd.name} er forældede.")
+                raise UsageError("nothing-stale", round=rnd.name)
         already = sorted({i.center for i in ledger.issued_rows(rnd.number)} & set(targets))
         if already and not (force or refresh):
-            raise UsageError(
-                f"{rnd.name} er allerede udsendt til {len(already)} center(e). "
-                "Brug --force for at udsende en ny version."
-            )
+            raise UsageError("already-issued", round=rnd.name, count=len(already))
         save_snapshot(workspace, reg_fp)
         keep_earlier_versions(workspace, ledger, rnd, set(targets))
         history = ratings_so_far(register, ledger, rnd.number)
@@ -287,7 +284,7 @@ def _run_all(
     failed = [(c, o.reason) for c, o in zip(centers, outcomes, strict=True) if not o.ok]
     if failed:
         center, reason = failed[0]
-        raise SheetflowError(f"Projektmappen til {center} kunne ikke skrives: {reason}")
+        raise SheetflowError("workbook-not-written", center=center, reason=reason)
     return [o.value for o in outcomes]
 
 
@@ -297,9 +294,7 @@ def _targets(register: Register, centers: list[str] | None) -> list[str]:
         return responsible
     unknown = [c for c in centers if c not in responsible]
     if unknown:
-        raise UsageError(
-            f"Ukendt center: {', '.join(unknown)}. Centre med delelementer: {', '.join(responsible)}."
-        )
+        raise UsageError("unknown-center", unknown=", ".join(unknown), names=", ".join(responsible))
     return [c for c in responsible if c in centers]
 
 

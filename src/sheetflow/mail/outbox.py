@@ -37,7 +37,7 @@ class Smtp:
     def parse(cls, text: str, user: str | None = None, password: str | None = None) -> Smtp:
         host, _, port = text.rpartition(":")
         if not host or not port.isdigit():
-            raise UsageError(f"--smtp skal have formen VÆRT:PORT, ikke '{text}'.")
+            raise UsageError("smtp-form", text=text)
         return cls(host, int(port), user, password)
 
 
