@@ -124,7 +124,8 @@ def test_collect_unissued_round_is_bad_usage(sample_ws: Workspace) -> None:
     code, out = run("collect", sample_ws.root, "--round", "4")
     assert code == 2
     assert out.strip() == (
-        "Fejl: Årsafslutning 2017 er ikke udsendt endnu. Kør først: sheetflow issue --round 4"
+        "Fejl: Årsafslutning 2017 er ikke udsendt endnu. Kør først: "
+        f'sheetflow issue "{sample_ws.root}" --round 4'
     )
 
 

@@ -101,7 +101,7 @@ def test_an_old_rejected_file_does_not_fail_later_collects(issued_ws: Workspace)
         assert result.count(Verdict.REJECTED) == 0
     code, out = cli("status", ws.root, "--round", 3, "--history")
     assert code == 0
-    assert "forkert.xlsx" in out and "rejected" in out
+    assert "forkert.xlsx  Økonomi og Styring  afvist" in out
 
 
 # (4) Order by saved time; undecided returns wait for finance.

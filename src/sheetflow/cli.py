@@ -157,17 +157,35 @@ def _smtp(smtp: str | None, user: str | None) -> Any:
         return Smtp.parse(smtp, user, password)
 
 
-def _report_sending(sent: list[str], failed: list[tuple[str, str]], lang: str) -> None:
+def _send_command(
+    root: Path, number: int, smtp: str | None, user: str | None, *, reminders: bool
+) -> str:
+    """The `sheetflow send` command that retries exactly what did not go."""
+    parts = [f'sheetflow send "{root}" --round {number}']
+    if reminders:
+        parts.append("--reminders")
+    parts.append(f"--smtp {smtp}")
+    if user:
+        parts.append(f"--smtp-user {user}")
+    return " ".join(parts)
+
+
+def _report_sending(
+    sent: list[str], failed: list[tuple[str, str]], lang: str, retry: str = ""
+) -> None:
+    """Each message that did not go, and the command that sends just those."""
     for center, error in failed:
         click.secho(
+            _t(lang, f"  Ikke sendt til {center}: {error}.", f"  Not sent to {center}: {error}."),
+            fg="red",
+        )
+    if failed and retry:
+        click.echo(
             _t(
                 lang,
-                f"  Ikke sendt til {center}: {error}. Beskeden ligger klar; prøv igen med "
-                "sheetflow send.",
-                f"  Not sent to {center}: {error}. The message is ready; try again with "
-                "sheetflow send.",
-            ),
-            fg="red",
+                f"  Beskederne ligger klar; send dem, der mangler, med: {retry}",
+                f"  The messages are ready; send the ones missing with: {retry}",
+            )
         )
 
 
@@ -196,6 +214,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Afbrudt.", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader stopped (`| head`): nothing went wrong
+            with contextlib.suppress(OSError):
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            sys.exit(0)
         except Exception as exc:
             if os.environ.get("SHEETFLOW_DEBUG"):
                 raise
@@ -472,7 +494,8 @@ def issue(
                 )
             )
         if sent is not None:
-            _report_sending(sent.sent, sent.failed, lang)
+            retry = _send_command(ws.root, result.round.number, smtp, smtp_user, reminders=False)
+            _report_sending(sent.sent, sent.failed, lang, retry)
             if sent.failed:
                 sys.exit(1)
 
@@ -492,7 +515,16 @@ def _flag_lines(flags: list[Flag], lang: str) -> list[str]:
 
 
 # Info findings worth a line on the terminal (the rest are in findings.csv).
-SHOWN_INFO = {"superseded", "message-unpacked"}
+SHOWN_INFO = {"superseded", "message-unpacked", "file-skipped"}
+
+VERDICT_WORDS = {
+    "accepted": ("godkendt", "accepted"),
+    "rejected": ("afvist", "rejected"),
+    "no-answers": ("uden svar", "without answers"),
+    "undecided": ("uafklaret", "undecided"),
+    "superseded": ("afløst", "superseded"),
+    "unpacked": ("e-mail åbnet", "e-mail opened"),
+}
 
 STATE_WORDS = {
     "missing": ("mangler", "missing"),
@@ -674,7 +706,7 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
     }
     state = _t(lang, *words.get(check.verdict, ("afvises", "rejected")))
     given = sum(1 for r in check.ratings if r.smiley is not None)
-    about = f" ({check.center}, {given} smileys)" if check.center else ""
+    about = f" ({check.center}, {_plural(given, 'smiley', 'smileys')})" if check.center else ""
     click.echo(f"{file.name}: {state}{about}")
     _print_findings(check.findings)
     sys.exit(0 if check.accepted else 1)
@@ -768,7 +800,8 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
         click.echo(_t(lang, "Modtagne filer:", "Files received:"))
         for rec in st.history:
             at = _local_time(rec.received_at)
-            click.echo(f"  {at}  {rec.original_name}  {rec.center or '-'}  {rec.verdict}")
+            word = _t(lang, *VERDICT_WORDS.get(rec.verdict, (rec.verdict, rec.verdict)))
+            click.echo(f"  {at}  {rec.original_name}  {rec.center or '-'}  {word}")
 
 
 # ------------------------------------------------------------------- review
@@ -911,7 +944,8 @@ def remind(
                 f"  No reminder for {center}: {text}",
             )
         )
-    _report_sending(result.sent, result.failed, lang)
+    retry = _send_command(workspace, result.round.number, smtp, smtp_user, reminders=True)
+    _report_sending(result.sent, result.failed, lang, retry)
     sys.exit(result.exit_code)
 
 
@@ -966,7 +1000,8 @@ def send(
             f"{len(sent.failed)} not sent",
         )
     )
-    _report_sending(sent.sent, sent.failed, lang)
+    retry = _send_command(workspace, rnd.number, smtp, smtp_user, reminders=reminders)
+    _report_sending(sent.sent, sent.failed, lang, retry)
     sys.exit(1 if sent.failed else 0)
 
 
@@ -1035,12 +1070,13 @@ def export(workspace: Path, round_ref: str | None, target: Path, lang: str) -> N
       sheetflow export out --round 3 --to data.sqlite
     """
     import sheetflow
-    from sheetflow.export import export_tables
+    from sheetflow.export import export_tables, refuse_own_files, table_paths
 
     with _library_errors():
         with sheetflow.open(workspace) as fu:
             rnd = fu.round(round_ref)
             tables = fu.tables(rnd.number)
+        refuse_own_files(workspace, [target, *table_paths(target, list(tables)).values()])
         written = export_tables(tables, target)
     sizes = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
     click.echo(_t(lang, f"{rnd.name}: rækker i {sizes}", f"{rnd.name}: rows in {sizes}"))

@@ -68,6 +68,22 @@ def table_paths(target: Path, names: list[str]) -> dict[str, Path]:
     }
 
 
+def refuse_own_files(workspace_root: Path, targets: list[Path]) -> None:
+    """An export never replaces what the workspace keeps (register, ledger, rounds,
+    history, backups): those are the record, not outputs to overwrite."""
+    root = workspace_root.resolve()
+    kept = {root / "register.xlsx", root / "ledger.sqlite", root / ".sheetflow.lock"}
+    folders = [root / name for name in ("rounds", "history", "backup")]
+    for target in targets:
+        path = target.resolve()
+        if (
+            path in kept
+            or (path.name.startswith("ledger.sqlite") and path.parent == root)
+            or any(path.is_relative_to(folder) for folder in folders)
+        ):
+            raise UsageError("export-into-workspace", target=target)
+
+
 def export_tables(tables: dict[str, pd.DataFrame], target: Path) -> list[Path]:
     """Write the frames to ``target`` in the format its suffix names; the files written."""
     try:

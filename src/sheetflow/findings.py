@@ -410,10 +410,10 @@ CATALOGUE: dict[str, Code] = {
         _c(
             "no-answers",
             E,
-            "Projektmappen er sendt tilbage uden et eneste svar; {value} tæller stadig som "
-            "manglende. Udfyld de gule celler og send den igen.",
-            "The workbook came back without a single answer; {value} still counts as missing. "
-            "Fill in the yellow cells and send it again.",
+            "Projektmappen fra {value} er sendt tilbage uden et eneste svar og tæller ikke "
+            "som en aflevering. Udfyld de gule celler og send den igen.",
+            "The workbook from {value} came back without a single answer and does not count "
+            "as a return. Fill in the yellow cells and send it again.",
         ),
         _c(
             "return-order-undecided",

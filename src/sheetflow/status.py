@@ -125,6 +125,10 @@ def round_status(
             rnd = issued_rounds[-1]
         else:
             rnd = workspace.resolve_round(register, round_ref)
+            if not ledger.issued_rows(rnd.number):
+                raise UsageError(
+                    "round-not-issued", round=rnd.name, root=workspace.root, number=rnd.number
+                )
         state = round_state(register, rnd, ledger)
         files = ledger.received(rnd.number) if history else []
     centers = [_center_status(c) for c in state.centers]

@@ -350,7 +350,9 @@ def collect_round(
         results.append(FileResult(path, Verdict.SKIPPED, findings=[f]))
     with Ledger(workspace.ledger_path) as ledger:
         if not ledger.issued_rows(rnd.number):
-            raise UsageError("collect-not-issued", round=rnd.name, number=rnd.number)
+            raise UsageError(
+                "collect-not-issued", round=rnd.name, number=rnd.number, root=workspace.root
+            )
         reopened = ensure_open(ledger, rnd, reopen)
         ledger.set_round_state(rnd.number, rnd.name, RoundPhase.COLLECTING)
         files, provenance = _open_messages(files, ledger, workspace, rnd, lang, results)

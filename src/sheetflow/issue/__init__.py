@@ -100,6 +100,8 @@ def issue_round(
     """
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
+    if not register.initiatives:
+        raise UsageError("nothing-to-issue", root=workspace.root)
     targets = _targets(register, centers)
     texts = load_texts(lang, workspace.root)
     reg_fp = register_fingerprint(register)

@@ -65,7 +65,7 @@ def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
         ws.write_string(row, 0, r.center, st.cell)
         for col, value in enumerate((r.issued, r.returned, r.accepted, r.rejected), start=1):
             ws.write_number(row, col, value, st.number)
-        ws.write_string(row, 5, t["state_" + r.state.value.replace("-", "_")], st.cell)
+        ws.write_string(row, 5, t["state_" + r.state.value.replace("-", "_")], st.cell_line)
     row += 1
     ws.write_string(row, 0, t["total"], st.total_label)
     for col in range(1, 5):
