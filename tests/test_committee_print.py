@@ -79,17 +79,17 @@ def test_chart_value_axis_ticks_whole_numbers_from_zero(
 def test_findings_sheet_has_its_own_print_setup(demo_result: DemoResult) -> None:
     wb = openpyxl.load_workbook(demo_result.master)
     findings = wb["Fund"]
-    width = findings.max_column
-    assert findings.print_area == f"'Fund'!$A$1:${chr(64 + width)}${findings.max_row}"
     assert findings.print_title_rows == "$1:$1"
-    assert findings.oddHeader.left.text == (
-        "Fund: teknisk bilag til Økonomi og Styring, ikke en del af udvalgets materiale"
+    assert findings.oddFooter.left.text == (
+        "Aftale om budget 2017 · Teknisk bilag til Økonomi og Styring, ikke til udvalget"
     )
+    assert findings.oddFooter.right.text == "Side &P af &N"
     assert findings.page_setup.orientation == "landscape"
+    # A print area would make LibreOffice print the sheet even when it is hidden.
+    assert not findings.print_area
     for ws in wb.worksheets:
         if ws.title != "Fund":
-            assert "teknisk bilag" not in (ws.oddHeader.left.text or ""), ws.title
-            assert not ws.print_area, ws.title
+            assert ws.oddFooter.left.text == "Aftale om budget 2017", ws.title
 
 
 def test_the_committee_copy_hides_only_the_findings_sheet(

@@ -132,19 +132,16 @@ def _findings(
     for row, f in enumerate(data.findings, start=1):
         for col, key in enumerate(("file", "sheet", "cell", "code", "severity", "message")):
             ws.write_string(row, col, f.get(key, ""), st.cell)
-    last = max(len(data.findings), 1)
-    ws.autofilter(0, 0, last, len(headers) - 1)
-    _findings_print(ws, footer, text(t, "findings_print_note", lang), last, len(headers) - 1)
+    ws.autofilter(0, 0, max(len(data.findings), 1), len(headers) - 1)
+    _findings_print(ws, footer, text(t, "findings_print_note", lang))
 
 
-def _findings_print(
-    ws: Worksheet, footer: tuple[str, str, str], note: str, last_row: int, last_col: int
-) -> None:
-    """The findings sheet's own print setup: a header on every page saying it is
-    finance's technical annex, not the committee's, its own print area (the
-    findings table) and repeated header row. The committee's print, ``report
-    --pdf``, leaves the sheet out (docs/workbooks.md#the-committee-pdf); printing
-    the whole workbook from Excel is asking for it."""
-    print_setup(ws, *footer, header=note)
-    ws.print_area(0, 0, last_row, last_col)
+def _findings_print(ws: Worksheet, footer: tuple[str, str, str], note: str) -> None:
+    """The findings sheet's own print setup: every page's footer says it is
+    finance's technical annex, not the committee's; its header row repeats.
+    The committee's print, ``report --pdf``, leaves the sheet out
+    (docs/workbooks.md#the-committee-pdf). No print area: LibreOffice prints
+    a sheet with one even when it is hidden."""
+    agreement, round_name, page = footer
+    print_setup(ws, f"{agreement} · {note}", round_name, page)
     ws.repeat_rows(0)
