@@ -1,8 +1,9 @@
 """The ``sheetflow`` command line: a thin layer over the library.
 
 Each verb parses its options, calls one library function, renders the
-result and picks the exit code: 0 fine, 1 rejected files or error findings,
-2 bad usage (SPEC §5).
+result and picks the exit code: 0 fine, 1 a person must look (a rejected
+return, a reminder not sent), 2 bad usage, 3 a bug or a missing tool
+(docs/cli.md#exit-codes).
 """
 
 from __future__ import annotations

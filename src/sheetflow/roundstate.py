@@ -4,7 +4,7 @@ Master, status and remind all ask the same questions (who was sent what, who
 answered, which return counts, what is flagged, what each smiley's own
 comment is), so they all ask :func:`round_state`. Verdicts, center states and
 round phases are enums; their values are what the ledger stores and what
-``--json`` prints (docs/workflow.md, "Returns and their verdicts").
+``--json`` prints (docs/workflow.md#returns-and-their-verdicts).
 """
 
 from __future__ import annotations

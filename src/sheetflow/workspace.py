@@ -1,4 +1,4 @@
-"""The workspace folder (SPEC §3): where every step reads and writes.
+"""The workspace folder (docs/workflow.md#the-workspace): where every step reads and writes.
 
 register.xlsx, ledger.sqlite, rounds/<n>/{issued,inbox,archive}/,
 rounds/<n>/master.xlsx, ratings.csv, findings.csv
