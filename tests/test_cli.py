@@ -73,7 +73,7 @@ def test_issue_writes_every_center(sample_ws: Workspace) -> None:
     lines = out.splitlines()
     # The 2017 report numbers two initiatives 7.07; issue says so before the workbooks go out.
     assert lines[0] == (
-        "  [warning] register.xlsx / Delelementer / C17: Nr. '7.07' er også brugt af et andet "
+        "  [advarsel] register.xlsx / Delelementer / C17: Nr. '7.07' er også brugt af et andet "
         "delelement (C16); giv hvert delelement sit eget nummer, så de kan skelnes. "
         "(register-duplicate-number)"
     )

@@ -190,12 +190,20 @@ def _report_sending(
         )
 
 
+SEVERITY_WORDS = {
+    Severity.ERROR: ("fejl", "error"),
+    Severity.WARNING: ("advarsel", "warning"),
+    Severity.INFO: ("info", "info"),
+}
+
+
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
     """Findings in the verb's language: rendered here, at the edge, from code and values."""
     colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
     lang = _lang()
     for f in (finding_from_dict(x.to_dict(), lang) for x in findings):
-        click.secho(f"  [{f.severity.value}] ", fg=colours[f.severity], nl=False, err=err)
+        word = _t(lang, *SEVERITY_WORDS[f.severity])
+        click.secho(f"  [{word}] ", fg=colours[f.severity], nl=False, err=err)
         text = f"{f.where}: {f.message} ({f.code})" if f.where else f"{f.message} ({f.code})"
         click.echo(text, err=err)
 
