@@ -55,7 +55,9 @@ def review(
         if is_closed(ledger, rnd):
             raise UsageError("review-closed", round=rnd.name)
         state = round_state(register, rnd, ledger)
-        c = state.center(center)
+        c = state.center(center) or next(
+            (x for x in state.centers if x.center.casefold() == center.casefold()), None
+        )
         if c is None:
             names = ", ".join(x.center for x in state.centers)
             raise UsageError("review-no-workbook", center=center, round=rnd.name, names=names)
@@ -66,6 +68,7 @@ def review(
         ):
             raise UsageError("review-nothing", center=center, round=rnd.name)
         action = "accept" if accept else "return"
+        center = c.center  # as the register spells it
         ledger.record_review(
             round_number=rnd.number,
             center=center,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import re
@@ -294,10 +295,19 @@ def _targets(register: Register, centers: list[str] | None) -> list[str]:
     responsible = register.responsible_centers()
     if not centers:
         return responsible
-    unknown = [c for c in centers if c not in responsible]
+    by_fold = {c.casefold(): c for c in responsible}
+    wanted = {by_fold.get(c.casefold(), c) for c in centers}
+    unknown = sorted(wanted - set(responsible))
     if unknown:
-        raise UsageError("unknown-center", unknown=", ".join(unknown), names=", ".join(responsible))
-    return [c for c in responsible if c in centers]
+        near = difflib.get_close_matches(unknown[0], responsible, n=1, cutoff=0.6)
+        key = "unknown-center-near" if near else "unknown-center"
+        raise UsageError(
+            key,
+            unknown=", ".join(unknown),
+            names=", ".join(responsible),
+            near=near[0] if near else "",
+        )
+    return [c for c in responsible if c in wanted]
 
 
 def _template_id(rnd: Round, center: str, fingerprint: str, reg_fp: str, lang: str) -> str:
