@@ -70,6 +70,28 @@ def register_fingerprint(register: Register) -> str:
     return digest.hexdigest()
 
 
+def _check_form(register: Register) -> None:
+    """Refuse a form the center workbook cannot lay out yet, rather than ask something else.
+
+    The workbook asks a smiley and a comment per item; a register whose Spørgsmål
+    sheet asks more (or other things) is read and checked, but not issued.
+    """
+    asked = [f for f in register.form.fields if not f.retired]
+    both = {"milestone", "economy"}
+    if register.form.is_default or [(f.id, f.type, set(f.applies_to)) for f in asked] == [
+        ("smiley", "smiley", both),
+        ("comment", "text", both),
+    ]:
+        return
+    other = ", ".join(f"{f.id} ({f.type})" for f in asked if f.id not in ("smiley", "comment"))
+    raise UsageError(
+        "Arket Spørgsmål spørger om mere end smiley og kommentar"
+        + (f" ({other})" if other else "")
+        + ". Denne version af sheetflow kan kun udsende smiley og kommentar; "
+        "slet de øvrige rækker eller markér dem som udgået."
+    )
+
+
 def ratings_so_far(register: Register, ledger: Ledger, before_round: int) -> list[Rating]:
     """Ratings known before a round: the register's plus every accepted return's."""
     collected = ledger.accepted_ratings(up_to_round=before_round - 1)
@@ -100,6 +122,7 @@ def issue_round(
     """
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
+    _check_form(register)
     targets = _targets(register, centers)
     texts = load_texts(lang, workspace.root)
     reg_fp = register_fingerprint(register)
