@@ -275,5 +275,8 @@ def test_issue_refuses_a_form_it_cannot_lay_out_yet(starter: Workspace) -> None:
     _edit(starter.register_path, _own_form)
     result = CliRunner().invoke(main, ["issue", str(starter.root), "--round", "1"])
     assert result.exit_code != 0
-    assert "Arket Spørgsmål spørger om mere end smiley og kommentar" in result.output
+    assert (
+        "Arket Spørgsmål spørger om mere end smiley og kommentar (rag (valg), forecast (tal), "
+        "spent (tal), finish (dato), risk (tekst), ok (ja/nej))." in " ".join(result.output.split())
+    )
     assert not list((starter.root / "rounds").glob("*/issued/*.xlsx"))

@@ -14,6 +14,7 @@ from typing import Any
 
 from sheetflow import __version__
 from sheetflow.errors import SheetflowError, UsageError
+from sheetflow.form import TYPE_NAMES
 from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import build_status_layout
 from sheetflow.issue.writer import GuideFacts, write_center_workbook
@@ -83,7 +84,9 @@ def _check_form(register: Register) -> None:
         ("comment", "text", both),
     ]:
         return
-    other = ", ".join(f"{f.id} ({f.type})" for f in asked if f.id not in ("smiley", "comment"))
+    other = ", ".join(
+        f"{f.id} ({TYPE_NAMES[f.type]})" for f in asked if f.id not in ("smiley", "comment")
+    )
     raise UsageError(
         "Arket Spørgsmål spørger om mere end smiley og kommentar"
         + (f" ({other})" if other else "")

@@ -35,6 +35,14 @@ from sheetflow.register.tables import CHOICES, QUESTIONS, TABLES
 if TYPE_CHECKING:
     from sheetflow.register.reader import _Reader, _Row
 
+
+def near_miss(value: str, choices: list[str]) -> str:
+    """The reader's near-miss suggestion (imported late: the reader imports this module)."""
+    from sheetflow.register.reader import near_miss as suggest
+
+    return suggest(value, choices)
+
+
 YES = frozenset({"ja", "x", "yes", "sand", "true", "1"})
 NO = frozenset({"", "nej", "no", "falsk", "false", "0"})
 # What a flag rule may name besides another field: the Delelementer sheet's columns.
@@ -187,11 +195,13 @@ def read_form(reader: _Reader) -> Form:
     if not any_rows:
         return default_form()
     ids = {f.id.casefold() for f in out}
+    names = [f.id for f in out] + [c.header for c in TABLES["Delelementer"]]
     for row, field in rows:
         for name in sorted(field.flag.names()) if field.flag else ():
             if name.casefold() not in ids and name.casefold() not in COLUMN_NAMES:
                 reader.at("register-unknown-name", row, "flag", value=name,
-                          expected=", ".join(sorted(COLUMN_NAMES)))  # fmt: skip
+                          expected=", ".join(sorted(COLUMN_NAMES)),
+                          suggestion=near_miss(name, names))  # fmt: skip
     return Form(tuple(out))
 
 

@@ -233,7 +233,7 @@ class _Reader:
         if text.casefold() in words or text.casefold() in YES_WORDS:
             return True
         header = next(c.header for c in TABLES[row.sheet] if c.field == name)
-        expected = sorted(words)[0] if words is NA_WORDS else "ja"
+        expected = "ikke relevant" if words is NA_WORDS else "ja"
         self.at("register-bad-value", row, name, value=text, column=header,
                 expected=f"tom, '{expected}' eller 'x'")  # fmt: skip
         return False
