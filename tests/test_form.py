@@ -280,3 +280,22 @@ def test_issue_refuses_a_form_it_cannot_lay_out_yet(starter: Workspace) -> None:
         "spent (tal), finish (dato), risk (tekst), ok (ja/nej))." in " ".join(result.output.split())
     )
     assert not list((starter.root / "rounds").glob("*/issued/*.xlsx"))
+
+
+def test_the_register_fingerprint_of_a_register_without_marks_or_form_is_unchanged() -> None:
+    """A round issued by the previous version and collected by this one must not be told
+    its register changed: the value below is what sheetflow 0aff5c5 computed."""
+    from dataclasses import replace
+
+    from sheetflow.form import Form
+    from sheetflow.issue import register_fingerprint
+    from sheetflow.register.examples import starter_register
+
+    register = starter_register(2026)
+    before = "aec775bd487544add1b75a9d63b5a56679ca8d612b3517a852f68779b7f55894"
+    assert register_fingerprint(register) == before
+    marked = starter_register(2026)
+    marked.initiatives[0] = replace(marked.initiatives[0], economy_na=True)
+    other_form = starter_register(2026)
+    other_form.form = Form(default_form().fields[:1])
+    assert len({before, register_fingerprint(marked), register_fingerprint(other_form)}) == 3

@@ -108,7 +108,9 @@ class Milestone:
     position: int
     text: str
     deadline: Deadline
-    not_applicable: bool = False  # marked "ikke relevant" in the register: never asked
+    # Marked "ikke relevant" in the register: never asked. Out of the repr, so the
+    # fingerprint of a register without such marks stays what earlier versions made.
+    not_applicable: bool = field(default=False, repr=False)
 
     @property
     def is_placeholder(self) -> bool:
@@ -131,7 +133,8 @@ class Initiative:
     contributors: str
     economy: str
     milestones: tuple[Milestone, ...] = ()
-    economy_na: bool = False  # the economy line is "ikke relevant": never asked or flagged
+    # The economy line is "ikke relevant": never asked or flagged (out of the repr, as above).
+    economy_na: bool = field(default=False, repr=False)
 
     @property
     def economy_key(self) -> str:
