@@ -299,3 +299,23 @@ def test_the_register_fingerprint_of_a_register_without_marks_or_form_is_unchang
     other_form = starter_register(2026)
     other_form.form = Form(default_form().fields[:1])
     assert len({before, register_fingerprint(marked), register_fingerprint(other_form)}) == 3
+
+
+def test_collect_names_a_form_change_and_a_new_mark_as_register_changes() -> None:
+    from dataclasses import replace
+
+    from sheetflow.form import Form
+    from sheetflow.register.examples import starter_register
+    from sheetflow.register.snapshot import describe_changes
+
+    before = starter_register(2026)
+    before.initiatives = [replace(i, key=f"K{n}") for n, i in enumerate(before.initiatives)]
+    after = starter_register(2026)
+    after.initiatives = [replace(i, key=f"K{n}") for n, i in enumerate(after.initiatives)]
+    after.initiatives[1] = replace(after.initiatives[1], economy_na=True)
+    smiley, comment = default_form().fields
+    after.form = Form((smiley, replace(comment, label_da="Status")))
+    assert describe_changes(before, after) == [
+        "delelement ændret: 1.02 Renovering af Stationsvej",
+        "arket Spørgsmål er ændret",
+    ]

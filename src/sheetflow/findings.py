@@ -600,6 +600,7 @@ DETAILS: dict[str, tuple[str, str]] = {
     "changed-centers": ("arket Centre er ændret", "the Centre sheet changed"),
     "changed-rounds": ("arket Opfølgninger er ændret", "the rounds sheet changed"),
     "changed-ratings": ("registrets smileys er ændret", "the register's smileys changed"),
+    "changed-form": ("arket Spørgsmål er ændret", "the Spørgsmål sheet changed"),
     "row-key": (
         "række {row}: ventede '{expected}', fandt '{found}'",
         "row {row}: expected '{expected}', found '{found}'",
