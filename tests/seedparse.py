@@ -98,6 +98,11 @@ class SeedInitiative:
         return self.economy_note is not None
 
     @property
+    def no_economic_effect(self) -> bool:
+        """The report says the line has no economic effect of its own (so it is not rated)."""
+        return "ikke særskilt økonomisk effekt" in self.economy_text.casefold()
+
+    @property
     def defined(self) -> list[SeedMilestone]:
         return [m for m in self.milestones if not m.placeholder]
 
@@ -205,7 +210,8 @@ def expected_ratings(seed: Seed) -> dict[str, dict[str, int]]:
 def expected_counts(seed: Seed, key: str = "center") -> dict[str, list[int]]:
     """Per center (or section): [green, yellow, red, unrated] for milestones with
     text due by round 3's as-of date (by their latest rating, which in the demo
-    is the seed's smiley) and then the same for the economy (its round-3 rating).
+    is the seed's smiley) and then the same for the economy (its round-3 rating),
+    leaving out economy lines with no economic effect: they are not applicable.
     """
     buckets = ("green", "yellow", "red", None)
     out: dict[str, list[int]] = {}
@@ -214,5 +220,6 @@ def expected_counts(seed: Seed, key: str = "center") -> dict[str, list[int]]:
         for ms in ini.defined:
             if ms.due_by(AS_OF[REPORT_ROUND]):
                 row[buckets.index(ms.colour)] += 1
-        row[4 + buckets.index(ini.economy_colour)] += 1
+        if not ini.no_economic_effect:
+            row[4 + buckets.index(ini.economy_colour)] += 1
     return out

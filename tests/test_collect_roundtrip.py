@@ -40,6 +40,7 @@ DOCUMENTED_COLUMNS = [
     "rating",
     "comment",
     "source",
+    "state",
 ]
 SYMBOL = {"green": "☺", "yellow": "😐", "red": "☹"}
 CYCLE = ("green", "yellow", "red")
@@ -166,14 +167,18 @@ def test_flags_missing_and_not_returned(scenario: Scenario) -> None:
     missing = [(f.center, f.item_key) for f in flags if "missing" in f.kinds]
     empty = [t for t in scenario.typed if not t.rating]
     assert missing == [(t.center, t.item_key) for t in empty]
-    # Every red typed on a due milestone or economy is flagged red.
+    # Every red typed on a due milestone or economy is flagged red; so is an item left
+    # empty whose last smiley (round 2 or before) was red.
     red = {f.item_key for f in flags if "red" in f.kinds}
     items = scenario.register.items()
     rounds = scenario.register.rounds_by_number
+    earlier = {r.item_key: r.smiley for r in sorted(scenario.register.ratings, key=lambda r: r.round)
+               if r.smiley is not None}  # fmt: skip
     for t in scenario.typed:
         ms = items[t.item_key][1]
         due = ms is None or ms.deadline.due_by(scenario.result.round, rounds)
-        assert (t.item_key in red) == (t.rating == "red" and due), t
+        shown = t.rating or (earlier[t.item_key].value if t.item_key in earlier else "")
+        assert (t.item_key in red) == (shown == "red" and due), t
 
 
 # ------------------------------------------------------------------ master

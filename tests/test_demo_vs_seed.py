@@ -67,9 +67,10 @@ def test_milestones_are_told_apart_by_initiative_text_and_deadline(seed: Seed) -
 def test_ratings_csv_has_the_spec_columns(rows: list[Row]) -> None:
     assert list(rows[0]) == [
         "round", "center", "section", "initiative_key", "number", "title",
-        "item", "milestone_text", "deadline", "rating", "comment", "source",
+        "item", "milestone_text", "deadline", "rating", "comment", "source", "state",
     ]  # fmt: skip
     assert {r["round"] for r in rows} == {"1", "2", "3"}
+    assert {r["state"] for r in rows} == {"answered", "missing", "not-applicable"}
     assert {r["rating"] for r in rows} <= {"green", "yellow", "red", ""}
     assert {r["item"] for r in rows} == {"milestone", "economy"}
 
@@ -161,6 +162,28 @@ def test_every_economy_smiley_of_the_seed_is_the_round_3_rating(
         assert economy["1"]["rating"] == economy["2"]["rating"] == "", ini.title
         colours[ini.economy_colour] += 1
     assert colours == Counter({None: 17, "green": 10, "red": 4, "yellow": 1})
+
+
+def test_economy_lines_without_economic_effect_are_not_applicable_not_missing(
+    rows: list[Row], seed: Seed, demo_result: DemoResult
+) -> None:
+    """The seed leaves 17 economy lines unrated because they have no economic effect:
+    the demo marks them "ikke relevant", so no round asks for them and no flag says
+    they are missing; every other economy line is still asked and flagged as before."""
+    no_effect = [i for i in seed.initiatives if i.no_economic_effect]
+    assert len(no_effect) == 17
+    assert all(i.economy_colour is None for i in no_effect)
+    for ini in no_effect:
+        states = {r["round"]: r["state"] for r in _ini_rows(rows, ini) if r["item"] == "economy"}
+        assert states == {"1": "not-applicable", "2": "not-applicable", "3": "not-applicable"}
+    by_title = {(i.title, i.number) for i in no_effect}
+    keys = {r["initiative_key"] for r in rows if (r["title"], r["number"]) in by_title}
+    flagged_economy = [f for f in demo_result.collect.flags if f.item_key.endswith("-E")]
+    assert [f for f in flagged_economy if f.initiative_key in keys] == []
+    # The other lines are rated in round 3 (red ones flagged red, none missing).
+    assert sorted(f.kinds for f in flagged_economy) == [("red",)] * 4
+    rated = [i for i in seed.initiatives if not i.no_economic_effect]
+    assert all(i.economy_colour is not None for i in rated)
 
 
 def test_round_3_comments_include_the_seeds_status_notes(rows: list[Row], seed: Seed) -> None:

@@ -364,7 +364,7 @@ def test_headers_explain_themselves_and_closed_lists_drop_down(starter: Path) ->
             for dv in wb[sheet].data_validations.dataValidation
         }
         for c, col in enumerate(cols):
-            letter = "ABCDEFGHIJK"[c]
+            letter = "ABCDEFGHIJKLMNO"[c]
             assert prompts[f"{letter}1"][0] == col.header
             assert prompts[f"{letter}1"][1].startswith(col.help[:40])
     lists = {
@@ -381,6 +381,10 @@ def test_headers_explain_themselves_and_closed_lists_drop_down(starter: Path) ->
         ("Milepæle", "D2"): "'Opfølgninger'!$B$2:$B$504",
         ("Smileys", "A2"): "'Opfølgninger'!$A$2:$A$504",
         ("Smileys", "C2"): '"☺,😐,☹"',
+        ("Delelementer", "L2"): '"ikke relevant"',
+        ("Milepæle", "E2"): '"ikke relevant"',
+        ("Spørgsmål", "C2"): '"smiley,valg,tal,heltal,dato,tekst,ja/nej"',
+        ("Spørgsmål", "D2"): "'Valg'!$A$2:$A$500",
     }
 
 

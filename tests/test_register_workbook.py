@@ -64,6 +64,8 @@ def test_sheets_are_readable_for_finance(register_file: Path) -> None:
         "Delelementer",
         "Milepæle",
         "Smileys",
+        "Spørgsmål",
+        "Valg",
     ]
     ws = wb["Delelementer"]
     assert [c.value for c in ws[1]][:4] == ["Nøgle", "Afsnit", "Nr.", "Titel"]

@@ -29,7 +29,12 @@ from sheetflow.register.workbook import write_register
 from sheetflow.workspace import Workspace
 
 SYMBOL = {"green": "☺", "yellow": "😐", "red": "☹"}
-WORDS = {"missing": "Mangler", "not_asked": "Ikke spurgt", "not_due": "Ikke aktuel"}
+WORDS = {
+    "missing": "Mangler",
+    "not_asked": "Ikke spurgt",
+    "not_due": "Ikke aktuel",
+    "not-applicable": "Ikke relevant",
+}
 
 
 @dataclass
@@ -103,7 +108,9 @@ def _expected_trends(year: Year) -> list[tuple[list[str], list[str], int]]:
                     cells.append("")
                     continue
                 row = by_item.get((str(rnd.number), ini.key, kind, text, deadline))
-                if row is not None:
+                if row is not None and row["state"] == "not-applicable":
+                    cells.append(WORDS["not-applicable"])
+                elif row is not None:
                     cells.append(SYMBOL[row["rating"]] if row["rating"] else WORDS["missing"])
                 elif _due(deadline, rnd, reg):
                     cells.append(WORDS["not_asked"])
@@ -166,7 +173,7 @@ def test_trend_sheet_matches_ratings_csv_cell_by_cell(year: Year) -> None:
     # Every rated or asked row of ratings.csv is one cell of the sheet.
     assert sum(
         1 for _, cells, _ in expected for c in cells if c in ("☺", "😐", "☹", "Mangler")
-    ) == len(year.csv_rows)
+    ) == sum(1 for r in year.csv_rows if r["state"] != "not-applicable")
 
 
 def test_trend_counts_and_chart(year: Year) -> None:
@@ -182,7 +189,11 @@ def test_trend_counts_and_chart(year: Year) -> None:
         ("Mangler", ""),
     ):
         want = [
-            sum(1 for r in year.csv_rows if r["round"] == str(k) and r["rating"] == rating)
+            sum(
+                1
+                for r in year.csv_rows
+                if r["round"] == str(k) and r["rating"] == rating and r["state"] != "not-applicable"
+            )
             for k in (1, 2, 3)
         ]
         assert table[label] == [*want, None], label
@@ -275,7 +286,9 @@ def test_a_groupby_reproduces_the_summary_counts(year: Year) -> None:
     as_of = pd.Timestamp("2017-09-30")
     buckets = ["green", "yellow", "red", "unrated"]
     # Economy: this round's rating of every initiative.
-    eco = frame[(frame["round"] == 3) & (frame["item"] == "economy")]
+    eco = frame[
+        (frame["round"] == 3) & (frame["item"] == "economy") & (frame["state"] != "not-applicable")
+    ]
     eco_counts = (
         eco.assign(b=eco["rating"].astype(object).fillna("unrated"))
         .groupby(["center", "b"])
@@ -298,7 +311,9 @@ def test_a_groupby_reproduces_the_summary_counts(year: Year) -> None:
         got_ms = [
             int(ms_counts.loc[center, b]) if center in ms_counts.index else 0 for b in buckets
         ]
-        got_eco = [int(eco_counts.loc[center, b]) for b in buckets]
+        got_eco = [
+            int(eco_counts.loc[center, b]) if center in eco_counts.index else 0 for b in buckets
+        ]
         assert got_ms + got_eco == numbers, center
 
 
@@ -358,7 +373,8 @@ def test_trend_states_and_streaks_from_hand_made_ratings() -> None:
     from sheetflow.trends import State, red_in_a_row, trend_rows
 
     reg = sample_register(up_to_round=0)
-    a, b = reg.initiatives[0], reg.initiatives[1]
+    a, b = [i for i in reg.initiatives if not i.economy_na][:2]
+    na = next(i for i in reg.initiatives if i.economy_na)
     early = next(m for i in reg.initiatives for m in i.milestones if m.deadline.round == 1)
     late = next(m for i in reg.initiatives for m in i.milestones if m.deadline.round == 3)
     g, y, r = Smiley.GREEN, Smiley.YELLOW, Smiley.RED
@@ -378,6 +394,8 @@ def test_trend_states_and_streaks_from_hand_made_ratings() -> None:
     assert rows[b.economy_key].states == (State.RED, State.MISSING, State.RED, F)
     assert (rows[b.economy_key].not_green_streak, rows[b.economy_key].red_streak) == (1, 1)
     assert rows[early.key].states == (State.GREEN, State.NOT_ASKED, State.NOT_ASKED, F)
+    # "ikke relevant" in the register: neither missing nor not asked, in every round.
+    assert rows[na.economy_key].states == (State.NOT_RELEVANT,) * 3 + (F,)
     assert rows[late.key].states == (
         State.NOT_APPLICABLE,
         State.NOT_APPLICABLE,

@@ -47,7 +47,7 @@ def own_ws(officer_ws: Workspace) -> Workspace:
 
 def test_flag_never_pairs_a_new_smiley_with_an_old_comment() -> None:
     register = sample_register(up_to_round=0)
-    ini = register.initiatives[0]
+    ini = next(i for i in register.initiatives if not i.economy_na)
     key = ini.economy_key
     ratings = [
         Rating(1, key, Smiley.YELLOW, "Anlæg forventes overholdt"),

@@ -24,7 +24,13 @@ import pandas as pd
 from sheetflow.errors import UsageError
 from sheetflow.ledger import Ledger
 from sheetflow.master import asked_by_round
-from sheetflow.master.summary import CSV_COLUMNS, ratings_rows
+from sheetflow.master.summary import (
+    ANSWERED,
+    CSV_COLUMNS,
+    MISSING_ANSWER,
+    NOT_APPLICABLE,
+    ratings_rows,
+)
 from sheetflow.model import Rating, Register, Round
 from sheetflow.roundstate import Verdict, merge_ratings
 from sheetflow.workspace import Workspace
@@ -38,6 +44,8 @@ TEXT = pd.StringDtype()
 # Column name -> kind, in frame order. Kinds: "round" (ordered category of the
 # register's round numbers), "text", "date", "datetime", "int", "int?" (nullable),
 # or a CategoricalDtype.
+# ratings.csv "state": an answer, a gap, or an item marked "ikke relevant".
+STATE_TYPE = pd.CategoricalDtype([ANSWERED, MISSING_ANSWER, NOT_APPLICABLE])
 RATINGS_COLUMNS: dict[str, Any] = {
     "round": "round",
     "round_name": "text",
@@ -55,6 +63,7 @@ RATINGS_COLUMNS: dict[str, Any] = {
     "rating": RATING_TYPE,
     "comment": "text",
     "source": "text",
+    "state": STATE_TYPE,
 }
 ROUNDS_COLUMNS: dict[str, Any] = {
     "round": "round",

@@ -173,6 +173,32 @@ CATALOGUE: dict[str, Code] = {
             "'{value}' is not a smiley (☺, 😐, ☹, green, yellow or red).",
         ),
         _c(
+            "register-bad-value",
+            E,
+            "'{value}' i kolonnen '{column}' er ikke en af: {expected}.",
+            "'{value}' in the column '{column}' is not one of: {expected}.",
+        ),
+        _c(
+            "register-bad-rule",
+            E,
+            "Reglen '{value}' i kolonnen 'Markeres når' kan ikke læses: {expected}.",
+            "The rule '{value}' in the column 'Markeres når' cannot be read: {expected}.",
+        ),
+        _c(
+            "register-unknown-list",
+            E,
+            "Valglisten '{value}' står ikke på arket Valg, og der er ingen værdier med ; imellem.",
+            "The choice list '{value}' is not on the Valg sheet and lists no values separated by ;.",
+        ),
+        _c(
+            "register-unknown-name",
+            E,
+            "Reglen nævner '{value}', som hverken er et spørgsmåls id eller en kolonne på "
+            "arket Delelementer ({expected}).",
+            "The rule names '{value}', which is neither a question id nor a column of the "
+            "Delelementer sheet ({expected}).",
+        ),
+        _c(
             "register-key-assigned",
             INFO,
             "Delelementet '{value}' har fået nøglen '{expected}'; sheetflow skriver den i registret.",
@@ -345,6 +371,66 @@ CATALOGUE: dict[str, Code] = {
             E,
             "'{value}' er ikke en gyldig smiley; vælg ☺, 😐 eller ☹ i listen.",
             "'{value}' is not a valid smiley; pick ☺, 😐 or ☹ from the list.",
+        ),
+        _c(
+            "answer-not-a-number",
+            E,
+            "'{value}' er ikke et tal. Skriv fx {expected}.",
+            "'{value}' is not a number. Write e.g. {expected}.",
+        ),
+        _c(
+            "answer-ambiguous-number",
+            E,
+            "'{value}' kan læses som to forskellige tal. Skriv fx {expected}.",
+            "'{value}' can be read as two different numbers. Write e.g. {expected}.",
+        ),
+        _c(
+            "answer-not-whole",
+            E,
+            "'{value}' er ikke et helt tal (fx {expected}).",
+            "'{value}' is not a whole number (e.g. {expected}).",
+        ),
+        _c(
+            "answer-out-of-range",
+            E,
+            "'{value}' ligger uden for det tilladte: {expected}.",
+            "'{value}' is outside what is allowed: {expected}.",
+        ),
+        _c(
+            "answer-not-a-date",
+            E,
+            "'{value}' er ikke en dato. Skriv den som en af: {expected}.",
+            "'{value}' is not a date. Write it as one of: {expected}.",
+        ),
+        _c(
+            "answer-unknown-choice",
+            E,
+            "'{value}' er ikke en af: {expected}.",
+            "'{value}' is not one of: {expected}.",
+        ),
+        _c(
+            "answer-not-yes-no",
+            E,
+            "'{value}' er hverken ja eller nej.",
+            "'{value}' is neither yes nor no.",
+        ),
+        _c(
+            "answer-too-long",
+            E,
+            "Svaret er for langt; højst {expected} tegn er tilladt.",
+            "The answer is too long; at most {expected} characters are allowed.",
+        ),
+        _c(
+            "answer-not-applicable-not-allowed",
+            E,
+            "Spørgsmålet kan ikke besvares med '{value}'.",
+            "The question cannot be answered with '{value}'.",
+        ),
+        _c(
+            "missing-answer",
+            W,
+            "Der mangler et svar ved '{value}'.",
+            "No answer was given for '{value}'.",
         ),
         _c(
             "missing-rating",
@@ -542,6 +628,7 @@ DETAILS: dict[str, tuple[str, str]] = {
     "changed-centers": ("arket Centre er ændret", "the Centre sheet changed"),
     "changed-rounds": ("arket Opfølgninger er ændret", "the rounds sheet changed"),
     "changed-ratings": ("registrets smileys er ændret", "the register's smileys changed"),
+    "changed-form": ("arket Spørgsmål er ændret", "the Spørgsmål sheet changed"),
     "row-key": (
         "række {row}: ventede '{expected}', fandt '{found}'",
         "row {row}: expected '{expected}', found '{found}'",
@@ -580,6 +667,22 @@ TODO: dict[str, tuple[str, str]] = {
         "Pick ☺, 😐 or ☹ from the list in the cell.",
     ),
     "missing-rating": ("Vælg en smiley i listen.", "Pick a smiley from the list."),
+    "missing-answer": ("Udfyld feltet.", "Fill in the cell."),
+    "answer-not-a-number": ("Skriv et tal, fx {expected}.", "Write a number, e.g. {expected}."),
+    "answer-ambiguous-number": (
+        "Skriv tallet med komma som decimaltegn, fx {expected}.",
+        "Write the number with a decimal comma, e.g. {expected}.",
+    ),
+    "answer-not-whole": ("Skriv et helt tal.", "Write a whole number."),
+    "answer-out-of-range": ("Skriv en værdi i {expected}.", "Write a value in {expected}."),
+    "answer-not-a-date": ("Skriv en dato, fx 31.12.2026.", "Write a date, e.g. 31.12.2026."),
+    "answer-unknown-choice": ("Vælg i listen i cellen.", "Pick from the list in the cell."),
+    "answer-not-yes-no": ("Vælg ja eller nej.", "Pick yes or no."),
+    "answer-too-long": (
+        "Forkort svaret til højst {expected} tegn.",
+        "Shorten the answer to at most {expected} characters.",
+    ),
+    "answer-not-applicable-not-allowed": ("Giv et svar.", "Give an answer."),
     "comment-too-long": (
         "Forkort kommentaren til højst {expected} tegn.",
         "Shorten the comment to at most {expected} characters.",

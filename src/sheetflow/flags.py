@@ -5,6 +5,10 @@
   rating is not green (never rated included);
 - missing: a rating this round's workbook asked for and the center left empty;
 - not returned: a center sent a workbook for R with no accepted return.
+
+An item marked "ikke relevant" in the register is none of these: it is not
+asked, so it is never missing, and a plan that says it has no effect is
+neither red nor overdue.
 """
 
 from __future__ import annotations
@@ -77,7 +81,7 @@ def compute_flags(
         center_asked = asked.get(ini.center, set())
         center_answered = answered.get(ini.center, set())
         for ms in ini.milestones:
-            if ms.is_placeholder:
+            if ms.is_placeholder or ms.not_applicable:
                 continue
             kinds = []
             rating = latest.get(ms.key)
@@ -92,6 +96,8 @@ def compute_flags(
                 shown = this_round.get(ms.key) or rating
                 note = note_for(shown, history.get(ms.key, ()))
                 flags.append(Flag(tuple(kinds), ini.center, ini.key, ms.key, shown, note))
+        if ini.economy_na:
+            continue
         kinds = []
         eco = latest.get(ini.economy_key)
         if eco is not None and eco.smiley is Smiley.RED:
@@ -146,7 +152,9 @@ def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]
     overdue_before = _overdue(compute_flags(register, prev, before_ratings))
     out: list[Change] = []
     for ini in register.initiatives:
-        keys = [m.key for m in ini.milestones if not m.is_placeholder] + [ini.economy_key]
+        keys = [m.key for m in ini.milestones if not m.is_placeholder and not m.not_applicable]
+        if not ini.economy_na:
+            keys.append(ini.economy_key)
         for key in keys:
             a = before[key].smiley if key in before else None
             b = now[key].smiley if key in now else None

@@ -15,8 +15,20 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sheetflow.smiley import Smiley
+
+if TYPE_CHECKING:
+    from sheetflow.form import Form
+
+
+def default_form() -> Form:
+    """Today's form (see :mod:`sheetflow.form`); imported late, the form module uses ours."""
+    from sheetflow.form import default_form as make
+
+    return make()
+
 
 ECONOMY = "economy"
 MILESTONE = "milestone"
@@ -96,6 +108,9 @@ class Milestone:
     position: int
     text: str
     deadline: Deadline
+    # Marked "ikke relevant" in the register: never asked. Out of the repr, so the
+    # fingerprint of a register without such marks stays what earlier versions made.
+    not_applicable: bool = field(default=False, repr=False)
 
     @property
     def is_placeholder(self) -> bool:
@@ -118,6 +133,8 @@ class Initiative:
     contributors: str
     economy: str
     milestones: tuple[Milestone, ...] = ()
+    # The economy line is "ikke relevant": never asked or flagged (out of the repr, as above).
+    economy_na: bool = field(default=False, repr=False)
 
     @property
     def economy_key(self) -> str:
@@ -162,6 +179,7 @@ class Register:
     rounds: list[Round]
     centers: list[Center]
     ratings: list[Rating] = field(default_factory=list)
+    form: Form = field(default_factory=default_form)
 
     @property
     def rounds_by_number(self) -> dict[int, Round]:
@@ -188,6 +206,12 @@ class Register:
         for ini in self.initiatives:
             seen.setdefault(ini.center, None)
         return list(seen)
+
+    def not_applicable(self) -> set[str]:
+        """Item keys marked "ikke relevant" in the register: not asked, not flagged."""
+        out = {i.economy_key for i in self.initiatives if i.economy_na}
+        out.update(m.key for i in self.initiatives for m in i.milestones if m.not_applicable)
+        return out
 
     def items(self) -> dict[str, tuple[Initiative, Milestone | None]]:
         """Every ratable key: milestone keys and economy keys."""
@@ -273,17 +297,19 @@ def asked_keys(register: Register, rnd: Round, ratings: list[Rating]) -> list[st
     """The items a round asks a rating for, in register order.
 
     Milestones with text that are due by the round's as-of date and whose
-    latest earlier rating is not green; and every initiative's economy.
+    latest earlier rating is not green; and every initiative's economy. Items
+    marked "ikke relevant" in the register are never asked.
     """
     rounds = register.rounds_by_number
     latest = latest_ratings([r for r in ratings if r.round < rnd.number], rnd.number - 1)
     keys = []
     for ini in register.initiatives:
         for ms in ini.milestones:
-            if ms.is_placeholder or not ms.deadline.due_by(rnd, rounds):
+            if ms.is_placeholder or ms.not_applicable or not ms.deadline.due_by(rnd, rounds):
                 continue
             prior = latest.get(ms.key)
             if prior is None or prior.smiley is not Smiley.GREEN:
                 keys.append(ms.key)
-        keys.append(ini.economy_key)
+        if not ini.economy_na:
+            keys.append(ini.economy_key)
     return keys

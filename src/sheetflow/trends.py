@@ -10,6 +10,8 @@ per round of the register:
 - not asked: a milestone due by the round's as-of date that the round did not
   ask about (e.g. it was green before, so it was not asked again);
 - not applicable: a milestone not due yet;
+- not relevant: an item marked "ikke relevant" in the register (never asked,
+  never missing);
 - future: a round after the one reported on (left empty).
 
 These are exactly ratings.csv's rows: a milestone is in ratings.csv for a
@@ -38,6 +40,7 @@ class State(enum.StrEnum):
     MISSING = "missing"
     NOT_ASKED = "not-asked"
     NOT_APPLICABLE = "not-applicable"
+    NOT_RELEVANT = "not-relevant"  # marked "ikke relevant" in the register
     FUTURE = "future"
 
 
@@ -64,10 +67,13 @@ def item_state(
     rating: Rating | None,
     asked: set[str],
     rounds: dict[int, Round],
+    not_relevant: bool = False,
 ) -> State:
     """The state of one item in one round (up to the round reported on)."""
     if rating is not None and rating.smiley is not None:
         return State(rating.smiley.value)
+    if not_relevant:
+        return State.NOT_RELEVANT
     if milestone is None or rating is not None or key in asked:
         return State.MISSING
     if not milestone.deadline.due_by(rnd, rounds):
@@ -93,6 +99,7 @@ def trend_rows(
     rounds = sorted(register.rounds, key=lambda r: r.number)
     by_number = register.rounds_by_number
     by_key = {(r.item_key, r.round): r for r in ratings}
+    not_relevant = register.not_applicable()
     out = []
     for ini in register.initiatives:
         items: list[tuple[str, Milestone | None]] = [
@@ -102,7 +109,13 @@ def trend_rows(
         for key, ms in items:
             states = tuple(
                 item_state(
-                    key, ms, r, by_key.get((key, r.number)), asked.get(r.number, set()), by_number
+                    key,
+                    ms,
+                    r,
+                    by_key.get((key, r.number)),
+                    asked.get(r.number, set()),
+                    by_number,
+                    key in not_relevant,
                 )
                 if r.number <= upto.number
                 else State.FUTURE

@@ -14,6 +14,7 @@ from typing import Any
 
 from sheetflow import __version__
 from sheetflow.errors import SheetflowError, UsageError
+from sheetflow.form import TYPE_NAMES
 from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import build_status_layout
 from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
@@ -60,7 +61,8 @@ def safe_name(text: str) -> str:
 
 
 def register_fingerprint(register: Register) -> str:
-    """sha256 of the register's content (plan and ratings), independent of the file."""
+    """sha256 of the register's content (plan, ratings, "ikke relevant" marks and form),
+    independent of the file."""
     # The dataclasses' repr is complete and stable, and far faster than asdict;
     # hashed part by part so a large register never becomes one huge string.
     digest = hashlib.sha256()
@@ -68,7 +70,33 @@ def register_fingerprint(register: Register) -> str:
         digest.update(repr(part).encode("utf-8"))
     for item in (*register.initiatives, *register.ratings):
         digest.update(repr(item).encode("utf-8"))
+    # What came with the form: only when used, so a register without either keeps
+    # the fingerprint it had before (no false "register changed" mid-round).
+    not_applicable = sorted(register.not_applicable())
+    if not_applicable:
+        digest.update(repr(("not-applicable", not_applicable)).encode("utf-8"))
+    if not register.form.is_default:
+        digest.update(repr(register.form).encode("utf-8"))
     return digest.hexdigest()
+
+
+def _check_form(register: Register) -> None:
+    """Refuse a form the center workbook cannot lay out yet, rather than ask something else.
+
+    The workbook asks a smiley and a comment per item; a register whose Spørgsmål
+    sheet asks more (or other things) is read and checked, but not issued.
+    """
+    asked = [f for f in register.form.fields if not f.retired]
+    both = {"milestone", "economy"}
+    if register.form.is_default or [(f.id, f.type, set(f.applies_to)) for f in asked] == [
+        ("smiley", "smiley", both),
+        ("comment", "text", both),
+    ]:
+        return
+    other = ", ".join(
+        f"{f.id} ({TYPE_NAMES[f.type]})" for f in asked if f.id not in ("smiley", "comment")
+    )
+    raise UsageError("form-not-issuable", other=f" ({other})" if other else "")
 
 
 def ratings_so_far(register: Register, ledger: Ledger, before_round: int) -> list[Rating]:
@@ -103,6 +131,7 @@ def issue_round(
     rnd = workspace.resolve_round(register, round_ref)
     if not register.initiatives:
         raise UsageError("nothing-to-issue", root=workspace.root)
+    _check_form(register)
     targets = _targets(register, centers)
     texts = load_texts(lang, workspace.root)
     reg_fp = register_fingerprint(register)

@@ -196,6 +196,8 @@ class _Builder:
         self.heights: dict[int, float] = {}
         self.blocks: list[int] = []
         self.row = HEADER_ROW + 1
+        self.not_relevant: set[str] = set()
+        self.not_relevant_text = ""
 
     def put(self, col: int, value: str, style: str, **kw: Any) -> None:
         self.cells.append(CellSpec(self.row, col, value, style, **kw))
@@ -229,6 +231,8 @@ def build_status_layout(
     t = texts["status"]
     earlier = [r for r in register.rounds if r.number < rnd.number]
     b = _Builder(rnd, len(earlier))
+    b.not_relevant = register.not_applicable()
+    b.not_relevant_text = t.get("not_relevant", "")
     history = {(r.item_key, r.round): r for r in ratings if r.round < rnd.number}
     asked = asked if asked is not None else set(asked_keys(register, rnd, ratings))
     widths = [WIDTHS["key"], WIDTHS["number"], WIDTHS["text"], WIDTHS["deadline"]]
@@ -354,7 +358,10 @@ def _item_row(
     for offset, rnd in enumerate(earlier):
         rating = history.get((key, rnd.number))
         b.put(COL_FIRST_ROUND + offset, symbol(rating.smiley if rating else None), "smiley")
-    if key in asked:
+    if key in b.not_relevant:  # marked "ikke relevant" in the register: said, not asked
+        b.put(b.col_smiley, "", "not_asked")
+        b.put(b.col_comment, b.not_relevant_text, "not_asked")
+    elif key in asked:
         b.put(b.col_smiley, "", "input_smiley", locked=False)
         b.put(b.col_comment, "", "input_comment", locked=False)
         b.inputs.append(InputCell(address(b.row, b.col_smiley), key, "smiley"))

@@ -38,6 +38,7 @@ class _Detail:
         self.wide = sum(self.widths[1:])
         self.by_key = {(r.item_key, r.round): r for r in data.ratings}
         self.flagged = {f.item_key for f in data.flags if f.item_key}
+        self.not_relevant = data.register.not_applicable()
         self.row = 0
         self.heights: dict[int, float] = {}
         self.blocks: list[tuple[int, bool]] = []  # (first row, forced break before)
@@ -115,6 +116,8 @@ class _Detail:
         # The latest answer's own comment; another round's comment only labelled.
         latest = next((r for r in reversed(history) if r.smiley is not None or r.comment), None)
         comment = note_text(note_for(latest, history), self.t)
+        if not comment and key in self.not_relevant:
+            comment = self.t["not_relevant"]
         ws.write_string(self.row, self.comment_col, comment, cell)
         height = max(
             text_height(text, DETAIL_WIDTHS["text"]),

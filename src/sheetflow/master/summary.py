@@ -30,7 +30,10 @@ CSV_COLUMNS = [
     "rating",
     "comment",
     "source",
+    "state",
 ]
+# ratings.csv "state": an answer, a gap, or an item the register says is not applicable.
+ANSWERED, MISSING_ANSWER, NOT_APPLICABLE = "answered", "missing", "not-applicable"
 
 
 def note_text(note: Note | None, t: dict[str, Any]) -> str:
@@ -66,7 +69,8 @@ def count_ratings(
     """Counts per section number and per center, for round ``rnd``.
 
     Milestones: those with text due by the as-of date, by their latest
-    rating. Economy: every initiative, by its rating in this round.
+    rating. Economy: every initiative, by its rating in this round. Items
+    marked "ikke relevant" in the register are not counted (they are no gap).
     """
     rounds = register.rounds_by_number
     latest = latest_ratings(ratings, rnd.number)
@@ -76,10 +80,12 @@ def count_ratings(
     for ini in register.initiatives:
         targets = [by_section.setdefault(ini.section, Counts()), by_center[ini.center]]
         for ms in ini.milestones:
-            if ms.is_placeholder or not ms.deadline.due_by(rnd, rounds):
+            if ms.is_placeholder or ms.not_applicable or not ms.deadline.due_by(rnd, rounds):
                 continue
             for t in targets:
                 t.milestones[_bucket(latest.get(ms.key))] += 1
+        if ini.economy_na:
+            continue
         for t in targets:
             t.economy[_bucket(this_round.get(ini.economy_key))] += 1
     return by_section, by_center
@@ -92,9 +98,12 @@ def ratings_rows(
     asked: dict[int, set[str]],
 ) -> Iterator[dict[str, str]]:
     """Rows of ratings.csv, one at a time: every milestone per round in which it was
-    rated or asked for, and every economy line per round, for rounds 1..R."""
+    rated or asked for (or marked not applicable), and every economy line per round,
+    for rounds 1..R. "state" tells an answer from a gap and from "ikke relevant"."""
     by_key = {(r.item_key, r.round): r for r in ratings}
+    not_relevant = register.not_applicable()
     sections = {s.number: s for s in register.sections}
+    rounds = register.rounds_by_number
     for k in sorted(r.number for r in register.rounds if r.number <= rnd.number):
         for ini in register.initiatives:
             base = {
@@ -107,7 +116,8 @@ def ratings_rows(
             }
             for ms in ini.milestones:
                 rating = by_key.get((ms.key, k))
-                if rating is None and ms.key not in asked.get(k, set()):
+                shown = rating is not None or ms.key in asked.get(k, set())
+                if not shown and not (ms.not_applicable and ms.deadline.due_by(rounds[k], rounds)):
                     continue
                 yield {
                     **base,
@@ -115,7 +125,7 @@ def ratings_rows(
                     "item_key": ms.key,
                     "milestone_text": ms.text,
                     "deadline": ms.deadline.text,
-                } | _rating_fields(rating)
+                } | _rating_fields(rating, ms.key in not_relevant)
             rating = by_key.get((ini.economy_key, k))
             yield {
                 **base,
@@ -123,17 +133,25 @@ def ratings_rows(
                 "item_key": ini.economy_key,
                 "milestone_text": "",
                 "deadline": "",
-            } | _rating_fields(rating)
+            } | _rating_fields(rating, ini.economy_na)
 
 
-def _rating_fields(rating: Rating | None) -> dict[str, str]:
+def _state(rating: Rating | None, not_relevant: bool) -> str:
+    if rating is not None and rating.smiley is not None:
+        return ANSWERED
+    return NOT_APPLICABLE if not_relevant else MISSING_ANSWER
+
+
+def _rating_fields(rating: Rating | None, not_relevant: bool = False) -> dict[str, str]:
+    state = _state(rating, not_relevant)
     if rating is None:
-        return {"rating": "", "comment": "", "source": ""}
+        return {"rating": "", "comment": "", "source": "", "state": state}
     source = rating.source if "!" in rating.source else f"register ({rating.source or 'register'})"
     return {
         "rating": rating.smiley.value if rating.smiley else "",
         "comment": rating.comment,
         "source": source,
+        "state": state,
     }
 
 

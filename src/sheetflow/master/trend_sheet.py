@@ -62,6 +62,7 @@ def state_text(state: State, t: dict[str, Any], lang: str) -> str:
         State.MISSING: "trend_missing",
         State.NOT_ASKED: "trend_not_asked",
         State.NOT_APPLICABLE: "trend_not_applicable",
+        State.NOT_RELEVANT: "not_relevant",
     }[state]
     return text(t, key, lang)
 

@@ -26,6 +26,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from sheetflow.findings import Finding, Report, make_finding
+from sheetflow.form import NOT_APPLICABLE_WORDS
 from sheetflow.model import (
     Center,
     Deadline,
@@ -40,6 +41,7 @@ from sheetflow.model import (
     milestone_key,
 )
 from sheetflow.register.dates import ACCEPTED_FORMS, dd_mm_yyyy, is_long_form, parse_day
+from sheetflow.register.form_sheet import read_form
 from sheetflow.register.tables import (
     CENTERS,
     INFO_ROWS,
@@ -47,6 +49,7 @@ from sheetflow.register.tables import (
     INITIATIVES,
     KINDS,
     MILESTONES,
+    OPTIONAL_SHEETS,
     RATINGS,
     ROUNDS,
     SECTIONS,
@@ -56,6 +59,9 @@ from sheetflow.smiley import UnknownSmiley, parse_smiley
 from sheetflow.xlsxutil import col_letter
 
 _WHOLE = re.compile(r"^\d+$")
+NA_WORDS = frozenset({"ikke relevant"}) | NOT_APPLICABLE_WORDS
+YES_WORDS = frozenset({"x", "ja", "yes", "sand", "true", "1"})
+NO_WORDS = frozenset({"nej", "no", "falsk", "false", "0"})
 
 
 @dataclass
@@ -163,10 +169,14 @@ class _Reader:
         self.finding(code, sheet=row.sheet, cell=row.cell(name), **kw)
 
     def rows(self, name: str) -> Iterator[_Row]:
-        """Every non-empty row; none when the sheet or a required column is missing."""
+        """Every non-empty row; none when the sheet or a required column is missing.
+
+        A sheet or column added after registers were first written (the form, "ikke
+        relevant") may be absent without a finding: the register reads as before."""
         if name not in self.sheetnames:
-            self.finding("register-missing-sheet", sheet=name)
-            self.refs.broken_sheets.add(name)
+            if name not in OPTIONAL_SHEETS:
+                self.finding("register-missing-sheet", sheet=name)
+                self.refs.broken_sheets.add(name)
             return
         it = iter(self.sheet_rows(name))
         header = [_text(v) for v in next(it, ())]
@@ -175,7 +185,7 @@ class _Reader:
         for col in cols:
             if col.header in header:
                 index[col.field] = header.index(col.header)
-            else:
+            elif not col.optional:
                 self.finding("register-missing-column", sheet=name, cell="1", column=col.header)
         if any(col.required and col.field not in index for col in cols):
             self.refs.broken_sheets.add(name)
@@ -215,6 +225,19 @@ class _Reader:
             self.at("register-bad-number", row, name, value=row.text(name), column=header)
         return number
 
+    def flag(self, row: _Row, name: str, words: frozenset[str] = NA_WORDS) -> bool:
+        """A yes-field ("ikke relevant", "ja", "x"); a finding for anything else."""
+        text = row.text(name)
+        if not text or text.casefold() in NO_WORDS:
+            return False
+        if text.casefold() in words or text.casefold() in YES_WORDS:
+            return True
+        header = next(c.header for c in TABLES[row.sheet] if c.field == name)
+        expected = "ikke relevant" if words is NA_WORDS else "ja"
+        self.at("register-bad-value", row, name, value=text, column=header,
+                expected=f"tom, '{expected}' eller 'x'")  # fmt: skip
+        return False
+
     def first_use(self, row: _Row, name: str, seen: dict[str, str]) -> bool:
         """False (with a finding) when the field's value was used in an earlier row."""
         value = row.text(name)
@@ -237,10 +260,12 @@ def read_register(path: str | Path) -> tuple[Register, Report]:
     rounds = _read_rounds(reader)
     initiatives = _read_initiatives(reader, sections, centers, rounds)
     ratings = _read_ratings(reader, initiatives, rounds)
+    form = read_form(reader)
     report = Report(sorted(reader.report, key=_place))
     if report.errors:  # keys are only made (and written back) for a usable register
         report = Report([f for f in report if f.code != "register-key-assigned"])
-    return Register(info, sections, initiatives, rounds, centers, ratings), report
+    register = Register(info, sections, initiatives, rounds, centers, ratings, form)
+    return register, report
 
 
 SHEET_ORDER = [INFO_SHEET, *TABLES]
@@ -367,6 +392,7 @@ def _read_initiatives(
         kwargs: dict[str, Any] = {
             f.name: row.text(f.name) for f in fields(Initiative) if row.has(f.name)
         }
+        kwargs["economy_na"] = row.has("economy_na") and reader.flag(row, "economy_na")
         read.drafts.append(Initiative(**{**kwargs, "key": key}))
         read.keys.add(key)
         if number:
@@ -504,7 +530,10 @@ def _read_milestones(
                 reader.refs.unnumbered_milestones.add(ikey)
             continue
         key = milestone_key(ikey, position)
-        out.setdefault(ikey, []).append(Milestone(key, ikey, position, row.text("text"), deadline))
+        na = row.has("not_applicable") and reader.flag(row, "not_applicable")
+        out.setdefault(ikey, []).append(
+            Milestone(key, ikey, position, row.text("text"), deadline, na)
+        )
     return out
 
 

@@ -18,6 +18,7 @@ from sheetflow.register.report_text import import_report_text
 
 REPORT = "budget2017_report.txt"
 CALENDAR = "budget2017_calendar.csv"
+NO_EFFECT = "ikke særskilt økonomisk effekt"
 
 
 def _data(name: str) -> str:
@@ -47,6 +48,11 @@ def sample_register(up_to_round: int | None = None) -> Register:
     """The 2017 plan with the seed's ratings (only rounds <= ``up_to_round`` if given)."""
     register = import_report_text(sample_report_text(), source_name="rapport").register
     register.rounds = sample_calendar()
+    # The report leaves these economy lines unrated on purpose: nothing to follow up.
+    register.initiatives = [
+        replace(i, economy_na=True) if NO_EFFECT in i.economy.casefold() else i
+        for i in register.initiatives
+    ]
     if up_to_round is not None:
         register.ratings = [r for r in register.ratings if r.round <= up_to_round]
     return register

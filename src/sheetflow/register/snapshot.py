@@ -62,4 +62,6 @@ def describe_changes(before: Register, after: Register, lang: str = "da") -> lis
         out.append(detail("changed-rounds", lang))
     if before.ratings != after.ratings:
         out.append(detail("changed-ratings", lang))
+    if before.form != after.form:
+        out.append(detail("changed-form", lang))
     return out

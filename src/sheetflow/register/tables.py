@@ -23,6 +23,7 @@ class Column:
     required: bool = False
     help: str = ""
     example: str = ""
+    optional: bool = False  # a register from before the column reads without it, silently
 
 
 GUIDE_SHEET = "Vejledning"
@@ -51,6 +52,14 @@ ROUNDS = "Opfølgninger"
 INITIATIVES = "Delelementer"
 MILESTONES = "Milepæle"
 RATINGS = "Smileys"
+QUESTIONS = "Spørgsmål"
+CHOICES = "Valg"
+# Sheets a register from before them reads without (as the default form).
+OPTIONAL_SHEETS = (QUESTIONS, CHOICES)
+NOT_APPLICABLE_HELP = (
+    "Skriv 'ikke relevant', når der ikke skal spørges til den (fx ingen særskilt økonomisk "
+    "effekt). Den markeres så ikke som manglende. Tom: der spørges som sædvanlig."
+)
 
 KINDS = ("drift", "anlæg", "drift og anlæg", "øvrig finansiering")
 SMILEY_CHOICES = ("☺", "😐", "☹")
@@ -63,6 +72,10 @@ SHEET_HELP: dict[str, str] = {
     INITIATIVES: "Ét delelement af aftalen pr. række: hvad, hvem der har ansvaret, og økonomien.",
     MILESTONES: "Delelementernes milepæle, én pr. række; centrene giver en smiley, når de forfalder.",
     RATINGS: "Smileys fra tidligere opfølgninger. sheetflow fylder arket; du behøver ikke skrive i det.",
+    QUESTIONS: "Hvad hver opfølgning spørger om, ét spørgsmål pr. række: smiley, valg, tal, dato, "
+    "tekst eller ja/nej, og hvilke svar der markeres. Uden arket spørges der om smiley og "
+    "kommentar.",
+    CHOICES: "Svarmulighederne til spørgsmål af typen valg, én pr. række, med tekst pr. sprog.",
 }
 
 TABLES: dict[str, list[Column]] = {
@@ -225,6 +238,14 @@ TABLES: dict[str, list[Column]] = {
             help="Budget eller besparelse; centret giver en smiley for økonomien hver gang.",
             example="0,5 mio. kr. i 2026",
         ),
+        Column(
+            "economy_na",
+            "Økonomi ikke relevant",
+            12,
+            help="Økonomien: " + NOT_APPLICABLE_HELP,
+            example="ikke relevant",
+            optional=True,
+        ),
     ],
     MILESTONES: [
         Column(
@@ -260,6 +281,14 @@ TABLES: dict[str, list[Column]] = {
             help="Hvornår milepælen forfalder: en opfølgning fra arket Opfølgninger (vælg i "
             "listen) eller en dato, fx 31.03.2026.",
             example="1. budgetopfølgning 2026",
+        ),
+        Column(
+            "not_applicable",
+            "Ikke relevant",
+            12,
+            help="Milepælen: " + NOT_APPLICABLE_HELP,
+            example="",
+            optional=True,
         ),
     ],
     RATINGS: [
@@ -304,6 +333,51 @@ TABLES: dict[str, list[Column]] = {
         ),
     ],
 }
+
+TABLES[QUESTIONS] = [
+    Column("id", "Id", 12, required=True, example="forbrug",
+           help="Spørgsmålets faste id. Svarene bindes til det på tværs af opfølgningerne; "
+           "ret teksten frit, men ikke id'et."),
+    Column("applies_to", "Gælder", 18, required=True, example="milepæl, økonomi",
+           help="Hvad der spørges til: milepæl, økonomi og/eller delelement (kommasepareret)."),
+    Column("type", "Type", 10, required=True, example="tal",
+           help="smiley, valg, tal, heltal, dato, tekst eller ja/nej."),
+    Column("choices", "Valgliste", 14, example="RAG",
+           help="Til typen valg: en Liste fra arket Valg, eller værdierne skrevet med ; imellem."),
+    Column("label_da", "Spørgsmål", 30, wrap=True, required=True, example="Forventet forbrug",
+           help="Overskriften i centrets projektmappe (dansk)."),
+    Column("label_en", "Spørgsmål (engelsk)", 24, wrap=True, example="Expected spending",
+           help="Overskriften på engelsk (valgfri)."),
+    Column("help_da", "Hjælp", 40, wrap=True, example="Forventet forbrug i hele året, i kr.",
+           help="Vises, når centret klikker i feltet (dansk)."),
+    Column("help_en", "Hjælp (engelsk)", 30, wrap=True, example="",
+           help="Hjælpeteksten på engelsk (valgfri)."),
+    Column("required", "Skal udfyldes", 10, example="ja",
+           help="ja: et tomt svar markeres som manglende."),
+    Column("minimum", "Min", 12, example="0",
+           help="Mindste tal eller tidligste dato (valgfri)."),
+    Column("maximum", "Max", 12, example="31.12.2027",
+           help="Største tal eller seneste dato (valgfri)."),
+    Column("max_length", "Maks. tegn", 9, example="500", help="Til tekst: højst så mange tegn."),
+    Column("allow_na", "Ikke relevant tilladt", 10, example="ja",
+           help="ja: centret må svare 'ikke relevant'."),
+    Column("flag", "Markeres når", 18, example="> Budget",
+           help="Hvilke svar der markeres: en værdi (fx rød), eller en sammenligning "
+           "med et tal, en dato, et andet spørgsmåls id, en kolonne fra Delelementer "
+           "eller forrige opfølgnings svar, fx '> Budget' eller '> forrige'."),
+    Column("retired", "Udgået", 8, example="",
+           help="ja: spørges ikke mere; tidligere svar vises stadig i den samlede projektmappe."),
+]  # fmt: skip
+TABLES[CHOICES] = [
+    Column("list", "Liste", 12, required=True, example="RAG",
+           help="Listens navn; spørgsmålet nævner det i kolonnen Valgliste."),
+    Column("value", "Værdi", 12, required=True, example="rød",
+           help="Værdien, der gemmes. Hver værdi én gang pr. liste."),
+    Column("label_da", "Tekst", 24, example="Rød: kritisk",
+           help="Hvad centret ser (dansk). Tom: værdien."),
+    Column("label_en", "Tekst (engelsk)", 24, example="Red: critical",
+           help="Hvad centret ser på engelsk (valgfri)."),
+]  # fmt: skip
 
 GUIDE_INTRO = [
     "Registret er planen for årets opfølgning: hvad der følges op på, hvem der har ansvaret, "

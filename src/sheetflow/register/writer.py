@@ -18,9 +18,12 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from sheetflow.atomic import atomic_path
+from sheetflow.form import NOT_APPLICABLE_DA, TYPE_NAMES
 from sheetflow.model import Register
+from sheetflow.register.form_sheet import form_rows
 from sheetflow.register.tables import (
     CENTERS,
+    CHOICES,
     GUIDE_DEADLINES,
     GUIDE_INTRO,
     GUIDE_KINDS,
@@ -32,6 +35,7 @@ from sheetflow.register.tables import (
     INITIATIVES,
     KINDS,
     MILESTONES,
+    QUESTIONS,
     RATINGS,
     ROUNDS,
     SECTIONS,
@@ -49,8 +53,9 @@ ROOM = 500
 
 def register_rows(register: Register) -> dict[str, list[list[Any]]]:
     """Each table of the register as rows of cell values (no header)."""
+    cols = TABLES[INITIATIVES]
     milestones = [
-        [m.initiative_key, m.position, m.text, m.deadline.text]
+        [m.initiative_key, m.position, m.text, m.deadline.text, _na(m.not_applicable)]
         for i in register.initiatives
         for m in i.milestones
     ]
@@ -59,13 +64,19 @@ def register_rows(register: Register) -> dict[str, list[list[Any]]]:
         CENTERS: [[c.name, c.contact_name, c.email] for c in register.centers],
         ROUNDS: [[r.number, r.name, r.as_of, r.return_deadline] for r in register.rounds],
         INITIATIVES: [
-            [getattr(i, col.field) for col in TABLES[INITIATIVES]] for i in register.initiatives
+            [_na(v) if isinstance(v, bool) else v for v in (getattr(i, c.field) for c in cols)]
+            for i in register.initiatives
         ],
         MILESTONES: milestones,
         RATINGS: [
             [r.round, r.item_key, symbol(r.smiley), r.comment, r.source] for r in register.ratings
         ],
+        **form_rows(register.form),
     }
+
+
+def _na(flag: bool) -> str:
+    return NOT_APPLICABLE_DA if flag else ""
 
 
 def _list_from(sheet: str, field: str, rows: int) -> str:
@@ -112,6 +123,26 @@ def _dropdowns(tables: dict[str, list[list[Any]]]) -> dict[tuple[str, str], dict
             "source": _list_from(ROUNDS, "number", n[ROUNDS]),
             "error_type": "warning",
             "error_message": "Opfølgningen står ikke på arket Opfølgninger.",
+        },
+        (INITIATIVES, "economy_na"): {
+            "source": [NOT_APPLICABLE_DA],
+            "error_type": "warning",
+            "error_message": "Skriv 'ikke relevant' eller lad feltet stå tomt.",
+        },
+        (MILESTONES, "not_applicable"): {
+            "source": [NOT_APPLICABLE_DA],
+            "error_type": "warning",
+            "error_message": "Skriv 'ikke relevant' eller lad feltet stå tomt.",
+        },
+        (QUESTIONS, "type"): {
+            "source": list(TYPE_NAMES.values()),
+            "error_type": "warning",
+            "error_message": "Typen er en af: " + ", ".join(TYPE_NAMES.values()) + ".",
+        },
+        (QUESTIONS, "choices"): {
+            "source": _list_from(CHOICES, "list", n[CHOICES]),
+            "error_type": "information",
+            "error_message": "Skriv en Liste fra arket Valg eller værdierne med ; imellem.",
         },
         (RATINGS, "smiley"): {
             "source": list(SMILEY_CHOICES),
@@ -198,7 +229,7 @@ def _write_table(
         for c, value in enumerate(row):
             if isinstance(value, dt.date):
                 ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), st.date)
-            elif isinstance(value, int):
+            elif isinstance(value, int | float) and not isinstance(value, bool):
                 ws.write_number(r, c, value)
             else:
                 ws.write_string(r, c, "" if value is None else str(value))
