@@ -207,3 +207,19 @@ def test_no_master_yet_is_a_usage_error(sample_ws: Any) -> None:
     result = _report(sample_ws.root)
     assert result.exit_code == 2
     assert "Der er ingen samlet projektmappe for 3. budgetopfølgning 2017 endnu." in result.output
+
+
+@needs_soffice
+def test_report_lang_decides_the_pdfs_language(demo_result: DemoResult, tmp_path: Path) -> None:
+    """The demo's master was collected in Danish; --lang en prints it in English, and
+    leaves the stored master as it was."""
+    master = demo_result.master
+    before = master.read_bytes()
+    target = tmp_path / "committee.pdf"
+    result = _report(master.parents[2], "--to", str(target), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Committee PDF: {target}\n"
+    text = "\n".join(p["text"] for p in pdf_pages(target))
+    assert "Returned workbooks" in text and "Reading guide" in text
+    assert "Indsendte projektmapper" not in text and "Læsevejledning" not in text
+    assert master.read_bytes() == before

@@ -1127,7 +1127,9 @@ def report(
 
     with _library_errors():
         try:
-            path = committee_pdf(Workspace.at(workspace), round_ref, target, timeout=timeout)
+            path = committee_pdf(
+                Workspace.at(workspace), round_ref, target, timeout=timeout, lang=lang
+            )
         except ToolError as exc:  # LibreOffice missing or failing: exit 3, not usage (2)
             click.secho(f"Fejl: {exc}", fg="red", err=True)
             sys.exit(3)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sheetflow.atomic import atomic_path
 from sheetflow.errors import SheetflowError, UsageError
+from sheetflow.model import Register, Round
 from sheetflow.texts import LANGUAGES, load_texts
 from sheetflow.workspace import Workspace
 
@@ -142,15 +143,32 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     proc.communicate()
 
 
+def _master_in(workspace: Workspace, register: Register, rnd: Round, lang: str, path: Path) -> Path:
+    """The round's master as collect would write it now, in ``lang``, at ``path``."""
+    from sheetflow.collect import history_findings
+    from sheetflow.findings import Report
+    from sheetflow.ledger import Ledger
+    from sheetflow.master import round_master
+    from sheetflow.master.writer import write_master
+
+    with Ledger(workspace.ledger_path, read_only=True) as ledger:
+        report = Report()
+        report.extend(history_findings(ledger, rnd, lang))
+        _, data = round_master(register, rnd, ledger, report, lang)
+    return write_master(data, path, load_texts(lang, workspace.root), lang)
+
+
 def committee_pdf(
     workspace: Workspace,
     round_ref: str | int,
     target: Path | None = None,
     *,
     timeout: float = DEFAULT_TIMEOUT,
+    lang: str | None = None,
 ) -> Path:
     """Print the round's master, without the findings sheet, to ``target``
-    (default ``rounds/<n>/master.pdf``)."""
+    (default ``rounds/<n>/master.pdf``). With ``lang`` the master is laid out
+    afresh in that language for the PDF (the stored one is left as it is)."""
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
     master = workspace.master_path(rnd.number)
@@ -161,6 +179,8 @@ def committee_pdf(
         raise UsageError("pdf-suffix", name=target.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sheetflow-pdf-") as tmp:
+        if lang is not None:
+            master = _master_in(workspace, register, rnd, lang, Path(tmp) / "fresh.xlsx")
         copy = committee_copy(
             master, Path(tmp) / "master.xlsx", findings_sheet_names(workspace.root)
         )

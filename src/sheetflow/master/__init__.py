@@ -107,6 +107,25 @@ def asked_by_round(register: Register, rnd: Round, ledger: Ledger) -> dict[int, 
     return out
 
 
+def round_master(
+    register: Register,
+    rnd: Round,
+    ledger: Ledger,
+    report: Report,
+    lang: str = "da",
+    date_text: str | None = None,
+) -> tuple[RoundState, MasterData]:
+    """What the round's master shows, in ``lang`` (its date written that way)."""
+    state = round_state(register, rnd, ledger)
+    # The register's own date (Oplysninger › Dato) when finance gave one.
+    date_text = (
+        date_text or _info_date(register.info.date, lang) or long_date(dt.date.today(), lang)
+    )
+    data = master_data(state, report.to_list(), date_text)
+    data.asked = asked_by_round(register, rnd, ledger)
+    return state, data
+
+
 def consolidate(
     workspace: Workspace,
     register: Register,
@@ -118,13 +137,7 @@ def consolidate(
     date_text: str | None = None,
 ) -> Outputs:
     """Write the round's master workbook, ratings.csv and findings.csv."""
-    state = round_state(register, rnd, ledger)
-    # The register's own date (Oplysninger › Dato) when finance gave one.
-    date_text = (
-        date_text or _info_date(register.info.date, lang) or long_date(dt.date.today(), lang)
-    )
-    data = master_data(state, report.to_list(), date_text)
-    data.asked = asked_by_round(register, rnd, ledger)
+    state, data = round_master(register, rnd, ledger, report, lang, date_text)
     texts = load_texts(lang, workspace.root)
     master = write_master(data, workspace.master_path(rnd.number), texts, lang)
     rows = ratings_rows(register, rnd, data.ratings, data.asked)
