@@ -139,7 +139,7 @@ def test_the_csv_has_three_rounds_with_red_yellow_and_missing(year: Year) -> Non
 def test_trend_sheet_matches_ratings_csv_cell_by_cell(year: Year) -> None:
     master = year.ws.master_path(3)
     wb = openpyxl.load_workbook(master)
-    assert wb.sheetnames == ["Forside", "Overblik", "Udvikling", "Delelementer", "Fund"]
+    assert wb.sheetnames == ["Forside", "Overblik", "Markeringer", "Udvikling", "Delelementer", "Fund"]
     rows = _values(wb["Udvikling"])
     head = _header_row(rows, "Nr.")
     assert rows[head][:10] == [
@@ -223,6 +223,45 @@ def test_summary_names_items_red_two_rounds_in_a_row(year: Year) -> None:
         assert row[10] == "☹"
     assert sorted(listed) == expected
     assert any("UCC - hjemfaldspligt" in row[0] for row in listed)
+
+
+def test_a_long_flag_list_shows_its_top_on_the_summary_and_all_on_its_own_sheet(
+    year: Year,
+) -> None:
+    wb = openpyxl.load_workbook(year.ws.master_path(3))
+    full = _values(wb["Markeringer"])
+    assert full[0] == [
+        "Nr. Delelement",
+        "Markering",
+        "Center",
+        "Milepæl",
+        "Tid",
+        "Smiley",
+        "Status / kommentar",
+    ]
+    items = [[v or "" for v in row] for row in full[1:]]
+    assert len(items) > 25
+    # Every item red in round 3 by ratings.csv is listed, red, on the list sheet.
+    labels = {i.key: i.label for i in year.register.initiatives}
+    reds = {
+        (labels[r["initiative_key"]], _csv_text(r["milestone_text"]) or "Økonomi")
+        for r in year.csv_rows
+        if r["round"] == "3" and r["rating"] == "red"
+    }
+    assert reds and reds == {(r[0], r[3]) for r in items if r[5] == "☹" and "Rød" in r[1]}
+    # The summary shows the first 25 rows field by field, then how many more and where.
+    rows = _values(wb["Overblik"])
+    head = _header_row(rows, "Markerede punkter") + 1
+    fields = [0, 1, 3, 5, 9, 10, 11]  # first column of each field on the summary grid
+    top = [[rows[n][c] or "" for c in fields] for n in range(head + 1, head + 26)]
+    assert top == items[:25]
+    more = len(items) - 25
+    assert rows[head + 26][0] == f"… og {more} flere: hele listen står på arket «Markeringer»."
+    # A long list is plain rows: a filter, the header on every page, no merged cells.
+    sheet = wb["Markeringer"]
+    assert sheet.auto_filter.ref == f"A1:G{len(items) + 1}"
+    assert sheet.print_title_rows == "$1:$1"
+    assert not sheet.merged_cells.ranges
 
 
 # ------------------------------------------------------------------ the API

@@ -67,8 +67,10 @@ def state_text(state: State, t: dict[str, Any], lang: str) -> str:
 
 
 def data_rows(data: MasterData) -> list[TrendRow]:
-    """The trend rows of the master's round."""
-    return trend_rows(data.register, data.round, data.ratings, data.asked)
+    """The trend rows of the master's round (computed once per master)."""
+    if data.trend_rows is None:
+        data.trend_rows = trend_rows(data.register, data.round, data.ratings, data.asked)
+    return data.trend_rows
 
 
 def write_trends(
