@@ -133,11 +133,17 @@ def naive(inbox: Path, out: Path) -> None:
     pd.concat(frames).to_excel(out, index=False)
 
 
-def run_sheetflow(root: Path, scratch: Path) -> Run:
+def run_sheetflow(root: Path, scratch: Path, src: Path | None = None) -> Run:
+    """``sheetflow collect``; with ``src``, the sheetflow of that source tree (its
+    ``src`` folder first on the path), for a before/after in the same run."""
     from run import fresh_copy
 
     ws = fresh_copy(root, scratch)
-    return measure([sys.executable, "-m", "sheetflow", "collect", str(ws), "--round", "3"])
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(src / "src"), env.get("PYTHONPATH", "")])
+    cmd = [sys.executable, "-m", "sheetflow", "collect", str(ws), "--round", "3"]
+    return measure(cmd, env=env)
 
 
 def run_datamaps(inbox: Path, scratch: Path) -> Run:
@@ -176,6 +182,11 @@ def main() -> None:
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "sheetflow-bench"
     )
     parser.add_argument("--skip", nargs="*", default=[], choices=["datamaps", "naive"])
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a sheetflow source tree to run too (e.g. a git archive of main)",
+    )
     args = parser.parse_args()
     from run import prepare
 
@@ -187,6 +198,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             scratch = Path(tmp)
             runs["sheetflow collect"] = run_sheetflow(root, scratch)
+            if args.before:
+                runs["sheetflow collect (before)"] = run_sheetflow(root, scratch, args.before)
             if "datamaps" not in args.skip:
                 runs["datamaps import templates -m"] = run_datamaps(inbox, scratch)
             if "naive" not in args.skip:
