@@ -16,7 +16,12 @@ from xlsxwriter.utility import xl_col_to_name
 
 from sheetflow.issue.layout import text_height
 from sheetflow.master.styles import Styles
-from sheetflow.xlsxutil import add_smiley_colours, print_setup
+from sheetflow.xlsxutil import (
+    RELEASE_EVERY,
+    add_smiley_colours,
+    print_setup,
+    release_written_rows,
+)
 
 SUMMARY_TOP = 25
 # number and title, flag/change, center, milestone, deadline, smiley, comment
@@ -50,6 +55,8 @@ def write_list(
             fmt = st.smiley if col == items.smiley_col else st.cell
             ws.write_string(row, col, value, fmt)
         ws.set_row(row, _height(values))
+        if row % RELEASE_EVERY == 0:
+            release_written_rows(ws, 1)
     last = len(items.rows)
     ws.autofilter(0, 0, last, len(items.headers) - 1)
     if items.smiley_col is not None:

@@ -22,7 +22,12 @@ from sheetflow.model import Round
 from sheetflow.smiley import Smiley
 from sheetflow.texts import load_texts
 from sheetflow.trends import COUNTED, State, TrendRow, counts_per_round, red_in_a_row, trend_rows
-from sheetflow.xlsxutil import add_smiley_colours, print_setup
+from sheetflow.xlsxutil import (
+    RELEASE_EVERY,
+    add_smiley_colours,
+    print_setup,
+    release_written_rows,
+)
 
 # Columns: number, initiative, center, item, deadline, one per round, streak.
 WIDTHS = {"number": 6, "title": 28, "center": 18, "item": 44, "deadline": 20, "round": 12}
@@ -196,6 +201,8 @@ def _items(
                 text_height(values[4], widths[4]),
             ),
         )
+        if row % RELEASE_EVERY == 0:
+            release_written_rows(ws, header_row + 1)
     if rows:
         first = xl_rowcol_to_cell(header_row + 1, FIRST_ROUND_COL)
         last = xl_rowcol_to_cell(row, FIRST_ROUND_COL + len(rounds) - 1)
