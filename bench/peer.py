@@ -33,7 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -195,21 +197,31 @@ def main() -> None:
         root = prepare(args.cache, n)
         inbox = root / "ws" / "rounds" / "3" / "inbox"
         runs: dict[str, Run] = {}
+        print(f"\nN = {n} returns of 40 initiatives (one run each)", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
             scratch = Path(tmp)
-            runs["sheetflow collect"] = run_sheetflow(root, scratch)
+            todo: list[tuple[str, Callable[[], Run]]] = [
+                ("sheetflow collect", partial(run_sheetflow, root, scratch))
+            ]
             if args.before:
-                runs["sheetflow collect (before)"] = run_sheetflow(root, scratch, args.before)
+                todo.append(
+                    (
+                        "sheetflow collect (before)",
+                        partial(run_sheetflow, root, scratch, args.before),
+                    )
+                )
             if "datamaps" not in args.skip:
-                runs["datamaps import templates -m"] = run_datamaps(inbox, scratch)
+                todo.append(("datamaps import templates -m", partial(run_datamaps, inbox, scratch)))
             if "naive" not in args.skip:
-                runs["naive pandas + openpyxl"] = run_naive(inbox, scratch)
+                todo.append(("naive pandas + openpyxl", partial(run_naive, inbox, scratch)))
+            for name, action in todo:
+                runs[name] = action()
+                print(f"  {name}: {runs[name].seconds:.1f} s", flush=True)
         report(n, runs)
 
 
 def report(n: int, runs: dict[str, Run]) -> None:
     ours = runs["sheetflow collect"]
-    print(f"\nN = {n} returns of 40 initiatives (one run each)")
     print(f"  {'':32} {'wall':>8} {'tree RSS':>9} {'tree PSS':>9} {'sheetflow is':>14}")
     for name, r in runs.items():
         if not r.ok:
