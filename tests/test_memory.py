@@ -1,4 +1,5 @@
-"""Long master sheets forget the rows xlsxwriter has written, and the bytes stay the same."""
+"""Memory that does not grow with the round: long master sheets forget the rows
+xlsxwriter has written (the bytes stay the same); a check worker keeps a few layouts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import xlsxwriter
 import sheetflow.master.detail_sheet as detail_sheet
 import sheetflow.master.list_sheet as list_sheet
 import sheetflow.master.trend_sheet as trend_sheet
+from sheetflow.collect import CACHE_SIZE, _remember
 from sheetflow.demo import DemoResult
 from sheetflow.findings import Report
 from sheetflow.ledger import Ledger
@@ -72,3 +74,10 @@ def test_the_demo_master_is_the_same_bytes_without_releasing(
     for module in (list_sheet, detail_sheet, trend_sheet):
         monkeypatch.setattr(module, "release_written_rows", lambda ws, start=0: None)
     assert master("kept") == released
+
+
+def test_a_check_worker_keeps_only_the_latest_layouts() -> None:
+    cache: dict[str, int] = {}
+    for n in range(100):
+        assert _remember(cache, f"template {n}", n) == n
+    assert list(cache) == [f"template {n}" for n in range(100 - CACHE_SIZE, 100)]
