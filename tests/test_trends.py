@@ -139,7 +139,14 @@ def test_the_csv_has_three_rounds_with_red_yellow_and_missing(year: Year) -> Non
 def test_trend_sheet_matches_ratings_csv_cell_by_cell(year: Year) -> None:
     master = year.ws.master_path(3)
     wb = openpyxl.load_workbook(master)
-    assert wb.sheetnames == ["Forside", "Overblik", "Markeringer", "Udvikling", "Delelementer", "Fund"]
+    assert wb.sheetnames == [
+        "Forside",
+        "Overblik",
+        "Markeringer",
+        "Udvikling",
+        "Delelementer",
+        "Fund",
+    ]
     rows = _values(wb["Udvikling"])
     head = _header_row(rows, "Nr.")
     assert rows[head][:10] == [
