@@ -8,6 +8,7 @@ from ``sheetflow.trends``."""
 from __future__ import annotations
 
 import csv
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,9 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Year:
     with ws.ratings_csv(3).open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     return Year(ws, ws.load_register(), rows)
+
+
+TOP = 10  # rows of a list the summary shows, in the long-list test
 
 
 def _csv_text(value: str) -> str:
@@ -146,7 +150,18 @@ def test_the_csv_has_three_rounds_with_red_yellow_and_missing(year: Year) -> Non
 def test_trend_sheet_matches_ratings_csv_cell_by_cell(year: Year) -> None:
     master = year.ws.master_path(3)
     wb = openpyxl.load_workbook(master)
-    assert wb.sheetnames == ["Forside", "Overblik", "Udvikling", "Delelementer", "Fund"]
+    from sheetflow.status import round_status
+
+    # A list longer than the summary shows (25 rows) gets a sheet of its own.
+    long_flags = len(round_status(year.ws, 3).flags) > 25
+    assert wb.sheetnames == [
+        "Forside",
+        "Overblik",
+        *(["Markeringer"] if long_flags else []),
+        "Udvikling",
+        "Delelementer",
+        "Fund",
+    ]
     rows = _values(wb["Udvikling"])
     head = _header_row(rows, "Nr.")
     assert rows[head][:10] == [
@@ -234,6 +249,53 @@ def test_summary_names_items_red_two_rounds_in_a_row(year: Year) -> None:
         assert row[10] == "☹"
     assert sorted(listed) == expected
     assert any("UCC - hjemfaldspligt" in row[0] for row in listed)
+
+
+def test_a_long_flag_list_shows_its_top_on_the_summary_and_all_on_its_own_sheet(
+    year: Year, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The year's flag list is short since the sample marks its no-economy lines
+    # "ikke relevant"; the summary is told to show fewer rows, on a copy.
+    monkeypatch.setattr("sheetflow.master.summary_sheet.SUMMARY_TOP", TOP)
+    copy = Workspace.at(tmp_path / "kopi")
+    shutil.copytree(year.ws.root, copy.root)
+    collect_round(copy, 3)
+    wb = openpyxl.load_workbook(copy.master_path(3))
+    full = _values(wb["Markeringer"])
+    assert full[0] == [
+        "Nr. Delelement",
+        "Markering",
+        "Center",
+        "Milepæl",
+        "Tid",
+        "Smiley",
+        "Status / kommentar",
+    ]
+    items = [[v or "" for v in row] for row in full[1:]]
+    assert len(items) > TOP
+    # Every item red in round 3 by ratings.csv is listed, red, on the list sheet.
+    labels = {i.key: i.label for i in year.register.initiatives}
+    reds = {
+        (labels[r["initiative_key"]], _csv_text(r["milestone_text"]) or "Økonomi")
+        for r in year.csv_rows
+        if r["round"] == "3" and r["rating"] == "red"
+    }
+    assert reds and reds == {(r[0], r[3]) for r in items if r[5] == "☹" and "Rød" in r[1]}
+    # The summary shows the first rows field by field, then how many more and where.
+    rows = _values(wb["Overblik"])
+    head = _header_row(rows, "Markerede punkter") + 1
+    fields = [0, 1, 3, 5, 9, 10, 11]  # first column of each field on the summary grid
+    top = [[rows[n][c] or "" for c in fields] for n in range(head + 1, head + TOP + 1)]
+    assert top == items[:TOP]
+    more = len(items) - TOP
+    assert rows[head + TOP + 1][0] == (
+        f"… og {more} flere: hele listen står på arket «Markeringer»."
+    )
+    # A long list is plain rows: a filter, the header on every page, no merged cells.
+    sheet = wb["Markeringer"]
+    assert sheet.auto_filter.ref == f"A1:G{len(items) + 1}"
+    assert sheet.print_title_rows == "$1:$1"
+    assert not sheet.merged_cells.ranges
 
 
 # ------------------------------------------------------------------ the API

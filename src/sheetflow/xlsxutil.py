@@ -149,3 +149,28 @@ def integer_axis(largest: int, most_ticks: int = 10) -> dict[str, Any]:
             if largest <= factor * power * most_ticks:
                 return {"min": 0, "major_unit": factor * power, "num_format": "0"}
         power *= 10
+
+
+RELEASE_EVERY = 512  # rows between two releases of a long sheet's written rows
+
+
+def release_written_rows(ws: Worksheet, start: int = 0) -> None:
+    """Forget xlsxwriter's bookkeeping of rows ``start``.. it has already written.
+
+    In constant-memory mode xlsxwriter writes each finished row to its temporary
+    file, yet keeps every row's height (``set_row``) and every merged cell in
+    dicts until the workbook closes: at 300,000 rows that is most of the memory
+    a master takes. Those entries are only read while the row is written (and,
+    for rows under a chart, to place it), so rows from ``start`` on that are
+    written may go; the workbook's bytes do not change. Rows above ``start`` are
+    kept for a chart anchored there. A no-op in the normal (in-memory) mode.
+    """
+    written = getattr(ws, "previous_row", 0)
+    if not getattr(ws, "constant_memory", False) or written <= start:
+        return
+    for table in (ws.row_info, ws.row_sizes):
+        for row in [r for r in table if start <= r < written]:
+            del table[row]
+    merged = ws.merged_cells
+    for cell in [c for c in merged if start <= c[0] < written]:
+        del merged[cell]

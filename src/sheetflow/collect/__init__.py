@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sheetflow.collect.reader import ReadError, ReturnReader
 from sheetflow.collect.safety import Problem, sniff, unsettled
@@ -171,6 +171,20 @@ def take(path: Path, folder: Path) -> tuple[str, Path] | Problem:
     return sha, stored
 
 
+_V = TypeVar("_V")
+# Layouts a worker keeps: each center has its own template, so a cache of every
+# one seen grew a worker by ~0.5 MB a return; a few cover a center's repeats.
+CACHE_SIZE = 8
+
+
+def _remember(cache: dict[Any, _V], key: object, value: _V) -> _V:
+    """Put ``value`` in a small first-in-first-out cache and return it."""
+    cache[key] = value
+    if len(cache) > CACHE_SIZE:
+        del cache[next(iter(cache))]
+    return value
+
+
 class Checker:
     """Checks returned files against one workspace's ledger (one per worker process).
 
@@ -197,14 +211,19 @@ class Checker:
         self._layouts: dict[int, CheckLayout] = {}
 
     def lookup(self, template_id: str) -> list[Issued]:
-        if template_id not in self._issued:
-            self._issued[template_id] = self.ledger.issued_by_template(template_id)
-        return self._issued[template_id]
+        found = self._issued.get(template_id)
+        if found is None:
+            found = _remember(
+                self._issued, template_id, self.ledger.issued_by_template(template_id)
+            )
+        return found
 
     def layout(self, issued: Issued) -> CheckLayout:
-        if issued.id not in self._layouts:
-            self._layouts[issued.id] = CheckLayout.for_issued(issued.checks, issued.layout)
-        return self._layouts[issued.id]
+        found = self._layouts.get(issued.id)
+        if found is None:
+            layout = CheckLayout.for_issued(issued.checks, issued.layout)
+            found = _remember(self._layouts, issued.id, layout)
+        return found
 
     def reject(self, path: Path, code: str, value: object = "") -> FileCheck:
         finding = make_finding(code, lang=self.lang, file=path.name, value=value)

@@ -14,7 +14,14 @@ from sheetflow.master.styles import Styles
 from sheetflow.master.summary import MasterData, note_text
 from sheetflow.model import Initiative, note_for
 from sheetflow.smiley import symbol
-from sheetflow.xlsxutil import add_smiley_colours, greedy_breaks, page_room, print_setup
+from sheetflow.xlsxutil import (
+    RELEASE_EVERY,
+    add_smiley_colours,
+    greedy_breaks,
+    page_room,
+    print_setup,
+    release_written_rows,
+)
 
 DETAIL_WIDTHS = {"label": 11, "text": 62, "deadline": 20, "round": 7, "comment": 44}
 
@@ -47,6 +54,8 @@ class _Detail:
         self.ws.set_row(self.row, height)
         self.heights[self.row] = height
         self.row += 1
+        if self.row % RELEASE_EVERY == 0:
+            release_written_rows(self.ws, 1)
 
     def header(self) -> None:
         t = self.t

@@ -34,6 +34,7 @@ class Styles:
         self.initiative = f(bold=True, font_size=11, bg_color="#EDF2F9", top=1)
         self.initiative_smiley = f(bold=True, bg_color="#EDF2F9", top=1, align="center")
         self.italic = f(italic=True, font_color="#404040")
+        self.note = f(italic=True, font_color="#404040", text_wrap=False)
         self.smiley = wb.add_format({**smiley, "border": 1, "border_color": "#BFBFBF"})
         self.smiley_plain = wb.add_format({**smiley, "font_size": 14})
         self.flag_cell = f(border=1, border_color="#BFBFBF", bg_color=FLAG_FILL)

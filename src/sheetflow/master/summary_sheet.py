@@ -1,5 +1,10 @@
 """The summary sheet: returns per center, smiley counts per center and section with a
-native chart, the flagged items and what changed since the previous round."""
+native chart, the flagged items and what changed since the previous round.
+
+What a committee reads stays on one sheet at any scale: each list shows its first
+``SUMMARY_TOP`` rows on the summary grid (merged fields, heights for print) and,
+when it is longer, says how many more there are and where; the whole list then
+has a sheet of its own, one plain row per item with a filter (``list_sheet``)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from sheetflow.flags import MISSING, NOT_RETURNED, OVERDUE, RED, Flag
 from sheetflow.issue.layout import text_height
+from sheetflow.master.list_sheet import SUMMARY_TOP, ItemList, write_list
 from sheetflow.master.styles import Styles
 from sheetflow.master.summary import BUCKETS, Counts, MasterData, note_text
 from sheetflow.master.trend_sheet import red_streak_rows, text
@@ -41,11 +47,18 @@ def write_summary(
     sections = {s.number: s.label for s in data.register.sections}
     groups = [(sections.get(n, n), c) for n, c in data.by_section.items()]
     row, _ = _counts_table(ws, st, t, row, t["counts_by_section"], t["col_section"], groups)
-    row = _flags_table(ws, st, data, t, row + 2)
-    row = _changes_table(ws, st, data, t, row + 2)
-    _red_streak_table(ws, st, data, t, row + 2, lang)
+    lists = [
+        _flags_list(data, t),
+        _changes_list(data, t),
+        _red_streak_list(data, t, lang),
+    ]
+    for item_list in lists:
+        row = _item_table(ws, st, row + 2, item_list, t)
     ws.set_h_pagebreaks(breaks)
     print_setup(ws, *footer)
+    for item_list in lists:
+        if len(item_list.rows) > SUMMARY_TOP:
+            write_list(wb, st, item_list, footer)
 
 
 def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
@@ -173,31 +186,27 @@ def _row_height(values: list[str]) -> float:
     return max(text_height(v, w) for v, w in zip(values, spans, strict=True))
 
 
-def _item_table(
-    ws: Worksheet,
-    st: Styles,
-    row: int,
-    heading: str,
-    headers: list[str],
-    rows: list[list[str]],
-    empty: str,
-    smiley_col: int | None = None,
-) -> int:
-    """A heading and a table of items on the summary grid; returns its last row."""
-    ws.write_string(row, 0, heading, st.heading)
+def _item_table(ws: Worksheet, st: Styles, row: int, items: ItemList, t: dict[str, Any]) -> int:
+    """A heading and the first ``SUMMARY_TOP`` rows of a list on the summary grid,
+    then how many more there are and on which sheet; returns its last row."""
+    ws.write_string(row, 0, items.heading, st.heading)
     row += 1
-    _spread(ws, row, headers, st.header)
-    if not rows:
-        ws.write_string(row + 1, 0, empty, st.text)
+    _spread(ws, row, items.headers, st.header)
+    if not items.rows:
+        ws.write_string(row + 1, 0, items.empty, st.text)
         return row + 1
     first = row + 1
-    for values in rows:
+    for values in items.rows[:SUMMARY_TOP]:
         row += 1
-        _spread(ws, row, values, st.cell, smiley_col=smiley_col, smiley_fmt=st.smiley)
+        _spread(ws, row, values, st.cell, smiley_col=items.smiley_col, smiley_fmt=st.smiley)
         ws.set_row(row, _row_height(values))
-    if smiley_col is not None:
-        col = xl_rowcol_to_cell(0, FLAG_COLUMNS[smiley_col][0])[:-1]
+    if items.smiley_col is not None:
+        col = xl_rowcol_to_cell(0, FLAG_COLUMNS[items.smiley_col][0])[:-1]
         add_smiley_colours(ws, st.smileys, f"{col}{first + 1}:{col}{row + 1}")
+    more = len(items.rows) - SUMMARY_TOP
+    if more > 0:
+        row += 1
+        ws.write_string(row, 0, t["more_rows"].format(n=more, sheet=items.sheet), st.note)
     return row
 
 
@@ -213,7 +222,7 @@ def _item_headers(t: dict[str, Any], second: str, sixth: str) -> list[str]:
     ]
 
 
-def _flags_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
+def _flags_list(data: MasterData, t: dict[str, Any]) -> ItemList:
     """Every flagged item: red, overdue, missing, and centers that did not return."""
     items = data.register.items()
     by_key = {i.key: i for i in data.register.initiatives}
@@ -234,10 +243,10 @@ def _flags_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any],
             ]
         )
     headers = _item_headers(t, t["col_flag"], t["col_smiley"])
-    return _item_table(ws, st, row, t["flags_heading"], headers, rows, t["no_flags"], smiley_col=5)
+    return ItemList(t["flags_heading"], t["flags_sheet"], headers, rows, t["no_flags"], 5)
 
 
-def _changes_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
+def _changes_list(data: MasterData, t: dict[str, Any]) -> ItemList:
     """What turned red, turned green or became overdue since the previous round."""
     items = data.register.items()
     rows = []
@@ -255,17 +264,15 @@ def _changes_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
             ]
         )
     headers = _item_headers(t, t["col_change"], t["col_before_after"])
-    return _item_table(ws, st, row, t["changes_heading"], headers, rows, t["no_changes"])
+    return ItemList(t["changes_heading"], t["changes_sheet"], headers, rows, t["no_changes"])
 
 
-def _red_streak_table(
-    ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], row: int, lang: str
-) -> int:
+def _red_streak_list(data: MasterData, t: dict[str, Any], lang: str) -> ItemList:
     """The items red two rounds or more in a row, up to this round."""
     headers = _item_headers(t, text(t, "col_red_streak", lang), t["col_smiley"])
-    rows = red_streak_rows(data, t, lang)
     heading, empty = text(t, "red_streak_heading", lang), text(t, "no_red_streaks", lang)
-    return _item_table(ws, st, row, heading, headers, rows, empty, smiley_col=5)
+    rows = red_streak_rows(data, t, lang)
+    return ItemList(heading, t["red_streak_sheet"], headers, rows, empty, 5)
 
 
 def _spread(

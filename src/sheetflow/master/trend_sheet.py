@@ -22,7 +22,13 @@ from sheetflow.model import Round
 from sheetflow.smiley import Smiley
 from sheetflow.texts import load_texts
 from sheetflow.trends import COUNTED, State, TrendRow, counts_per_round, red_in_a_row, trend_rows
-from sheetflow.xlsxutil import add_smiley_colours, integer_axis, print_setup
+from sheetflow.xlsxutil import (
+    RELEASE_EVERY,
+    add_smiley_colours,
+    integer_axis,
+    print_setup,
+    release_written_rows,
+)
 
 # Columns: number, initiative, center, item, deadline, one per round, streak.
 WIDTHS = {"number": 6, "title": 28, "center": 18, "item": 44, "deadline": 20, "round": 12}
@@ -68,8 +74,10 @@ def state_text(state: State, t: dict[str, Any], lang: str) -> str:
 
 
 def data_rows(data: MasterData) -> list[TrendRow]:
-    """The trend rows of the master's round."""
-    return trend_rows(data.register, data.round, data.ratings, data.asked)
+    """The trend rows of the master's round (computed once per master)."""
+    if data.trend_rows is None:
+        data.trend_rows = trend_rows(data.register, data.round, data.ratings, data.asked)
+    return data.trend_rows
 
 
 def write_trends(
@@ -196,6 +204,8 @@ def _items(
                 text_height(values[4], widths[4]),
             ),
         )
+        if row % RELEASE_EVERY == 0:
+            release_written_rows(ws, header_row + 1)
     if rows:
         first = xl_rowcol_to_cell(header_row + 1, FIRST_ROUND_COL)
         last = xl_rowcol_to_cell(row, FIRST_ROUND_COL + len(rounds) - 1)

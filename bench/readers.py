@@ -1,0 +1,144 @@
+"""The per-file floor: ways to read a return's Status sheet, beside zip decompression.
+
+    pip install -e ".[bench]"            # fastexcel
+    python3 bench/readers.py             # N = 200 returns (cached, see run.py)
+
+Each reader turns the Status sheet of every return into its cell values:
+
+- floor:     zipfile decompression of the sheet parts, nothing parsed;
+- calamine:  python-calamine, as ``sheetflow.collect.reader`` uses it;
+- fastexcel: fastexcel (calamine underneath, Arrow out), every column as text;
+- expat:     a streaming read of the known layout: the shared strings and the
+             sheet XML through expat, cell address → text.
+
+Two passes over the files; the second (warm file cache) is printed. The full
+read+check of sheetflow is in run.py ("check").
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import xml.parsers.expat
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+SHEET = "Status"
+
+
+def floor(path: Path) -> None:
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                zf.read(name)
+
+
+def calamine(path: Path) -> Any:
+    return (
+        CalamineWorkbook.from_path(str(path))
+        .get_sheet_by_name(SHEET)
+        .to_python(skip_empty_area=False)
+    )
+
+
+def fastexcel(path: Path) -> Any:
+    import fastexcel as fx
+
+    sheet = fx.read_excel(str(path)).load_sheet_by_name(SHEET, header_row=None, dtypes="string")
+    return sheet.to_arrow().to_pylist()
+
+
+def _parse(data: bytes, start: Callable[..., None], end: Callable[[str], None], text: Any) -> None:
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler = text
+    parser.Parse(data, True)
+
+
+def expat(path: Path) -> dict[str, str]:
+    """Cell address → text of the Status sheet (sheet2.xml in a sheetflow return)."""
+    with zipfile.ZipFile(path) as zf:
+        shared: list[str] = []
+        buf: list[str] = []
+        inside = [False]
+
+        def text(data: str) -> None:
+            if inside[0]:
+                buf.append(data)
+
+        def s_start(name: str, attrs: dict[str, str]) -> None:
+            if name == "si":
+                buf.clear()
+            inside[0] = inside[0] or name == "t"
+
+        def s_end(name: str) -> None:
+            if name == "si":
+                shared.append("".join(buf))
+            elif name == "t":
+                inside[0] = False
+
+        if "xl/sharedStrings.xml" in zf.namelist():
+            _parse(zf.read("xl/sharedStrings.xml"), s_start, s_end, text)
+        grid: dict[str, str] = {}
+        cell: dict[str, str] = {}
+
+        def c_start(name: str, attrs: dict[str, str]) -> None:
+            if name == "c":
+                cell.clear()
+                cell.update(attrs)
+                buf.clear()
+            elif name in ("v", "t"):
+                inside[0] = True
+
+        def c_end(name: str) -> None:
+            if name in ("v", "t"):
+                inside[0] = False
+            elif name == "c" and buf:
+                value = "".join(buf)
+                grid[cell["r"]] = shared[int(value)] if cell.get("t") == "s" else value
+
+        _parse(zf.read("xl/worksheets/sheet2.xml"), c_start, c_end, text)
+        return grid
+
+
+READERS: dict[str, Callable[[Path], Any]] = {
+    "floor (zip decompression)": floor,
+    "python-calamine (in use)": calamine,
+    "fastexcel": fastexcel,
+    "expat stream of the layout": expat,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=200)
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "sheetflow-bench"
+    )
+    args = parser.parse_args()
+    from run import prepare
+
+    files = sorted((prepare(args.cache, args.size) / "ws/rounds/3/inbox").glob("*.xlsx"))
+    times: dict[str, float] = {}
+    for _ in range(2):
+        for name, read in READERS.items():
+            start = time.perf_counter()
+            for f in files:
+                read(f)
+            times[name] = (time.perf_counter() - start) / len(files) * 1000
+    base = times["floor (zip decompression)"]
+    print(f"\nStatus sheet of {len(files)} returns, ms per file (second pass):")
+    for name, ms in times.items():
+        print(f"  {name:30} {ms:6.2f} ms  {ms / base:5.1f}x the floor")
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main()

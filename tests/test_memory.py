@@ -1,0 +1,83 @@
+"""Memory that does not grow with the round: long master sheets forget the rows
+xlsxwriter has written (the bytes stay the same); a check worker keeps a few layouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+import sheetflow.master.detail_sheet as detail_sheet
+import sheetflow.master.list_sheet as list_sheet
+import sheetflow.master.trend_sheet as trend_sheet
+from sheetflow.collect import CACHE_SIZE, _remember
+from sheetflow.demo import DemoResult
+from sheetflow.findings import Report
+from sheetflow.ledger import Ledger
+from sheetflow.master import consolidate
+from sheetflow.workspace import Workspace
+from sheetflow.xlsxutil import release_written_rows, set_fixed_properties
+
+
+def _sheet(path: Path, release: bool) -> dict[str, int]:
+    """2,000 rows with heights and a merged pair each, written in constant-memory mode;
+    how many rows' bookkeeping xlsxwriter still holds at the end."""
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    set_fixed_properties(wb, title="t")
+    ws = wb.add_worksheet("x")
+    ws.insert_chart(2, 3, _chart(wb))
+    for row in range(2000):
+        ws.write_string(row, 0, f"row {row}")
+        ws.merge_range(row, 1, row, 2, "merged")
+        ws.set_row(row, 15 + row % 7)
+        if release and row % 100 == 0:
+            release_written_rows(ws, 20)
+    held = {"heights": len(ws.row_info), "merged": len(ws.merged_cells)}
+    wb.close()
+    return held
+
+
+def _chart(wb: xlsxwriter.Workbook) -> object:
+    chart = wb.add_chart({"type": "bar"})
+    chart.add_series({"values": ["x", 0, 0, 5, 0]})
+    return chart
+
+
+def test_released_rows_are_forgotten_and_the_file_is_byte_identical(tmp_path: Path) -> None:
+    kept = _sheet(tmp_path / "kept.xlsx", release=False)
+    released = _sheet(tmp_path / "released.xlsx", release=True)
+    assert kept == {"heights": 2000, "merged": 4000}
+    # Rows 0-19 (under the chart) are kept; of the rest, rows 1900-1999 (after the last release).
+    assert released == {"heights": 20 + 100, "merged": 2 * (20 + 100)}
+    assert (tmp_path / "kept.xlsx").read_bytes() == (tmp_path / "released.xlsx").read_bytes()
+
+
+def test_the_demo_master_is_the_same_bytes_without_releasing(
+    demo_result: DemoResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = Workspace.at(demo_result.master.parents[2])
+    register = ws.load_register()
+    rnd = register.find_round(3)
+
+    def master(name: str) -> bytes:
+        out = Workspace.at(tmp_path / name)
+        out.make_round_dirs(rnd.number)
+        with Ledger(ws.ledger_path) as ledger:
+            result = consolidate(out, register, rnd, ledger, Report(), date_text="d")
+        return result.master.read_bytes()
+
+    monkeypatch.setattr(list_sheet, "RELEASE_EVERY", 2)
+    monkeypatch.setattr(detail_sheet, "RELEASE_EVERY", 2)
+    monkeypatch.setattr(trend_sheet, "RELEASE_EVERY", 2)
+    released = master("released")
+    for module in (list_sheet, detail_sheet, trend_sheet):
+        monkeypatch.setattr(module, "release_written_rows", lambda ws, start=0: None)
+    assert master("kept") == released
+
+
+def test_a_check_worker_keeps_only_the_latest_layouts() -> None:
+    cache: dict[str, int] = {}
+    for n in range(100):
+        assert _remember(cache, f"template {n}", n) == n
+    assert list(cache) == [f"template {n}" for n in range(100 - CACHE_SIZE, 100)]
