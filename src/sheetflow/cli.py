@@ -260,6 +260,11 @@ def init(
     is_flag=True,
     help="Re-issue, as a new version, only the workbooks whose history changed since.",
 )
+@click.option(
+    "--link-base",
+    default=None,
+    help="The web intake's address (https://…): each guide sheet gets the center's upload link.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def issue(
     workspace: Path,
@@ -269,6 +274,7 @@ def issue(
     password: str | None,
     force: bool,
     refresh: bool,
+    link_base: str | None,
     as_json: bool,
 ) -> None:
     """Write one workbook per center for a round to WORKSPACE/rounds/<n>/issued/.
@@ -291,6 +297,7 @@ def issue(
             force=force,
             refresh=refresh,
             progress=tick,
+            link_base=link_base,
         )
     if as_json:
         payload = {
@@ -900,6 +907,16 @@ def describe_flags(register: Register, flags: list[Flag], lang: str) -> list[str
         lines.append(f"{smiley}  {ini.label[:45]}: {what} [{kinds}]")
     return lines
 
+
+def _add_web_commands() -> None:
+    """serve, user and links (sheetflow.web.cli); Flask loads only when one runs."""
+    from sheetflow.web.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_web_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,7 +8,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -91,12 +91,14 @@ def issue_round(
     force: bool = False,
     refresh: bool = False,
     progress: Callable[[str], None] | None = None,
+    link_base: str | None = None,
 ) -> IssueResult:
     """Write the round's workbooks to ``rounds/<n>/issued/`` and record them.
 
     ``refresh`` re-issues, as a new version, only the workbooks that lack history
     recorded after they were issued (a late return of an earlier round). Every
-    earlier version's file is kept in ``issued/v<version>/``.
+    earlier version's file is kept in ``issued/v<version>/``. ``link_base``
+    (the web intake's address) writes each center's upload link into its guide sheet.
     """
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
@@ -124,9 +126,13 @@ def issue_round(
             if r.item_key in items:
                 by_center.setdefault(items[r.item_key][0].center, []).append(r)
         workspace.make_round_dirs(rnd.number)
+        links: dict[str, str] = {}
+        if link_base:
+            from sheetflow.web.store import upload_links
 
+            links = upload_links(workspace, rnd.number, targets, link_base)
         job = _CenterJob(
-            register, rnd, by_center, texts, asked, reg_fp, lang, password, workspace.root
+            register, rnd, by_center, texts, asked, reg_fp, lang, password, workspace.root, links
         )
         entries = _run_all(targets, job, progress)
         recorded = ledger.record_issued(entries)
@@ -188,6 +194,7 @@ class _CenterJob:
     lang: str
     password: str | None
     root: Path
+    links: dict[str, str] = field(default_factory=dict)  # center → upload link
 
     def issue(self, center: str) -> dict[str, str | int]:
         """Lay out, write and describe one center's workbook (runs in a worker)."""
@@ -208,7 +215,7 @@ class _CenterJob:
             "status_sheet": layout.sheet,
         }
         path = Workspace.at(self.root).issued_dir(rnd.number) / workbook_filename(center, rnd)
-        facts = _facts(register, rnd, center)
+        facts = _facts(register, rnd, center, self.links.get(center, ""))
         write_center_workbook(path, layout, facts, meta, self.texts, self.password)
         smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]
         return {
@@ -279,7 +286,7 @@ def _template_id(rnd: Round, center: str, fingerprint: str, reg_fp: str, lang: s
     return f"R{rnd.number}-{digest[:16]}"
 
 
-def _facts(register: Register, rnd: Round, center: str) -> GuideFacts:
+def _facts(register: Register, rnd: Round, center: str, link: str = "") -> GuideFacts:
     info = register.info
     return GuideFacts(
         agreement=info.agreement,
@@ -290,4 +297,5 @@ def _facts(register: Register, rnd: Round, center: str) -> GuideFacts:
         contact=info.contact,
         contact_email=info.email,
         contact_phone=info.phone,
+        link=link,
     )
