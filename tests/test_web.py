@@ -142,7 +142,7 @@ def test_finance_returns_a_return_with_a_reason_and_the_center_sees_it(
             "csrf_token": csrf(board.text),
         },
     )
-    assert resp.status_code == 200 and "returned" in resp.text
+    assert resp.status_code == 200 and f"{CENTER}: Sendt tilbage til rettelse" in resp.text
     page = center_client.get(f"/c/{token}").text
     assert 'id="state-word">Sendt tilbage til rettelse<' in page
     assert html.escape("Økonomien mangler for delelement 2") in page

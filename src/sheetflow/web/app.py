@@ -247,6 +247,7 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
             result=result,
             error=error,
             open=not closed,
+            max_mb=settings.max_upload_mb,
         )
         return html, status
 
@@ -456,7 +457,7 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
             center=center_name,
             detail=reason,
         )
-        return dashboard_page(number, msg=f"{res.center}: {res.state.value}")
+        return dashboard_page(number, msg=f"{res.center}: {TEXTS['da'][f's_{res.state.value}']}")
 
     @app.get("/dashboard/<int:number>/master.xlsx")
     def dashboard_master(number: int) -> Response:
@@ -494,7 +495,7 @@ def _latest(rec: Received | None, lang: str, t: dict[str, str]) -> dict[str, Any
     findings = [finding_from_dict(d, lang) for d in rec.finding_list]
     return {
         "word": t[f"v_{rec.verdict}"],
-        "at": rec.received_at[:16].replace("T", " "),
+        "at": rec.received_at[:16].replace("T", " ") + " UTC",
         "findings": shown(findings, lang),
     }
 

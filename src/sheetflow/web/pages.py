@@ -100,6 +100,7 @@ BASE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }} · sheetflow</title>
 <style>
+*{box-sizing:border-box}
 body{font:1rem/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff;max-width:48rem;margin:0 auto;padding:1rem}
 a{color:#0b4f9c}
 a:focus,button:focus,input:focus,textarea:focus{outline:3px solid #b35c00;outline-offset:2px}
@@ -150,7 +151,7 @@ CENTER = """{% extends "base.html" %}
 <form method="post" action="{{ url_for('center_upload', token=token) }}" enctype="multipart/form-data">
 <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
 <label for="file">{{ t.file_label }}</label>
-<p id="file-help">{{ t.file_help }}</p>
+<p id="file-help">{{ t.file_help.format(mb=max_mb) }}</p>
 <input type="file" id="file" name="file" required accept=".xlsx,.xlsm,.ods,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
  aria-describedby="file-help{% if error %} upload-error{% endif %}"{% if error %} aria-invalid="true"{% endif %}>
 <button type="submit">{{ t.send }}</button>
