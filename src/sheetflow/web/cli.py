@@ -41,6 +41,11 @@ def _need_web() -> None:
     default="",
     help="The address centers use (https://…), for the links on the dashboard.",
 )
+@click.option(
+    "--db",
+    default=None,
+    help="The team's ledger in PostgreSQL (postgresql://user@host/db); remembered in WORKSPACE.",
+)
 @click.option("--max-upload-mb", default=20, show_default=True, help="Largest upload accepted.")
 @click.option("--threads", default=8, show_default=True, help="Requests served at once.")
 @click.option(
@@ -58,6 +63,7 @@ def serve(
     host: str,
     port: int,
     base_url: str,
+    db: str | None,
     max_upload_mb: int,
     threads: int,
     behind_proxy: bool,
@@ -70,7 +76,8 @@ def serve(
     from sheetflow.web.app import Settings, create_app
 
     ws = Workspace.at(workspace)
-    if not ws.ledger_path.is_file():
+    _bind(ws, db)
+    if not ws.has_ledger:
         click.secho(f"Fejl: der er intet udsendt fra {ws.root} endnu.", fg="red", err=True)
         sys.exit(2)
     settings = Settings(
@@ -96,15 +103,21 @@ def serve(
 @WORKSPACE
 @click.argument("name")
 @click.option(
+    "--db",
+    default=None,
+    help="The team's ledger in PostgreSQL (postgresql://user@host/db); remembered in WORKSPACE.",
+)
+@click.option(
     "--password",
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
     help="The password (asked for when not given).",
 )
-def user(workspace: Path, name: str, password: str) -> None:
+def user(workspace: Path, name: str, db: str | None, password: str) -> None:
     """Add a finance user to the dashboard, or set a new password."""
     _need_web()
+    _bind(Workspace.at(workspace), db)
     from sheetflow.web.store import WebStore
 
     if len(password) < 10:
@@ -137,6 +150,20 @@ def links(workspace: Path, round_ref: str, base_url: str, revoke: tuple[str, ...
         store.revoke(rnd.number, center)
     for center in register.responsible_centers():
         click.echo(f"{center}\t{link_url(base_url, store.link_token(rnd.number, center))}")
+
+
+def _bind(ws: Workspace, db: str | None) -> None:
+    """``--db``: the workspace's ledger lives in PostgreSQL from now on."""
+    if db is None:
+        return
+    from sheetflow.errors import SheetflowError
+    from sheetflow.pgledger import bind_workspace
+
+    try:
+        bind_workspace(ws.root, db)
+    except SheetflowError as exc:
+        click.secho(f"Fejl: {exc}", fg="red", err=True)
+        sys.exit(2)
 
 
 def link_url(base_url: str, token: str) -> str:

@@ -1,7 +1,8 @@
 """The web intake's own records: center links, finance users, and the audit trail.
 
-Kept in ``.sheetflow-web/web.sqlite`` beside the ledger (not in it), so the
-ledger's schema and migrations stay the collector's alone.
+Kept in ``.sheetflow-web/web.sqlite`` beside the ledger (not in its tables), so
+the ledger's schema and migrations stay the collector's alone; on a team's
+server, in the same PostgreSQL database as the ledger.
 
 A link's token is ``HMAC(secret, round, center, generation)``: the same token
 comes back for the same center and round (re-issuing writes byte-identical
@@ -23,7 +24,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sheetflow.ledger import now
 from sheetflow.workspace import Workspace
@@ -52,7 +53,7 @@ CREATE TABLE IF NOT EXISTS events (
     round INTEGER,
     center TEXT,
     link_id INTEGER,
-    user TEXT,
+    username TEXT,
     outcome TEXT NOT NULL,
     detail TEXT NOT NULL DEFAULT ''
 );
@@ -108,6 +109,7 @@ class WebStore:
         self.dir = web_dir(workspace)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.path = self.dir / "web.sqlite"
+        self.ledger_path = workspace.ledger_path
         self.secret = _load_secret(self.dir / "secret")
         with self._db() as db:
             for statement in SCHEMA.split(";"):
@@ -116,9 +118,8 @@ class WebStore:
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db = self._connect()
         try:
-            db.execute("PRAGMA busy_timeout=30000")
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -128,6 +129,17 @@ class WebStore:
             db.execute("COMMIT")
         finally:
             db.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        """web.sqlite beside the ledger, or the team's PostgreSQL database with it."""
+        from sheetflow.pgledger import PgConnection, ledger_url
+
+        url = ledger_url(self.ledger_path)
+        if url is not None:
+            return cast(sqlite3.Connection, PgConnection(url))
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA busy_timeout=30000")
+        return db
 
     def session_key(self) -> bytes:
         """The key that signs session cookies, derived from the secret."""
@@ -219,7 +231,7 @@ class WebStore:
         """One line of the audit trail: what, when, by which link or user, from where."""
         with self._db() as db:
             db.execute(
-                "INSERT INTO events (at, kind, address, round, center, link_id, user, outcome, "
+                "INSERT INTO events (at, kind, address, round, center, link_id, username, outcome, "
                 "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now(),
@@ -237,9 +249,9 @@ class WebStore:
     def events(self, round_number: int | None = None, limit: int = 200) -> list[Event]:
         with self._db() as db:
             rows = db.execute(
-                "SELECT at, kind, address, round, center, link_id, user, outcome, detail "
-                "FROM events WHERE ?1 IS NULL OR round=?1 ORDER BY id DESC LIMIT ?2",
-                (round_number, limit),
+                "SELECT at, kind, address, round, center, link_id, username, outcome, detail "
+                "FROM events WHERE round=? OR ? ORDER BY id DESC LIMIT ?",
+                (round_number, round_number is None, limit),
             ).fetchall()
         return [Event(*r) for r in rows]
 
