@@ -296,3 +296,19 @@ def test_the_collector_agrees(issued_ws: Workspace, tmp_path: Path) -> None:
     result = collect_round(ws, 3, [path])
     (f,) = result.files
     assert f.repeated and f.center == CENTER
+
+
+def test_the_same_file_twice_is_recorded_once(issued_ws: Workspace, tmp_path: Path) -> None:
+    ws = issued_ws
+    app, store = make_app(ws)
+    token = store.link_token(3, CENTER)
+    path = fill_all_green(ws, CENTER, tmp_path / "r.xlsx")
+    c = client(app)
+    assert upload(c, token, path).status_code == 200
+    again = upload(c, token, path)
+    assert again.status_code == 200 and 'id="verdict-word">Godkendt<' in again.text
+    assert [v for _, v, _ in received(ws)] == ["accepted"]
+    # The same bytes through another center's link: refused, still recorded once.
+    assert upload(client(app), store.link_token(3, OTHER), path).status_code == 403
+    outcomes = [e.outcome for e in reversed(store.events(3)) if e.kind == "upload"]
+    assert outcomes == ["accepted", "seen-accepted", "other-center"]

@@ -24,10 +24,10 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg import errors as pg_errors
+if TYPE_CHECKING:  # psycopg comes with the ``web`` extra; SQLite needs none of this
+    import psycopg
 
 URL_FILE = "ledger.url"  # in a workspace: its ledger lives in this PostgreSQL database
 WRITE_LOCK = 0x5E7F_1ED6  # advisory lock key: the ledger's one writer at a time
@@ -116,6 +116,8 @@ class PgConnection:
     """A connection to the ledger's PostgreSQL database with sqlite3's ``execute``."""
 
     def __init__(self, url: str, read_only: bool = False) -> None:
+        import psycopg
+
         try:
             self.conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
         except psycopg.Error as exc:
@@ -133,6 +135,8 @@ class PgConnection:
             return Cursor(None)
         if head.startswith("SELECT VALUE FROM META") and not self._has_table("meta"):
             raise sqlite3.OperationalError("no such table: meta")  # a new database
+        from psycopg import errors as pg_errors
+
         translated = translate(sql)
         try:
             cur = self.conn.execute(translated, tuple(params))

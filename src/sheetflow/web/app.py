@@ -30,7 +30,7 @@ from jinja2 import DictLoader
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from sheetflow.collect import collect_round, validate_file
+from sheetflow.collect import collect_round, sha256_file, validate_file
 from sheetflow.correct import correction_path
 from sheetflow.errors import SheetflowError, UsageError, WorkspaceBusy
 from sheetflow.findings import Finding, finding_from_dict, todo
@@ -296,6 +296,22 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
             path = Path(tmp) / f"web_{safe_name(link.center)}_{stamp}.xlsx"
             upload.save(path)
+            with Ledger(workspace.ledger_path, read_only=True) as ledger:
+                seen = ledger.received_by_hash(rnd.number, sha256_file(path))
+            if seen is not None:  # the same bytes again: the recorded verdict, no new run
+                if seen.center != link.center:
+                    store.record("upload", address(), "other-center", link=link)
+                    return center_page(token, link, rnd, lang, error=t["other_center"], status=403)
+                store.record(
+                    "upload", address(), f"seen-{seen.verdict}", link=link, detail=seen.sha256
+                )
+                findings = [finding_from_dict(d, lang) for d in seen.finding_list]
+                again = {
+                    "word": t[f"v_{seen.verdict}"],
+                    "css": verdict_css(seen.verdict),
+                    "findings": shown(findings, lang),
+                }
+                return center_page(token, link, rnd, lang, result=again)
             check = validate_file(workspace, path, rnd.number, lang=lang)
             if check.center is None:  # not a workbook of this round: refused, not recorded
                 store.record("upload", address(), "unidentified", link=link)

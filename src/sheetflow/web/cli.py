@@ -47,6 +47,18 @@ def _need_web() -> None:
     help="The team's ledger in PostgreSQL (postgresql://user@host/db); remembered in WORKSPACE.",
 )
 @click.option("--max-upload-mb", default=20, show_default=True, help="Largest upload accepted.")
+@click.option(
+    "--uploads-per-minute",
+    default=10,
+    show_default=True,
+    help="Uploads one link may make a minute.",
+)
+@click.option(
+    "--lock-wait",
+    default=120.0,
+    show_default=True,
+    help="Seconds an upload waits for the workspace while others are recorded.",
+)
 @click.option("--threads", default=8, show_default=True, help="Requests served at once.")
 @click.option(
     "--behind-proxy",
@@ -65,6 +77,8 @@ def serve(
     base_url: str,
     db: str | None,
     max_upload_mb: int,
+    uploads_per_minute: int,
+    lock_wait: float,
     threads: int,
     behind_proxy: bool,
     plain_http: bool,
@@ -81,7 +95,11 @@ def serve(
         click.secho(f"Fejl: der er intet udsendt fra {ws.root} endnu.", fg="red", err=True)
         sys.exit(2)
     settings = Settings(
-        max_upload_mb=max_upload_mb, secure_cookies=not plain_http, base_url=base_url
+        max_upload_mb=max_upload_mb,
+        uploads_per_minute=uploads_per_minute,
+        lock_wait_seconds=lock_wait,
+        secure_cookies=not plain_http,
+        base_url=base_url,
     )
     app = create_app(ws, settings)
     if behind_proxy:
