@@ -293,11 +293,13 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
                 return center_page(token, link, rnd, lang, error=t["round_closed"], status=409)
         with tempfile.TemporaryDirectory(dir=store.dir, prefix="upload-") as tmp:
             # The name is ours: the center's file name and type decide nothing.
+            saved = Path(tmp) / "upload"
+            upload.save(saved)
+            sha = sha256_file(saved)
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-            path = Path(tmp) / f"web_{safe_name(link.center)}_{stamp}.xlsx"
-            upload.save(path)
+            path = saved.rename(Path(tmp) / f"web_{safe_name(link.center)}_{stamp}_{sha[:8]}.xlsx")
             with Ledger(workspace.ledger_path, read_only=True) as ledger:
-                seen = ledger.received_by_hash(rnd.number, sha256_file(path))
+                seen = ledger.received_by_hash(rnd.number, sha)
             if seen is not None:  # the same bytes again: the recorded verdict, no new run
                 if seen.center != link.center:
                     store.record("upload", address(), "other-center", link=link)
