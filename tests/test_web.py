@@ -14,10 +14,12 @@ import pytest
 
 from helpers import fill, fill_all_green, inputs_of, issued_for
 from hostile.make_corpus import zeros_member
+from libreoffice import requires_libreoffice
 from sheetflow.collect import collect_round
 from sheetflow.issue import issue_round
 from sheetflow.lifecycle import close_round
 from sheetflow.workspace import Workspace
+from test_remind import _with_contacts
 from webhelpers import client, csrf, login, make_app, received, upload
 
 CENTER = "Økonomi og Styring"
@@ -312,3 +314,36 @@ def test_the_same_file_twice_is_recorded_once(issued_ws: Workspace, tmp_path: Pa
     assert upload(client(app), store.link_token(3, OTHER), path).status_code == 403
     outcomes = [e.outcome for e in reversed(store.events(3)) if e.kind == "upload"]
     assert outcomes == ["accepted", "seen-accepted", "other-center"]
+
+
+def test_finance_writes_reminders_for_the_missing_centers(
+    issued_ws: Workspace, tmp_path: Path
+) -> None:
+    ws = issued_ws
+    _with_contacts(ws, skip=OTHER)  # Ejendomme has no e-mail address: skipped
+    app, store = make_app(ws)
+    green = fill_all_green(ws, CENTER, tmp_path / "r.xlsx")
+    upload(client(app), store.link_token(3, CENTER), green)
+    finance = client(app)
+    login(finance)
+    board = finance.get("/dashboard/3")
+    resp = finance.post("/dashboard/3/remind", data={"csrf_token": csrf(board.text)})
+    assert resp.status_code == 200
+    drafts = sorted(p.name for p in ws.reminders_dir(3).glob("*.eml"))
+    centers = ws.load_register().responsible_centers()
+    assert len(drafts) == len(centers) - 2  # not the one returned, not the one without e-mail
+    assert "7 påmindelser skrevet i rounds/3/reminders; 1 uden gyldig e-mail" in resp.text
+
+
+@requires_libreoffice
+def test_finance_downloads_the_committee_pdf(issued_ws: Workspace, tmp_path: Path) -> None:
+    ws = issued_ws
+    app, store = make_app(ws)
+    upload(
+        client(app), store.link_token(3, CENTER), fill_all_green(ws, CENTER, tmp_path / "r.xlsx")
+    )
+    finance = client(app)
+    login(finance)
+    resp = finance.get("/dashboard/3/master.pdf")
+    assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
+    assert resp.data == (ws.round_dir(3) / "master.pdf").read_bytes()

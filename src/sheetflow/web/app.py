@@ -62,6 +62,7 @@ class Settings:
     lock_wait_seconds: float = 120.0  # how long an upload waits for the workspace
     secure_cookies: bool = True
     base_url: str = ""  # how centers reach the server (for links on the dashboard)
+    smtp: str | None = None  # host:port to send reminders through; else drafts (.eml)
 
 
 @dataclass
@@ -477,6 +478,26 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
         )
         return dashboard_page(number, msg=f"{res.center}: {TEXTS['da'][f's_{res.state.value}']}")
 
+    @app.post("/dashboard/<int:number>/remind")
+    def dashboard_remind(number: int) -> tuple[str, int]:
+        user = login_required()
+        from sheetflow.remind import remind
+
+        try:
+            res = writer.run(lambda: remind(workspace, number, smtp=settings.smtp))
+        except SheetflowError as exc:
+            store.record("remind", address(), "refused", user=user, round_number=number)
+            return dashboard_page(number, error=str(exc), status=400)
+        done = len(res.sent) if settings.smtp else len(res.drafts)
+        what = "sendt" if settings.smtp else f"skrevet i rounds/{number}/reminders"
+        skipped = (
+            f"; {len(res.skipped) + len(res.failed)} uden gyldig e-mail eller fejlet"
+            if res.skipped or res.failed
+            else ""
+        )
+        store.record("remind", address(), "ok", user=user, round_number=number, detail=f"{done}")
+        return dashboard_page(number, msg=f"{done} påmindelser {what}{skipped}.")
+
     @app.get("/dashboard/<int:number>/master.xlsx")
     def dashboard_master(number: int) -> Response:
         login_required()
@@ -491,7 +512,7 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
         from sheetflow.report import committee_pdf
 
         try:
-            pdf = committee_pdf(workspace, number)
+            pdf = writer.run(lambda: committee_pdf(workspace, number))
         except SheetflowError as exc:
             return Response(str(exc), status=409, mimetype="text/plain")
         return send_file(pdf, as_attachment=True, download_name=f"udvalg_runde_{number}.pdf")

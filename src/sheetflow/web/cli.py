@@ -59,6 +59,7 @@ def _need_web() -> None:
     show_default=True,
     help="Seconds an upload waits for the workspace while others are recorded.",
 )
+@click.option("--smtp", default=None, help="host:port to send the dashboard's reminders through.")
 @click.option("--threads", default=8, show_default=True, help="Requests served at once.")
 @click.option(
     "--behind-proxy",
@@ -79,6 +80,7 @@ def serve(
     max_upload_mb: int,
     uploads_per_minute: int,
     lock_wait: float,
+    smtp: str | None,
     threads: int,
     behind_proxy: bool,
     plain_http: bool,
@@ -100,6 +102,7 @@ def serve(
         lock_wait_seconds=lock_wait,
         secure_cookies=not plain_http,
         base_url=base_url,
+        smtp=smtp,
     )
     app = create_app(ws, settings)
     if behind_proxy:

@@ -228,7 +228,11 @@ DASHBOARD = """{% extends "base.html" %}
 {% endfor %}
 </tbody></table></div>
 {% if flags %}<h2>Flag</h2><ul>{% for f in flags %}<li>{{ f }}</li>{% endfor %}</ul>{% endif %}
-{% if reminders %}<h2>Påmindelser</h2><p>Mangler stadig: {{ reminders|join(", ") }}. Send påmindelser med <code>sheetflow remind</code>.</p>{% endif %}
+{% if reminders %}<h2>Påmindelser</h2><p>Mangler stadig: {{ reminders|join(", ") }}.</p>
+<form method="post" action="{{ url_for('dashboard_remind', number=number) }}">
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+<button type="submit">Påmind de manglende centre</button>
+</form>{% endif %}
 <h2>Log</h2>
 <div class="scroll"><table><caption>Seneste hændelser</caption>
 <thead><tr><th scope="col">Tid</th><th scope="col">Hvad</th><th scope="col">Center/bruger</th><th scope="col">Adresse</th><th scope="col">Udfald</th></tr></thead>
