@@ -40,14 +40,14 @@ from sheetflow.lifecycle import is_closed
 from sheetflow.model import Round
 from sheetflow.review import review
 from sheetflow.roundstate import CenterState, round_state
-from sheetflow.web.pages import TEMPLATES, TEXTS
+from sheetflow.web.pages import CSS, TEMPLATES, TEXTS
 from sheetflow.web.store import Link, WebStore
 from sheetflow.workspace import Workspace
 
 T = TypeVar("T")
 
 CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 
@@ -183,6 +183,10 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
     def too_large(_exc: RequestEntityTooLarge) -> tuple[str, int]:
         store.record(request.endpoint or "?", address(), "too-large")
         return message("sheetflow", TEXTS["da"]["too_large"].format(mb=settings.max_upload_mb), 413)
+
+    @app.get("/style.css")
+    def stylesheet() -> Response:
+        return Response(CSS, mimetype="text/css")
 
     # ---- the center's page -------------------------------------------------
 

@@ -93,14 +93,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-BASE = """<!doctype html>
-<html lang="{{ lang }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }} · sheetflow</title>
-<style>
-*{box-sizing:border-box}
+CSS = """*{box-sizing:border-box}
 body{font:1rem/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff;max-width:48rem;margin:0 auto;padding:1rem}
 a{color:#0b4f9c}
 a:focus,button:focus,input:focus,textarea:focus{outline:3px solid #b35c00;outline-offset:2px}
@@ -113,7 +106,16 @@ input[type=file]{display:block;width:100%;padding:2rem .5rem;border:2px dashed #
 button{font-size:1rem;padding:.5rem 1rem;background:#0b4f9c;color:#fff;border:0}
 label{font-weight:bold;display:block}
 .scroll{overflow-x:auto}
-</style>
+.inline{display:inline}
+"""
+
+BASE = """<!doctype html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} · sheetflow</title>
+<link rel="stylesheet" href="{{ url_for('stylesheet') }}">
 </head>
 <body>
 <main>
@@ -196,8 +198,8 @@ LOGIN = """{% extends "base.html" %}
 
 DASHBOARD = """{% extends "base.html" %}
 {% block body %}
-<p>{{ user }} · <form method="post" action="{{ url_for('logout') }}" style="display:inline">
-<input type="hidden" name="csrf_token" value="{{ csrf_token() }}"><button type="submit">Log ud</button></form></p>
+<div>{{ user }} · <form class="inline" method="post" action="{{ url_for('logout') }}">
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}"><button type="submit">Log ud</button></form></div>
 <h1>{{ title }}</h1>
 <nav aria-label="Opfølgninger"><ul>{% for r in rounds %}<li><a href="{{ url_for('dashboard_round', number=r.number) }}"{% if r.number == number %} aria-current="page"{% endif %}>{{ r.name }}</a></li>{% endfor %}</ul></nav>
 {% if message %}<p role="status" id="message">{{ message }}</p>{% endif %}
