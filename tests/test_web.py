@@ -347,3 +347,43 @@ def test_finance_downloads_the_committee_pdf(issued_ws: Workspace, tmp_path: Pat
     resp = finance.get("/dashboard/3/master.pdf")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
     assert resp.data == (ws.round_dir(3) / "master.pdf").read_bytes()
+
+
+def test_links_and_users_from_the_command_line(issued_ws: Workspace) -> None:
+    from click.testing import CliRunner
+
+    from sheetflow.cli import main
+
+    ws = issued_ws
+    runner = CliRunner()
+    base = ["--round", "3", "--base-url", "https://budget.example.dk/"]
+    first = runner.invoke(main, ["links", str(ws.root), *base])
+    assert first.exit_code == 0, first.output
+    links = dict(line.split("\t") for line in first.output.splitlines())
+    assert sorted(links) == sorted(ws.load_register().responsible_centers())
+    token = links[CENTER].removeprefix("https://budget.example.dk/c/")
+    app, _ = make_app(ws)
+    assert client(app).get(f"/c/{token}").status_code == 200
+    again = runner.invoke(main, ["links", str(ws.root), *base, "--revoke", CENTER])
+    renewed = dict(line.split("\t") for line in again.output.splitlines())
+    assert renewed[CENTER] != links[CENTER] and renewed[OTHER] == links[OTHER]
+    assert client(app).get(f"/c/{token}").status_code == 404
+    short = runner.invoke(main, ["user", str(ws.root), "eva", "--password", "kort"])
+    assert short.exit_code == 2
+    made = runner.invoke(main, ["user", str(ws.root), "eva", "--password", "lang nok adgangskode"])
+    assert made.exit_code == 0
+    assert login(client(app), "eva", "lang nok adgangskode").status_code == 302
+
+
+def test_db_is_refused_for_a_workspace_already_on_sqlite(issued_ws: Workspace) -> None:
+    from click.testing import CliRunner
+
+    from sheetflow.cli import main
+
+    url = "postgresql://sheetflow@127.0.0.1:1/sheetflow"
+    runner = CliRunner()
+    res = runner.invoke(main, ["serve", str(issued_ws.root), "--db", url])
+    assert res.exit_code == 2 and "ledger.sqlite" in res.output
+    res = runner.invoke(main, ["serve", str(issued_ws.root), "--db", "mysql://x"])
+    assert res.exit_code == 2 and "postgresql://" in res.output
+    assert not (issued_ws.root / "ledger.url").exists()
