@@ -48,6 +48,9 @@ def test_center_uploads_a_valid_return_and_sees_accepted(
     for header in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options"):
         assert header in page.headers
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert c.get("/style.css").mimetype == "text/css"
     issued, _ = issued_for(ws, CENTER)
     workbook = c.get(f"/c/{token}/workbook")
     assert workbook.status_code == 200 and workbook.data == (ws.root / issued.file).read_bytes()
