@@ -94,3 +94,16 @@ def issued_ws(tmp_path: Path, _issued_round3_template: tuple[Path, IssueResult])
 def demo_result(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
     """``sheetflow demo`` run once for the session (read-only for tests)."""
     return run_demo(Workspace.at(tmp_path_factory.mktemp("demo") / "ws"))
+
+
+@pytest.fixture
+def officer_ws(tmp_path: Path) -> Workspace:
+    """A finance officer's own register (tests/person.py) typed into the blank one,
+    round 1 issued: three centers, nothing from the sample."""
+    from person import fill_register
+
+    ws = Workspace.at(tmp_path / "mit arbejdsområde")
+    init_workspace(ws, "blank")
+    fill_register(ws.register_path)
+    issue_round(ws, 1)
+    return ws

@@ -151,7 +151,7 @@ def _run_worker(job: dict[str, Any], timeout: float) -> tuple[dict[str, Any] | N
 def run_lo(ops: list[dict[str, Any]], timeout: float = 120) -> list[dict[str, Any]]:
     """Run ``ops`` on one fresh headless soffice and return one result per op.
 
-    Retries once when soffice died or could not be reached (or the worker
+    Retries (twice) when soffice died or could not be reached (or the worker
     crashed without answering); any other failure raises AssertionError with
     the worker's error and stderr.
     """
@@ -159,7 +159,7 @@ def run_lo(ops: list[dict[str, Any]], timeout: float = 120) -> list[dict[str, An
         pytest.skip("LibreOffice (soffice) and python3-uno are not installed")
     job = {"ops": ops, "timeout": max(timeout - 25, 10), "soffice": SOFFICE}
     failures: list[str] = []
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
         result, diagnostics = _run_worker(job, timeout)
         if result is not None and result.get("ok"):
             return result["results"]

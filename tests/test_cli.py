@@ -73,7 +73,7 @@ def test_issue_writes_every_center(sample_ws: Workspace) -> None:
     lines = out.splitlines()
     # The 2017 report numbers two initiatives 7.07; issue says so before the workbooks go out.
     assert lines[0] == (
-        "  [warning] register.xlsx / Delelementer / C17: Nr. '7.07' er også brugt af et andet "
+        "  [advarsel] register.xlsx / Delelementer / C17: Nr. '7.07' er også brugt af et andet "
         "delelement (C16); giv hvert delelement sit eget nummer, så de kan skelnes. "
         "(register-duplicate-number)"
     )
@@ -124,7 +124,8 @@ def test_collect_unissued_round_is_bad_usage(sample_ws: Workspace) -> None:
     code, out = run("collect", sample_ws.root, "--round", "4")
     assert code == 2
     assert out.strip() == (
-        "Fejl: Årsafslutning 2017 er ikke udsendt endnu. Kør først: sheetflow issue --round 4"
+        "Fejl: Årsafslutning 2017 er ikke udsendt endnu. Kør først: "
+        f'sheetflow issue "{sample_ws.root}" --round 4'
     )
 
 

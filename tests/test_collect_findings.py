@@ -1,4 +1,4 @@
-"""One test per finding code a returned file can produce (SPEC §5).
+"""One test per finding code a returned file can produce (docs/findings.md).
 
 Every bad file is made from a real issued workbook, changed the way a person
 might (openpyxl, renaming, copying), and collected in a batch together with

@@ -1,4 +1,5 @@
-"""Returns saved by headless LibreOffice Calc are collected like Excel's (SPEC §4, §5).
+"""Returns saved by headless LibreOffice Calc are collected like Excel's
+(docs/workbooks.md#the-center-workbook, docs/workflow.md#collecting).
 
 Both workbooks are edited in one soffice start; one collect reads both.
 """

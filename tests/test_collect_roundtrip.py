@@ -1,4 +1,5 @@
-"""Issue → fill → collect → master, ratings.csv and findings.csv (SPEC §3, §5, §6).
+"""Issue → fill → collect → master, ratings.csv and findings.csv
+(docs/workflow.md#collecting, docs/workbooks.md#the-csv-files).
 
 Three centers return complete workbooks with all three smileys (typed as
 symbols, emoji variants and words) and comments; one returns an invalid file;
@@ -26,7 +27,7 @@ from sheetflow.workspace import Workspace
 
 SHEET = "Status"
 DATE = "1. oktober 2017"
-SPEC_COLUMNS = [
+DOCUMENTED_COLUMNS = [
     "round",
     "center",
     "section",
@@ -269,7 +270,7 @@ def test_ratings_csv_columns_and_rows(scenario: Scenario) -> None:
     raw = scenario.ws.ratings_csv(3).read_bytes()
     raw.decode("utf-8")
     columns, rows = read_csv(scenario.ws.ratings_csv(3))
-    assert columns == SPEC_COLUMNS
+    assert columns == DOCUMENTED_COLUMNS
     register = scenario.register
     n_ini = len(register.initiatives)
     for k in (1, 2, 3):

@@ -93,8 +93,8 @@ def test_every_due_milestone_appears_with_text_and_deadline(rows: list[Row], see
     """Milestones with text whose deadline is round 1-3 were rated or asked in some round.
 
     (Milestones due 31.12.2017 are neither rated nor asked by round 3, and
-    SPEC §3 gives ratings.csv rows only for rated or asked milestones; they are
-    checked on the master's detail sheet instead.)
+    docs/workbooks.md#ratingscsv gives ratings.csv rows only for rated or asked
+    milestones; they are checked on the master's detail sheet instead.)
     """
     for ini in seed.initiatives:
         for ms in ini.defined:

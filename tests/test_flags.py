@@ -1,4 +1,4 @@
-"""Flags for round R with as-of date D (SPEC §2), on small hand-built registers."""
+"""Flags for round R with as-of date D (docs/domain.md#flags), on small hand-built registers."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Hostile and awkward returns (issue 6, SPEC §5): every file explained, none can
-hurt the run.
+"""Hostile and awkward returns (issue 6, docs/workflow.md#damaged-and-hostile-files):
+every file explained, none can hurt the run.
 
 One batch for the module: the generated corpus (``tests/hostile/make_corpus.py``,
 one file per kind, each made from a real issued workbook) lands in the round-3

@@ -1,4 +1,4 @@
-"""`issue`: one workbook per center, checked cell by cell (SPEC §4)."""
+"""`issue`: one workbook per center, checked cell by cell (docs/workbooks.md#the-center-workbook)."""
 
 from __future__ import annotations
 

@@ -134,10 +134,10 @@ def test_first_day_every_mistake_once_then_issue(tmp_path: Path) -> None:
     code, _, err = cli("issue", ws, "--round", "1")
     assert code == 2
     assert [line.split(": ", 1)[0] for line in err.splitlines()[1:]] == [
-        "  [error] register.xlsx / Centre / C3",
-        "  [error] register.xlsx / Delelementer / H3",
-        "  [error] register.xlsx / Delelementer / C5",
-        "  [error] register.xlsx / Milepæle / D3",
+        "  [fejl] register.xlsx / Centre / C3",
+        "  [fejl] register.xlsx / Delelementer / H3",
+        "  [fejl] register.xlsx / Delelementer / C5",
+        "  [fejl] register.xlsx / Milepæle / D3",
     ]
     assert openpyxl.load_workbook(register)["Delelementer"]["A2"].value is None
 

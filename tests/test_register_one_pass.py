@@ -259,7 +259,7 @@ def test_keys_that_cannot_be_written_are_a_warning(
     result = CliRunner().invoke(main, ["issue", str(starter.parent), "--round", "1"])
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
-        "  [warning] register.xlsx: De nye nøgler kunne ikke skrives i registret (Permission "
+        "  [advarsel] register.xlsx: De nye nøgler kunne ikke skrives i registret (Permission "
         "denied); luk filen i Excel, så skrives de næste gang. (register-keys-not-saved)"
     ]
 
@@ -409,7 +409,7 @@ def test_init_example_starter_then_issue_from_the_cli(tmp_path: Path) -> None:
     assert issue.exit_code == 0, issue.output
     assert len(list((ws / "rounds" / "1" / "issued").glob("*.xlsx"))) == 3
     assert issue.stderr.count("(register-key-assigned)") == 5
-    assert "[warning]" not in issue.stderr and "[error]" not in issue.stderr
+    assert "[advarsel]" not in issue.stderr and "[fejl]" not in issue.stderr
 
 
 def test_init_unknown_example_names_the_examples(tmp_path: Path) -> None:

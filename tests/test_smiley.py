@@ -1,4 +1,4 @@
-"""The smiley scale: forgiving reading, strict storing (SPEC §2)."""
+"""The smiley scale: forgiving reading, strict storing (docs/domain.md#ratings-and-the-smiley-scale)."""
 
 from __future__ import annotations
 

@@ -38,13 +38,8 @@ def cli(*args: object) -> tuple[int, str]:
 
 
 @pytest.fixture
-def own_ws(tmp_path: Path) -> Workspace:
-    """A blank register filled with a finance officer's own three centers, round 1 issued."""
-    ws = Workspace.at(tmp_path / "mit arbejdsområde")
-    init_workspace(ws, "blank")
-    fill_register(ws.register_path)
-    issue_round(ws, 1)
-    return ws
+def own_ws(officer_ws: Workspace) -> Workspace:
+    return officer_ws
 
 
 # (1) A rating is shown with its own comment; another round's comment only labelled.
@@ -106,7 +101,7 @@ def test_an_old_rejected_file_does_not_fail_later_collects(issued_ws: Workspace)
         assert result.count(Verdict.REJECTED) == 0
     code, out = cli("status", ws.root, "--round", 3, "--history")
     assert code == 0
-    assert "forkert.xlsx" in out and "rejected" in out
+    assert "forkert.xlsx  Økonomi og Styring  afvist" in out
 
 
 # (4) Order by saved time; undecided returns wait for finance.
@@ -331,3 +326,21 @@ def test_a_wrong_round_file_does_not_count_against_the_round(own_ws: Workspace) 
     # The next collect does not report it again, nor fail on it.
     again = collect_round(own_ws, 2)
     assert again.report.codes() == [] and again.exit_code == 0
+
+
+def test_a_new_version_keeps_the_answers_already_received(own_ws: Workspace) -> None:
+    ws = own_ws
+    _, layout = issued_for(ws, TM, 1)
+    values = {a: "😐" for a in inputs_of(layout, "smiley")}
+    values.update({a: f"Svar {n}" for n, a in enumerate(inputs_of(layout, "comment"))})
+    fill(ws, TM, values, ws.inbox_dir(1) / "tm.xlsx", round_number=1)
+    assert collect_round(ws, 1).state.center(TM).state is CenterState.ACCEPTED  # type: ignore[union-attr]
+    code, out = cli("issue", ws.root, "--round", 1, "--center", TM, "--force")
+    assert code == 0, out
+    issued, layout2 = issued_for(ws, TM, 1)
+    assert issued.version == 2
+    sheet = openpyxl.load_workbook(ws.root / issued.file)[layout2.sheet]
+    assert {a: sheet[a].value for a in values} == values
+    # The earlier version, as sent, had empty inputs.
+    first = openpyxl.load_workbook(ws.issued_dir(1) / "v1" / Path(issued.file).name)
+    assert {first[layout.sheet][a].value for a in values} == {None}

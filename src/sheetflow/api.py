@@ -324,5 +324,5 @@ def _json_list(text: str) -> list[dict[str, str]]:
 def open(root: str | Path = "out") -> Followup:
     """Open a workspace for reading: ``sheetflow.open("out").ratings()``."""
     if not Path(root).is_dir():
-        raise UsageError(f"Arbejdsområdet {root} findes ikke.")
+        raise UsageError("workspace-missing", root=root)
     return Followup(root)

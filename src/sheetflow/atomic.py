@@ -26,10 +26,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         try:
             os.replace(tmp, target)
         except PermissionError:  # Windows: Excel has the old output open
-            raise OutputInUse(
-                f"{target} kan ikke overskrives, fordi den er åben i et andet program "
-                "(fx Excel). Luk den og kør kommandoen igen."
-            ) from None
+            raise OutputInUse("output-in-use", target=target) from None
     finally:
         if tmp.exists():
             tmp.unlink()

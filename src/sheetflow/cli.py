@@ -1,8 +1,9 @@
 """The ``sheetflow`` command line: a thin layer over the library.
 
 Each verb parses its options, calls one library function, renders the
-result and picks the exit code: 0 fine, 1 rejected files or error findings,
-2 bad usage (SPEC §5).
+result and picks the exit code: 0 fine, 1 a person must look (a rejected
+return, a reminder not sent), 2 bad usage, 3 a bug or a missing tool
+(docs/cli.md#exit-codes).
 """
 
 from __future__ import annotations
@@ -28,12 +29,29 @@ from sheetflow.roundstate import RoundState, Verdict
 from sheetflow.smiley import symbol
 from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace
 
+
+def _remember_lang(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """Keep the verb's language where error and finding printers find it."""
+    ctx.meta["sheetflow.lang"] = value
+    return value
+
+
+def _lang() -> str:
+    """The language the running verb speaks (Danish outside a verb)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("sheetflow.lang", "da") if ctx is not None else "da"
+
+
 LANG = click.option(
     "--lang",
     type=click.Choice(["da", "en"]),
     default="da",
     show_default=True,
-    help="Sprog i projektmapper og beskeder (da/en).",
+    envvar="SHEETFLOW_LANG",
+    is_eager=True,
+    callback=_remember_lang,
+    help="Language of messages and of the workbooks written: da or en "
+    "(default from SHEETFLOW_LANG).",
 )
 WORKSPACE = click.argument(
     "workspace", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_WORKSPACE
@@ -44,13 +62,24 @@ def _t(lang: str, da: str, en: str) -> str:
     return en if lang == "en" else da
 
 
+def _local_time(iso_utc: str) -> str:
+    """A ledger time (UTC) as the user's own clock shows it, to the minute."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso_utc[:16].replace("T", " ")
+
+
 def _plural(n: int, one: str, many: str) -> str:
     """ "1 påmindelse", "2 påmindelser" (Danish and English plurals agree on n == 1)."""
     return f"{n} {one if n == 1 else many}"
 
 
 def _fail(exc: SheetflowError) -> None:
-    click.secho(f"Fejl: {exc}", fg="red", err=True)
+    lang = _lang()
+    click.secho(f"{_t(lang, 'Fejl', 'Error')}: {exc.render(lang)}", fg="red", err=True)
     if isinstance(exc, RegisterError):  # errors and warnings alike, each with its severity
         _print_findings(exc.findings, err=True)
     sys.exit(2)
@@ -97,10 +126,84 @@ def progress_bar(label: str) -> Iterator[Callable[[str], None]]:
         yield lambda name: bar.update(task, advance=1, description=f"{label}: {name}")
 
 
+def smtp_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--smtp HOST:PORT and --smtp-user; the password comes from SHEETFLOW_SMTP_PASSWORD
+    or a prompt, never the command line."""
+    fn = click.option(
+        "--smtp-user",
+        default=None,
+        metavar="USER",
+        help="Log in as USER (over STARTTLS); password from SHEETFLOW_SMTP_PASSWORD or a prompt.",
+    )(fn)
+    return click.option(
+        "--smtp", default=None, metavar="HOST:PORT", help="Send through this SMTP server."
+    )(fn)
+
+
+def _smtp(smtp: str | None, user: str | None) -> Any:
+    from sheetflow.mail.outbox import Smtp
+
+    if smtp is None:
+        return None
+    password = None
+    if user:
+        password = os.environ.get("SHEETFLOW_SMTP_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                raise click.UsageError(
+                    "Sæt SHEETFLOW_SMTP_PASSWORD, eller kør kommandoen i en terminal."
+                )
+            password = click.prompt(f"Adgangskode til {user}", hide_input=True)
+    with _library_errors():
+        return Smtp.parse(smtp, user, password)
+
+
+def _send_command(
+    root: Path, number: int, smtp: str | None, user: str | None, *, reminders: bool
+) -> str:
+    """The `sheetflow send` command that retries exactly what did not go."""
+    parts = [f'sheetflow send "{root}" --round {number}']
+    if reminders:
+        parts.append("--reminders")
+    parts.append(f"--smtp {smtp}")
+    if user:
+        parts.append(f"--smtp-user {user}")
+    return " ".join(parts)
+
+
+def _report_sending(
+    sent: list[str], failed: list[tuple[str, str]], lang: str, retry: str = ""
+) -> None:
+    """Each message that did not go, and the command that sends just those."""
+    for center, error in failed:
+        click.secho(
+            _t(lang, f"  Ikke sendt til {center}: {error}.", f"  Not sent to {center}: {error}."),
+            fg="red",
+        )
+    if failed and retry:
+        click.echo(
+            _t(
+                lang,
+                f"  Beskederne ligger klar; send dem, der mangler, med: {retry}",
+                f"  The messages are ready; send the ones missing with: {retry}",
+            )
+        )
+
+
+SEVERITY_WORDS = {
+    Severity.ERROR: ("fejl", "error"),
+    Severity.WARNING: ("advarsel", "warning"),
+    Severity.INFO: ("info", "info"),
+}
+
+
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
+    """Findings in the verb's language: rendered here, at the edge, from code and values."""
     colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
-    for f in findings:
-        click.secho(f"  [{f.severity.value}] ", fg=colours[f.severity], nl=False, err=err)
+    lang = _lang()
+    for f in (finding_from_dict(x.to_dict(), lang) for x in findings):
+        word = _t(lang, *SEVERITY_WORDS[f.severity])
+        click.secho(f"  [{word}] ", fg=colours[f.severity], nl=False, err=err)
         text = f"{f.where}: {f.message} ({f.code})" if f.where else f"{f.message} ({f.code})"
         click.echo(text, err=err)
 
@@ -120,6 +223,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Afbrudt.", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader stopped (`| head`): nothing went wrong
+            with contextlib.suppress(OSError):
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            sys.exit(0)
         except Exception as exc:
             if os.environ.get("SHEETFLOW_DEBUG"):
                 raise
@@ -182,6 +289,7 @@ def main() -> None:
     help="With --force on a workspace with issued rounds: start over; the ledger and "
     "rounds/ move into backup/.",
 )
+@LANG
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def init(
     workspace: Path,
@@ -190,6 +298,7 @@ def init(
     example: str | None,
     force: bool,
     discard_rounds: bool,
+    lang: str,
     as_json: bool,
 ) -> None:
     """Create WORKSPACE/register.xlsx and print what it holds.
@@ -225,24 +334,53 @@ def init(
             json.dumps({"register": str(path), **summary.to_dict()}, ensure_ascii=False, indent=2)
         )
         return
-    click.echo(f"Register skrevet: {path}")
+    click.echo(_t(lang, f"Register skrevet: {path}", f"Register written: {path}"))
     if backup is not None:
-        click.echo(f"  Det tidligere indhold er gemt i {backup}")
+        click.echo(
+            _t(
+                lang,
+                f"  Det tidligere indhold er gemt i {backup}",
+                f"  What it replaced is kept in {backup}",
+            )
+        )
     click.echo(
-        f"  {summary.initiatives} delelementer i {summary.sections} afsnit, "
-        f"{summary.milestones} milepæle (+{summary.placeholders} tomme pladsholdere)"
+        _t(
+            lang,
+            f"  {_plural(summary.initiatives, 'delelement', 'delelementer')} i "
+            f"{summary.sections} afsnit, {_plural(summary.milestones, 'milepæl', 'milepæle')} "
+            f"(+{summary.placeholders} tomme pladsholdere)",
+            f"  {_plural(summary.initiatives, 'initiative', 'initiatives')} in "
+            f"{_plural(summary.sections, 'section', 'sections')}, "
+            f"{_plural(summary.milestones, 'milestone', 'milestones')} "
+            f"(+{summary.placeholders} empty placeholders)",
+        )
     )
-    click.echo(f"  Opfølgninger: {', '.join(summary.rounds)}")
-    click.echo("  Delelementer pr. center:")
+    click.echo(_t(lang, "  Opfølgninger: ", "  Rounds: ") + ", ".join(summary.rounds))
+    click.echo(_t(lang, "  Delelementer pr. center:", "  Initiatives per center:"))
     for center, n in summary.centers.items():
         click.echo(f"    {n:3d}  {center}")
     if summary.ratings:
-        click.echo("  Smileys pr. opfølgning (grøn/gul/rød):")
+        click.echo(
+            _t(
+                lang,
+                "  Smileys pr. opfølgning (grøn/gul/rød):",
+                "  Smileys per round (green/yellow/red):",
+            )
+        )
         for key, counts in summary.ratings.items():
             rnd, kind = key.split(":")
-            label = "milepæle" if kind == "milestone" else "økonomi"
+            if kind == "milestone":
+                label = _t(lang, "milepæle", "milestones")
+            else:
+                label = _t(lang, "økonomi", "economy")
             colours = "/".join(str(counts.get(c, 0)) for c in ("green", "yellow", "red"))
-            click.echo(f"    {rnd}. opfølgning, {label}: {colours}")
+            click.echo(
+                _t(
+                    lang,
+                    f"    {rnd}. opfølgning, {label}: {colours}",
+                    f"    round {rnd}, {label}: {colours}",
+                )
+            )
 
 
 # -------------------------------------------------------------------- issue
@@ -261,6 +399,12 @@ def init(
     help="Re-issue, as a new version, only the workbooks whose history changed since.",
 )
 @click.option(
+    "--mail",
+    is_flag=True,
+    help="Write a cover e-mail per workbook to rounds/<n>/outbox/ (sent with --smtp).",
+)
+@smtp_options
+@click.option(
     "--link-base",
     default=None,
     help="The web intake's address (https://…): each guide sheet gets the center's upload link.",
@@ -274,6 +418,9 @@ def issue(
     password: str | None,
     force: bool,
     refresh: bool,
+    mail: bool,
+    smtp: str | None,
+    smtp_user: str | None,
     link_base: str | None,
     as_json: bool,
 ) -> None:
@@ -286,6 +433,9 @@ def issue(
     """
     from sheetflow.issue import issue_round
 
+    if smtp and not mail:
+        raise click.UsageError("--smtp hører sammen med --mail.")
+    server = _smtp(smtp, smtp_user)
     ws = Workspace.at(workspace)
     with _library_errors(warnings=True, lang=lang), progress_bar("Udsender") as tick:
         result = issue_round(
@@ -299,6 +449,14 @@ def issue(
             progress=tick,
             link_base=link_base,
         )
+    covers, sent = None, None
+    if mail:
+        from sheetflow.mail.cover import send_round, write_covers
+
+        with _library_errors():
+            covers = write_covers(ws, result)
+            if server is not None:
+                _, sent = send_round(ws, result.round.number, "cover", server)
     if as_json:
         payload = {
             "round": result.round.number,
@@ -319,20 +477,43 @@ def issue(
     click.echo(
         _t(
             lang,
-            f"{result.round.name}: {len(result.workbooks)} projektmapper udsendt",
-            f"{result.round.name}: {len(result.workbooks)} workbooks issued",
+            f"{result.round.name}: "
+            f"{_plural(len(result.workbooks), 'projektmappe', 'projektmapper')} udsendt",
+            f"{result.round.name}: "
+            f"{_plural(len(result.workbooks), 'workbook', 'workbooks')} issued",
         )
     )
     for w in result.workbooks:
         click.echo(
             _t(
                 lang,
-                f"  {w.path}  ({w.initiatives} delelementer, {w.inputs} smileys at udfylde, "
-                f"version {w.version})",
-                f"  {w.path}  ({w.initiatives} initiatives, {w.inputs} smileys to fill in, "
-                f"version {w.version})",
+                f"  {w.path}  ({_plural(w.initiatives, 'delelement', 'delelementer')}, "
+                f"{_plural(w.inputs, 'smiley', 'smileys')} at udfylde, version {w.version})",
+                f"  {w.path}  ({_plural(w.initiatives, 'initiative', 'initiatives')}, "
+                f"{_plural(w.inputs, 'smiley', 'smileys')} to fill in, version {w.version})",
             )
         )
+    if covers is not None:
+        click.echo(
+            _t(
+                lang,
+                f"Følgebreve: {len(covers.written)} skrevet, {len(sent.sent) if sent else 0} sendt",
+                f"Cover e-mails: {len(covers.written)} written, {len(sent.sent) if sent else 0} sent",
+            )
+        )
+        for center, _reason in covers.skipped:
+            click.echo(
+                _t(
+                    lang,
+                    f"  Intet følgebrev til {center}: ingen brugbar e-mail på arket Centre",
+                    f"  No cover e-mail to {center}: no usable e-mail on the Centre sheet",
+                )
+            )
+        if sent is not None:
+            retry = _send_command(ws.root, result.round.number, smtp, smtp_user, reminders=False)
+            _report_sending(sent.sent, sent.failed, lang, retry)
+            if sent.failed:
+                sys.exit(1)
 
 
 # ------------------------------------------------------------------ collect
@@ -348,6 +529,18 @@ def _flag_lines(flags: list[Flag], lang: str) -> list[str]:
     }
     return [f"{names[k]}: {v}" for k, v in counts.items()]
 
+
+# Info findings worth a line on the terminal (the rest are in findings.csv).
+SHOWN_INFO = {"superseded", "message-unpacked", "file-skipped"}
+
+VERDICT_WORDS = {
+    "accepted": ("godkendt", "accepted"),
+    "rejected": ("afvist", "rejected"),
+    "no-answers": ("uden svar", "without answers"),
+    "undecided": ("uafklaret", "undecided"),
+    "superseded": ("afløst", "superseded"),
+    "unpacked": ("e-mail åbnet", "e-mail opened"),
+}
 
 STATE_WORDS = {
     "missing": ("mangler", "missing"),
@@ -457,7 +650,7 @@ def collect(
     parts += [f"{n} {_t(lang, da, en)}" for n, da, en in extra if n]
     click.echo(f"{result.round.name}: " + ", ".join(parts))
     _print_findings(
-        [f for f in result.report if f.severity is not Severity.INFO or f.code == "superseded"]
+        [f for f in result.report if f.severity is not Severity.INFO or f.code in SHOWN_INFO]
     )
     if result.corrections:
         folder = result.corrections[0].parent
@@ -529,7 +722,7 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
     }
     state = _t(lang, *words.get(check.verdict, ("afvises", "rejected")))
     given = sum(1 for r in check.ratings if r.smiley is not None)
-    about = f" ({check.center}, {given} smileys)" if check.center else ""
+    about = f" ({check.center}, {_plural(given, 'smiley', 'smileys')})" if check.center else ""
     click.echo(f"{file.name}: {state}{about}")
     _print_findings(check.findings)
     sys.exit(0 if check.accepted else 1)
@@ -579,7 +772,7 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
     ):
         table.add_column(header)
     for c in st.centers:
-        received = c.last_received.replace("T", " ")[:16] if c.last_received else "-"
+        received = _local_time(c.last_received) if c.last_received else "-"
         notes = [finding_from_dict(p, lang).message for p in c.problems[:1]]
         if c.review_reason:
             notes.append(c.review_reason)
@@ -622,8 +815,9 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
     if history:
         click.echo(_t(lang, "Modtagne filer:", "Files received:"))
         for rec in st.history:
-            at = rec.received_at.replace("T", " ")[:16]
-            click.echo(f"  {at}  {rec.original_name}  {rec.center or '-'}  {rec.verdict}")
+            at = _local_time(rec.received_at)
+            word = _t(lang, *VERDICT_WORDS.get(rec.verdict, (rec.verdict, rec.verdict)))
+            click.echo(f"  {at}  {rec.original_name}  {rec.center or '-'}  {word}")
 
 
 # ------------------------------------------------------------------- review
@@ -706,27 +900,31 @@ def close(workspace: Path, round_ref: str, force: bool, lang: str) -> None:
 @main.command()
 @WORKSPACE
 @click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
-@click.option(
-    "--smtp", default=None, metavar="HOST:PORT", help="Send the reminders through this SMTP server."
-)
+@smtp_options
 @LANG
-def remind(workspace: Path, round_ref: str, smtp: str | None, lang: str) -> None:
+def remind(
+    workspace: Path, round_ref: str, smtp: str | None, smtp_user: str | None, lang: str
+) -> None:
     """Write a reminder e-mail (.eml) to every center without an accepted return.
 
-    Each draft goes to the center's contact on the register's Centre sheet,
-    with the center's workbook attached and the deadline stated. Drafts land
-    in WORKSPACE/rounds/<n>/reminders/; with --smtp they are also sent. Exit
+    A center that sent nothing is reminded of the deadline; one whose workbook
+    came back empty is told so; one whose return was rejected or sent back gets
+    the reasons and the correction workbook. Messages go to the contacts on the
+    register's Centre sheet, in the center's language, and land in
+    WORKSPACE/rounds/<n>/reminders/; with --smtp they are also sent. Exit
     code 1 when a reminder could not be sent.
 
     \b
     Examples:
       sheetflow remind out --round 3
       sheetflow remind out --round 3 --smtp localhost:25
+      sheetflow remind out --round 3 --smtp mail.kommune.dk:587 --smtp-user okonomi
     """
     from sheetflow.remind import remind as remind_round
 
+    server = _smtp(smtp, smtp_user)
     with _library_errors():
-        result = remind_round(Workspace.at(workspace), round_ref, smtp=smtp, lang=lang)
+        result = remind_round(Workspace.at(workspace), round_ref, smtp=server, lang=lang)
     click.echo(
         _t(
             lang,
@@ -737,8 +935,15 @@ def remind(workspace: Path, round_ref: str, smtp: str | None, lang: str) -> None
             f"written, {len(result.sent)} sent",
         )
     )
+    why = {
+        "missing": ("ikke indsendt", "not returned"),
+        "no_answers": ("modtaget uden svar", "received without answers"),
+        "correction": ("skal rettes", "needs corrections"),
+    }
     for path in result.drafts:
-        click.echo(f"  {path}")
+        center = next((c for c, k in result.kinds.items() if path.stem == _safe(c)), "")
+        kind = result.kinds.get(center, "missing")
+        click.echo(f"  {path}  ({_t(lang, *why[kind])})")
     reasons = {
         "no-email": ("ingen e-mail på arket Centre", "no e-mail on the Centre sheet"),
         "bad-email": (
@@ -747,24 +952,73 @@ def remind(workspace: Path, round_ref: str, smtp: str | None, lang: str) -> None
         ),
     }
     for center, reason in result.skipped:
-        why = _t(lang, *reasons[reason])
+        text = _t(lang, *reasons[reason])
         click.echo(
             _t(
                 lang,
-                f"  Ingen påmindelse til {center}: {why}",
-                f"  No reminder for {center}: {why}",
+                f"  Ingen påmindelse til {center}: {text}",
+                f"  No reminder for {center}: {text}",
             )
         )
-    for center, error in result.failed:
-        click.secho(
-            _t(
-                lang,
-                f"  Ikke sendt til {center}: {error}. Kladden ligger klar; prøv igen senere.",
-                f"  Not sent to {center}: {error}. The draft is ready; try again later.",
-            ),
-            fg="red",
-        )
+    retry = _send_command(workspace, result.round.number, smtp, smtp_user, reminders=True)
+    _report_sending(result.sent, result.failed, lang, retry)
     sys.exit(result.exit_code)
+
+
+def _safe(center: str) -> str:
+    from sheetflow.issue import safe_name
+
+    return safe_name(center)
+
+
+@main.command()
+@WORKSPACE
+@click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
+@click.option(
+    "--reminders", is_flag=True, help="Send the reminders written by remind, not the covers."
+)
+@smtp_options
+@LANG
+def send(
+    workspace: Path,
+    round_ref: str,
+    reminders: bool,
+    smtp: str | None,
+    smtp_user: str | None,
+    lang: str,
+) -> None:
+    """Send a round's messages that have not gone yet (cover letters, or --reminders).
+
+    Every message was written to WORKSPACE/rounds/<n>/outbox/ (or reminders/)
+    first; each is sent once: a retry after a failure sends only what did not
+    go. Exit code 1 when a message could not be sent.
+
+    \b
+    Examples:
+      sheetflow send out --round 3 --smtp localhost:25
+      sheetflow send out --round 3 --reminders --smtp mail.kommune.dk:587 --smtp-user okonomi
+    """
+    from sheetflow.mail.cover import send_round
+
+    server = _smtp(smtp, smtp_user)
+    if server is None:
+        raise click.UsageError("--smtp VÆRT:PORT mangler.")
+    with _library_errors():
+        rnd, sent = send_round(
+            Workspace.at(workspace), round_ref, "reminder" if reminders else "cover", server
+        )
+    click.echo(
+        _t(
+            lang,
+            f"{rnd.name}: {len(sent.sent)} sendt, {len(sent.already)} sendt før, "
+            f"{len(sent.failed)} ikke sendt",
+            f"{rnd.name}: {len(sent.sent)} sent, {len(sent.already)} sent before, "
+            f"{len(sent.failed)} not sent",
+        )
+    )
+    retry = _send_command(workspace, rnd.number, smtp, smtp_user, reminders=reminders)
+    _report_sending(sent.sent, sent.failed, lang, retry)
+    sys.exit(1 if sent.failed else 0)
 
 
 # --------------------------------------------------------------------- demo
@@ -832,12 +1086,13 @@ def export(workspace: Path, round_ref: str | None, target: Path, lang: str) -> N
       sheetflow export out --round 3 --to data.sqlite
     """
     import sheetflow
-    from sheetflow.export import export_tables
+    from sheetflow.export import export_tables, refuse_own_files, table_paths
 
     with _library_errors():
         with sheetflow.open(workspace) as fu:
             rnd = fu.round(round_ref)
             tables = fu.tables(rnd.number)
+        refuse_own_files(workspace, [target, *table_paths(target, list(tables)).values()])
         written = export_tables(tables, target)
     sizes = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
     click.echo(_t(lang, f"{rnd.name}: rækker i {sizes}", f"{rnd.name}: rows in {sizes}"))
@@ -903,8 +1158,10 @@ def describe_flags(register: Register, flags: list[Flag], lang: str) -> list[str
             continue
         ini, ms = items[flag.item_key]
         smiley = symbol(flag.rating.smiley if flag.rating else None) or "-"
-        what = f"{ms.text[:50]} ({ms.deadline.text})" if ms else _t(lang, "Økonomi", "Economy")
-        lines.append(f"{smiley}  {ini.label[:45]}: {what} [{kinds}]")
+        text = " ".join(ms.text.split())[:50] if ms else ""
+        what = f"{text} ({ms.deadline.text})" if ms else _t(lang, "Økonomi", "Economy")
+        label = " ".join(ini.label.split())[:45]
+        lines.append(f"{smiley}  {label}: {what} [{kinds}]")
     return lines
 
 

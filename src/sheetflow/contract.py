@@ -4,7 +4,7 @@ between ``issue`` (which writes it) and ``collect`` (which reads it back).
 Both sides import these names; collect never imports the xlsxwriter writer.
 The metadata is written twice, as custom document properties and on a very
 hidden sheet, because LibreOffice keeps one and Excel the other when a user
-does something unusual; both copies must agree (docs/workflow.md).
+does something unusual; both copies must agree (docs/workbooks.md#metadata).
 """
 
 from __future__ import annotations

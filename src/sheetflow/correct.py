@@ -123,7 +123,7 @@ def build_corrections(
         if f.sheet == layout.sheet and f.cell:
             notes[f.cell] = f"{f.message}\n{what}".strip()
     return Corrections(
-        answers={a: v for a, v in answers.items() if a not in notes},
+        answers=answers,
         notes=notes,
         rows=rows,
         sheet=str(t["sheet"]),

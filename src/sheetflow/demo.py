@@ -76,9 +76,7 @@ def _prepare(workspace: Workspace) -> None:
     root = workspace.root
     if root.exists() and any(root.iterdir()):
         if not (root / MARKER).exists() and workspace.register_path.exists():
-            raise UsageError(
-                f"{root}/ indeholder allerede et arbejdsområde. Vælg en anden mappe til demoen."
-            )
+            raise UsageError("demo-folder-taken", root=root)
         for child in root.iterdir():
             if child.name == ".gitkeep":
                 continue

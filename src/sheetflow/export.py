@@ -52,15 +52,9 @@ def format_of(target: Path) -> str:
     """The export format from the file's suffix."""
     fmt = FORMATS.get(target.suffix.lower())
     if fmt is None and not target.suffix:
-        raise UsageError(
-            f"{target.name} har ingen filtype. Skriv fx {target.name}.xlsx, "
-            f"{target.name}.csv, {target.name}.sqlite eller {target.name}.parquet."
-        )
+        raise UsageError("export-no-suffix", name=target.name)
     if fmt is None:
-        raise UsageError(
-            f"Ukendt filtype '{target.suffix}' for {target.name}. "
-            "Brug .xlsx, .csv, .sqlite (eller .db) eller .parquet."
-        )
+        raise UsageError("export-unknown-suffix", suffix=target.suffix, name=target.name)
     return fmt
 
 
@@ -74,16 +68,29 @@ def table_paths(target: Path, names: list[str]) -> dict[str, Path]:
     }
 
 
+def refuse_own_files(workspace_root: Path, targets: list[Path]) -> None:
+    """An export never replaces what the workspace keeps (register, ledger, rounds,
+    history, backups): those are the record, not outputs to overwrite."""
+    root = workspace_root.resolve()
+    kept = {root / "register.xlsx", root / "ledger.sqlite", root / ".sheetflow.lock"}
+    folders = [root / name for name in ("rounds", "history", "backup")]
+    for target in targets:
+        path = target.resolve()
+        if (
+            path in kept
+            or (path.name.startswith("ledger.sqlite") and path.parent == root)
+            or any(path.is_relative_to(folder) for folder in folders)
+        ):
+            raise UsageError("export-into-workspace", target=target)
+
+
 def export_tables(tables: dict[str, pd.DataFrame], target: Path) -> list[Path]:
     """Write the frames to ``target`` in the format its suffix names; the files written."""
     try:
         return _export(tables, target)
     except PermissionError as exc:
         name = Path(exc.filename).name if exc.filename else target.name
-        raise UsageError(
-            f"Kan ikke skrive {name}: filen er måske åben i Excel eller et andet program. "
-            "Luk den, og prøv igen."
-        ) from None
+        raise UsageError("file-in-use", name=name) from None
 
 
 def _export(tables: dict[str, pd.DataFrame], target: Path) -> list[Path]:

@@ -373,6 +373,34 @@ CATALOGUE: dict[str, Code] = {
             "{hint}",
         ),
         _c(
+            "message-without-workbook",
+            E,
+            "E-mailen fra {value} ('{expected}') har ingen projektmappe vedhæftet; intet er "
+            "indsamlet fra den.",
+            "The e-mail from {value} ('{expected}') has no workbook attached; nothing was "
+            "collected from it.",
+            "Vedhæftet var: {hint}",
+            "Attached were: {hint}",
+            limit=200,
+        ),
+        _c(
+            "message-unreadable",
+            E,
+            "E-mailen kan ikke åbnes ({value}). Gem den igen fra mailprogrammet, eller gem "
+            "projektmappen selv i indbakken.",
+            "The e-mail cannot be opened ({value}). Save it again from the mail program, or "
+            "save the workbook itself in the inbox.",
+        ),
+        _c(
+            "message-unpacked",
+            INFO,
+            "E-mailen fra {value} ('{expected}') er åbnet; dens projektmapper er indsamlet.",
+            "The e-mail from {value} ('{expected}') was opened; its workbooks were collected.",
+            "Ikke indsamlet: {hint}",
+            "Not collected: {hint}",
+            limit=200,
+        ),
+        _c(
             "returned-for-correction",
             E,
             "Økonomi har sendt afleveringen tilbage til rettelse: {value}",
@@ -382,10 +410,10 @@ CATALOGUE: dict[str, Code] = {
         _c(
             "no-answers",
             E,
-            "Projektmappen er sendt tilbage uden et eneste svar; {value} tæller stadig som "
-            "manglende. Udfyld de gule celler og send den igen.",
-            "The workbook came back without a single answer; {value} still counts as missing. "
-            "Fill in the yellow cells and send it again.",
+            "Projektmappen fra {value} er sendt tilbage uden et eneste svar og tæller ikke "
+            "som en aflevering. Udfyld de gule celler og send den igen.",
+            "The workbook from {value} came back without a single answer and does not count "
+            "as a return. Fill in the yellow cells and send it again.",
         ),
         _c(
             "return-order-undecided",

@@ -1,4 +1,4 @@
-"""Flags for round R with as-of date D (SPEC §2), as pure functions.
+"""Flags for round R with as-of date D (docs/domain.md#flags), as pure functions.
 
 - red: a due milestone, or the economy, whose latest rating is red;
 - overdue: a milestone whose deadline is on or before D and whose latest

@@ -68,7 +68,7 @@ def start_method() -> str:
         return "fork" if "fork" in available else "spawn"
     if wanted not in available:
         raise UsageError(
-            f"{START_METHOD_ENV}={wanted} kan ikke bruges her; vælg en af: {', '.join(available)}."
+            "start-method", env=START_METHOD_ENV, wanted=wanted, names=", ".join(available)
         )
     return wanted
 

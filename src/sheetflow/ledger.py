@@ -22,7 +22,7 @@ from sheetflow.errors import UsageError
 from sheetflow.model import Rating
 from sheetflow.smiley import Smiley
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _add_asked(db: sqlite3.Connection) -> None:
@@ -136,6 +136,12 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     );
     CREATE INDEX reviews_round ON reviews (round, center);
     """,
+    # v6: a message's content hash, so a retry sends only what did not go; where a
+    # received file came from when it arrived by e-mail.
+    6: """
+    ALTER TABLE messages ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
+    ALTER TABLE received ADD COLUMN provenance TEXT NOT NULL DEFAULT '';
+    """,
 }
 
 
@@ -168,6 +174,23 @@ class Issued:
 
 
 @dataclass(frozen=True)
+class NewIssued:
+    """A workbook just written, to be recorded (the ledger gives it its version and time)."""
+
+    template_id: str
+    round: int
+    center: str
+    file: str
+    sha256: str
+    fingerprint: str
+    register_fingerprint: str
+    layout: str
+    checks: str
+    lang: str
+    asked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class IssuedRow:
     """An issued workbook without its (large) layout: what round state needs."""
 
@@ -178,6 +201,7 @@ class IssuedRow:
     file: str
     issued_at: str
     asked: tuple[str, ...]
+    lang: str = "da"
 
 
 @dataclass(frozen=True)
@@ -207,6 +231,7 @@ class Received:
     findings: str
     superseded_by: int | None
     saved_at: str | None = None
+    provenance: str = ""  # JSON: sender, date and subject when it came by e-mail
 
     @property
     def finding_list(self) -> list[dict[str, str]]:
@@ -222,10 +247,7 @@ class Ledger:
         try:
             self._open(read_only)
         except sqlite3.DatabaseError as exc:
-            raise UsageError(
-                f"Ledgeren {self.path} kan ikke læses ({exc}). Den er måske beskadiget eller "
-                "ikke en sheetflow-ledger; gendan den fra backup/."
-            ) from exc
+            raise UsageError("ledger-unreadable", path=self.path, error=exc) from exc
 
     def _open(self, read_only: bool) -> None:
         from sheetflow.pgledger import ledger_url
@@ -323,34 +345,33 @@ class Ledger:
 
     # ----------------------------------------------------------------- issued
 
-    def record_issued(self, entries: list[dict[str, str | int]]) -> list[Issued]:
+    def record_issued(self, entries: list[NewIssued]) -> list[Issued]:
         """Record a batch of issued workbooks in one transaction; versions count up."""
         out = []
         with self.transaction() as db:
             for e in entries:
                 row = db.execute(
                     "SELECT COALESCE(MAX(version), 0) FROM issued WHERE round=? AND center=?",
-                    (e["round"], e["center"]),
+                    (e.round, e.center),
                 ).fetchone()
-                version = int(row[0]) + 1
                 cur = db.execute(
                     "INSERT INTO issued (template_id, round, center, version, file, sha256, "
                     "fingerprint, register_fingerprint, layout, lang, issued_at, asked, checks) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        e["template_id"],
-                        e["round"],
-                        e["center"],
-                        version,
-                        e["file"],
-                        e["sha256"],
-                        e["fingerprint"],
-                        e["register_fingerprint"],
-                        e["layout"],
-                        e["lang"],
+                        e.template_id,
+                        e.round,
+                        e.center,
+                        int(row[0]) + 1,
+                        e.file,
+                        e.sha256,
+                        e.fingerprint,
+                        e.register_fingerprint,
+                        e.layout,
+                        e.lang,
                         now(),
-                        e["asked"],
-                        e["checks"],
+                        json.dumps(list(e.asked)),
+                        e.checks,
                     ),
                 )
                 out.append(self._issued_by_id(db, cur.lastrowid))
@@ -379,12 +400,13 @@ class Ledger:
     def issued_rows(self, round_number: int) -> list[IssuedRow]:
         """A round's issued workbooks, all versions, in issue order, without layouts."""
         rows = self.db.execute(
-            "SELECT id, template_id, center, version, file, issued_at, asked FROM issued "
+            "SELECT id, template_id, center, version, file, issued_at, asked, lang FROM issued "
             "WHERE round=? ORDER BY id",
             (round_number,),
         ).fetchall()
         return [
-            IssuedRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6]))) for r in rows
+            IssuedRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), r[7])
+            for r in rows
         ]
 
     def earlier_rounds_changed(self, round_number: int) -> dict[str, str]:
@@ -443,6 +465,7 @@ class Ledger:
         findings: list[dict[str, str]],
         ratings: list[Rating],
         saved_at: str | None = None,
+        provenance: str = "",
     ) -> Received:
         """Record one received file and its ratings, in one transaction.
 
@@ -452,8 +475,8 @@ class Ledger:
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO received (round, sha256, original_name, archived, received_at, "
-                "template_id, center, verdict, findings, saved_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "template_id, center, verdict, findings, saved_at, provenance) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     round_number,
                     sha256,
@@ -465,6 +488,7 @@ class Ledger:
                     verdict,
                     json.dumps(findings, ensure_ascii=False),
                     saved_at,
+                    provenance,
                 ),
             )
             new_id = cur.lastrowid
@@ -532,14 +556,32 @@ class Ledger:
         file: str,
         status: str,
         error: str = "",
+        sha256: str = "",
     ) -> None:
         """Record an e-mail written, sent or failed (one row per attempt)."""
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO messages (round, center, kind, recipient, file, status, error, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (round_number, center, kind, recipient, file, status, error, now()),
+                "INSERT INTO messages (round, center, kind, recipient, file, status, error, at, "
+                "sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (round_number, center, kind, recipient, file, status, error, now(), sha256),
             )
+
+    def written_messages(self, round_number: int, kind: str) -> list[tuple[str, str]]:
+        """(center, file) of every message of a kind written in a round, oldest first."""
+        rows = self.db.execute(
+            "SELECT center, file FROM messages WHERE round=? AND kind=? AND status='written' "
+            "ORDER BY id",
+            (round_number, kind),
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def sent_digests(self, round_number: int, kind: str) -> set[str]:
+        """Content hashes of the messages of a kind that were sent in a round."""
+        rows = self.db.execute(
+            "SELECT sha256 FROM messages WHERE round=? AND kind=? AND status='sent'",
+            (round_number, kind),
+        ).fetchall()
+        return {r[0] for r in rows if r[0]}
 
     def messages(self, round_number: int) -> list[dict[str, str]]:
         rows = self.db.execute(

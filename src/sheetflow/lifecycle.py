@@ -22,7 +22,7 @@ def ensure_open(ledger: Ledger, rnd: Round, reopen: bool) -> bool:
     if ledger.round_state(rnd.number) != RoundPhase.CLOSED:
         return False
     if not reopen:
-        raise UsageError(f"{rnd.name} er lukket. Brug --reopen for at indsamle igen.")
+        raise UsageError("round-closed", round=rnd.name)
     ledger.set_round_state(rnd.number, rnd.name, RoundPhase.COLLECTING)
     return True
 
@@ -45,12 +45,11 @@ def close_round(workspace: Workspace, round_ref: str | int, *, force: bool = Fal
     rnd = workspace.resolve_round(register, round_ref)
     with Ledger(workspace.ledger_path) as ledger:
         if not ledger.issued_rows(rnd.number):
-            raise UsageError(f"{rnd.name} er ikke udsendt, så den kan ikke lukkes.")
+            raise UsageError("close-not-issued", round=rnd.name)
         missing = [c.center for c in round_state(register, rnd, ledger).missing]
         if missing and not force:
             raise UsageError(
-                f"{rnd.name} mangler stadig {len(missing)} aflevering(er): {', '.join(missing)}. "
-                "Brug --force for at lukke den alligevel."
+                "close-missing", round=rnd.name, count=len(missing), names=", ".join(missing)
             )
         ledger.set_round_state(rnd.number, rnd.name, RoundPhase.CLOSED)
     return CloseResult(rnd, missing)

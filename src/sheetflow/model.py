@@ -1,4 +1,4 @@
-"""The domain of SPEC §2 as plain data: register, sections, initiatives,
+"""The domain (docs/domain.md) as plain data: register, sections, initiatives,
 milestones, rounds, centers and ratings.
 
 Nothing here reads or writes files. Keys, not numbers or titles, tie a returned

@@ -155,13 +155,10 @@ def committee_pdf(
     rnd = workspace.resolve_round(register, round_ref)
     master = workspace.master_path(rnd.number)
     if not master.is_file():
-        raise UsageError(
-            f"Der er ingen samlet projektmappe for {rnd.name} endnu. "
-            f"Kør først: sheetflow collect {workspace.root} --round {rnd.number}"
-        )
+        raise UsageError("no-master", round=rnd.name, root=workspace.root, number=rnd.number)
     target = target or workspace.round_dir(rnd.number) / "master.pdf"
     if target.suffix.lower() != ".pdf":
-        raise UsageError(f"{target.name}: PDF-filen skal hedde noget med .pdf.")
+        raise UsageError("pdf-suffix", name=target.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sheetflow-pdf-") as tmp:
         copy = committee_copy(
@@ -174,8 +171,5 @@ def committee_pdf(
             with atomic_path(target) as out:
                 shutil.copyfile(pdf, out)
         except PermissionError:
-            raise UsageError(
-                f"Kan ikke skrive {target.name}: filen er måske åben i et andet program. "
-                "Luk den, og prøv igen."
-            ) from None
+            raise UsageError("file-in-use", name=target.name) from None
     return target

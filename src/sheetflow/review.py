@@ -46,27 +46,25 @@ def review(
 ) -> ReviewResult:
     """Record finance's decision on the center's accepted return of the round."""
     if accept == (reason is not None):
-        raise UsageError('Vælg enten --accept eller --return "begrundelse".')
+        raise UsageError("review-choose")
     if reason is not None and not reason.strip():
-        raise UsageError("--return skal have en begrundelse, som centret kan forstå.")
+        raise UsageError("review-reason-empty")
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
     with Ledger(workspace.ledger_path) as ledger:
         if is_closed(ledger, rnd):
-            raise UsageError(f"{rnd.name} er lukket. Genåbn den med collect --reopen først.")
+            raise UsageError("review-closed", round=rnd.name)
         state = round_state(register, rnd, ledger)
         c = state.center(center)
         if c is None:
             names = ", ".join(x.center for x in state.centers)
-            raise UsageError(f"'{center}' har ingen projektmappe i {rnd.name}. Centre: {names}.")
+            raise UsageError("review-no-workbook", center=center, round=rnd.name, names=names)
         if c.accepted is None or c.state not in (
             CenterState.ACCEPTED,
             CenterState.ACCEPTED_WITH_REMARKS,
             CenterState.RETURNED,
         ):
-            raise UsageError(
-                f"{center} har ingen godkendt aflevering i {rnd.name}, der kan vurderes."
-            )
+            raise UsageError("review-nothing", center=center, round=rnd.name)
         action = "accept" if accept else "return"
         ledger.record_review(
             round_number=rnd.number,

@@ -4,7 +4,7 @@ Master, status and remind all ask the same questions (who was sent what, who
 answered, which return counts, what is flagged, what each smiley's own
 comment is), so they all ask :func:`round_state`. Verdicts, center states and
 round phases are enums; their values are what the ledger stores and what
-``--json`` prints (docs/workflow.md, "Returns and their verdicts").
+``--json`` prints (docs/workflow.md#returns-and-their-verdicts).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Verdict(enum.StrEnum):
     UNDECIDED = "undecided"  # one of several returns whose order could not be told
     SUPERSEDED = "superseded"  # a later return of the same center replaced it
     SKIPPED = "skipped"  # never read (Excel lock file, hidden file)
+    UNPACKED = "unpacked"  # an e-mail whose workbook attachments were collected
 
 
 class CenterState(enum.StrEnum):
@@ -178,7 +179,7 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
     for rec in ledger.received(rnd.number):
         if rec.center and rec.template_id in by_template:
             mine.setdefault(rec.center, []).append(rec)
-        else:
+        elif rec.verdict != Verdict.UNPACKED:  # an opened e-mail: its workbooks count
             stray.append(rec)
     versions: dict[str, list[IssuedRow]] = {}
     for i in issued:

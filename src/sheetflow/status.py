@@ -116,15 +116,19 @@ def round_status(
     """The state of a round (default: the latest round that was issued)."""
     register = workspace.load_register()
     if not workspace.has_ledger:
-        raise UsageError("Ingen opfølgning er udsendt endnu.")
+        raise UsageError("nothing-issued")
     with Ledger(workspace.ledger_path) as ledger:
         if round_ref is None:
             issued_rounds = [r for r in register.rounds if ledger.issued_rows(r.number)]
             if not issued_rounds:
-                raise UsageError("Ingen opfølgning er udsendt endnu.")
+                raise UsageError("nothing-issued")
             rnd = issued_rounds[-1]
         else:
             rnd = workspace.resolve_round(register, round_ref)
+            if not ledger.issued_rows(rnd.number):
+                raise UsageError(
+                    "round-not-issued", round=rnd.name, root=workspace.root, number=rnd.number
+                )
         state = round_state(register, rnd, ledger)
         files = ledger.received(rnd.number) if history else []
     centers = [_center_status(c) for c in state.centers]

@@ -7,6 +7,7 @@ prompt without touching the installation.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,23 @@ def template_dirs(workspace: Path | None = None) -> list[Path]:
     return dirs
 
 
+@functools.cache
+def shipped_texts(lang: str) -> dict[str, dict[str, Any]]:
+    """The texts that ship with sheetflow (no workspace copy): the errors' catalogue.
+
+    Reads the files itself and never raises: an error's text must not depend on
+    an error's text."""
+    texts: dict[str, dict[str, Any]] = {}
+    for folder in reversed(template_dirs(None)):
+        try:
+            data = tomllib.loads((folder / f"{lang}.toml").read_bytes().decode("utf-8-sig"))
+        except (OSError, ValueError):
+            continue
+        for section, values in data.items():
+            texts.setdefault(section, {}).update(values)
+    return texts
+
+
 def load_texts(lang: str = "da", workspace: Path | None = None) -> dict[str, dict[str, Any]]:
     """The texts of one language, as sections of key → text.
 
@@ -32,10 +50,10 @@ def load_texts(lang: str = "da", workspace: Path | None = None) -> dict[str, dic
     for an older version still gets the keys added since.
     """
     if lang not in LANGUAGES:
-        raise UsageError(f"Ukendt sprog '{lang}'; brug et af: {', '.join(LANGUAGES)}.")
+        raise UsageError("unknown-language", lang=lang, names=", ".join(LANGUAGES))
     found = [f / f"{lang}.toml" for f in template_dirs(workspace) if (f / f"{lang}.toml").is_file()]
     if not found:
-        raise UsageError(f"Teksterne for '{lang}' findes ikke (workbook_templates/{lang}.toml).")
+        raise UsageError("texts-missing", lang=lang)
     texts: dict[str, dict[str, Any]] = {}
     for candidate in reversed(found):
         for section, values in read_texts(candidate).items():
@@ -50,10 +68,8 @@ def read_texts(path: Path) -> dict[str, dict[str, Any]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UsageError(
-            f"{path} er ikke gemt som UTF-8. Gem den igen med kodningen UTF-8."
-        ) from None
+        raise UsageError("texts-not-utf8", path=path) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path} kan ikke læses: {exc}.") from None
+        raise UsageError("texts-unreadable", path=path, error=exc) from None

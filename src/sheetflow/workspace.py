@@ -1,4 +1,4 @@
-"""The workspace folder (SPEC §3): where every step reads and writes.
+"""The workspace folder (docs/workflow.md#the-workspace): where every step reads and writes.
 
 register.xlsx, ledger.sqlite, rounds/<n>/{issued,inbox,archive}/,
 rounds/<n>/master.xlsx, ratings.csv, findings.csv
@@ -109,7 +109,7 @@ class Workspace:
             lock.acquire(blocking=False)
         except Timeout:
             raise WorkspaceBusy(
-                busy_message(self.root, read_lock_info(self.lock_info_path))
+                "workspace-busy", root=self.root, holder=read_lock_info(self.lock_info_path)
             ) from None
         _HELD[key] = (lock, 1)
         try:
@@ -142,7 +142,7 @@ class Workspace:
         rnd = register.find_round(ref)
         if rnd is None:
             names = ", ".join(f"{r.number} ({r.name})" for r in register.rounds)
-            raise UsageError(f"Opfølgningen '{ref}' findes ikke i registret. Brug en af: {names}.")
+            raise UsageError("unknown-round", ref=ref, names=names)
         return rnd
 
 
@@ -179,16 +179,6 @@ def read_lock_info(path: Path) -> dict[str, str]:
     if not isinstance(data, dict):
         return {}
     return {k: str(data[k]) for k in ("pid", "host", "command", "since") if k in data}
-
-
-def busy_message(root: Path, info: dict[str, str]) -> str:
-    """What a second command is told: the workspace is busy, and by whom when known."""
-    who = ""
-    if {"pid", "host", "command"} <= info.keys():
-        since = info.get("since", "")[11:16]
-        who = f" ({info['command']}, proces {info['pid']} på {info['host']}"
-        who += f", startet kl. {since})" if since else ")"
-    return f"En anden sheetflow-kommando arbejder i {root} lige nu{who}. Prøv igen om lidt."
 
 
 P = ParamSpec("P")

@@ -137,3 +137,15 @@ def write_smiley_guide(
             row += 1
     add_smiley_colours(ws, colours, f"A1:A{row}")
     return row
+
+
+def integer_axis(largest: int, most_ticks: int = 10) -> dict[str, Any]:
+    """xlsxwriter options for a value axis of counts: from 0, whole numbers only,
+    a step of 1, 2 or 5 times a power of ten that gives at most ``most_ticks`` steps
+    (left to itself, a chart of small counts ticks at 0.5, 1.5 …)."""
+    power = 1
+    while True:
+        for factor in (1, 2, 5):
+            if largest <= factor * power * most_ticks:
+                return {"min": 0, "major_unit": factor * power, "num_format": "0"}
+        power *= 10

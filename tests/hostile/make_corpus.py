@@ -1,5 +1,6 @@
 """Generate the hostile-returns corpus: one file per kind of damaged, wrong or
-malicious return (issue 6, SPEC §5), each with the finding code it must get.
+malicious return (issue 6, docs/workflow.md#damaged-and-hostile-files), each
+with the finding code it must get.
 
 Every case is made by code, starting from the REAL workbooks a workspace issued
 for round 3 (filled in with openpyxl the way a center would, then changed at the

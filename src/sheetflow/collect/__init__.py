@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sheetflow.collect.reader import ReadError, ReturnReader
 from sheetflow.collect.safety import Problem, sniff, unsettled
@@ -106,7 +108,7 @@ def gather_files(inputs: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, s
     skipped: list[tuple[Path, str]] = []
     for item in inputs:
         if not item.exists():
-            raise UsageError(f"'{item}' findes ikke.")
+            raise UsageError("path-missing", path=item)
         candidates = sorted(p for p in item.rglob("*") if p.is_file()) if item.is_dir() else [item]
         for path in candidates:
             if path.name.startswith("~$"):
@@ -349,10 +351,11 @@ def collect_round(
     with Ledger(workspace.ledger_path) as ledger:
         if not ledger.issued_rows(rnd.number):
             raise UsageError(
-                f"{rnd.name} er ikke udsendt endnu. Kør først: sheetflow issue --round {rnd.number}"
+                "collect-not-issued", round=rnd.name, number=rnd.number, root=workspace.root
             )
         reopened = ensure_open(ledger, rnd, reopen)
         ledger.set_round_state(rnd.number, rnd.name, RoundPhase.COLLECTING)
+        files, provenance = _open_messages(files, ledger, workspace, rnd, lang, results)
         pending: list[tuple[int, Path, str, Path]] = []
         for path in files:
             taken = take(path, workspace.archive_dir(rnd.number))
@@ -384,7 +387,9 @@ def collect_round(
         )
         batch = list(zip(pending, checks, strict=True))
         for (slot, path, sha, stored), check in order_batch(batch, workspace, rnd, lang):
-            results[slot] = _record(ledger, workspace, rnd, path, sha, stored, check)
+            results[slot] = _record(
+                ledger, workspace, rnd, path, sha, stored, check, provenance.get(path, "")
+            )
         for path in prefer or []:
             _prefer(ledger, rnd, path, results)
         from sheetflow.correct import write_corrections
@@ -418,6 +423,96 @@ def collect_round(
         reopened,
         corrections,
     )
+
+
+def _open_messages(
+    files: list[Path],
+    ledger: Ledger,
+    workspace: Workspace,
+    rnd: Round,
+    lang: str,
+    results: list[FileResult],
+) -> tuple[list[Path], dict[Path, str]]:
+    """Saved e-mails in the batch: each new one is opened in an isolated worker and
+    recorded; the files to collect are the other files plus the workbooks they held,
+    each with where it came from (JSON provenance)."""
+    from sheetflow.mail.inbound import _unpack_task, is_message
+
+    messages = [p for p in files if is_message(p)]
+    if not messages:
+        return files, {}
+    others = [p for p in files if not is_message(p)]
+    new: list[tuple[Path, str, Path]] = []
+    for path in messages:
+        taken = take(path, workspace.archive_dir(rnd.number))
+        if isinstance(taken, Problem):
+            f = make_finding(taken.code, lang=lang, file=path.name)
+            results.append(FileResult(path, Verdict.SKIPPED, findings=[f]))
+            continue
+        sha, stored = taken
+        seen = ledger.received_by_hash(rnd.number, sha)
+        if seen is not None:
+            results.append(_repeated(path, sha, seen, lang))
+        else:
+            new.append((path, sha, stored))
+    folders = [workspace.archive_dir(rnd.number) / "messages" / sha for _, sha, _ in new]
+    jobs = [(str(path), str(folder)) for (path, _, _), folder in zip(new, folders, strict=True)]
+    outcomes = run_isolated(jobs, _unpack_task, limits=Limits(seconds=120))
+    provenance: dict[Path, str] = {}
+    for (path, sha, stored), outcome in zip(new, outcomes, strict=True):
+        unpacked = outcome.value if outcome.ok else None
+        findings, verdict = _message_findings(path, unpacked, outcome.reason, lang)
+        ledger.record_received(
+            round_number=rnd.number,
+            sha256=sha,
+            original_name=path.name,
+            archived=str(stored.relative_to(workspace.root)),
+            template_id=None,
+            center=None,
+            verdict=verdict,
+            findings=[f.to_dict() for f in findings],
+            ratings=[],
+            provenance=json.dumps(unpacked.provenance(path.name), ensure_ascii=False)
+            if unpacked
+            else "",
+        )
+        results.append(FileResult(path, verdict, sha256=sha, findings=findings))
+        if unpacked is not None and verdict is Verdict.UNPACKED:
+            origin = json.dumps(unpacked.provenance(path.name), ensure_ascii=False)
+            for workbook in unpacked.workbooks:
+                others.append(Path(workbook))
+                provenance[Path(workbook)] = origin
+    return others, provenance
+
+
+def _message_findings(
+    path: Path, unpacked: Any, reason: str, lang: str
+) -> tuple[list[Finding], Verdict]:
+    if unpacked is None or unpacked.problem:
+        why = unpacked.problem if unpacked is not None else reason
+        return [make_finding("message-unreadable", lang=lang, file=path.name, value=why)], (
+            Verdict.REJECTED
+        )
+    ignored = ", ".join(unpacked.ignored)
+    if not unpacked.workbooks:
+        f = make_finding(
+            "message-without-workbook",
+            lang=lang,
+            file=path.name,
+            value=unpacked.sender,
+            expected=unpacked.subject,
+            hint=ignored,
+        )
+        return [f], Verdict.REJECTED
+    f = make_finding(
+        "message-unpacked",
+        lang=lang,
+        file=path.name,
+        value=unpacked.sender,
+        expected=unpacked.subject,
+        hint=ignored,
+    )
+    return [f], Verdict.UNPACKED
 
 
 Pending = tuple[tuple[int, Path, str, Path], FileCheck]
@@ -469,10 +564,10 @@ def _undecided(
 def _prefer(ledger: Ledger, rnd: Round, path: Path, results: list[FileResult]) -> None:
     """Finance's choice: this return counts for its center; the others are superseded."""
     if not path.is_file():
-        raise UsageError(f"'{path}' findes ikke.")
+        raise UsageError("path-missing", path=path)
     rec = ledger.received_by_hash(rnd.number, sha256_file(path))
     if rec is None or rec.center is None or not ledger.has_ratings(rec.id):
-        raise UsageError(f"'{path.name}' er ikke en godkendt aflevering til {rnd.name}.")
+        raise UsageError("prefer-not-accepted", file=path.name, round=rnd.name)
     ledger.prefer(rec.id)
     for result in results:
         if result.sha256 == rec.sha256:
@@ -497,6 +592,7 @@ def _record(
     sha: str,
     stored: Path,
     check: FileCheck,
+    provenance: str = "",
 ) -> FileResult:
     ledger.record_received(
         round_number=rnd.number,
@@ -509,6 +605,7 @@ def _record(
         findings=[f.to_dict() for f in check.findings],
         ratings=check.ratings,
         saved_at=check.saved_at,
+        provenance=provenance,
     )
     return FileResult(
         path, check.verdict, check.center, sha, findings=list(check.findings), round=check.round
@@ -588,7 +685,7 @@ def validate_file(
     register = workspace.load_register()
     round_names = {r.number: r.name for r in register.rounds}
     if not workspace.has_ledger:
-        raise UsageError(f"Der er intet udsendt fra {workspace.root}/ endnu.")
+        raise UsageError("nothing-issued-from", root=workspace.root)
     rnd = workspace.resolve_round(register, round_ref) if round_ref is not None else None
     problem = unsettled(path)
     if problem is not None:

@@ -38,6 +38,7 @@ from sheetflow.smiley import (
 from sheetflow.xlsxutil import is_formula_like
 
 MAX_CELL_FINDINGS = 25
+KEEP_FLAGGED = {"comment-too-long", "formula-text"}
 EXCEL_MAX_TEXT = 32_767
 
 
@@ -205,7 +206,8 @@ def valid_answers(
 ) -> dict[str, str]:
     """The input cells whose answers can be kept as they are (address → text): what a
     correction workbook pre-fills. Cells with a finding are left for the center."""
-    flagged = {f.cell for f in findings if f.cell}
+    # A comment to shorten stays, so the center has something to shorten.
+    flagged = {f.cell for f in findings if f.cell and f.code not in KEEP_FLAGGED}
     addresses: dict[tuple[str, str], str] = {(i.item_key, i.kind): i.address for i in layout.inputs}
     out: dict[str, str] = {}
     for r in ratings:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -16,10 +15,11 @@ from sheetflow import __version__
 from sheetflow.errors import SheetflowError, UsageError
 from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import build_status_layout
-from sheetflow.issue.writer import GuideFacts, write_center_workbook
-from sheetflow.ledger import Ledger
+from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
+from sheetflow.ledger import Ledger, NewIssued
 from sheetflow.model import Rating, Register, Round, asked_keys, format_date
 from sheetflow.register.snapshot import save_snapshot
+from sheetflow.smiley import symbol
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
 
@@ -102,6 +102,8 @@ def issue_round(
     """
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
+    if not register.initiatives:
+        raise UsageError("nothing-to-issue", root=workspace.root)
     targets = _targets(register, centers)
     texts = load_texts(lang, workspace.root)
     reg_fp = register_fingerprint(register)
@@ -109,13 +111,10 @@ def issue_round(
         if refresh:
             targets = [c for c in targets if c in stale_centers(ledger, rnd.number)]
             if not targets:
-                raise UsageError(f"Ingen af projektmapperne til {rnd.name} er forældede.")
+                raise UsageError("nothing-stale", round=rnd.name)
         already = sorted({i.center for i in ledger.issued_rows(rnd.number)} & set(targets))
         if already and not (force or refresh):
-            raise UsageError(
-                f"{rnd.name} er allerede udsendt til {len(already)} center(e). "
-                "Brug --force for at udsende en ny version."
-            )
+            raise UsageError("already-issued", round=rnd.name, count=len(already))
         save_snapshot(workspace, reg_fp)
         keep_earlier_versions(workspace, ledger, rnd, set(targets))
         history = ratings_so_far(register, ledger, rnd.number)
@@ -132,7 +131,17 @@ def issue_round(
 
             links = upload_links(workspace, rnd.number, targets, link_base)
         job = _CenterJob(
-            register, rnd, by_center, texts, asked, reg_fp, lang, password, workspace.root, links
+            register,
+            rnd,
+            by_center,
+            texts,
+            asked,
+            reg_fp,
+            lang,
+            password,
+            workspace.root,
+            received_answers(ledger, rnd.number, items),
+            links,
         )
         entries = _run_all(targets, job, progress)
         recorded = ledger.record_issued(entries)
@@ -153,6 +162,18 @@ def issue_round(
         for rec in recorded
     ]
     return IssueResult(rnd, workbooks)
+
+
+def received_answers(
+    ledger: Ledger, round_number: int, items: dict[str, Any]
+) -> dict[str, dict[str, tuple[str, str]]]:
+    """Per center, the answers its accepted return of this round already gave."""
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    for r in ledger.accepted_ratings(up_to_round=round_number):
+        if r.round == round_number and r.item_key in items:
+            center = items[r.item_key][0].center
+            out.setdefault(center, {})[r.item_key] = (symbol(r.smiley), r.comment)
+    return out
 
 
 def stale_centers(ledger: Ledger, round_number: int) -> set[str]:
@@ -194,9 +215,12 @@ class _CenterJob:
     lang: str
     password: str | None
     root: Path
+    # What centers already answered in this round (a new version keeps it):
+    # center → item key → (smiley symbol, comment).
+    answers: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)  # center → upload link
 
-    def issue(self, center: str) -> dict[str, str | int]:
+    def issue(self, center: str) -> NewIssued:
         """Lay out, write and describe one center's workbook (runs in a worker)."""
         register, rnd, reg_fp, lang = self.register, self.rnd, self.reg_fp, self.lang
         layout = build_status_layout(
@@ -216,24 +240,31 @@ class _CenterJob:
         }
         path = Workspace.at(self.root).issued_dir(rnd.number) / workbook_filename(center, rnd)
         facts = _facts(register, rnd, center, self.links.get(center, ""))
-        write_center_workbook(path, layout, facts, meta, self.texts, self.password)
-        smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]
-        return {
-            "template_id": template_id,
-            "round": rnd.number,
-            "center": center,
-            "file": str(path.relative_to(self.root)),
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "fingerprint": fingerprint,
-            "register_fingerprint": reg_fp,
-            "layout": layout.to_json(),
-            "checks": layout.checks_json(),
-            "lang": lang,
-            "asked": json.dumps(smileys),
+        given = self.answers.get(center, {})
+        prefill = {
+            i.address: given[i.item_key][0 if i.kind == "smiley" else 1]
+            for i in layout.inputs
+            if i.item_key in given and given[i.item_key][0 if i.kind == "smiley" else 1]
         }
+        keep = Corrections(prefill, {}, [], "", "", "", ("", "", "")) if prefill else None
+        write_center_workbook(path, layout, facts, meta, self.texts, self.password, keep)
+        smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]
+        return NewIssued(
+            template_id=template_id,
+            round=rnd.number,
+            center=center,
+            file=str(path.relative_to(self.root)),
+            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            fingerprint=fingerprint,
+            register_fingerprint=reg_fp,
+            layout=layout.to_json(),
+            checks=layout.checks_json(),
+            lang=lang,
+            asked=tuple(smileys),
+        )
 
 
-def _issue_in_worker(job: _CenterJob, _state: None, center: str) -> dict[str, str | int]:
+def _issue_in_worker(job: _CenterJob, _state: None, center: str) -> NewIssued:
     return job.issue(center)
 
 
@@ -244,7 +275,7 @@ def _run_all(
     centers: list[str],
     job: _CenterJob,
     progress: Callable[[str], None] | None,
-) -> list[dict[str, str | int]]:
+) -> list[NewIssued]:
     """``job.issue`` for every center, on both cores when there are enough of them."""
     if len(centers) < PARALLEL_FROM:
         entries = []
@@ -263,7 +294,7 @@ def _run_all(
     failed = [(c, o.reason) for c, o in zip(centers, outcomes, strict=True) if not o.ok]
     if failed:
         center, reason = failed[0]
-        raise SheetflowError(f"Projektmappen til {center} kunne ikke skrives: {reason}")
+        raise SheetflowError("workbook-not-written", center=center, reason=reason)
     return [o.value for o in outcomes]
 
 
@@ -273,9 +304,7 @@ def _targets(register: Register, centers: list[str] | None) -> list[str]:
         return responsible
     unknown = [c for c in centers if c not in responsible]
     if unknown:
-        raise UsageError(
-            f"Ukendt center: {', '.join(unknown)}. Centre med delelementer: {', '.join(responsible)}."
-        )
+        raise UsageError("unknown-center", unknown=", ".join(unknown), names=", ".join(responsible))
     return [c for c in responsible if c in centers]
 
 

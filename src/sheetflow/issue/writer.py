@@ -122,7 +122,7 @@ def write_center_workbook(
             wb.set_custom_property(META_PREFIX + name, value)
         styles = _styles(wb)
         smiley_formats = smiley_formats_for(wb)
-        if corrections is not None:
+        if corrections is not None and corrections.rows:
             _corrections_sheet(wb, styles, corrections, facts, texts, password)
         _guide_sheet(wb, styles, smiley_formats, facts, layout, texts, password, corrections)
         _status_sheet(wb, styles, smiley_formats, layout, facts, texts, password, corrections)
@@ -196,7 +196,7 @@ def _guide_sheet(
             row += 1
     print_setup(ws, facts.center, facts.round_name, texts["status"]["footer_page"])
     _protect(ws, password)
-    if corrections is None:
+    if corrections is None or not corrections.rows:
         ws.activate()
 
 

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from babel.dates import format_date
+
 from sheetflow.atomic import atomic_path
 from sheetflow.findings import Report
 from sheetflow.flags import Flag
@@ -28,10 +30,8 @@ from sheetflow.workspace import Workspace
 from sheetflow.xlsxutil import is_formula_like
 
 FINDING_COLUMNS = ["file", "sheet", "cell", "code", "severity", "message"]
-MONTHS_DA = [
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-]  # fmt: skip
+# Babel's locale for each language sheetflow writes (English dates the British way).
+LOCALES = {"da": "da_DK", "en": "en_GB"}
 
 
 @dataclass
@@ -43,15 +43,15 @@ class Outputs:
     state: RoundState | None = None
 
 
-def danish_date(day: dt.date) -> str:
-    """ "27. oktober 2017"."""
-    return f"{day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
+def long_date(day: dt.date, lang: str = "da") -> str:
+    """A date as the front page writes it: "27. oktober 2017", "27 October 2017"."""
+    return format_date(day, "long", locale=LOCALES.get(lang, "da_DK"))
 
 
-def _info_date(text: str) -> str:
-    """The register's date as the front page writes dates; as typed if not dd.mm.yyyy."""
+def _info_date(text: str, lang: str = "da") -> str:
+    """The register's date as the front page writes dates; as typed if not a date."""
     day = parse_date_text(text) if text else None
-    return danish_date(day) if day else text
+    return long_date(day, lang) if day else text
 
 
 def csv_safe(value: str) -> str:
@@ -120,7 +120,9 @@ def consolidate(
     """Write the round's master workbook, ratings.csv and findings.csv."""
     state = round_state(register, rnd, ledger)
     # The register's own date (Oplysninger › Dato) when finance gave one.
-    date_text = date_text or _info_date(register.info.date) or danish_date(dt.date.today())
+    date_text = (
+        date_text or _info_date(register.info.date, lang) or long_date(dt.date.today(), lang)
+    )
     data = master_data(state, report.to_list(), date_text)
     data.asked = asked_by_round(register, rnd, ledger)
     texts = load_texts(lang, workspace.root)

@@ -16,7 +16,7 @@ from sheetflow.master.summary import BUCKETS, Counts, MasterData, note_text
 from sheetflow.master.trend_sheet import red_streak_rows, text
 from sheetflow.model import ECONOMY, MILESTONE
 from sheetflow.smiley import symbol
-from sheetflow.xlsxutil import add_smiley_colours, print_setup
+from sheetflow.xlsxutil import add_smiley_colours, integer_axis, print_setup
 
 
 def write_summary(
@@ -35,7 +35,8 @@ def write_summary(
     row, center_rows = _counts_table(
         ws, st, t, row + 2, t["counts_by_center"], t["col_center"], groups
     )
-    row = _chart(wb, ws, t, center_rows) + 1
+    largest = max((sum(c.row(MILESTONE)) for _, c in groups), default=0)
+    row = _chart(wb, ws, t, center_rows, largest) + 1
     breaks = [row]  # the chart ends the first page
     sections = {s.number: s.label for s in data.register.sections}
     groups = [(sections.get(n, n), c) for n, c in data.by_section.items()]
@@ -65,7 +66,7 @@ def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
         ws.write_string(row, 0, r.center, st.cell)
         for col, value in enumerate((r.issued, r.returned, r.accepted, r.rejected), start=1):
             ws.write_number(row, col, value, st.number)
-        ws.write_string(row, 5, t["state_" + r.state.value.replace("-", "_")], st.cell)
+        ws.write_string(row, 5, t["state_" + r.state.value.replace("-", "_")], st.cell_line)
     row += 1
     ws.write_string(row, 0, t["total"], st.total_label)
     for col in range(1, 5):
@@ -118,9 +119,12 @@ def _counts_table(
     return row, (first, row - 1)
 
 
-def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, t: dict[str, Any], rows: tuple[int, int]) -> int:
-    """A native stacked bar chart of the milestone counts per center; the row after it
-    (the table's own last row when there is nothing to chart)."""
+def _chart(
+    wb: xlsxwriter.Workbook, ws: Worksheet, t: dict[str, Any], rows: tuple[int, int], largest: int
+) -> int:
+    """A native stacked bar chart of the milestone counts per center (``largest``: the
+    longest bar, for whole-number ticks); the row after it (the table's own last row
+    when there is nothing to chart)."""
     first, last = rows
     if last < first:
         return last + 1
@@ -140,6 +144,7 @@ def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, t: dict[str, Any], rows: tupl
         )
     chart.set_title({"name": f"{t['chart_title']} ({t['milestones']})", "name_font": {"size": 11}})
     chart.set_y_axis({"reverse": True})
+    chart.set_x_axis(integer_axis(largest))  # a bar chart's value axis is its x axis
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 900, "height": CHART_HEIGHT_PX})
     ws.insert_chart(last + 3, 0, chart)

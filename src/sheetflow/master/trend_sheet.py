@@ -22,7 +22,7 @@ from sheetflow.model import Round
 from sheetflow.smiley import Smiley
 from sheetflow.texts import load_texts
 from sheetflow.trends import COUNTED, State, TrendRow, counts_per_round, red_in_a_row, trend_rows
-from sheetflow.xlsxutil import add_smiley_colours, print_setup
+from sheetflow.xlsxutil import add_smiley_colours, integer_axis, print_setup
 
 # Columns: number, initiative, center, item, deadline, one per round, streak.
 WIDTHS = {"number": 6, "title": 28, "center": 18, "item": 44, "deadline": 20, "round": 12}
@@ -144,6 +144,7 @@ def _counts(
             }
         )
     chart.set_title({"name": text(t, "trends_chart", lang), "name_font": {"size": 11}})
+    chart.set_y_axis(integer_axis(max((sum(c.values()) for c in counts), default=0)))
     chart.set_legend({"position": "right"})
     chart.set_size({"width": 720, "height": CHART_ROWS * 20})
     ws.insert_chart(8, 1, chart)

@@ -1,4 +1,4 @@
-"""Write the consolidated workbook (SPEC §6) from ``MasterData`` with xlsxwriter.
+"""Write the master (docs/workbooks.md#the-master) from ``MasterData`` with xlsxwriter.
 
 Front sheet, summary (returns, counts, a native chart, flags), trends, detail sheet
 laid out like the seed report, findings sheet. Every sheet prints A4
@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from sheetflow.atomic import atomic_path
 from sheetflow.master.detail_sheet import write_detail
 from sheetflow.master.styles import Styles
 from sheetflow.master.summary import MasterData
 from sheetflow.master.summary_sheet import write_summary
-from sheetflow.master.trend_sheet import write_trends
+from sheetflow.master.trend_sheet import text, write_trends
 from sheetflow.model import format_date
 from sheetflow.xlsxutil import print_setup, set_fixed_properties, write_smiley_guide
 
@@ -57,7 +58,7 @@ def write_master(data: MasterData, path: Path, texts: dict[str, dict[str, Any]],
         write_summary(wb, st, data, t, footer, lang)
         write_trends(wb, st, data, t, lang, footer)
         write_detail(wb, st, data, t, footer)
-        _findings(wb, st, data, t, footer)
+        _findings(wb, st, data, t, footer, lang)
         wb.close()
     return path
 
@@ -109,7 +110,9 @@ def _findings(
     data: MasterData,
     t: dict[str, Any],
     footer: tuple[str, str, str],
+    lang: str,
 ) -> None:
+    """Every finding of the round's returns, for finance; see ``_findings_print``."""
     ws = wb.add_worksheet(t["findings_sheet"])
     widths = [34, 10, 8, 22, 9, 80]
     for col, width in enumerate(widths):
@@ -123,12 +126,25 @@ def _findings(
         t["col_message"],
     ]
     ws.write_row(0, 0, headers, st.header)
-    ws.repeat_rows(0)
     ws.freeze_panes(1, 0)
     if not data.findings:
         ws.write_string(1, 0, t["no_findings"], st.text)
     for row, f in enumerate(data.findings, start=1):
         for col, key in enumerate(("file", "sheet", "cell", "code", "severity", "message")):
-            ws.write_string(row, col, f.get(key, ""), st.cell)
+            value = f.get(key, "")
+            if key == "severity":  # a word in the workbook's language; the code stays a code
+                value = t.get(f"severity_{value}", value)
+            ws.write_string(row, col, value, st.cell)
     ws.autofilter(0, 0, max(len(data.findings), 1), len(headers) - 1)
-    print_setup(ws, *footer)
+    _findings_print(ws, footer, text(t, "findings_print_note", lang))
+
+
+def _findings_print(ws: Worksheet, footer: tuple[str, str, str], note: str) -> None:
+    """The findings sheet's own print setup: every page's footer says it is
+    finance's technical annex, not the committee's; its header row repeats.
+    The committee's print, ``report --pdf``, leaves the sheet out
+    (docs/workbooks.md#the-committee-pdf). No print area: LibreOffice prints
+    a sheet with one even when it is hidden."""
+    agreement, round_name, page = footer
+    print_setup(ws, f"{agreement} · {note}", round_name, page)
+    ws.repeat_rows(0)

@@ -110,25 +110,25 @@ def init_workspace(
     as well, and the ledger and rounds move into the backup.
     """
     if source not in SOURCES:
-        raise UsageError(f"Ukendt kilde '{source}'.")
+        raise UsageError("unknown-source", source=source)
     if source == "sample":
         source, example = "example", "sample"
     if source == "example" and example not in EXAMPLES:
-        raise UsageError(f"Ukendt eksempel '{example}'. Vælg et af: {', '.join(sorted(EXAMPLES))}.")
+        raise UsageError("unknown-example", example=example, names=", ".join(sorted(EXAMPLES)))
     target = workspace.register_path
     if target.exists() and not force:
-        raise UsageError(f"{target} findes allerede. Brug --force for at overskrive det.")
+        raise UsageError("register-exists", target=target)
     rounds = _recorded_rounds(workspace)
     if rounds and not discard_rounds:
         raise UsageError(
-            f"{workspace.root} har allerede udsendt {len(rounds)} opfølgning(er) "
-            f"({', '.join(map(str, rounds))}). Et nyt register ville gøre deres afleveringer og "
-            "historik ubrugelige. Vil du virkelig starte forfra, så tilføj --discard-rounds: "
-            "ledger og rounds/ flyttes til backup/."
+            "rounds-would-be-lost",
+            root=workspace.root,
+            count=len(rounds),
+            rounds=", ".join(map(str, rounds)),
         )
     if source == "report":
         if report is None or not Path(report).is_file():
-            raise UsageError(f"Rapportfilen '{report}' findes ikke.")
+            raise UsageError("report-missing", report=report)
         register = import_report_file(report).register
     elif source == "example":
         assert example is not None
@@ -153,22 +153,20 @@ def load_register(workspace: Workspace) -> Register:
     """
     path = workspace.register_path
     if not path.is_file():
-        raise UsageError(
-            f"Der er intet register i {workspace.root}/. Start med: sheetflow init {workspace.root}"
-        )
+        raise UsageError("no-register", root=workspace.root)
     try:
         register, report = read_register(path)
     except SheetflowError:
         raise
     except Exception as exc:  # not a workbook at all, or damaged beyond its tables
         raise UsageError(
-            f"Registret {path} kan ikke læses som en Excel-projektmappe "
-            f"({type(exc).__name__}: {exc}). Gendan det fra backup/ eller kør sheetflow init."
+            "register-unreadable", path=path, error=f"{type(exc).__name__}: {exc}"
         ) from exc
     if report.errors:
         raise RegisterError(
-            f"Registret {path} har fejl, der skal rettes først.",
+            "register-has-errors",
             [f for f in report if f.severity is not Severity.INFO],
+            path=path,
         )
     notify(_save_keys(workspace, report))
     return register

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import os
 import tempfile
 import threading
 import time
@@ -137,6 +138,13 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
     store = WebStore(workspace)
     writer = Writer(workspace, settings.lock_wait_seconds)
     upload_limit = RateLimit(settings.uploads_per_minute)
+    smtp_server = None
+    if settings.smtp:  # host:port; a login from SHEETFLOW_SMTP_USER / _PASSWORD
+        from sheetflow.mail.outbox import Smtp
+
+        user = os.environ.get("SHEETFLOW_SMTP_USER")
+        password = os.environ.get("SHEETFLOW_SMTP_PASSWORD")
+        smtp_server = Smtp.parse(settings.smtp, user, password)
     login_limit = RateLimit(settings.logins_per_minute)
     app = Flask("sheetflow.web")
     app.jinja_loader = DictLoader(TEMPLATES)
@@ -488,7 +496,7 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
         from sheetflow.remind import remind
 
         try:
-            res = writer.run(lambda: remind(workspace, number, smtp=settings.smtp))
+            res = writer.run(lambda: remind(workspace, number, smtp=smtp_server))
         except SheetflowError as exc:
             store.record("remind", address(), "refused", user=user, round_number=number)
             return dashboard_page(number, error=str(exc), status=400)

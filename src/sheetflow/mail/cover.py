@@ -1,0 +1,80 @@
+"""Cover letters: each issued workbook by e-mail to its center, and sending a round's
+messages that have not gone yet (``sheetflow send``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sheetflow.issue import IssueResult, safe_name
+from sheetflow.ledger import Ledger
+from sheetflow.mail.compose import Attachment, compose, contact
+from sheetflow.mail.outbox import Sent, Smtp, send_messages, write_message
+from sheetflow.model import Round
+from sheetflow.texts import load_texts
+from sheetflow.workspace import Workspace, exclusive
+
+
+@dataclass
+class Covers:
+    written: list[tuple[str, Path]] = field(default_factory=list)  # (center, .eml)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (center, reason code)
+
+
+def outbox_dir(workspace: Workspace, rnd: Round) -> Path:
+    return workspace.round_dir(rnd.number) / "outbox"
+
+
+@exclusive
+def write_covers(workspace: Workspace, issued: IssueResult) -> Covers:
+    """One cover letter per workbook just issued, in the language it was issued in."""
+    register = workspace.load_register()
+    rnd = issued.round
+    out = Covers()
+    with Ledger(workspace.ledger_path) as ledger:
+        langs = {r.template_id: r.lang for r in ledger.issued_rows(rnd.number)}
+        for wb in issued.workbooks:
+            center, unusable = contact(register, wb.center)
+            if unusable:
+                out.skipped.append((wb.center, unusable))
+                continue
+            texts = load_texts(langs.get(wb.template_id, "da"), workspace.root)
+            msg = compose(
+                "cover",
+                register,
+                rnd,
+                center,
+                Attachment(wb.path.name, wb.path.read_bytes()),
+                texts,
+                sheet=texts["status"]["sheet"],
+            )
+            name = f"{safe_name(wb.center)}_v{wb.version}.eml"
+            target = write_message(outbox_dir(workspace, rnd) / name, msg)
+            ledger.record_message(
+                round_number=rnd.number,
+                center=wb.center,
+                kind="cover",
+                recipient=center.email,
+                file=str(target.relative_to(workspace.root)),
+                status="written",
+            )
+            out.written.append((wb.center, target))
+    return out
+
+
+@exclusive
+def send_round(
+    workspace: Workspace, round_ref: str | int, kind: str, smtp: Smtp
+) -> tuple[Round, Sent]:
+    """Send every message of ``kind`` (cover, reminder) written for the round and not
+    sent yet; the latest message per center only."""
+    register = workspace.load_register()
+    rnd = workspace.resolve_round(register, round_ref)
+    with Ledger(workspace.ledger_path) as ledger:
+        latest: dict[str, Path] = {}
+        for center, file in ledger.written_messages(rnd.number, kind):
+            path = workspace.root / file
+            if path.is_file():
+                latest[center] = path
+        sent = send_messages(workspace, ledger, rnd.number, kind, list(latest.items()), smtp)
+    return rnd, sent

@@ -1,0 +1,96 @@
+"""Finance's review: accept a return with remarks, or send a valid one back with a reason;
+recorded in the ledger, shown in status and the master, carried by reminders."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from email import policy
+from email.parser import BytesParser
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from helpers import fill, fill_all_green, inputs_of, issued_for
+from person import SD, TM
+from sheetflow.cli import main
+from sheetflow.collect import collect_round
+from sheetflow.workspace import Workspace
+
+REASON = "Kommentaren til økonomien mangler; skriv hvad merforbruget skyldes."
+
+
+def cli(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def ws(officer_ws: Workspace) -> Workspace:
+    ws = officer_ws
+    fill_all_green(ws, TM, ws.inbox_dir(1) / "tm.xlsx", round_number=1)
+    _, layout = issued_for(ws, SD, 1)
+    smileys = inputs_of(layout)
+    # A smiley left out: accepted, with a remark the center could fix.
+    fill(ws, SD, {smileys[0]: "☺"}, ws.inbox_dir(1) / "sd.xlsx", round_number=1)
+    collect_round(ws, 1)
+    return ws
+
+
+def states(ws: Workspace) -> dict[str, dict]:
+    code, out = cli("status", ws.root, "--round", 1, "--json")
+    assert code == 0, out
+    return {c["center"]: c for c in json.loads(out)["centers"]}
+
+
+def test_accept_with_remarks_and_return_with_a_reason(ws: Workspace) -> None:
+    assert states(ws)[SD]["state"] == "accepted-with-remarks"
+    assert states(ws)[TM]["state"] == "accepted"
+    code, out = cli("review", ws.root, SD, "--round", 1, "--accept")
+    assert (code, out) == (0, f"1. budgetopfølgning 2026, {SD}: godkendt\n")
+    assert states(ws)[SD]["state"] == "accepted"
+
+    code, out = cli("review", ws.root, TM, "--round", 1, "--return", REASON)
+    assert code == 0, out
+    correction = ws.round_dir(1) / "corrections" / "Teknik_og_Miljoe_1_budgetopfoelgning_2026.xlsx"
+    assert out == (
+        f"1. budgetopfølgning 2026, {TM}: sendt tilbage til rettelse\n"
+        f"  Rettelsesprojektmappe til centret: {correction}\n"
+    )
+    st = states(ws)[TM]
+    assert (st["state"], st["review_reason"]) == ("returned", REASON)
+    with sqlite3.connect(ws.ledger_path) as db:
+        reviews = db.execute("SELECT center, action, reason FROM reviews ORDER BY id").fetchall()
+    assert reviews == [(SD, "accept", ""), (TM, "return", REASON)]
+    # The correction workbook keeps every answer and states the reason first.
+    wb = openpyxl.load_workbook(correction)
+    listed = [r for r in wb["Rettelser"].iter_rows(min_row=5, values_only=True) if r[0]]
+    assert listed[-1][1] == f"Økonomi har sendt afleveringen tilbage til rettelse: {REASON}"
+    _, layout = issued_for(ws, TM, 1)
+    assert {wb["Status"][a].value for a in inputs_of(layout, "smiley")} == {"☺"}
+    # The master's returns table says so; a reminder carries the reason and the workbook.
+    collect_round(ws, 1)
+    rows = openpyxl.load_workbook(ws.master_path(1))["Overblik"].iter_rows(values_only=True)
+    returns: dict[str, object] = {}
+    for r in rows:  # the returns table comes first
+        if r[0] in (TM, SD):
+            returns.setdefault(r[0], r[5])
+    assert returns == {TM: "sendt tilbage til rettelse", SD: "godkendt"}
+    code, out = cli("remind", ws.root, "--round", 1)
+    assert code == 0, out
+    draft = ws.reminders_dir(1) / "Teknik_og_Miljoe.eml"
+    msg = BytesParser(policy=policy.default).parsebytes(draft.read_bytes())
+    assert f"- {REASON}" in msg.get_body(("plain",)).get_content()
+    (attachment,) = list(msg.iter_attachments())
+    assert attachment.get_content() == correction.read_bytes()
+
+
+def test_review_refuses_what_it_cannot_decide(ws: Workspace) -> None:
+    code, out = cli("review", ws.root, "Social og Sundhed", "--round", 1, "--accept")
+    assert code == 2 and "ingen godkendt aflevering" in out
+    code, out = cli("review", ws.root, TM, "--round", 1)
+    assert code == 2 and "--accept" in out
+    code, out = cli("review", ws.root, "Teknik", "--round", 1, "--accept")
+    assert code == 2 and "har ingen projektmappe" in out
