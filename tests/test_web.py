@@ -18,6 +18,8 @@ from libreoffice import requires_libreoffice
 from sheetflow.collect import collect_round
 from sheetflow.issue import issue_round
 from sheetflow.lifecycle import close_round
+from sheetflow.register import init_workspace
+from sheetflow.web.store import WebStore
 from sheetflow.workspace import Workspace
 from test_remind import _with_contacts
 from webhelpers import client, csrf, login, make_app, received, upload
@@ -390,3 +392,35 @@ def test_db_is_refused_for_a_workspace_already_on_sqlite(issued_ws: Workspace) -
     res = runner.invoke(main, ["serve", str(issued_ws.root), "--db", "mysql://x"])
     assert res.exit_code == 2 and "postgresql://" in res.output
     assert not (issued_ws.root / "ledger.url").exists()
+
+
+def test_the_cover_email_carries_the_same_link_as_the_guide_sheet(tmp_path: Path) -> None:
+    from email import policy
+    from email.parser import BytesParser
+
+    from click.testing import CliRunner
+
+    from person import fill_register
+    from sheetflow.cli import main
+    from sheetflow.issue import safe_name
+    from sheetflow.ledger import Ledger
+
+    ws = Workspace.at(tmp_path / "opfølgning")
+    init_workspace(ws, "blank")
+    fill_register(ws.register_path)
+    args = ["issue", str(ws.root), "--round", "1", "--mail", "--link-base", "https://b.example.dk"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    store = WebStore(ws)
+    with Ledger(ws.ledger_path) as ledger:
+        issued = ledger.issued_rows(1)
+    covers = sorted((ws.round_dir(1) / "outbox").glob("*.eml"))
+    assert covers and len(covers) == len(issued)
+    for row in issued:
+        link = f"https://b.example.dk/c/{store.link_token(1, row.center)}"
+        sheet = openpyxl.load_workbook(ws.root / row.file).worksheets[0]
+        assert link in [c.hyperlink.target for r in sheet.iter_rows() for c in r if c.hyperlink]
+        eml = ws.round_dir(1) / "outbox" / f"{safe_name(row.center)}_v{row.version}.eml"
+        body = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+        text = body.get_body(("plain",)).get_content()
+        assert f"her og se resultatet med det samme: {link}" in text

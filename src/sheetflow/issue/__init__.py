@@ -40,6 +40,7 @@ class IssuedWorkbook:
 class IssueResult:
     round: Round
     workbooks: list[IssuedWorkbook]
+    links: dict[str, str] = field(default_factory=dict)  # center → upload link (--link-base)
 
 
 # Names Windows reserves for devices, with or without an extension ("NUL.eml").
@@ -161,7 +162,7 @@ def issue_round(
         )
         for rec in recorded
     ]
-    return IssueResult(rnd, workbooks)
+    return IssueResult(rnd, workbooks, links)
 
 
 def received_answers(
