@@ -96,8 +96,8 @@ def test_center_and_finance_in_chromium(sample_ws: Workspace, tmp_path: Path) ->
         row = d.find_element(By.XPATH, f"//tr[td[1][text()='{CENTER}']]")
         row.find_element(By.TAG_NAME, "textarea").send_keys("Kommentaren til økonomien mangler")
         row.find_element(By.CSS_SELECTOR, "button[value=return]").click()
-        d.save_screenshot(str(shots / "finance-returned.png"))
         assert f"{CENTER}: Sendt tilbage til rettelse" in d.find_element(By.ID, "message").text
+        d.save_screenshot(str(shots / "finance-returned.png"))
 
         d.get(guide_link(ws, CENTER))
         assert d.find_element(By.ID, "state-word").text == "Sendt tilbage til rettelse"

@@ -101,6 +101,7 @@ def chromium(downloads: Path, width: int = 420) -> Iterator[object]:
         {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    driver.implicitly_wait(60)  # an element the next page brings: wait for that page
     try:
         yield driver
     finally:
