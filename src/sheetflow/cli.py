@@ -404,6 +404,11 @@ def init(
     help="Write a cover e-mail per workbook to rounds/<n>/outbox/ (sent with --smtp).",
 )
 @smtp_options
+@click.option(
+    "--link-base",
+    default=None,
+    help="The web intake's address (https://…): each guide sheet gets the center's upload link.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def issue(
     workspace: Path,
@@ -416,6 +421,7 @@ def issue(
     mail: bool,
     smtp: str | None,
     smtp_user: str | None,
+    link_base: str | None,
     as_json: bool,
 ) -> None:
     """Write one workbook per center for a round to WORKSPACE/rounds/<n>/issued/.
@@ -441,6 +447,7 @@ def issue(
             force=force,
             refresh=refresh,
             progress=tick,
+            link_base=link_base,
         )
     covers, sent = None, None
     if mail:
@@ -1159,6 +1166,16 @@ def describe_flags(register: Register, flags: list[Flag], lang: str) -> list[str
         lines.append(f"{smiley}  {label}: {what} [{kinds}]")
     return lines
 
+
+def _add_web_commands() -> None:
+    """serve, user and links (sheetflow.web.cli); Flask loads only when one runs."""
+    from sheetflow.web.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_web_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

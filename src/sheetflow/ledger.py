@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from sheetflow.checks import checks_from_layout_json
 from sheetflow.errors import UsageError
@@ -241,6 +242,7 @@ class Ledger:
     """A connection to one workspace's ledger."""
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self._given = path
         self.path = Path(path)
         try:
             self._open(read_only)
@@ -248,6 +250,17 @@ class Ledger:
             raise UsageError("ledger-unreadable", path=self.path, error=exc) from exc
 
     def _open(self, read_only: bool) -> None:
+        from sheetflow.pgledger import ledger_url
+
+        url = ledger_url(self.path if not str(self._given).startswith("postgres") else self._given)
+        if url is not None:  # the shared server's ledger: PostgreSQL (sheetflow.pgledger)
+            from sheetflow.pgledger import PgConnection
+
+            # Duck-typed: PgConnection answers every sqlite3 call the ledger makes.
+            self.db = cast(sqlite3.Connection, PgConnection(url, read_only))
+            if not read_only:
+                self._migrate()
+            return
         if read_only:
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
@@ -302,6 +315,8 @@ class Ledger:
         for version in range(current + 1, SCHEMA_VERSION + 1):
             step = MIGRATIONS[version]
             with self.transaction() as db:
+                if self.schema_version() >= version:
+                    continue  # another process migrated while this one waited
                 if callable(step):
                     step(db)
                 else:

@@ -115,7 +115,7 @@ def round_status(
 ) -> RoundStatus:
     """The state of a round (default: the latest round that was issued)."""
     register = workspace.load_register()
-    if not workspace.ledger_path.is_file():
+    if not workspace.has_ledger:
         raise UsageError("nothing-issued")
     with Ledger(workspace.ledger_path) as ledger:
         if round_ref is None:

@@ -50,6 +50,12 @@ class Workspace:
         return self.root / "ledger.sqlite"
 
     @property
+    def has_ledger(self) -> bool:
+        """Something was recorded: ledger.sqlite, or ledger.url naming the team's
+        PostgreSQL database (``sheetflow serve --db``)."""
+        return self.ledger_path.is_file() or (self.root / "ledger.url").is_file()
+
+    @property
     def lock_path(self) -> Path:
         return self.root / ".sheetflow.lock"
 

@@ -703,7 +703,7 @@ def validate_file(
     """
     register = workspace.load_register()
     round_names = {r.number: r.name for r in register.rounds}
-    if not workspace.ledger_path.is_file():
+    if not workspace.has_ledger:
         raise UsageError("nothing-issued-from", root=workspace.root)
     rnd = workspace.resolve_round(register, round_ref) if round_ref is not None else None
     problem = unsettled(path)

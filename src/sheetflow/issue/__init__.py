@@ -42,6 +42,7 @@ class IssuedWorkbook:
 class IssueResult:
     round: Round
     workbooks: list[IssuedWorkbook]
+    links: dict[str, str] = field(default_factory=dict)  # center → upload link (--link-base)
 
 
 # Names Windows reserves for devices, with or without an extension ("NUL.eml").
@@ -120,12 +121,14 @@ def issue_round(
     force: bool = False,
     refresh: bool = False,
     progress: Callable[[str], None] | None = None,
+    link_base: str | None = None,
 ) -> IssueResult:
     """Write the round's workbooks to ``rounds/<n>/issued/`` and record them.
 
     ``refresh`` re-issues, as a new version, only the workbooks that lack history
     recorded after they were issued (a late return of an earlier round). Every
-    earlier version's file is kept in ``issued/v<version>/``.
+    earlier version's file is kept in ``issued/v<version>/``. ``link_base``
+    (the web intake's address) writes each center's upload link into its guide sheet.
     """
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
@@ -153,7 +156,11 @@ def issue_round(
             if r.item_key in items:
                 by_center.setdefault(items[r.item_key][0].center, []).append(r)
         workspace.make_round_dirs(rnd.number)
+        links: dict[str, str] = {}
+        if link_base:
+            from sheetflow.web.store import upload_links
 
+            links = upload_links(workspace, rnd.number, targets, link_base)
         job = _CenterJob(
             register,
             rnd,
@@ -165,6 +172,7 @@ def issue_round(
             password,
             workspace.root,
             received_answers(ledger, rnd.number, items),
+            links,
         )
         entries = _run_all(targets, job, progress)
         recorded = ledger.record_issued(entries)
@@ -184,7 +192,7 @@ def issue_round(
         )
         for rec in recorded
     ]
-    return IssueResult(rnd, workbooks)
+    return IssueResult(rnd, workbooks, links)
 
 
 def received_answers(
@@ -241,6 +249,7 @@ class _CenterJob:
     # What centers already answered in this round (a new version keeps it):
     # center → item key → (smiley symbol, comment).
     answers: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)  # center → upload link
 
     def issue(self, center: str) -> NewIssued:
         """Lay out, write and describe one center's workbook (runs in a worker)."""
@@ -261,7 +270,7 @@ class _CenterJob:
             "status_sheet": layout.sheet,
         }
         path = Workspace.at(self.root).issued_dir(rnd.number) / workbook_filename(center, rnd)
-        facts = _facts(register, rnd, center)
+        facts = _facts(register, rnd, center, self.links.get(center, ""))
         given = self.answers.get(center, {})
         prefill = {
             i.address: given[i.item_key][0 if i.kind == "smiley" else 1]
@@ -346,7 +355,7 @@ def _template_id(rnd: Round, center: str, fingerprint: str, reg_fp: str, lang: s
     return f"R{rnd.number}-{digest[:16]}"
 
 
-def _facts(register: Register, rnd: Round, center: str) -> GuideFacts:
+def _facts(register: Register, rnd: Round, center: str, link: str = "") -> GuideFacts:
     info = register.info
     return GuideFacts(
         agreement=info.agreement,
@@ -357,4 +366,5 @@ def _facts(register: Register, rnd: Round, center: str) -> GuideFacts:
         contact=info.contact,
         contact_email=info.email,
         contact_phone=info.phone,
+        link=link,
     )

@@ -40,6 +40,7 @@ class GuideFacts:
     contact: str
     contact_email: str
     contact_phone: str
+    link: str = ""  # the center's upload page (web intake), when there is one
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,10 @@ def _guide_sheet(
     ):
         ws.write_string(row, 0, label, styles["bold"])
         ws.write_string(row, 1, value, styles["plain"])
+        row += 1
+    if facts.link:
+        ws.write_string(row, 0, g.get("link", "Link"), styles["bold"])
+        ws.write_url(row, 1, facts.link, string=facts.link)
         row += 1
     formats = (styles["heading"], styles["smiley"], styles["plain"])
     row = write_smiley_guide(ws, row, texts, formats, smiley_formats)

@@ -62,6 +62,7 @@ def compose(
     *,
     sheet: str,
     reasons: list[str] | None = None,
+    link: str = "",
 ) -> EmailMessage:
     """One message of ``kind`` (cover, missing, no_answers, correction) to a center."""
     if kind not in KINDS:
@@ -84,6 +85,7 @@ def compose(
         [
             t["greeting"].format(**fields),
             t[f"{kind}_body"].format(**fields),
+            *([t["link_line"].format(link=link)] if link else []),  # the web intake's page
             t["signature"].format(**fields),
         ]
     )

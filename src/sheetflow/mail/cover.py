@@ -47,6 +47,7 @@ def write_covers(workspace: Workspace, issued: IssueResult) -> Covers:
                 Attachment(wb.path.name, wb.path.read_bytes()),
                 texts,
                 sheet=texts["status"]["sheet"],
+                link=issued.links.get(wb.center, ""),
             )
             name = f"{safe_name(wb.center)}_v{wb.version}.eml"
             target = write_message(outbox_dir(workspace, rnd) / name, msg)

@@ -204,7 +204,7 @@ def write_keys(path: Path, assigned: list[Finding]) -> None:
 
 def _recorded_rounds(workspace: Workspace) -> list[int]:
     """Rounds the workspace's ledger has issued (empty when there is no ledger)."""
-    if not workspace.ledger_path.is_file():
+    if not workspace.has_ledger:
         return []
     from sheetflow.ledger import Ledger
 

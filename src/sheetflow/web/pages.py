@@ -1,0 +1,253 @@
+"""The pages' words in Danish and English, and the HTML they are set in.
+
+Plain HTML without JavaScript: one column that reads on a phone, labels on
+every field, errors tied to their field (aria-describedby), contrast over 4.5:1.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "da": {
+        "center_title": "{center}: {round}",
+        "download": "Hent jeres projektmappe",
+        "upload_heading": "Aflevér den udfyldte projektmappe",
+        "file_label": "Projektmappe (.xlsx)",
+        "file_help": "Vælg filen, eller træk den hen på feltet. Højst {mb} MB.",
+        "send": "Aflevér",
+        "state": "Status",
+        "verdict": "Resultat for den fil, I lige har afleveret",
+        "latest": "Seneste aflevering",
+        "no_return": "Der er ikke afleveret noget endnu.",
+        "findings": "Det fandt vi",
+        "where": "Ark / celle",
+        "what": "Det fandt vi",
+        "todo": "Det skal I gøre",
+        "correction": "Hent rettelsesprojektmappen",
+        "correction_help": "Jeres gyldige svar står der allerede; ret de røde celler og aflevér igen.",
+        "review_reason": "Økonomi har sendt afleveringen tilbage: {reason}",
+        "other_center": "Projektmappen hører til et andet center eller en anden opfølgning. Hent jeres egen projektmappe ovenfor.",
+        "no_file": "Vælg en fil at aflevere.",
+        "busy": "Der afleveres lige nu meget. Prøv igen om et øjeblik.",
+        "too_many": "For mange afleveringer på kort tid. Vent et minut og prøv igen.",
+        "too_large": "Filen er for stor (højst {mb} MB).",
+        "not_found": "Linket findes ikke eller er lukket. Spørg økonomi om et nyt.",
+        "round_closed": "Opfølgningen er lukket. Kontakt økonomi, hvis I har rettelser.",
+        "csrf": "Siden var for gammel. Genindlæs den og prøv igen.",
+        "error": "Fejl",
+        "v_accepted": "Godkendt",
+        "v_rejected": "Afvist",
+        "v_no-answers": "Ikke udfyldt",
+        "v_undecided": "Afventer økonomi",
+        "v_superseded": "Erstattet af en nyere",
+        "v_skipped": "Ikke læst",
+        "s_missing": "Mangler",
+        "s_no-answers": "Ikke udfyldt",
+        "s_rejected": "Afvist",
+        "s_undecided": "Afventer økonomi",
+        "s_accepted": "Godkendt",
+        "s_accepted-with-remarks": "Godkendt med bemærkninger",
+        "s_accepted-later-rejected": "Godkendt; en senere fil blev afvist",
+        "s_returned": "Sendt tilbage til rettelse",
+    },
+    "en": {
+        "center_title": "{center}: {round}",
+        "download": "Download your workbook",
+        "upload_heading": "Return the filled-in workbook",
+        "file_label": "Workbook (.xlsx)",
+        "file_help": "Choose the file, or drag it onto the field. At most {mb} MB.",
+        "send": "Return",
+        "state": "Status",
+        "verdict": "Result for the file you just returned",
+        "latest": "Latest return",
+        "no_return": "Nothing has been returned yet.",
+        "findings": "What we found",
+        "where": "Sheet / cell",
+        "what": "What we found",
+        "todo": "What to do",
+        "correction": "Download the correction workbook",
+        "correction_help": "Your valid answers are filled in; fix the red cells and return it again.",
+        "review_reason": "Finance sent the return back: {reason}",
+        "other_center": "This workbook belongs to another center or round. Download your own workbook above.",
+        "no_file": "Choose a file to return.",
+        "busy": "Many returns are arriving right now. Try again in a moment.",
+        "too_many": "Too many returns in a short time. Wait a minute and try again.",
+        "too_large": "The file is too large (at most {mb} MB).",
+        "not_found": "This link does not exist or is closed. Ask finance for a new one.",
+        "round_closed": "The round is closed. Contact finance if you have corrections.",
+        "csrf": "The page was too old. Reload it and try again.",
+        "error": "Error",
+        "v_accepted": "Accepted",
+        "v_rejected": "Rejected",
+        "v_no-answers": "Not filled in",
+        "v_undecided": "Waiting for finance",
+        "v_superseded": "Replaced by a newer one",
+        "v_skipped": "Not read",
+        "s_missing": "Missing",
+        "s_no-answers": "Not filled in",
+        "s_rejected": "Rejected",
+        "s_undecided": "Waiting for finance",
+        "s_accepted": "Accepted",
+        "s_accepted-with-remarks": "Accepted with remarks",
+        "s_accepted-later-rejected": "Accepted; a later file was rejected",
+        "s_returned": "Sent back for correction",
+    },
+}
+
+CSS = """*{box-sizing:border-box}
+body{font:1rem/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff;max-width:48rem;margin:0 auto;padding:1rem}
+a{color:#0b4f9c}
+a:focus,button:focus,input:focus,textarea:focus{outline:3px solid #b35c00;outline-offset:2px}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:.35rem;border-bottom:1px solid #767676;vertical-align:top}
+.ok{color:#0a5a1f;font-weight:bold}.bad{color:#a4000f;font-weight:bold}.mid{color:#6b4a00;font-weight:bold}
+.error{color:#a4000f;font-weight:bold}
+.box{border:2px solid #767676;padding:1rem;margin:1rem 0}
+input[type=file]{display:block;width:100%;padding:2rem .5rem;border:2px dashed #767676;margin:.5rem 0}
+button{font-size:1rem;padding:.5rem 1rem;background:#0b4f9c;color:#fff;border:0}
+label{font-weight:bold;display:block}
+.scroll{overflow-x:auto}
+.inline{display:inline}
+"""
+
+BASE = """<!doctype html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} · sheetflow</title>
+<link rel="stylesheet" href="{{ url_for('stylesheet') }}">
+</head>
+<body>
+<main>
+{% block body %}{% endblock %}
+</main>
+</body>
+</html>
+"""
+
+CENTER = """{% extends "base.html" %}
+{% block body %}
+<h1>{{ title }}</h1>
+<p><a href="{{ url_for('center_workbook', token=token) }}" download>{{ t.download }}</a></p>
+{% if error %}<p class="error" role="alert" id="upload-error">{{ t.error }}: {{ error }}</p>{% endif %}
+{% if result %}
+<section class="box" aria-labelledby="verdict-h" tabindex="-1" id="verdict">
+<h2 id="verdict-h">{{ t.verdict }}: <span class="{{ result.css }}" id="verdict-word">{{ result.word }}</span></h2>
+{{ findings_table(result.findings) }}
+</section>
+{% endif %}
+<section aria-labelledby="state-h">
+<h2 id="state-h">{{ t.state }}: <span class="{{ state.css }}" id="state-word">{{ state.word }}</span></h2>
+{% if state.reason %}<p id="review-reason">{{ state.reason }}</p>{% endif %}
+{% if correction %}
+<p><a href="{{ url_for('center_correction', token=token) }}" id="correction-link" download>{{ t.correction }}</a><br>{{ t.correction_help }}</p>
+{% endif %}
+{% if latest %}
+<h3>{{ t.latest }}: {{ latest.word }} ({{ latest.at }})</h3>
+{{ findings_table(latest.findings) }}
+{% else %}<p>{{ t.no_return }}</p>{% endif %}
+</section>
+{% if open %}
+<section aria-labelledby="upload-h">
+<h2 id="upload-h">{{ t.upload_heading }}</h2>
+<form method="post" action="{{ url_for('center_upload', token=token) }}" enctype="multipart/form-data">
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+<label for="file">{{ t.file_label }}</label>
+<p id="file-help">{{ t.file_help.format(mb=max_mb) }}</p>
+<input type="file" id="file" name="file" required accept=".xlsx,.xlsm,.ods,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ aria-describedby="file-help{% if error %} upload-error{% endif %}"{% if error %} aria-invalid="true"{% endif %}>
+<button type="submit">{{ t.send }}</button>
+</form>
+</section>
+{% else %}<p>{{ t.round_closed }}</p>{% endif %}
+{% endblock %}
+"""
+
+MACROS = """{% macro findings_table(findings) %}
+{% if findings %}
+<div class="scroll"><table>
+<caption class="sr">{{ t.findings }}</caption>
+<thead><tr><th scope="col">{{ t.where }}</th><th scope="col">{{ t.what }}</th><th scope="col">{{ t.todo }}</th></tr></thead>
+<tbody>
+{% for f in findings %}<tr class="finding" data-code="{{ f.code }}" data-cell="{{ f.cell }}"><td>{{ f.sheet }}{% if f.cell %} / {{ f.cell }}{% endif %}</td><td>{{ f.message }}</td><td>{{ f.todo }}</td></tr>
+{% endfor %}</tbody></table></div>
+{% endif %}
+{% endmacro %}"""
+
+MESSAGE = """{% extends "base.html" %}
+{% block body %}
+<h1>{{ title }}</h1>
+<p role="alert">{{ message }}</p>
+{% endblock %}
+"""
+
+LOGIN = """{% extends "base.html" %}
+{% block body %}
+<h1>{{ title }}</h1>
+<form method="post" action="{{ url_for('login') }}">
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+{% if error %}<p class="error" role="alert" id="login-error">{{ error }}</p>{% endif %}
+<label for="name">Brugernavn</label>
+<input id="name" name="name" autocomplete="username" required value="{{ name }}"{% if error %} aria-describedby="login-error" aria-invalid="true"{% endif %}>
+<label for="password">Adgangskode</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required{% if error %} aria-describedby="login-error" aria-invalid="true"{% endif %}>
+<p><button type="submit">Log ind</button></p>
+</form>
+{% endblock %}
+"""
+
+DASHBOARD = """{% extends "base.html" %}
+{% block body %}
+<div>{{ user }} · <form class="inline" method="post" action="{{ url_for('logout') }}">
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}"><button type="submit">Log ud</button></form></div>
+<h1>{{ title }}</h1>
+<nav aria-label="Opfølgninger"><ul>{% for r in rounds %}<li><a href="{{ url_for('dashboard_round', number=r.number) }}"{% if r.number == number %} aria-current="page"{% endif %}>{{ r.name }}</a></li>{% endfor %}</ul></nav>
+{% if message %}<p role="status" id="message">{{ message }}</p>{% endif %}
+{% if error %}<p class="error" role="alert" id="review-error">{{ error }}</p>{% endif %}
+{% if state %}
+<p>{{ returned }} af {{ total }} centre har afleveret; {{ missing }} mangler. Fase: {{ state.phase }}.</p>
+<p>{% if master %}<a href="{{ url_for('dashboard_master', number=number) }}">Hent den samlede projektmappe</a> · <a href="{{ url_for('dashboard_pdf', number=number) }}">Hent udvalgets PDF</a>{% endif %}</p>
+<div class="scroll"><table>
+<caption>Centre</caption>
+<thead><tr><th scope="col">Center</th><th scope="col">Status</th><th scope="col">Filer</th><th scope="col">Link</th><th scope="col">Vurdering</th></tr></thead>
+<tbody>
+{% for c in centers %}
+<tr id="center-{{ loop.index }}"><td>{{ c.name }}</td><td class="{{ c.css }}">{{ c.word }}{% if c.reason %}<br>{{ c.reason }}{% endif %}</td><td>{{ c.files }}</td>
+<td>{% if c.link %}<a href="{{ c.link }}">link</a>{% endif %}</td>
+<td>{% if c.reviewable %}
+<form method="post" action="{{ url_for('dashboard_review', number=number) }}">
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+<input type="hidden" name="center" value="{{ c.name }}">
+<button type="submit" name="action" value="accept">Godkend</button>
+</form>
+<form method="post" action="{{ url_for('dashboard_review', number=number) }}">
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+<input type="hidden" name="center" value="{{ c.name }}">
+<label for="reason-{{ loop.index }}">Begrundelse for at sende tilbage</label>
+<textarea id="reason-{{ loop.index }}" name="reason" rows="2" required></textarea>
+<button type="submit" name="action" value="return">Send tilbage</button>
+</form>{% endif %}</td></tr>
+{% endfor %}
+</tbody></table></div>
+{% if flags %}<h2>Flag</h2><ul>{% for f in flags %}<li>{{ f }}</li>{% endfor %}</ul>{% endif %}
+{% if reminders %}<h2>Påmindelser</h2><p>Mangler stadig: {{ reminders|join(", ") }}.</p>
+<form method="post" action="{{ url_for('dashboard_remind', number=number) }}">
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+<button type="submit">Påmind de manglende centre</button>
+</form>{% endif %}
+<h2>Log</h2>
+<div class="scroll"><table><caption>Seneste hændelser</caption>
+<thead><tr><th scope="col">Tid</th><th scope="col">Hvad</th><th scope="col">Center/bruger</th><th scope="col">Adresse</th><th scope="col">Udfald</th></tr></thead>
+<tbody>{% for e in events %}<tr><td>{{ e.at[:19] }}</td><td>{{ e.kind }}</td><td>{{ e.center or "" }} {{ e.user or "" }}</td><td>{{ e.address }}</td><td>{{ e.outcome }}</td></tr>{% endfor %}</tbody></table></div>
+{% endif %}
+{% endblock %}
+"""
+
+TEMPLATES = {
+    "base.html": BASE,
+    "macros.html": MACROS,
+    "center.html": '{% from "macros.html" import findings_table with context %}' + CENTER,
+    "message.html": MESSAGE,
+    "login.html": LOGIN,
+    "dashboard.html": DASHBOARD,
+}
