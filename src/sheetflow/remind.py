@@ -20,7 +20,7 @@ from sheetflow.issue import safe_name
 from sheetflow.ledger import Ledger
 from sheetflow.lifecycle import is_closed
 from sheetflow.mail.compose import Attachment, compose, contact
-from sheetflow.mail.outbox import Smtp, send_messages, write_message
+from sheetflow.mail.outbox import Smtp, record_written, send_messages, write_message
 from sheetflow.model import Round
 from sheetflow.roundstate import CenterRound, CenterState, round_state
 from sheetflow.texts import load_texts
@@ -110,13 +110,8 @@ def remind(
             target = write_message(
                 workspace.reminders_dir(rnd.number) / f"{safe_name(c.center)}.eml", msg
             )
-            ledger.record_message(
-                round_number=rnd.number,
-                center=c.center,
-                kind="reminder",
-                recipient=center.email,
-                file=str(target.relative_to(workspace.root)),
-                status="written",
+            record_written(
+                workspace, ledger, rnd.number, "reminder", c.center, center.email, target
             )
             result.drafts.append(target)
             result.kinds[c.center] = kind

@@ -512,26 +512,20 @@ def _message_findings(
         return [make_finding("message-unreadable", lang=lang, file=path.name, value=why)], (
             Verdict.REJECTED
         )
-    ignored = ", ".join(unpacked.ignored)
-    if not unpacked.workbooks:
-        f = make_finding(
-            "message-without-workbook",
-            lang=lang,
-            file=path.name,
-            value=unpacked.sender,
-            expected=unpacked.subject,
-            hint=ignored,
-        )
-        return [f], Verdict.REJECTED
+    code, verdict = (
+        ("message-unpacked", Verdict.UNPACKED)
+        if unpacked.workbooks
+        else ("message-without-workbook", Verdict.REJECTED)
+    )
     f = make_finding(
-        "message-unpacked",
+        code,
         lang=lang,
         file=path.name,
         value=unpacked.sender,
         expected=unpacked.subject,
-        hint=ignored,
+        hint=", ".join(unpacked.ignored),
     )
-    return [f], Verdict.UNPACKED
+    return [f], verdict
 
 
 Pending = tuple[tuple[int, Path, str, Path], FileCheck]

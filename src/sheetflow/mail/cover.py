@@ -9,7 +9,7 @@ from pathlib import Path
 from sheetflow.issue import IssueResult, safe_name
 from sheetflow.ledger import Ledger
 from sheetflow.mail.compose import Attachment, compose, contact
-from sheetflow.mail.outbox import Sent, Smtp, send_messages, write_message
+from sheetflow.mail.outbox import Sent, Smtp, record_written, send_messages, write_message
 from sheetflow.model import Round
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
@@ -51,14 +51,7 @@ def write_covers(workspace: Workspace, issued: IssueResult) -> Covers:
             )
             name = f"{safe_name(wb.center)}_v{wb.version}.eml"
             target = write_message(outbox_dir(workspace, rnd) / name, msg)
-            ledger.record_message(
-                round_number=rnd.number,
-                center=wb.center,
-                kind="cover",
-                recipient=center.email,
-                file=str(target.relative_to(workspace.root)),
-                status="written",
-            )
+            record_written(workspace, ledger, rnd.number, "cover", wb.center, center.email, target)
             out.written.append((wb.center, target))
     return out
 

@@ -58,6 +58,26 @@ def write_message(target: Path, msg: EmailMessage) -> Path:
     return target
 
 
+def record_written(
+    workspace: Workspace,
+    ledger: Ledger,
+    round_number: int,
+    kind: str,
+    center: str,
+    recipient: str,
+    target: Path,
+) -> None:
+    """A message written to its folder, in the ledger (before any attempt to send it)."""
+    ledger.record_message(
+        round_number=round_number,
+        center=center,
+        kind=kind,
+        recipient=recipient,
+        file=str(target.relative_to(workspace.root)),
+        status="written",
+    )
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
