@@ -344,3 +344,13 @@ def test_a_new_version_keeps_the_answers_already_received(own_ws: Workspace) -> 
     # The earlier version, as sent, had empty inputs.
     first = openpyxl.load_workbook(ws.issued_dir(1) / "v1" / Path(issued.file).name)
     assert {first[layout.sheet][a].value for a in values} == {None}
+
+
+def test_a_changed_contact_email_is_not_a_changed_register(own_ws: Workspace) -> None:
+    wb = openpyxl.load_workbook(own_ws.register_path)
+    for row in wb["Centre"].iter_rows(min_row=2):
+        if row[0].value == TM:
+            row[2].value = "tove.m@vestby.dk"
+    wb.save(own_ws.register_path)
+    result = collect_round(own_ws, 1)
+    assert result.report.codes() == []

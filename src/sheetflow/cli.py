@@ -1143,6 +1143,14 @@ def report(
     click.echo(_t(lang, f"PDF til udvalget: {path}", f"Committee PDF: {path}"))
 
 
+def _cut(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters, cut at a word with "…" when shortened."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    return line[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def describe_flags(register: Register, flags: list[Flag], lang: str) -> list[str]:
     """One line per flagged item: smiley, number and title, item, deadline, kinds."""
     items = register.items()
@@ -1160,9 +1168,9 @@ def describe_flags(register: Register, flags: list[Flag], lang: str) -> list[str
             continue
         ini, ms = items[flag.item_key]
         smiley = symbol(flag.rating.smiley if flag.rating else None) or "-"
-        text = " ".join(ms.text.split())[:50] if ms else ""
+        text = _cut(ms.text, 50) if ms else ""
         what = f"{text} ({ms.deadline.text})" if ms else _t(lang, "Økonomi", "Economy")
-        label = " ".join(ini.label.split())[:45]
+        label = _cut(ini.label, 45)
         lines.append(f"{smiley}  {label}: {what} [{kinds}]")
     return lines
 

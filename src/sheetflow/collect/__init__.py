@@ -678,6 +678,8 @@ def register_changes(
         return []
     before = load_snapshot(workspace, issued_fp)
     what = describe_changes(before, register, lang) if before is not None else []
+    if before is not None and not what:  # e.g. a contact's e-mail: the workbooks are as sent
+        return []
     value = (
         "; ".join(what[:5]) + (" …" if len(what) > 5 else "")
         if what

@@ -56,7 +56,8 @@ def describe_changes(before: Register, after: Register, lang: str = "da") -> lis
     for key, ini in old.items():
         if key not in new:
             out.append(detail("initiative-removed", lang, label=ini.label))
-    if before.centers != after.centers:
+    # Contact names and e-mails are not in the workbooks; only the centers themselves.
+    if [c.name for c in before.centers] != [c.name for c in after.centers]:
         out.append(detail("changed-centers", lang))
     if before.rounds != after.rounds:
         out.append(detail("changed-rounds", lang))
