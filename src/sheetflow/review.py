@@ -18,12 +18,11 @@ from sheetflow.collect.validate import FileCheck
 from sheetflow.correct import write_correction
 from sheetflow.errors import UsageError
 from sheetflow.findings import finding_from_dict, make_finding
-from sheetflow.issue.layout import StatusLayout
+from sheetflow.issue.layout import StatusLayout, answers_at
 from sheetflow.ledger import Ledger
 from sheetflow.lifecycle import is_closed
 from sheetflow.model import Register, Round
 from sheetflow.roundstate import CenterState, Verdict, round_state
-from sheetflow.smiley import SYMBOLS
 from sheetflow.workspace import Workspace, exclusive
 
 
@@ -97,18 +96,7 @@ def _send_back(
     assert rec.template_id is not None and rec.center is not None
     issued = ledger.issued_by_template(rec.template_id)[-1]
     layout = StatusLayout.from_json(issued.layout)
-    ratings = {r.item_key: r for r in ledger.ratings_of(received_id)}
-    answers: dict[str, str] = {}
-    for cell in layout.inputs:
-        r = ratings.get(cell.item_key)
-        if r is None:
-            continue
-        if cell.kind == "smiley":
-            value = SYMBOLS[r.smiley] if r.smiley is not None else ""
-        else:
-            value = r.comment
-        if value:
-            answers[cell.address] = value
+    answers = answers_at(layout.inputs, ledger.ratings_of(received_id))
     findings = [finding_from_dict(d, issued.lang) for d in rec.finding_list]
     findings.append(
         make_finding(

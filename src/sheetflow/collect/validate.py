@@ -22,13 +22,13 @@ from sheetflow.issue.layout import (
     COMMENT_MAX,
     CheckLayout,
     address,
+    answers_at,
     parse_address,
 )
 from sheetflow.ledger import Issued
 from sheetflow.model import Rating
 from sheetflow.roundstate import Verdict
 from sheetflow.smiley import (
-    SYMBOLS,
     UnknownSmiley,
     clean_text,
     parse_smiley,
@@ -208,16 +208,7 @@ def valid_answers(
     correction workbook pre-fills. Cells with a finding are left for the center."""
     # A comment to shorten stays, so the center has something to shorten.
     flagged = {f.cell for f in findings if f.cell and f.code not in KEEP_FLAGGED}
-    addresses: dict[tuple[str, str], str] = {(i.item_key, i.kind): i.address for i in layout.inputs}
-    out: dict[str, str] = {}
-    for r in ratings:
-        smiley_at = addresses.get((r.item_key, "smiley"))
-        comment_at = addresses.get((r.item_key, "comment"))
-        if smiley_at and r.smiley is not None and smiley_at not in flagged:
-            out[smiley_at] = SYMBOLS[r.smiley]
-        if comment_at and r.comment and comment_at not in flagged:
-            out[comment_at] = r.comment
-    return out
+    return {a: v for a, v in answers_at(layout.inputs, ratings).items() if a not in flagged}
 
 
 def read_inputs(

@@ -16,12 +16,11 @@ from sheetflow import __version__
 from sheetflow.errors import SheetflowError, UsageError
 from sheetflow.form import TYPE_NAMES
 from sheetflow.isolate import Limits, run_isolated
-from sheetflow.issue.layout import build_status_layout
+from sheetflow.issue.layout import answers_at, build_status_layout
 from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
 from sheetflow.ledger import Ledger, NewIssued
 from sheetflow.model import Rating, Register, Round, asked_keys, format_date
 from sheetflow.register.snapshot import save_snapshot
-from sheetflow.smiley import symbol
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
 
@@ -197,13 +196,12 @@ def issue_round(
 
 def received_answers(
     ledger: Ledger, round_number: int, items: dict[str, Any]
-) -> dict[str, dict[str, tuple[str, str]]]:
+) -> dict[str, list[Rating]]:
     """Per center, the answers its accepted return of this round already gave."""
-    out: dict[str, dict[str, tuple[str, str]]] = {}
+    out: dict[str, list[Rating]] = {}
     for r in ledger.accepted_ratings(up_to_round=round_number):
         if r.round == round_number and r.item_key in items:
-            center = items[r.item_key][0].center
-            out.setdefault(center, {})[r.item_key] = (symbol(r.smiley), r.comment)
+            out.setdefault(items[r.item_key][0].center, []).append(r)
     return out
 
 
@@ -246,9 +244,8 @@ class _CenterJob:
     lang: str
     password: str | None
     root: Path
-    # What centers already answered in this round (a new version keeps it):
-    # center → item key → (smiley symbol, comment).
-    answers: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    # What centers already answered in this round (a new version keeps it).
+    answers: dict[str, list[Rating]] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)  # center → upload link
 
     def issue(self, center: str) -> NewIssued:
@@ -271,12 +268,7 @@ class _CenterJob:
         }
         path = Workspace.at(self.root).issued_dir(rnd.number) / workbook_filename(center, rnd)
         facts = _facts(register, rnd, center, self.links.get(center, ""))
-        given = self.answers.get(center, {})
-        prefill = {
-            i.address: given[i.item_key][0 if i.kind == "smiley" else 1]
-            for i in layout.inputs
-            if i.item_key in given and given[i.item_key][0 if i.kind == "smiley" else 1]
-        }
+        prefill = answers_at(layout.inputs, self.answers.get(center, []))
         keep = Corrections(prefill, {}, [], "", "", "", ("", "", "")) if prefill else None
         write_center_workbook(path, layout, facts, meta, self.texts, self.password, keep)
         smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -43,6 +44,21 @@ class InputCell:
     address: str
     item_key: str
     kind: str  # "smiley" or "comment"
+
+
+def answers_at(inputs: Iterable[InputCell], ratings: Iterable[Rating]) -> dict[str, str]:
+    """The input cells that ``ratings`` fill in: address → smiley symbol or comment.
+    What a correction workbook or a new version of a workbook pre-fills."""
+    by_item = {r.item_key: r for r in ratings}
+    out: dict[str, str] = {}
+    for cell in inputs:
+        r = by_item.get(cell.item_key)
+        if r is None:
+            continue
+        value = symbol(r.smiley) if cell.kind == "smiley" else r.comment
+        if value:
+            out[cell.address] = value
+    return out
 
 
 @dataclass
