@@ -542,21 +542,12 @@ VERDICT_WORDS = {
     "unpacked": ("e-mail åbnet", "e-mail opened"),
 }
 
-STATE_WORDS = {
-    "missing": ("mangler", "missing"),
-    "no-answers": ("modtaget uden svar", "received without answers"),
-    "rejected": ("afvist", "rejected"),
-    "undecided": ("uafklaret: flere afleveringer", "undecided: several returns"),
-    "accepted": ("godkendt", "accepted"),
-    "accepted-later-rejected": ("godkendt; senere fil afvist", "accepted; a later file rejected"),
-    "accepted-with-remarks": ("godkendt med bemærkninger", "accepted with remarks"),
-    "returned": ("sendt tilbage til rettelse", "returned for correction"),
-}
-
 
 def _state_word(state: str, lang: str) -> str:
-    da, en = STATE_WORDS[state]
-    return _t(lang, da, en)
+    """A center's state in words, as the master's returns table writes it."""
+    from sheetflow.texts import shipped_texts
+
+    return str(shipped_texts(lang)["master"]["state_" + state.replace("-", "_")])
 
 
 def _attention_lines(state: RoundState | None, lang: str) -> list[str]:
