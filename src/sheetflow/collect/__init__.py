@@ -44,7 +44,6 @@ class FileResult:
     sha256: str = ""
     repeated: bool = False  # collected before: history, not news
     findings: list[Finding] = field(default_factory=list)
-    round: int | None = None  # the round the file was issued for, when known
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -85,13 +84,10 @@ class CollectResult:
 
     @property
     def stray(self) -> list[FileResult]:
-        """New files this run could not use for any center of this round."""
-        return [
-            f
-            for f in self.new
-            if f.verdict is Verdict.REJECTED
-            and (f.center is None or (f.round is not None and f.round != self.round.number))
-        ]
+        """New files this run could not use for any center of this round: the round
+        state's stray files (``RoundState.stray``) that arrived now."""
+        strays = {r.sha256 for r in self.state.stray} if self.state else set()
+        return [f for f in self.new if f.sha256 in strays]
 
     @property
     def exit_code(self) -> int:
@@ -620,9 +616,7 @@ def _record(
         saved_at=check.saved_at,
         provenance=provenance,
     )
-    return FileResult(
-        path, check.verdict, check.center, sha, findings=list(check.findings), round=check.round
-    )
+    return FileResult(path, check.verdict, check.center, sha, findings=list(check.findings))
 
 
 def _mark_superseded(results: list[FileResult], ledger: Ledger, rnd: Round, lang: str) -> None:
