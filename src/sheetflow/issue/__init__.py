@@ -269,7 +269,7 @@ class _CenterJob:
         path = Workspace.at(self.root).issued_dir(rnd.number) / workbook_filename(center, rnd)
         facts = _facts(register, rnd, center, self.links.get(center, ""))
         prefill = answers_at(layout.inputs, self.answers.get(center, []))
-        keep = Corrections(prefill, {}, [], "", "", "", ("", "", "")) if prefill else None
+        keep = Corrections.answers_only(prefill) if prefill else None
         write_center_workbook(path, layout, facts, meta, self.texts, self.password, keep)
         smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]
         return NewIssued(

@@ -57,6 +57,11 @@ class Corrections:
     intro: str
     headers: tuple[str, str, str]
 
+    @classmethod
+    def answers_only(cls, answers: dict[str, str]) -> Corrections:
+        """Answers already given, pre-filled in a new version: nothing marked, no list."""
+        return cls(answers, {}, [], "", "", "", ("", "", ""))
+
 
 PROBLEM_FILL = "#F8CBAD"
 
