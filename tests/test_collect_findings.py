@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from helpers import fill, fill_all_green, inputs_of, issued_for
+from helpers import fill, fill_all_green, inputs_of, issued_for, set_saved_at
 from sheetflow.collect import CollectResult, FileResult, collect_round, validate_file
 from sheetflow.contract import META_PREFIX, META_SHEET
 from sheetflow.findings import CATALOGUE, Finding, Severity
@@ -664,9 +664,14 @@ def test_superseded_by_a_return_in_a_later_collect(issued_ws: Workspace) -> None
 def test_rejected_later_return_does_not_replace_an_accepted_one(issued_ws: Workspace) -> None:
     ws = issued_ws
     add_good_returns(ws)
-    first = _return_with(ws, BAD, "😐", "Gyldigt svar", ws.inbox_dir(3) / "gyldig.xlsx")
+    # Both saved in the same second (explicitly: the clock may tick between them).
+    saved = dt.datetime(2017, 10, 20, 12, 0, tzinfo=dt.UTC)
+    first = _return_with(
+        ws, BAD, "😐", "Gyldigt svar", ws.inbox_dir(3) / "gyldig.xlsx", saved_at=saved
+    )
     cell = inputs_of(bad_layout(ws), "smiley")[0]
     second = spoil(ws, "ugyldig.xlsx", values={cell: "måske"})
+    set_saved_at(second, saved)
     result, files = run(ws)
     assert files[first.name].verdict == "accepted"
     assert files[second.name].verdict == "rejected"
@@ -790,9 +795,9 @@ def test_messages_in_english(issued_ws: Workspace) -> None:
     danish = []
     for name, (code, start) in expected_start.items():
         f = only(files[name], code)
-        assert f.message.startswith(start), f.message
-        if any(word in f.message.casefold() for word in DANISH_WORDS):
-            danish.append(f"{name}: {f.message}")
+        assert f.render("en").startswith(start), f.render("en")
+        if any(word in f.render("en").casefold() for word in DANISH_WORDS):
+            danish.append(f"{name}: {f.render('en')}")
     assert danish == [], "Danish text in English messages:\n" + "\n".join(danish)
     # findings.csv carries the same English messages.
     text = ws.findings_csv(3).read_text(encoding="utf-8")
@@ -810,7 +815,7 @@ def test_messages_in_english_when_collected_again(issued_ws: Workspace) -> None:
     _, files = run(ws, lang="en")
     f = only(files[path.name], "invalid-smiley")
     assert files[path.name].repeated
-    assert f.message == "'ok' is not a valid smiley; pick ☺, 😐 or ☹ from the list."
+    assert f.render("en") == "'ok' is not a valid smiley; pick ☺, 😐 or ☹ from the list."
 
 
 def test_validate_file_checks_without_recording(issued_ws: Workspace) -> None:

@@ -8,6 +8,7 @@ import csv
 import re
 from pathlib import Path
 
+import click
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -114,3 +115,147 @@ def test_every_verb_speaks_one_language(
         + " ".join(str(c.value) for c in wb.worksheets[0]["A"] if c.value)
     )
     assert words(own, foreign) == []
+
+
+# ----------------------------------------------------------- help and usage errors
+
+
+def _commands() -> list[list[str]]:
+    return [[], *([name] for name in sorted(main.commands))]
+
+
+@pytest.mark.parametrize(("lang", "foreign"), [("en", DANISH), ("da", ENGLISH)])
+def test_help_speaks_one_language(lang: str, foreign: list[str]) -> None:
+    """Every help page, and click's own words on it, in the chosen language."""
+    leaks = {}
+    for command in _commands():
+        code, out = run(*command, "--help", "--lang", lang)
+        assert code == 0, (command, out)
+        prose = " ".join(t for t in out.split() if "/" not in t)  # paths are names
+        found = words(prose, foreign)
+        if found:
+            leaks[" ".join(command) or "sheetflow"] = (found, out)
+    assert leaks == {}
+    heading = "Usage:" if lang == "en" else "Brug:"
+    assert run("--lang", lang, "--help")[1].startswith(heading)
+
+
+def test_help_is_danish_by_default_and_english_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SHEETFLOW_LANG", raising=False)
+    assert "Tilvalg:" in run("issue", "--help")[1]
+    assert "Skriv én projektmappe pr. center" in run("issue", "--help")[1]
+    monkeypatch.setenv("SHEETFLOW_LANG", "en")
+    out = run("issue", "--help")[1]
+    assert "Options:" in out and "Write one workbook per center" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "da", "en"),
+    [
+        (["issue", "--bogus"], "Fejl: Tilvalget '--bogus' findes ikke.", "Error: No such option"),
+        (["statu"], "Fejl: Kommandoen 'statu' findes ikke. Mente du 'status'?", "No such command"),
+        (
+            ["issue", "--round"],
+            "Fejl: Tilvalget '--round' kræver en værdi.",
+            "requires an argument",
+        ),
+    ],
+)
+def test_click_usage_errors_in_the_chosen_language(args: list[str], da: str, en: str) -> None:
+    code, out = run(*args)
+    assert code == 2 and da in out, out
+    code, out = run("--lang", "en", *args)
+    assert code == 2 and en in out, out
+
+
+def test_a_bad_language_is_refused_in_the_run_language() -> None:
+    code, out = run("status", "--lang", "de")
+    assert code == 2 and "Ugyldig værdi for '--lang': 'de' er ikke en af 'da', 'en'." in out, out
+
+
+# ------------------------------------------------------ the workspace's own language
+
+
+def test_init_lang_makes_the_workspace_speak_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`init --lang en` records English in sheetflow.toml: every later verb on that
+    workspace speaks it without --lang; SHEETFLOW_LANG and --lang still choose."""
+    monkeypatch.delenv("SHEETFLOW_LANG", raising=False)
+    ws = tmp_path / "engelsk område"
+    code, out = run("init", ws, "--example", "starter", "--lang", "en")
+    assert code == 0 and out.startswith("Register written:"), out
+    assert (ws / "sheetflow.toml").read_text(encoding="utf-8").count('lang = "en"') == 1
+    code, out = run("issue", ws, "--round", 1)
+    assert code == 0 and ": 3 workbooks issued" in out, out
+    code, out = run("status", ws, "--round", 1)
+    assert "Flags:" in out and "Markeringer" not in out, out
+    assert "Usage:" in run("status", ws, "--help")[1]
+    monkeypatch.setenv("SHEETFLOW_LANG", "da")
+    assert "Markeringer:" in run("status", ws, "--round", 1)[1]
+    monkeypatch.delenv("SHEETFLOW_LANG")
+    assert "Markeringer:" in run("status", ws, "--round", 1, "--lang", "da")[1]
+    # A workspace made without --lang has no setting: Danish.
+    other = tmp_path / "dansk"
+    assert run("init", other, "--example", "starter")[1].startswith("Register skrevet:")
+    assert not (other / "sheetflow.toml").exists()
+
+
+# --------------------------------------------------------------- the catalogues
+
+
+def _catalogue(lang: str) -> dict[str, dict[str, object]]:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1] / "workbook_templates"
+    return tomllib.loads((root / f"{lang}.toml").read_text(encoding="utf-8"))
+
+
+def test_catalogues_hold_the_same_keys_and_fields() -> None:
+    """Both languages say everything, with the same {fields}: a text missing in one
+    language is a KeyError at the edge, a field missing is a wrong sentence."""
+    da, en = _catalogue("da"), _catalogue("en")
+    translated_only = {"help", "click"}  # English is the source text in the code
+    assert set(da) - translated_only == set(en)
+    for section in en:
+        assert set(da[section]) == set(en[section]), section
+        for key, value in en[section].items():
+            fields = set(re.findall(r"\{(\w+)\}", str(value)))
+            assert fields == set(re.findall(r"\{(\w+)\}", str(da[section][key]))), (section, key)
+
+
+def test_every_finding_code_has_a_message_in_both_languages() -> None:
+    from sheetflow.findings import CATALOGUE
+
+    for lang in ("da", "en"):
+        cat = _catalogue(lang)
+        assert set(cat["findings"]) == set(CATALOGUE), lang
+        assert set(cat["todo"]) <= set(CATALOGUE), lang
+        assert set(cat["finding-hints"]) - {"suggestion"} <= set(CATALOGUE), lang
+
+
+def test_every_command_and_option_has_danish_help() -> None:
+    helps = _catalogue("da")["help"]
+    missing = []
+    for name, command in main.commands.items():
+        if name not in helps:
+            missing.append(name)
+        for param in command.params:
+            if not (isinstance(param, click.Option) and param.help and param.name):
+                continue
+            if f"{name}.{param.name}" not in helps and f"*.{param.name}" not in helps:
+                missing.append(f"{name}.{param.name}")
+    assert missing == []
+    known = {"sheetflow", *main.commands}
+    keys = {k.split(".")[0] for k in helps}
+    assert keys <= known | {"*"}
+
+
+def test_plurals_come_from_babel_per_language() -> None:
+    from sheetflow.texts import text
+
+    assert text("da", "cli", "issued", round="R", count=1) == "R: 1 projektmappe udsendt"
+    assert text("da", "cli", "issued", round="R", count=2) == "R: 2 projektmapper udsendt"
+    assert text("en", "cli", "issued", round="R", count=1) == "R: 1 workbook issued"
+    assert text("en", "cli", "issued", round="R", count=0) == "R: 0 workbooks issued"
+    assert text("da", "cli", "n-sections", count=3) == "3 afsnit"

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from sheetflow.errors import UsageError
+from sheetflow.findings import finding_from_dict
 from sheetflow.ledger import Ledger
 from sheetflow.master import asked_by_round
 from sheetflow.master.summary import (
@@ -164,8 +165,9 @@ class Followup:
     data (issued, collected, or rated in the register).
     """
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, lang: str = "da") -> None:
         self.workspace = Workspace.at(root)
+        self.lang = lang  # the language of the findings' messages
         self.register: Register = self.workspace.load_register()
         path = self.workspace.ledger_path
         # Without a ledger (only ``init`` run) an empty in-memory one stands in.
@@ -294,7 +296,8 @@ class Followup:
                 "round": r.round,
                 "center": r.center or "",
                 "file": f.get("file") or r.file,
-                **{k: f.get(k, "") for k in ("sheet", "cell", "code", "severity", "message")},
+                **{k: f.get(k, "") for k in ("sheet", "cell", "code", "severity")},
+                "message": finding_from_dict(f).render(self.lang),
             }
             for r in self._received(rnd)
             for f in r.findings
@@ -330,8 +333,9 @@ def _json_list(text: str) -> list[dict[str, str]]:
     return value if isinstance(value, list) else []
 
 
-def open(root: str | Path = "out") -> Followup:
-    """Open a workspace for reading: ``sheetflow.open("out").ratings()``."""
+def open(root: str | Path = "out", lang: str = "da") -> Followup:
+    """Open a workspace for reading: ``sheetflow.open("out").ratings()``; findings'
+    messages in ``lang``."""
     if not Path(root).is_dir():
         raise UsageError("workspace-missing", root=root)
-    return Followup(root)
+    return Followup(root, lang)

@@ -20,6 +20,9 @@ from typing import Any
 import click
 
 from sheetflow import __version__, console
+from sheetflow.clilang import LANG, RUN, language_of_argv, speak
+from sheetflow.clilang import current_language as _lang
+from sheetflow.clilang import say as _say
 from sheetflow.errors import RegisterError, SheetflowError
 from sheetflow.findings import Finding, Severity, finding_from_dict
 from sheetflow.flags import Flag, count_flags
@@ -29,37 +32,9 @@ from sheetflow.roundstate import RoundState, Verdict
 from sheetflow.smiley import symbol
 from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace
 
-
-def _remember_lang(ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    """Keep the verb's language where error and finding printers find it."""
-    ctx.meta["sheetflow.lang"] = value
-    return value
-
-
-def _lang() -> str:
-    """The language the running verb speaks (Danish outside a verb)."""
-    ctx = click.get_current_context(silent=True)
-    return ctx.meta.get("sheetflow.lang", "da") if ctx is not None else "da"
-
-
-LANG = click.option(
-    "--lang",
-    type=click.Choice(["da", "en"]),
-    default="da",
-    show_default=True,
-    envvar="SHEETFLOW_LANG",
-    is_eager=True,
-    callback=_remember_lang,
-    help="Language of messages and of the workbooks written: da or en "
-    "(default from SHEETFLOW_LANG).",
-)
 WORKSPACE = click.argument(
     "workspace", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_WORKSPACE
 )
-
-
-def _t(lang: str, da: str, en: str) -> str:
-    return en if lang == "en" else da
 
 
 def _local_time(iso_utc: str) -> str:
@@ -72,21 +47,15 @@ def _local_time(iso_utc: str) -> str:
         return iso_utc[:16].replace("T", " ")
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    """ "1 påmindelse", "2 påmindelser" (Danish and English plurals agree on n == 1)."""
-    return f"{n} {one if n == 1 else many}"
-
-
 def _fail(exc: SheetflowError) -> None:
-    lang = _lang()
-    click.secho(f"{_t(lang, 'Fejl', 'Error')}: {exc.render(lang)}", fg="red", err=True)
+    click.secho(_say("error", message=exc.render(_lang())), fg="red", err=True)
     if isinstance(exc, RegisterError):  # errors and warnings alike, each with its severity
         _print_findings(exc.findings, err=True)
     sys.exit(2)
 
 
 @contextlib.contextmanager
-def _library_errors(warnings: bool = False, lang: str = "da") -> Iterator[None]:
+def _library_errors(warnings: bool = False) -> Iterator[None]:
     """Run a library call: its errors become exit 2, its notices go to stderr.
 
     What sheetflow changed (a key written into the register) is always told;
@@ -96,15 +65,15 @@ def _library_errors(warnings: bool = False, lang: str = "da") -> Iterator[None]:
         try:
             yield
         except SheetflowError as exc:
-            _print_notices(notices, False, lang)  # what changed, not what to look at
+            _print_notices(notices, False)  # what changed, not what to look at
             _fail(exc)
-    _print_notices(notices, warnings, lang)
+    _print_notices(notices, warnings)
 
 
-def _print_notices(notices: list[Finding], warnings: bool, lang: str) -> None:
+def _print_notices(notices: list[Finding], warnings: bool) -> None:
     changes = ("register-key-assigned", "register-keys-not-saved")
     told = [f for f in notices if warnings or f.code in changes]
-    _print_findings([finding_from_dict(f.to_dict(), lang) for f in told], err=True)
+    _print_findings(told, err=True)
 
 
 @contextlib.contextmanager
@@ -150,10 +119,8 @@ def _smtp(smtp: str | None, user: str | None) -> Any:
         password = os.environ.get("SHEETFLOW_SMTP_PASSWORD")
         if password is None:
             if not sys.stdin.isatty():
-                raise click.UsageError(
-                    "Sæt SHEETFLOW_SMTP_PASSWORD, eller kør kommandoen i en terminal."
-                )
-            password = click.prompt(f"Adgangskode til {user}", hide_input=True)
+                raise click.UsageError(_say("password-env"))
+            password = click.prompt(_say("password-prompt", user=user), hide_input=True)
     with _library_errors():
         return Smtp.parse(smtp, user, password)
 
@@ -171,40 +138,23 @@ def _send_command(
     return " ".join(parts)
 
 
-def _report_sending(
-    sent: list[str], failed: list[tuple[str, str]], lang: str, retry: str = ""
-) -> None:
+def _report_sending(sent: list[str], failed: list[tuple[str, str]], retry: str = "") -> None:
     """Each message that did not go, and the command that sends just those."""
     for center, error in failed:
-        click.secho(
-            _t(lang, f"  Ikke sendt til {center}: {error}.", f"  Not sent to {center}: {error}."),
-            fg="red",
-        )
+        click.secho(_say("not-sent", center=center, error=error), fg="red")
     if failed and retry:
-        click.echo(
-            _t(
-                lang,
-                f"  Beskederne ligger klar; send dem, der mangler, med: {retry}",
-                f"  The messages are ready; send the ones missing with: {retry}",
-            )
-        )
-
-
-SEVERITY_WORDS = {
-    Severity.ERROR: ("fejl", "error"),
-    Severity.WARNING: ("advarsel", "warning"),
-    Severity.INFO: ("info", "info"),
-}
+        click.echo(_say("retry-sending", command=retry))
 
 
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
     """Findings in the verb's language: rendered here, at the edge, from code and values."""
     colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
     lang = _lang()
-    for f in (finding_from_dict(x.to_dict(), lang) for x in findings):
-        word = _t(lang, *SEVERITY_WORDS[f.severity])
+    for f in findings:
+        word = _say(f"severity-{f.severity.value}")
         click.secho(f"  [{word}] ", fg=colours[f.severity], nl=False, err=err)
-        text = f"{f.where}: {f.message} ({f.code})" if f.where else f"{f.message} ({f.code})"
+        message = f.render(lang)
+        text = f"{f.where}: {message} ({f.code})" if f.where else f"{message} ({f.code})"
         click.echo(text, err=err)
 
 
@@ -215,13 +165,20 @@ class _Group(click.Group):
     (SHEETFLOW_DEBUG=1 shows the traceback for a report).
     """
 
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        """Speak the run's language from the first line of help or usage error on."""
+        argv = list(sys.argv[1:] if args is None else args)
+        RUN["lang"] = language_of_argv(argv)
+        speak(self, RUN["lang"])
+        return super().main(argv, *rest, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("Afbrudt.", err=True)
+            click.echo(_say("interrupted"), err=True)
             sys.exit(130)
         except BrokenPipeError:  # the reader stopped (`| head`): nothing went wrong
             with contextlib.suppress(OSError):
@@ -230,19 +187,15 @@ class _Group(click.Group):
         except Exception as exc:
             if os.environ.get("SHEETFLOW_DEBUG"):
                 raise
-            click.secho(
-                f"Uventet fejl ({type(exc).__name__}: {exc}). Intet er ændret ud over det, "
-                "der allerede er gemt. Kør igen med SHEETFLOW_DEBUG=1 og send udskriften til "
-                "udviklerne.",
-                fg="red",
-                err=True,
-            )
+            error = f"{type(exc).__name__}: {exc}"
+            click.secho(_say("unexpected", error=error), fg="red", err=True)
             sys.exit(3)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sheetflow")
-def main() -> None:
+@LANG
+def main(lang: str) -> None:
     """sheetflow: run a budget follow-up round through Excel.
 
     \b
@@ -304,7 +257,8 @@ def init(
     """Create WORKSPACE/register.xlsx and print what it holds.
 
     The register opens on a guide sheet (Vejledning) that explains every
-    sheet and column.
+    sheet and column. The language given with --lang becomes the workspace's
+    language (sheetflow.toml).
 
     \b
     Examples:
@@ -328,59 +282,38 @@ def init(
             discard_rounds=discard_rounds,
             example=example,
         )
+    ctx = click.get_current_context()
+    if ctx.get_parameter_source("lang") is click.core.ParameterSource.COMMANDLINE:
+        Workspace.at(workspace).set_language(lang)  # the workspace's language from now on
     summary = summarize(register)
     if as_json:
         click.echo(
             json.dumps({"register": str(path), **summary.to_dict()}, ensure_ascii=False, indent=2)
         )
         return
-    click.echo(_t(lang, f"Register skrevet: {path}", f"Register written: {path}"))
+    click.echo(_say("register-written", path=path))
     if backup is not None:
-        click.echo(
-            _t(
-                lang,
-                f"  Det tidligere indhold er gemt i {backup}",
-                f"  What it replaced is kept in {backup}",
-            )
-        )
+        click.echo(_say("backup-kept", path=backup))
     click.echo(
-        _t(
-            lang,
-            f"  {_plural(summary.initiatives, 'delelement', 'delelementer')} i "
-            f"{summary.sections} afsnit, {_plural(summary.milestones, 'milepæl', 'milepæle')} "
-            f"(+{summary.placeholders} tomme pladsholdere)",
-            f"  {_plural(summary.initiatives, 'initiative', 'initiatives')} in "
-            f"{_plural(summary.sections, 'section', 'sections')}, "
-            f"{_plural(summary.milestones, 'milestone', 'milestones')} "
-            f"(+{summary.placeholders} empty placeholders)",
+        _say(
+            "register-summary",
+            initiatives=_say("n-initiatives", count=summary.initiatives),
+            sections=_say("n-sections", count=summary.sections),
+            milestones=_say("n-milestones", count=summary.milestones),
+            placeholders=summary.placeholders,
         )
     )
-    click.echo(_t(lang, "  Opfølgninger: ", "  Rounds: ") + ", ".join(summary.rounds))
-    click.echo(_t(lang, "  Delelementer pr. center:", "  Initiatives per center:"))
+    click.echo(_say("rounds-line", names=", ".join(summary.rounds)))
+    click.echo(_say("per-center"))
     for center, n in summary.centers.items():
         click.echo(f"    {n:3d}  {center}")
     if summary.ratings:
-        click.echo(
-            _t(
-                lang,
-                "  Smileys pr. opfølgning (grøn/gul/rød):",
-                "  Smileys per round (green/yellow/red):",
-            )
-        )
+        click.echo(_say("ratings-per-round"))
         for key, counts in summary.ratings.items():
             rnd, kind = key.split(":")
-            if kind == "milestone":
-                label = _t(lang, "milepæle", "milestones")
-            else:
-                label = _t(lang, "økonomi", "economy")
+            label = _say("kind-milestone" if kind == "milestone" else "kind-economy")
             colours = "/".join(str(counts.get(c, 0)) for c in ("green", "yellow", "red"))
-            click.echo(
-                _t(
-                    lang,
-                    f"    {rnd}. opfølgning, {label}: {colours}",
-                    f"    round {rnd}, {label}: {colours}",
-                )
-            )
+            click.echo(_say("round-ratings", round=rnd, kind=label, colours=colours))
 
 
 # -------------------------------------------------------------------- issue
@@ -434,10 +367,10 @@ def issue(
     from sheetflow.issue import issue_round
 
     if smtp and not mail:
-        raise click.UsageError("--smtp hører sammen med --mail.")
+        raise click.UsageError(_say("smtp-needs-mail"))
     server = _smtp(smtp, smtp_user)
     ws = Workspace.at(workspace)
-    with _library_errors(warnings=True, lang=lang), progress_bar("Udsender") as tick:
+    with _library_errors(warnings=True), progress_bar(_say("progress-issue")) as tick:
         result = issue_round(
             ws,
             round_ref,
@@ -474,44 +407,26 @@ def issue(
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    click.echo(
-        _t(
-            lang,
-            f"{result.round.name}: "
-            f"{_plural(len(result.workbooks), 'projektmappe', 'projektmapper')} udsendt",
-            f"{result.round.name}: "
-            f"{_plural(len(result.workbooks), 'workbook', 'workbooks')} issued",
-        )
-    )
+    click.echo(_say("issued", round=result.round.name, count=len(result.workbooks)))
     for w in result.workbooks:
+        initiatives = _say("n-initiatives", count=w.initiatives)
+        inputs = _say("n-smileys", count=w.inputs)
         click.echo(
-            _t(
-                lang,
-                f"  {w.path}  ({_plural(w.initiatives, 'delelement', 'delelementer')}, "
-                f"{_plural(w.inputs, 'smiley', 'smileys')} at udfylde, version {w.version})",
-                f"  {w.path}  ({_plural(w.initiatives, 'initiative', 'initiatives')}, "
-                f"{_plural(w.inputs, 'smiley', 'smileys')} to fill in, version {w.version})",
+            _say(
+                "issued-workbook",
+                path=w.path,
+                initiatives=initiatives,
+                inputs=inputs,
+                version=w.version,
             )
         )
     if covers is not None:
-        click.echo(
-            _t(
-                lang,
-                f"Følgebreve: {len(covers.written)} skrevet, {len(sent.sent) if sent else 0} sendt",
-                f"Cover e-mails: {len(covers.written)} written, {len(sent.sent) if sent else 0} sent",
-            )
-        )
+        click.echo(_say("covers", written=len(covers.written), sent=len(sent.sent) if sent else 0))
         for center, _reason in covers.skipped:
-            click.echo(
-                _t(
-                    lang,
-                    f"  Intet følgebrev til {center}: ingen brugbar e-mail på arket Centre",
-                    f"  No cover e-mail to {center}: no usable e-mail on the Centre sheet",
-                )
-            )
+            click.echo(_say("no-cover", center=center))
         if sent is not None:
             retry = _send_command(ws.root, result.round.number, smtp, smtp_user, reminders=False)
-            _report_sending(sent.sent, sent.failed, lang, retry)
+            _report_sending(sent.sent, sent.failed, retry)
             if sent.failed:
                 sys.exit(1)
 
@@ -519,42 +434,28 @@ def issue(
 # ------------------------------------------------------------------ collect
 
 
-def _flag_lines(flags: list[Flag], lang: str) -> list[str]:
-    counts = count_flags(flags)
-    names = {
-        "red": _t(lang, "røde", "red"),
-        "overdue": _t(lang, "overskredne", "overdue"),
-        "missing": _t(lang, "mangler smiley", "missing"),
-        "not-returned": _t(lang, "ikke indsendt", "not returned"),
-    }
-    return [f"{names[k]}: {v}" for k, v in counts.items()]
+def _flags_line(flags: list[Flag]) -> str:
+    """ "Markeringer: røde: 3, overskredne: 1" (or "ingen")."""
+    counts = [f"{_say('flags-' + k)}: {v}" for k, v in count_flags(flags).items()]
+    return _say("flags", flags=", ".join(counts) or _say("flags-none"))
 
 
 # Info findings worth a line on the terminal (the rest are in findings.csv).
 SHOWN_INFO = {"superseded", "message-unpacked", "file-skipped"}
 
-VERDICT_WORDS = {
-    "accepted": ("godkendt", "accepted"),
-    "rejected": ("afvist", "rejected"),
-    "no-answers": ("uden svar", "without answers"),
-    "undecided": ("uafklaret", "undecided"),
-    "superseded": ("afløst", "superseded"),
-    "unpacked": ("e-mail åbnet", "e-mail opened"),
-}
 
-
-def _state_word(state: str, lang: str) -> str:
+def _state_word(state: str) -> str:
     """A center's state in words, as the master's returns table writes it."""
-    from sheetflow.texts import shipped_texts
+    from sheetflow.texts import text
 
-    return str(shipped_texts(lang)["master"]["state_" + state.replace("-", "_")])
+    return text(_lang(), "master", "state_" + state.replace("-", "_"))
 
 
-def _attention_lines(state: RoundState | None, lang: str) -> list[str]:
+def _attention_lines(state: RoundState | None) -> list[str]:
     """Centers finance must act on, one line each."""
     if state is None:
         return []
-    return [f"  {c.center}: {_state_word(c.state, lang)}" for c in state.needs_attention]
+    return [f"  {c.center}: {_state_word(c.state)}" for c in state.needs_attention]
 
 
 @main.command()
@@ -597,7 +498,7 @@ def collect(
     from sheetflow.collect import collect_round
 
     ws = Workspace.at(workspace)
-    with _library_errors(), progress_bar("Indsamler") as tick:
+    with _library_errors(), progress_bar(_say("progress-collect")) as tick:
         result = collect_round(
             ws,
             round_ref,
@@ -616,7 +517,9 @@ def collect(
             "findings_csv": str(result.findings_csv),
             "reopened": result.reopened,
             "corrections": [str(p) for p in result.corrections],
-            "files": [f.to_dict() for f in result.files],
+            "files": [
+                {**f.to_dict(), "findings": [x.row(lang) for x in f.findings]} for f in result.files
+            ],
             "centers": [
                 {"center": c.center, "state": c.state.value}
                 for c in (state.centers if state else [])
@@ -627,50 +530,35 @@ def collect(
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         sys.exit(result.exit_code)
     counts = [
-        (result.count(Verdict.ACCEPTED), "godkendt", "accepted"),
-        (result.count(Verdict.REJECTED), "afvist", "rejected"),
-        (result.count(Verdict.SUPERSEDED), "afløst", "superseded"),
-        (sum(f.verdict is Verdict.SKIPPED for f in result.files), "sprunget over", "skipped"),
+        (result.count(Verdict.ACCEPTED), "verdict-accepted"),
+        (result.count(Verdict.REJECTED), "verdict-rejected"),
+        (result.count(Verdict.SUPERSEDED), "verdict-superseded"),
+        (sum(f.verdict is Verdict.SKIPPED for f in result.files), "verdict-skipped"),
     ]
     extra = [
-        (result.count(Verdict.NO_ANSWERS), "uden svar", "without answers"),
-        (result.count(Verdict.UNDECIDED), "uafklaret", "undecided"),
-        (result.seen_before, "set før", "seen before"),
+        (result.count(Verdict.NO_ANSWERS), "verdict-no-answers"),
+        (result.count(Verdict.UNDECIDED), "verdict-undecided"),
+        (result.seen_before, "seen-before"),
     ]
-    parts = [f"{n} {_t(lang, da, en)}" for n, da, en in counts]
-    parts += [f"{n} {_t(lang, da, en)}" for n, da, en in extra if n]
+    parts = [f"{n} {_say(key)}" for n, key in counts]
+    parts += [f"{n} {_say(key)}" for n, key in extra if n]
     click.echo(f"{result.round.name}: " + ", ".join(parts))
     _print_findings(
         [f for f in result.report if f.severity is not Severity.INFO or f.code in SHOWN_INFO]
     )
     if result.corrections:
         folder = result.corrections[0].parent
-        click.echo(
-            _t(
-                lang,
-                f"Rettelsesprojektmapper til centrene: {len(result.corrections)} i {folder}",
-                f"Correction workbooks for the centers: {len(result.corrections)} in {folder}",
-            )
-        )
-    attention = _attention_lines(state, lang)
+        click.echo(_say("corrections-written", count=len(result.corrections), folder=folder))
+    attention = _attention_lines(state)
     if attention:
-        click.echo(_t(lang, "Kræver opmærksomhed:", "Needs attention:"))
+        click.echo(_say("needs-attention"))
         for line in attention:
             click.echo(line)
     if result.reopened:
-        click.echo(
-            _t(
-                lang,
-                f"{result.round.name} er åbnet igen og forbliver åben. Luk den igen med: "
-                f'sheetflow close "{ws.root}" --round {result.round.number}',
-                f"{result.round.name} was reopened and stays open. Close it again with: "
-                f'sheetflow close "{ws.root}" --round {result.round.number}',
-            )
-        )
-    click.echo(_t(lang, "Markeringer: ", "Flags: ") + ", ".join(_flag_lines(result.flags, lang)))
-    click.echo(
-        _t(lang, f"Samlet projektmappe: {result.master}", f"Master workbook: {result.master}")
-    )
+        command = f'sheetflow close "{ws.root}" --round {result.round.number}'
+        click.echo(_say("reopened", round=result.round.name, command=command))
+    click.echo(_flags_line(result.flags))
+    click.echo(_say("master-written", path=result.master))
     sys.exit(result.exit_code)
 
 
@@ -693,7 +581,7 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
     from sheetflow.collect import validate_file
 
     with _library_errors():
-        check = validate_file(Workspace.at(workspace), file, round_ref, lang=lang)
+        check = validate_file(Workspace.at(workspace), file, round_ref)
     if as_json:
         payload = {
             "file": str(file),
@@ -703,17 +591,14 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
             "round": check.round,
             "template_id": check.template_id,
             "ratings": len(check.ratings),
-            "findings": [f.to_dict() for f in check.findings],
+            "findings": [f.row(lang) for f in check.findings],
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         sys.exit(0 if check.accepted else 1)
-    words = {
-        Verdict.ACCEPTED: ("godkendes", "accepted"),
-        Verdict.NO_ANSWERS: ("modtages uden svar", "received without answers"),
-    }
-    state = _t(lang, *words.get(check.verdict, ("afvises", "rejected")))
+    words = {Verdict.ACCEPTED: "validate-accepted", Verdict.NO_ANSWERS: "validate-no-answers"}
+    state = _say(words.get(check.verdict, "validate-rejected"))
     given = sum(1 for r in check.ratings if r.smiley is not None)
-    about = f" ({check.center}, {_plural(given, 'smiley', 'smileys')})" if check.center else ""
+    about = f" ({check.center}, {_say('n-smileys', count=given)})" if check.center else ""
     click.echo(f"{file.name}: {state}{about}")
     _print_findings(check.findings)
     sys.exit(0 if check.accepted else 1)
@@ -737,77 +622,57 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
       sheetflow status out --round 3 --history
       sheetflow status out --json
     """
-    from sheetflow.findings import finding_from_dict
     from sheetflow.status import round_status
 
     with _library_errors():
         st = round_status(Workspace.at(workspace), round_ref, history=history)
     if as_json:
-        click.echo(json.dumps(st.to_dict(), ensure_ascii=False, indent=2))
+        payload = st.to_dict()
+        for center in payload["centers"]:  # type: ignore[attr-defined]
+            problems = center["problems"]
+            center["problems"] = [finding_from_dict(p).row(lang) for p in problems]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
 
-    phase = {"closed": _t(lang, ", lukket", ", closed")}.get(st.phase.value, "")
+    phase = _say("status-closed") if st.phase.value == "closed" else ""
     table = Table(
-        title=f"{st.round.name} ({_t(lang, 'status pr.', 'as of')} "
-        f"{st.round.as_of:%d.%m.%Y}{phase})"
+        title=_say(
+            "status-title", round=st.round.name, date=f"{st.round.as_of:%d.%m.%Y}", phase=phase
+        )
     )
-    for header in (
-        "Center",
-        _t(lang, "Version", "Version"),
-        _t(lang, "Filer", "Files"),
-        _t(lang, "Senest modtaget", "Last received"),
-        _t(lang, "Status", "Status"),
-        _t(lang, "Note", "Note"),
-    ):
-        table.add_column(header)
+    for column in ("center", "version", "files", "received", "state", "note"):
+        table.add_column(_say(f"col-{column}"))
     for c in st.centers:
         received = _local_time(c.last_received) if c.last_received else "-"
-        notes = [finding_from_dict(p, lang).message for p in c.problems[:1]]
+        notes = [finding_from_dict(p).render(lang) for p in c.problems[:1]]
         if c.review_reason:
             notes.append(c.review_reason)
         if c.stale:
-            notes.append(_t(lang, "projektmappen er forældet", "the workbook is out of date"))
+            notes.append(_say("stale-note"))
         table.add_row(
             c.center,
             str(c.version),
             str(c.files),
             received,
-            _state_word(c.state, lang),
+            _state_word(c.state),
             "; ".join(notes),
         )
     Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
-    click.echo(_t(lang, "Markeringer: ", "Flags: ") + ", ".join(_flag_lines(st.flags, lang)))
-    for line in describe_flags(st.register, st.flags, lang):
+    click.echo(_flags_line(st.flags))
+    for line in describe_flags(st.register, st.flags):
         click.echo(f"  {line}")
     if st.stale:
-        click.echo(
-            _t(
-                lang,
-                f"Forældede projektmapper (en tidligere opfølgning er ændret siden): "
-                f"{', '.join(st.stale)}. Udsend dem igen med: "
-                f'sheetflow issue "{workspace}" --round {st.round.number} --refresh',
-                f"Out-of-date workbooks (an earlier round changed since): {', '.join(st.stale)}. "
-                f'Re-issue them with: sheetflow issue "{workspace}" --round {st.round.number} '
-                "--refresh",
-            )
-        )
+        command = f'sheetflow issue "{workspace}" --round {st.round.number} --refresh'
+        click.echo(_say("stale", names=", ".join(st.stale), command=command))
     if st.stray:
-        click.echo(
-            _t(
-                lang,
-                f"{len(st.stray)} fil(er) i indbakken hører ikke til denne opfølgning "
-                "(se sheetflow collect eller --history).",
-                f"{len(st.stray)} file(s) in the inbox do not belong to this round "
-                "(see sheetflow collect or --history).",
-            )
-        )
+        click.echo(_say("stray", count=len(st.stray)))
     if history:
-        click.echo(_t(lang, "Modtagne filer:", "Files received:"))
+        click.echo(_say("files-received"))
         for rec in st.history:
             at = _local_time(rec.received_at)
-            word = _t(lang, *VERDICT_WORDS.get(rec.verdict, (rec.verdict, rec.verdict)))
+            word = _say(f"verdict-{rec.verdict}")
             click.echo(f"  {at}  {rec.original_name}  {rec.center or '-'}  {word}")
 
 
@@ -839,7 +704,7 @@ def review(
     \b
     Examples:
       sheetflow review out --round 3 "Ejendomme" --accept
-      sheetflow review out --round 3 "Ejendomme" --return "Kommentaren til økonomien mangler."
+      sheetflow review out --round 3 "Ejendomme" --return "The economy comment is missing."
     """
     from sheetflow.review import review as review_return
 
@@ -847,15 +712,9 @@ def review(
         result = review_return(
             Workspace.at(workspace), round_ref, center, accept=accept, reason=reason
         )
-    click.echo(f"{result.round.name}, {result.center}: {_state_word(result.state, lang)}")
+    click.echo(f"{result.round.name}, {result.center}: {_state_word(result.state)}")
     if result.correction is not None:
-        click.echo(
-            _t(
-                lang,
-                f"  Rettelsesprojektmappe til centret: {result.correction}",
-                f"  Correction workbook for the center: {result.correction}",
-            )
-        )
+        click.echo(_say("review-correction", path=result.correction))
 
 
 # ------------------------------------------------------------ close, remind
@@ -877,15 +736,9 @@ def close(workspace: Path, round_ref: str, force: bool, lang: str) -> None:
 
     with _library_errors():
         result = close_round(Workspace.at(workspace), round_ref, force=force)
-    click.echo(_t(lang, f"{result.round.name} er lukket.", f"{result.round.name} is closed."))
+    click.echo(_say("closed", round=result.round.name))
     if result.missing:
-        click.echo(
-            _t(
-                lang,
-                f"  Lukket uden aflevering fra: {', '.join(result.missing)}",
-                f"  Closed without a return from: {', '.join(result.missing)}",
-            )
-        )
+        click.echo(_say("closed-missing", names=", ".join(result.missing)))
 
 
 @main.command()
@@ -917,42 +770,16 @@ def remind(
     with _library_errors():
         result = remind_round(Workspace.at(workspace), round_ref, smtp=server, lang=lang)
     click.echo(
-        _t(
-            lang,
-            f"{result.round.name}: "
-            f"{_plural(len(result.drafts), 'påmindelse', 'påmindelser')} skrevet, "
-            f"{len(result.sent)} sendt",
-            f"{result.round.name}: {_plural(len(result.drafts), 'reminder', 'reminders')} "
-            f"written, {len(result.sent)} sent",
-        )
+        _say("reminders", round=result.round.name, count=len(result.drafts), sent=len(result.sent))
     )
-    why = {
-        "missing": ("ikke indsendt", "not returned"),
-        "no_answers": ("modtaget uden svar", "received without answers"),
-        "correction": ("skal rettes", "needs corrections"),
-    }
     for path in result.drafts:
         center = next((c for c, k in result.kinds.items() if path.stem == _safe(c)), "")
         kind = result.kinds.get(center, "missing")
-        click.echo(f"  {path}  ({_t(lang, *why[kind])})")
-    reasons = {
-        "no-email": ("ingen e-mail på arket Centre", "no e-mail on the Centre sheet"),
-        "bad-email": (
-            "e-mailen på arket Centre er ugyldig",
-            "the e-mail on the Centre sheet is invalid",
-        ),
-    }
+        click.echo(f"  {path}  ({_say('remind-' + kind)})")
     for center, reason in result.skipped:
-        text = _t(lang, *reasons[reason])
-        click.echo(
-            _t(
-                lang,
-                f"  Ingen påmindelse til {center}: {text}",
-                f"  No reminder for {center}: {text}",
-            )
-        )
+        click.echo(_say("no-reminder", center=center, reason=_say("remind-" + reason)))
     retry = _send_command(workspace, result.round.number, smtp, smtp_user, reminders=True)
-    _report_sending(result.sent, result.failed, lang, retry)
+    _report_sending(result.sent, result.failed, retry)
     sys.exit(result.exit_code)
 
 
@@ -993,22 +820,15 @@ def send(
 
     server = _smtp(smtp, smtp_user)
     if server is None:
-        raise click.UsageError("--smtp VÆRT:PORT mangler.")
+        raise click.UsageError(_say("smtp-missing"))
     with _library_errors():
         rnd, sent = send_round(
             Workspace.at(workspace), round_ref, "reminder" if reminders else "cover", server
         )
-    click.echo(
-        _t(
-            lang,
-            f"{rnd.name}: {len(sent.sent)} sendt, {len(sent.already)} sendt før, "
-            f"{len(sent.failed)} ikke sendt",
-            f"{rnd.name}: {len(sent.sent)} sent, {len(sent.already)} sent before, "
-            f"{len(sent.failed)} not sent",
-        )
-    )
+    counts = {"sent": len(sent.sent), "already": len(sent.already), "failed": len(sent.failed)}
+    click.echo(_say("sent", round=rnd.name, **counts))
     retry = _send_command(workspace, rnd.number, smtp, smtp_user, reminders=reminders)
-    _report_sending(sent.sent, sent.failed, lang, retry)
+    _report_sending(sent.sent, sent.failed, retry)
     sys.exit(1 if sent.failed else 0)
 
 
@@ -1032,22 +852,15 @@ def demo(workspace: Path, lang: str) -> None:
     """
     from sheetflow.demo import run_demo
 
-    with _library_errors(), progress_bar("Demo") as tick:
+    with _library_errors(), progress_bar(_say("progress-demo")) as tick:
         result = run_demo(Workspace.at(workspace), lang=lang, progress=tick)
     c = result.collect
-    click.echo(
-        _t(
-            lang,
-            f"{c.round.name}: {c.count(Verdict.ACCEPTED)} af {len(result.filled)} centre godkendt",
-            f"{c.round.name}: {c.count(Verdict.ACCEPTED)} of {len(result.filled)} centers accepted",
-        )
-    )
-    click.echo(_t(lang, "Markeringer: ", "Flags: ") + ", ".join(_flag_lines(c.flags, lang)))
-    for line in describe_flags(result.register, c.flags, lang):
+    accepted, total = c.count(Verdict.ACCEPTED), len(result.filled)
+    click.echo(_say("demo-accepted", round=c.round.name, accepted=accepted, total=total))
+    click.echo(_flags_line(c.flags))
+    for line in describe_flags(result.register, c.flags):
         click.echo(f"  {line}")
-    click.echo(
-        _t(lang, f"Samlet projektmappe: {result.master}", f"Master workbook: {result.master}")
-    )
+    click.echo(_say("master-written", path=result.master))
 
 
 # ------------------------------------------------------------ export, report
@@ -1086,9 +899,9 @@ def export(workspace: Path, round_ref: str | None, target: Path, lang: str) -> N
         refuse_own_files(workspace, [target, *table_paths(target, list(tables)).values()])
         written = export_tables(tables, target)
     sizes = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
-    click.echo(_t(lang, f"{rnd.name}: rækker i {sizes}", f"{rnd.name}: rows in {sizes}"))
+    click.echo(_say("export-rows", round=rnd.name, sizes=sizes))
     for path in written:
-        click.echo(_t(lang, f"Skrevet: {path}", f"Written: {path}"))
+        click.echo(_say("written", path=path))
 
 
 @main.command()
@@ -1119,7 +932,7 @@ def report(
     \b
     Example:
       sheetflow report out --round 3 --pdf
-      sheetflow report out --round 3 --pdf --to "Udvalg oktober.pdf"
+      sheetflow report out --round 3 --pdf --to "Committee October.pdf"
     """
     from sheetflow.report import ToolError, committee_pdf
 
@@ -1129,9 +942,9 @@ def report(
                 Workspace.at(workspace), round_ref, target, timeout=timeout, lang=lang
             )
         except ToolError as exc:  # LibreOffice missing or failing: exit 3, not usage (2)
-            click.secho(f"Fejl: {exc}", fg="red", err=True)
+            click.secho(_say("error", message=exc.render(lang)), fg="red", err=True)
             sys.exit(3)
-    click.echo(_t(lang, f"PDF til udvalget: {path}", f"Committee PDF: {path}"))
+    click.echo(_say("committee-pdf", path=path))
 
 
 def _cut(text: str, limit: int) -> str:
@@ -1142,25 +955,19 @@ def _cut(text: str, limit: int) -> str:
     return line[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def describe_flags(register: Register, flags: list[Flag], lang: str) -> list[str]:
+def describe_flags(register: Register, flags: list[Flag]) -> list[str]:
     """One line per flagged item: smiley, number and title, item, deadline, kinds."""
     items = register.items()
-    names = {
-        "red": _t(lang, "rød", "red"),
-        "overdue": _t(lang, "overskredet", "overdue"),
-        "missing": _t(lang, "mangler smiley", "missing"),
-        "not-returned": _t(lang, "ikke indsendt", "not returned"),
-    }
     lines = []
     for flag in flags:
-        kinds = ", ".join(names[k] for k in flag.kinds)
+        kinds = ", ".join(_say("flag-" + k) for k in flag.kinds)
         if not flag.item_key:
             lines.append(f"-  {flag.center} [{kinds}]")
             continue
         ini, ms = items[flag.item_key]
         smiley = symbol(flag.rating.smiley if flag.rating else None) or "-"
         text = _cut(ms.text, 50) if ms else ""
-        what = f"{text} ({ms.deadline.text})" if ms else _t(lang, "Økonomi", "Economy")
+        what = f"{text} ({ms.deadline.text})" if ms else _say("economy")
         label = _cut(ini.label, 45)
         lines.append(f"{smiley}  {label}: {what} [{kinds}]")
     return lines

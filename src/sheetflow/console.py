@@ -20,26 +20,16 @@ import unicodedata
 ERRORS = "sheetflow-readable"
 SAMPLE = "☺😐☹æøåÆØÅ"
 
-SMILEY_WORDS: dict[str, tuple[str, str]] = {
-    "☺": ("(grøn)", "(green)"),
-    "😐": ("(gul)", "(yellow)"),
-    "☹": ("(rød)", "(red)"),
-}
+# The word for each smiley, a key of the ``[cli]`` catalogue: "(grøn)", "(green)".
+SMILEY_WORDS = {"☺": "smiley-green", "😐": "smiley-yellow", "☹": "smiley-red"}
 _ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 
 
 def _language() -> str:
-    """The running command's ``--lang`` (da unless it says en)."""
-    try:
-        import click
-    except ImportError:  # pragma: no cover - click is a dependency
-        return "da"
-    ctx = click.get_current_context(silent=True)
-    while ctx is not None:
-        if ctx.params.get("lang") == "en":
-            return "en"
-        ctx = ctx.parent
-    return "da"
+    """The running command's language (Danish outside one)."""
+    from sheetflow.clilang import current_language
+
+    return current_language()
 
 
 def _encodable(text: str, encoding: str) -> bool:
@@ -53,7 +43,9 @@ def _encodable(text: str, encoding: str) -> bool:
 def readable(ch: str, encoding: str, lang: str = "da") -> str:
     """What to write for ``ch`` where ``encoding`` cannot hold it."""
     if ch in SMILEY_WORDS:
-        word = SMILEY_WORDS[ch][lang == "en"]
+        from sheetflow.texts import text
+
+        word = text(lang, "cli", SMILEY_WORDS[ch])
     elif unicodedata.category(ch) in ("Mn", "Cf"):  # variation selectors, zero-width
         return ""
     else:

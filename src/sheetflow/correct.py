@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sheetflow import __version__
 from sheetflow.collect.validate import FileCheck
-from sheetflow.findings import Finding, finding_from_dict, todo
+from sheetflow.findings import Finding, todo
 from sheetflow.issue import _facts
 from sheetflow.issue.layout import StatusLayout
 from sheetflow.issue.writer import Corrections, write_center_workbook
@@ -87,8 +87,7 @@ def write_correction(
     lang = issued.lang
     texts = load_texts(lang, workspace.root)
     layout = StatusLayout.from_json(issued.layout)
-    findings = [finding_from_dict(f.to_dict(), lang) for f in check.findings]
-    corrections = build_corrections(layout, findings, check.answers, texts, lang)
+    corrections = build_corrections(layout, check.findings, check.answers, texts, lang)
     meta = {
         "template_id": issued.template_id,
         "round": str(issued.round),
@@ -117,11 +116,11 @@ def build_corrections(
     notes: dict[str, str] = {}
     rows: list[tuple[str, str, str]] = []
     for f in findings:
-        what = todo(f.code, lang, expected=f.expected)
+        what, message = todo(f, lang), f.render(lang)
         where = f.cell if f.sheet == layout.sheet and f.cell else str(t["whole_file"])
-        rows.append((where, f.message, what))
+        rows.append((where, message, what))
         if f.sheet == layout.sheet and f.cell:
-            notes[f.cell] = f"{f.message}\n{what}".strip()
+            notes[f.cell] = f"{message}\n{what}".strip()
     return Corrections(
         answers=answers,
         notes=notes,

@@ -13,12 +13,12 @@ from typing import Any
 
 def error_text(key: str, lang: str = "da", **args: Any) -> str:
     """The catalogue's text for ``key`` in ``lang``, filled in; ``key`` itself if unknown."""
-    from sheetflow.texts import shipped_texts
+    from sheetflow.texts import pick, shipped_texts
 
-    template = shipped_texts(lang).get("errors", {}).get(key)
-    if template is None:
+    entry = shipped_texts(lang).get("errors", {}).get(key)
+    if entry is None:
         return key.format(**args) if args else key
-    return str(template).format(**args)
+    return pick(entry, lang, args.get("count")).format(**args)
 
 
 class SheetflowError(Exception):

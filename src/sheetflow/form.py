@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from sheetflow.findings import detail
 from sheetflow.model import ECONOMY, MILESTONE
 
 INITIATIVE = "initiative"
@@ -89,7 +90,11 @@ _NAME = re.compile(r"^[\wæøåÆØÅ][\wæøåÆØÅ .\-]*$")
 
 
 class RuleError(ValueError):
-    """A flag rule that does not parse; the message says what was expected."""
+    """A flag rule that does not parse; ``detail`` says what was expected."""
+
+    def __init__(self, key: str, **args: object) -> None:
+        self.detail = detail(key, **args)
+        super().__init__(self.detail.render("da"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +131,7 @@ class Rule:
 def _operand(text: str) -> Operand:
     token = text.strip()
     if not token:
-        raise RuleError("mangler en værdi at sammenligne med")
+        raise RuleError("rule-no-operand")
     if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"":
         return Operand("text", token[1:-1])
     if _NUMBER.match(token):
@@ -139,13 +144,13 @@ def _operand(text: str) -> Operand:
             else:
                 day = dt.date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
         except ValueError as exc:
-            raise RuleError(f"'{token}' er ikke en dato") from exc
+            raise RuleError("rule-not-a-date", token=token) from exc
         return Operand("date", day)
     if token.casefold() in PREVIOUS_WORDS:
         return Operand("previous", "previous")
     if _NAME.match(token):
         return Operand("name", token)
-    raise RuleError(f"'{token}' er hverken et tal, en dato, en tekst i anførselstegn eller et navn")
+    raise RuleError("rule-bad-operand", token=token)
 
 
 def parse_rule(text: str) -> Rule | None:
@@ -162,7 +167,7 @@ def parse_rule(text: str) -> Rule | None:
         if source.startswith(op):
             rest = source[len(op) :]
             if any(rest.lstrip().startswith(o) for o in OPERATORS):
-                raise RuleError(f"'{source}' har to sammenligninger")
+                raise RuleError("rule-two-operators", rule=source)
             norm = "!=" if op == "<>" else op
             return Rule(norm, (_operand(rest),), source)
     values = tuple(Operand("text", v.strip()) for v in re.split(r"[;|]", source) if v.strip())

@@ -167,15 +167,13 @@ def bind_workspace(root: Path, url: str) -> None:
     from sheetflow.errors import UsageError
 
     if not url.startswith(("postgresql://", "postgres://")):
-        raise UsageError(f"--db skal være en postgresql://-adresse, ikke '{url}'.")
+        raise UsageError("db-not-postgresql", url=url)
     url_file = root / URL_FILE
     if url_file.is_file():
         if url_file.read_text(encoding="utf-8").strip() != url:
-            raise UsageError(f"{root} bruger allerede en anden database ({url_file}).")
+            raise UsageError("db-other", root=root, path=url_file)
         return
     if (root / "ledger.sqlite").is_file():
-        raise UsageError(
-            f"{root} fører allerede sin ledger i ledger.sqlite. Lav en ny mappe til holdets server."
-        )
+        raise UsageError("db-sqlite-already", root=root)
     root.mkdir(parents=True, exist_ok=True)
     url_file.write_text(url + "\n", encoding="utf-8")

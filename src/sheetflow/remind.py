@@ -59,8 +59,9 @@ def reasons_for(c: CenterRound, lang: str) -> list[str]:
     errors = [d for d in latest.finding_list if d.get("severity") == "error"]
     out = []
     for d in errors:
-        f = finding_from_dict(d, lang)
-        out.append(f"{f.cell}: {f.message}" if f.cell else f.message)
+        f = finding_from_dict(d)
+        message = f.render(lang)
+        out.append(f"{f.cell}: {message}" if f.cell else message)
     return out
 
 

@@ -153,9 +153,9 @@ def _master_in(workspace: Workspace, register: Register, rnd: Round, lang: str, 
 
     with Ledger(workspace.ledger_path, read_only=True) as ledger:
         report = Report()
-        report.extend(history_findings(ledger, rnd, lang))
+        report.extend(history_findings(ledger, rnd))
         _, data = round_master(register, rnd, ledger, report, lang)
-    return write_master(data, path, load_texts(lang, workspace.root), lang)
+    return write_master(data, path, load_texts(lang, workspace.root))
 
 
 def committee_pdf(

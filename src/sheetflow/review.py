@@ -97,12 +97,8 @@ def _send_back(
     issued = ledger.issued_by_template(rec.template_id)[-1]
     layout = StatusLayout.from_json(issued.layout)
     answers = answers_at(layout.inputs, ledger.ratings_of(received_id))
-    findings = [finding_from_dict(d, issued.lang) for d in rec.finding_list]
-    findings.append(
-        make_finding(
-            "returned-for-correction", lang=issued.lang, file=rec.original_name, value=reason
-        )
-    )
+    findings = [finding_from_dict(d) for d in rec.finding_list]
+    findings.append(make_finding("returned-for-correction", file=rec.original_name, value=reason))
     check = FileCheck(
         rec.original_name,
         Verdict.ACCEPTED,

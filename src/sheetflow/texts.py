@@ -1,8 +1,14 @@
-"""Workbook texts (labels, prompts, guides) from ``workbook_templates/<lang>.toml``.
+"""Every text sheetflow shows, from one catalogue per language:
+``workbook_templates/<lang>.toml``.
 
-The files ship with the package; a copy in the workspace's own
-``workbook_templates/`` folder takes precedence, so finance can reword a
-prompt without touching the installation.
+The workbooks' labels and guides, the findings, the errors, the command line's
+messages and help, and click's own words all live there; code carries keys and
+arguments and renders them at the edge (:func:`text`). An entry that depends on
+a number is a table of CLDR plural forms (``{ one = "…", other = "…" }``),
+chosen by Babel for the language. The files ship with the package; a copy in
+the workspace's own ``workbook_templates/`` folder takes precedence for the
+workbooks' texts, so finance can reword a prompt without touching the
+installation.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from typing import Any
 from sheetflow.errors import UsageError
 
 LANGUAGES = ("da", "en")
+# Babel's locale for each language (English dates and plurals the British way).
+LOCALES = {"da": "da_DK", "en": "en_GB"}
 
 
 def template_dirs(workspace: Path | None = None) -> list[Path]:
@@ -73,3 +81,32 @@ def read_texts(path: Path) -> dict[str, dict[str, Any]]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError("texts-unreadable", path=path, error=exc) from None
+
+
+def plural_form(lang: str, count: int) -> str:
+    """The CLDR plural category of ``count`` in ``lang`` ("one", "other", ...)."""
+    from babel import Locale
+
+    return str(Locale.parse(LOCALES.get(lang, "da_DK")).plural_form(abs(count)))
+
+
+def pick(entry: object, lang: str, count: object = None) -> str:
+    """An entry's text: a plain text, or the plural form that fits ``count``."""
+    if isinstance(entry, dict):
+        form = plural_form(lang, int(str(count))) if count is not None else "other"
+        return str(entry.get(form, entry["other"]))
+    return str(entry)
+
+
+def text(lang: str, section: str, key: str, default: str | None = None, **args: object) -> str:
+    """One text of the shipped catalogue of ``lang``, filled in with ``args``.
+
+    A plural entry is chosen by ``args["count"]``. A key missing from the
+    catalogue is a bug (``KeyError``) unless a ``default`` is given."""
+    entry = shipped_texts(lang).get(section, {}).get(key)
+    if entry is None:
+        if default is not None:
+            return default
+        raise KeyError(f"[{section}] {key} is missing from the {lang} catalogue")
+    template = pick(entry, lang, args.get("count"))
+    return template.format(**args) if args else template

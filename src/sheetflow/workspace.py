@@ -31,6 +31,22 @@ DEFAULT_WORKSPACE = Path("out")
 _HELD: dict[str, tuple[FileLock, int]] = {}
 
 
+SETTINGS = "sheetflow.toml"
+
+
+def workspace_language(root: Path) -> str:
+    """The language recorded in a workspace's sheetflow.toml; Danish when none
+    (or when the file is unreadable: a language is never a reason to stop)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((Path(root) / SETTINGS).read_bytes().decode("utf-8-sig"))
+    except (OSError, ValueError):
+        return "da"
+    lang = data.get("lang")
+    return lang if lang in ("da", "en") else "da"
+
+
 @dataclass(frozen=True)
 class Workspace:
     """Paths of one workspace; creating the object touches nothing on disk."""
@@ -54,6 +70,19 @@ class Workspace:
         """Something was recorded: ledger.sqlite, or ledger.url naming the team's
         PostgreSQL database (``sheetflow serve --db``)."""
         return self.ledger_path.is_file() or (self.root / "ledger.url").is_file()
+
+    @property
+    def settings_path(self) -> Path:
+        """The workspace's own settings: ``sheetflow.toml`` (its language)."""
+        return self.root / SETTINGS
+
+    def set_language(self, lang: str) -> None:
+        """Make ``lang`` the language of every verb run on this workspace without
+        --lang or SHEETFLOW_LANG (``init --lang``)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.settings_path.write_text(
+            f'# sheetflow: this workspace\'s settings.\nlang = "{lang}"\n', encoding="utf-8"
+        )
 
     @property
     def lock_path(self) -> Path:

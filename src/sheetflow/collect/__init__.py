@@ -21,7 +21,15 @@ from sheetflow.collect.safety import Problem, sniff, unsettled
 from sheetflow.collect.validate import FileCheck, validate_return
 from sheetflow.contract import META_PREFIX
 from sheetflow.errors import UsageError
-from sheetflow.findings import Finding, Report, detail, finding_from_dict, make_finding
+from sheetflow.findings import (
+    Detail,
+    Finding,
+    Report,
+    detail,
+    detail_list,
+    finding_from_dict,
+    make_finding,
+)
 from sheetflow.flags import Flag
 from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import CheckLayout
@@ -193,14 +201,12 @@ class Checker:
         ledger_path: Path,
         round_number: int | None,
         round_names: dict[int, str],
-        lang: str,
         workspace_root: str = "",
         closed: frozenset[int] = frozenset(),
     ) -> None:
         self.ledger = Ledger(ledger_path, read_only=True)
         self.round_number = round_number
         self.round_names = round_names
-        self.lang = lang
         self.workspace_root = workspace_root
         self.closed = closed
         self._issued: dict[str, list[Issued]] = {}
@@ -222,19 +228,15 @@ class Checker:
         return found
 
     def reject(self, path: Path, code: str, value: object = "") -> FileCheck:
-        finding = make_finding(code, lang=self.lang, file=path.name, value=value)
+        finding = make_finding(code, file=path.name, value=value)
         return FileCheck(path.name, findings=[finding])
 
     def reject_problem(self, path: Path, problem: Problem) -> FileCheck:
-        value = (
-            detail(problem.detail, self.lang, **dict(problem.args))
-            if problem.detail
-            else problem.value
-        )
+        value = detail(problem.detail, **dict(problem.args)) if problem.detail else problem.value
         return self.reject(path, problem.code, value)
 
     def reject_read(self, path: Path, exc: ReadError) -> FileCheck:
-        value = detail(exc.detail, self.lang, **exc.args_) if exc.detail else str(exc)
+        value = detail(exc.detail, **exc.args_) if exc.detail else str(exc)
         return self.reject(path, exc.code, value)
 
     def check(self, path: Path) -> FileCheck:
@@ -255,7 +257,7 @@ class Checker:
                 layout = self.layout(issued[-1])
                 declared = reader.dimension(layout.sheet)
                 if declared and too_large(declared, layout):
-                    size = detail("sheet-size", self.lang, rows=declared[0], cols=declared[1])
+                    size = detail("sheet-size", rows=declared[0], cols=declared[1])
                     return self.reject(path, "sheet-too-large", size)
                 sheets = [layout.sheet]
             returned = reader.workbook(sheets)
@@ -268,7 +270,6 @@ class Checker:
             self.lookup,
             self.round_number,
             self.round_names,
-            self.lang,
             self.layout,
             functools.partial(self.collect_command, path),
         )
@@ -294,7 +295,6 @@ def check_files(
     ledger_path: Path,
     rnd: Round | None,
     round_names: dict[int, str],
-    lang: str = "da",
     progress: Callable[[str], None] | None = None,
     limits: Limits | None = None,
     *,
@@ -312,21 +312,16 @@ def check_files(
             progress(paths[index].name)
 
     number = rnd.number if rnd is not None else None
-    init = functools.partial(
-        Checker, ledger_path, number, round_names, lang, workspace_root, closed
-    )
+    init = functools.partial(Checker, ledger_path, number, round_names, workspace_root, closed)
     outcomes = run_isolated(paths, _check, init, limits=limits, on_done=done)
     verdicts = []
     for path, outcome in zip(paths, outcomes, strict=True):
         if outcome.ok:
             verdicts.append(outcome.value)
         else:
-            reason = outcome.reason
-            if reason in ("timeout", "memory"):
-                reason = detail(reason, lang)
-            else:
-                reason = detail("died", lang, reason=reason)
-            finding = make_finding("reader-failed", lang=lang, file=path.name, value=reason)
+            died = outcome.reason
+            why = detail(died) if died in ("timeout", "memory") else detail("died", reason=died)
+            finding = make_finding("reader-failed", file=path.name, value=why)
             verdicts.append(FileCheck(path.name, findings=[finding]))
     return verdicts
 
@@ -361,7 +356,7 @@ def collect_round(
     report = Report()
     results: list[FileResult] = []
     for path, reason in skipped:
-        f = make_finding("file-skipped", lang=lang, file=path.name, value=detail(reason, lang))
+        f = make_finding("file-skipped", file=path.name, value=detail(reason))
         results.append(FileResult(path, Verdict.SKIPPED, findings=[f]))
     with Ledger(workspace.ledger_path) as ledger:
         if not ledger.issued_rows(rnd.number):
@@ -370,12 +365,12 @@ def collect_round(
             )
         reopened = ensure_open(ledger, rnd, reopen)
         ledger.set_round_state(rnd.number, rnd.name, RoundPhase.COLLECTING)
-        files, provenance = _open_messages(files, ledger, workspace, rnd, lang, results)
+        files, provenance = _open_messages(files, ledger, workspace, rnd, results)
         pending: list[tuple[int, Path, str, Path]] = []
         for path in files:
             taken = take(path, workspace.archive_dir(rnd.number))
             if isinstance(taken, Problem):  # not read now, not recorded: the next run reads it
-                f = make_finding(taken.code, lang=lang, file=path.name)
+                f = make_finding(taken.code, file=path.name)
                 results.append(FileResult(path, Verdict.SKIPPED, findings=[f]))
                 continue
             sha, stored = taken
@@ -384,7 +379,7 @@ def collect_round(
                 pending.append((len(results), path, sha, stored))
                 results.append(FileResult(path, Verdict.REJECTED, sha256=sha))
             else:
-                results.append(_repeated(path, sha, seen, lang))
+                results.append(_repeated(path, sha, seen))
                 if progress:
                     progress(path.name)
         closed = frozenset(
@@ -395,13 +390,12 @@ def collect_round(
             workspace.ledger_path,
             rnd,
             round_names,
-            lang,
             progress,
             workspace_root=str(workspace.root),
             closed=closed,
         )
         batch = list(zip(pending, checks, strict=True))
-        for (slot, path, sha, stored), check in order_batch(batch, workspace, rnd, lang):
+        for (slot, path, sha, stored), check in order_batch(batch, workspace, rnd):
             results[slot] = _record(
                 ledger, workspace, rnd, path, sha, stored, check, provenance.get(path, "")
             )
@@ -410,8 +404,8 @@ def collect_round(
         from sheetflow.correct import write_corrections
 
         corrections = write_corrections(workspace, register, rnd, ledger, [c for _, c in batch])
-        _mark_superseded(results, ledger, rnd, lang)
-        changed = register_changes(workspace, register, rnd, ledger, lang)
+        _mark_superseded(results, ledger, rnd)
+        changed = register_changes(workspace, register, rnd, ledger)
         for result in results:
             if not result.repeated:
                 report.extend(result.findings)
@@ -420,7 +414,7 @@ def collect_round(
         # however many runs it took to collect them.
         recorded = Report()
         recorded.extend(f for r in results if r.verdict is Verdict.SKIPPED for f in r.findings)
-        recorded.extend(history_findings(ledger, rnd, lang))
+        recorded.extend(history_findings(ledger, rnd))
         recorded.extend(changed)
         ledger.set_round_state(rnd.number, rnd.name, RoundPhase.CONSOLIDATED)
         outputs = consolidate(
@@ -445,7 +439,6 @@ def _open_messages(
     ledger: Ledger,
     workspace: Workspace,
     rnd: Round,
-    lang: str,
     results: list[FileResult],
 ) -> tuple[list[Path], dict[Path, str]]:
     """Saved e-mails in the batch: each new one is opened in an isolated worker and
@@ -461,13 +454,13 @@ def _open_messages(
     for path in messages:
         taken = take(path, workspace.archive_dir(rnd.number))
         if isinstance(taken, Problem):
-            f = make_finding(taken.code, lang=lang, file=path.name)
+            f = make_finding(taken.code, file=path.name)
             results.append(FileResult(path, Verdict.SKIPPED, findings=[f]))
             continue
         sha, stored = taken
         seen = ledger.received_by_hash(rnd.number, sha)
         if seen is not None:
-            results.append(_repeated(path, sha, seen, lang))
+            results.append(_repeated(path, sha, seen))
         else:
             new.append((path, sha, stored))
     folders = [workspace.archive_dir(rnd.number) / "messages" / sha for _, sha, _ in new]
@@ -476,7 +469,7 @@ def _open_messages(
     provenance: dict[Path, str] = {}
     for (path, sha, stored), outcome in zip(new, outcomes, strict=True):
         unpacked = outcome.value if outcome.ok else None
-        findings, verdict = _message_findings(path, unpacked, outcome.reason, lang)
+        findings, verdict = _message_findings(path, unpacked, outcome.reason)
         ledger.record_received(
             round_number=rnd.number,
             sha256=sha,
@@ -500,14 +493,10 @@ def _open_messages(
     return others, provenance
 
 
-def _message_findings(
-    path: Path, unpacked: Any, reason: str, lang: str
-) -> tuple[list[Finding], Verdict]:
+def _message_findings(path: Path, unpacked: Any, reason: str) -> tuple[list[Finding], Verdict]:
     if unpacked is None or unpacked.problem:
         why = unpacked.problem if unpacked is not None else reason
-        return [make_finding("message-unreadable", lang=lang, file=path.name, value=why)], (
-            Verdict.REJECTED
-        )
+        return [make_finding("message-unreadable", file=path.name, value=why)], (Verdict.REJECTED)
     code, verdict = (
         ("message-unpacked", Verdict.UNPACKED)
         if unpacked.workbooks
@@ -515,7 +504,6 @@ def _message_findings(
     )
     f = make_finding(
         code,
-        lang=lang,
         file=path.name,
         value=unpacked.sender,
         expected=unpacked.subject,
@@ -527,7 +515,7 @@ def _message_findings(
 Pending = tuple[tuple[int, Path, str, Path], FileCheck]
 
 
-def order_batch(batch: list[Pending], workspace: Workspace, rnd: Round, lang: str) -> list[Pending]:
+def order_batch(batch: list[Pending], workspace: Workspace, rnd: Round) -> list[Pending]:
     """The order to record one batch in, so that arrival order means what happened.
 
     Files that name no center come first. Each center's files follow in the
@@ -546,14 +534,12 @@ def order_batch(batch: list[Pending], workspace: Workspace, rnd: Round, lang: st
         accepted = [b for b in group if b[1].accepted]
         stamps = [b[1].saved_at for b in accepted]
         if len(accepted) > 1 and not (all(stamps) and len(set(stamps)) == len(stamps)):
-            _undecided(accepted, center, workspace, rnd, lang)
+            _undecided(accepted, center, workspace, rnd)
         ordered.extend(sorted(group, key=lambda b: (b[1].saved_at or "", b[1].accepted)))
     return ordered
 
 
-def _undecided(
-    group: list[Pending], center: str, workspace: Workspace, rnd: Round, lang: str
-) -> None:
+def _undecided(group: list[Pending], center: str, workspace: Workspace, rnd: Round) -> None:
     names = ", ".join(f"{b[0][1].name} ({b[1].saved_at or '-'})" for b in group)
     for b in group:
         command = f'sheetflow collect "{workspace.root}" --round {rnd.number} --prefer "{b[0][1]}"'
@@ -561,7 +547,6 @@ def _undecided(
         b[1].findings.append(
             make_finding(
                 "return-order-undecided",
-                lang=lang,
                 file=b[0][1].name,
                 value=center,
                 expected=names,
@@ -585,9 +570,9 @@ def _prefer(ledger: Ledger, rnd: Round, path: Path, results: list[FileResult]) -
             result.findings = [f for f in result.findings if f.code != "return-order-undecided"]
 
 
-def _repeated(path: Path, sha: str, seen: Received, lang: str) -> FileResult:
+def _repeated(path: Path, sha: str, seen: Received) -> FileResult:
     """A file collected before: its recorded verdict and findings, counted once."""
-    findings = [finding_from_dict(d, lang) for d in seen.finding_list]
+    findings = [finding_from_dict(d) for d in seen.finding_list]
     return FileResult(
         path, Verdict(seen.verdict), seen.center, sha, repeated=True, findings=findings
     )
@@ -619,7 +604,7 @@ def _record(
     return FileResult(path, check.verdict, check.center, sha, findings=list(check.findings))
 
 
-def _mark_superseded(results: list[FileResult], ledger: Ledger, rnd: Round, lang: str) -> None:
+def _mark_superseded(results: list[FileResult], ledger: Ledger, rnd: Round) -> None:
     """Say, for this run's files, which later return replaced them and why."""
     received = {r.sha256: r for r in ledger.received(rnd.number)}
     by_id = {r.id: r for r in received.values()}
@@ -631,37 +616,36 @@ def _mark_superseded(results: list[FileResult], ledger: Ledger, rnd: Round, lang
         if rec is None or rec.superseded_by is None:
             continue
         result.verdict = Verdict.SUPERSEDED
-        result.findings.append(superseded_finding(rec, by_id.get(rec.superseded_by), lang))
+        result.findings.append(superseded_finding(rec, by_id.get(rec.superseded_by)))
 
 
-def superseded_finding(rec: Received, newer: Received | None, lang: str) -> Finding:
+def superseded_finding(rec: Received, newer: Received | None) -> Finding:
     """Which later return replaced ``rec``, and why (saved later, or arrived later)."""
-    reason = ""
+    reason: str | Detail = ""
     if newer is not None and newer.saved_at and rec.saved_at and newer.saved_at > rec.saved_at:
-        reason = detail("saved-later", lang, newer=newer.saved_at, older=rec.saved_at)
+        reason = detail("saved-later", newer=newer.saved_at, older=rec.saved_at)
     return make_finding(
         "superseded",
-        lang=lang,
         file=rec.original_name,
         value=newer.original_name if newer else "",
         hint=reason,
     )
 
 
-def history_findings(ledger: Ledger, rnd: Round, lang: str) -> list[Finding]:
+def history_findings(ledger: Ledger, rnd: Round) -> list[Finding]:
     """Every finding of every file received in the round, in arrival order."""
     received = ledger.received(rnd.number)
     by_id = {r.id: r for r in received}
     out: list[Finding] = []
     for rec in received:
-        out.extend(finding_from_dict(d, lang) for d in rec.finding_list)
+        out.extend(finding_from_dict(d) for d in rec.finding_list)
         if rec.superseded_by is not None:
-            out.append(superseded_finding(rec, by_id.get(rec.superseded_by), lang))
+            out.append(superseded_finding(rec, by_id.get(rec.superseded_by)))
     return out
 
 
 def register_changes(
-    workspace: Workspace, register: Register, rnd: Round, ledger: Ledger, lang: str
+    workspace: Workspace, register: Register, rnd: Round, ledger: Ledger
 ) -> list[Finding]:
     """A warning when the register is no longer the one the round was issued from."""
     from sheetflow.issue import register_fingerprint
@@ -671,20 +655,16 @@ def register_changes(
     if issued_fp is None or issued_fp == register_fingerprint(register):
         return []
     before = load_snapshot(workspace, issued_fp)
-    what = describe_changes(before, register, lang) if before is not None else []
+    what = describe_changes(before, register) if before is not None else []
     if before is not None and not what:  # e.g. a contact's e-mail: the workbooks are as sent
         return []
-    value = (
-        "; ".join(what[:5]) + (" …" if len(what) > 5 else "")
-        if what
-        else detail("register-differs", lang)
-    )
+    value = detail_list(what) if what else detail("register-differs")
     command = f'sheetflow issue "{workspace.root}" --round {rnd.number} --force'
-    return [make_finding("register-changed", lang=lang, value=value, hint=command)]
+    return [make_finding("register-changed", value=value, hint=command)]
 
 
 def validate_file(
-    workspace: Workspace, path: Path, round_ref: str | int | None = None, *, lang: str = "da"
+    workspace: Workspace, path: Path, round_ref: str | int | None = None
 ) -> FileCheck:
     """The collector's checks on one file; nothing is recorded or written.
 
@@ -698,8 +678,8 @@ def validate_file(
     rnd = workspace.resolve_round(register, round_ref) if round_ref is not None else None
     problem = unsettled(path)
     if problem is not None:
-        finding = make_finding(problem.code, lang=lang, file=path.name)
+        finding = make_finding(problem.code, file=path.name)
         return FileCheck(path.name, findings=[finding])
     return check_files(
-        [path], workspace.ledger_path, rnd, round_names, lang, workspace_root=str(workspace.root)
+        [path], workspace.ledger_path, rnd, round_names, workspace_root=str(workspace.root)
     )[0]

@@ -32,7 +32,7 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+
 
 @dataclass(frozen=True)
 class Problem:
-    """A finding code, and the detail (see ``findings.DETAILS``) or raw value for its message."""
+    """A finding code, and the detail (a key of ``[details]`` in the catalogues) or raw value for its message."""
 
     code: str
     detail: str = ""

@@ -75,7 +75,6 @@ def validate_return(
     lookup: Callable[[str], list[Issued]],
     round_number: int | None,
     round_names: dict[int, str],
-    lang: str = "da",
     layout_of: Callable[[Issued], CheckLayout] | None = None,
     collect_hint: Callable[[int], str] | None = None,
 ) -> FileCheck:
@@ -88,11 +87,11 @@ def validate_return(
     file = returned.name
 
     def finding(code: str, **kw: object) -> Finding:
-        return make_finding(code, lang=lang, file=file, **kw)  # type: ignore[arg-type]
+        return make_finding(code, file=file, **kw)  # type: ignore[arg-type]
 
     issued = identify(returned, lookup)
     if issued is None:
-        value = returned.metadata("template_id") or detail("no-metadata", lang)
+        value = returned.metadata("template_id") or detail("no-metadata")
         return FileCheck(file, findings=[finding("not-issued", value=value)])
     verdict = FileCheck(file, Verdict.REJECTED, issued.template_id, issued.center, issued.round)
     verdict.saved_at = returned.saved_at
@@ -121,7 +120,7 @@ def validate_return(
         verdict.findings.append(finding("sheet-missing", sheet=layout.sheet))
         return verdict
     if not _unchanged(grid, layout):
-        rows = _row_findings(grid, layout, finding, lang)
+        rows = _row_findings(grid, layout, finding)
         if rows:
             verdict.findings.extend(rows)
             return verdict
@@ -159,7 +158,7 @@ def _unchanged(grid: Grid, layout: CheckLayout) -> bool:
 
 
 def _row_findings(
-    grid: Grid, layout: CheckLayout, finding: Callable[..., Finding], lang: str
+    grid: Grid, layout: CheckLayout, finding: Callable[..., Finding]
 ) -> list[Finding]:
     """Row keys in the hidden key column must stand where they were issued."""
     sheet = layout.sheet
@@ -168,12 +167,12 @@ def _row_findings(
             continue
         found = cell_text(grid.get((row, COL_KEY)))
         if found != key:
-            what = detail("row-key", lang, row=row + 1, expected=key, found=found)
+            what = detail("row-key", row=row + 1, expected=key, found=found)
             return [finding("rows-changed", sheet=sheet, cell=address(row, COL_KEY), value=what)]
     last = layout.last_row
     extra = min((r for r, _ in grid if r > last), default=None)
     if extra is not None:
-        what = detail("rows-below", lang, row=extra + 1, last=last + 1)
+        what = detail("rows-below", row=extra + 1, last=last + 1)
         return [finding("rows-changed", sheet=sheet, cell=f"A{extra + 1}", value=what)]
     return []
 

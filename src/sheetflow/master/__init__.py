@@ -25,13 +25,11 @@ from sheetflow.master.summary import (
 from sheetflow.master.writer import write_master
 from sheetflow.model import Register, Round, parse_date_text
 from sheetflow.roundstate import RoundState, round_state
-from sheetflow.texts import load_texts
+from sheetflow.texts import LOCALES, load_texts
 from sheetflow.workspace import Workspace
 from sheetflow.xlsxutil import is_formula_like
 
 FINDING_COLUMNS = ["file", "sheet", "cell", "code", "severity", "message"]
-# Babel's locale for each language sheetflow writes (English dates the British way).
-LOCALES = {"da": "da_DK", "en": "en_GB"}
 
 
 @dataclass
@@ -121,7 +119,7 @@ def round_master(
     date_text = (
         date_text or _info_date(register.info.date, lang) or long_date(dt.date.today(), lang)
     )
-    data = master_data(state, report.to_list(), date_text)
+    data = master_data(state, [f.row(lang) for f in report], date_text)
     data.asked = asked_by_round(register, rnd, ledger)
     return state, data
 
@@ -139,7 +137,7 @@ def consolidate(
     """Write the round's master workbook, ratings.csv and findings.csv."""
     state, data = round_master(register, rnd, ledger, report, lang, date_text)
     texts = load_texts(lang, workspace.root)
-    master = write_master(data, workspace.master_path(rnd.number), texts, lang)
+    master = write_master(data, workspace.master_path(rnd.number), texts)
     rows = ratings_rows(register, rnd, data.ratings, data.asked)
     ratings_csv = write_csv(workspace.ratings_csv(rnd.number), rows, CSV_COLUMNS)
     findings_csv = write_csv(workspace.findings_csv(rnd.number), data.findings, FINDING_COLUMNS)

@@ -19,7 +19,7 @@ from sheetflow.issue.layout import text_height
 from sheetflow.master.list_sheet import SUMMARY_TOP, ItemList, write_list
 from sheetflow.master.styles import Styles
 from sheetflow.master.summary import BUCKETS, Counts, MasterData, note_text
-from sheetflow.master.trend_sheet import red_streak_rows, text
+from sheetflow.master.trend_sheet import red_streak_rows
 from sheetflow.model import ECONOMY, MILESTONE
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import add_smiley_colours, integer_axis, print_setup
@@ -31,7 +31,6 @@ def write_summary(
     data: MasterData,
     t: dict[str, Any],
     footer: tuple[str, str, str],
-    lang: str = "da",
 ) -> None:
     ws = wb.add_worksheet(t["summary_sheet"])
     for col, width in enumerate(SUMMARY_WIDTHS):
@@ -50,7 +49,7 @@ def write_summary(
     lists = [
         _flags_list(data, t),
         _changes_list(data, t),
-        _red_streak_list(data, t, lang),
+        _red_streak_list(data, t),
     ]
     for item_list in lists:
         row = _item_table(ws, st, row + 2, item_list, t)
@@ -267,11 +266,11 @@ def _changes_list(data: MasterData, t: dict[str, Any]) -> ItemList:
     return ItemList(t["changes_heading"], t["changes_sheet"], headers, rows, t["no_changes"])
 
 
-def _red_streak_list(data: MasterData, t: dict[str, Any], lang: str) -> ItemList:
+def _red_streak_list(data: MasterData, t: dict[str, Any]) -> ItemList:
     """The items red two rounds or more in a row, up to this round."""
-    headers = _item_headers(t, text(t, "col_red_streak", lang), t["col_smiley"])
-    heading, empty = text(t, "red_streak_heading", lang), text(t, "no_red_streaks", lang)
-    rows = red_streak_rows(data, t, lang)
+    headers = _item_headers(t, str(t["col_red_streak"]), t["col_smiley"])
+    heading, empty = str(t["red_streak_heading"]), str(t["no_red_streaks"])
+    rows = red_streak_rows(data, t)
     return ItemList(heading, t["red_streak_sheet"], headers, rows, empty, 5)
 
 

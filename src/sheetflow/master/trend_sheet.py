@@ -20,7 +20,6 @@ from sheetflow.master.styles import Styles
 from sheetflow.master.summary import MasterData
 from sheetflow.model import Round
 from sheetflow.smiley import Smiley
-from sheetflow.texts import load_texts
 from sheetflow.trends import COUNTED, State, TrendRow, counts_per_round, red_in_a_row, trend_rows
 from sheetflow.xlsxutil import (
     RELEASE_EVERY,
@@ -43,12 +42,6 @@ BUCKET_COLOURS = {
 }
 
 
-def text(t: dict[str, Any], key: str, lang: str) -> str:
-    """A master text; the packaged one when a workspace's own copy predates it."""
-    value = t.get(key)
-    return str(value) if value is not None else str(load_texts(lang)["master"][key])
-
-
 def round_label(rnd: Round) -> str:
     """A round's short column title, as on the detail sheet: "3." for
     "3. budgetopfølgning 2017"; a name without its number ("Årsafslutning 2017")
@@ -58,7 +51,7 @@ def round_label(rnd: Round) -> str:
     return rnd.name.split()[0] if rnd.name.strip() else f"{rnd.number}."
 
 
-def state_text(state: State, t: dict[str, Any], lang: str) -> str:
+def state_text(state: State, t: dict[str, Any]) -> str:
     """What a cell shows: the smiley, or a word for the other states."""
     if state in (State.GREEN, State.YELLOW, State.RED):
         return Smiley(state.value).symbol
@@ -70,7 +63,7 @@ def state_text(state: State, t: dict[str, Any], lang: str) -> str:
         State.NOT_APPLICABLE: "trend_not_applicable",
         State.NOT_RELEVANT: "not_relevant",
     }[state]
-    return text(t, key, lang)
+    return str(t[key])
 
 
 def data_rows(data: MasterData) -> list[TrendRow]:
@@ -85,11 +78,10 @@ def write_trends(
     st: Styles,
     data: MasterData,
     t: dict[str, Any],
-    lang: str,
     footer: tuple[str, str, str],
 ) -> None:
     """The trends sheet: counts per round with a chart, then one row per item."""
-    ws = wb.add_worksheet(text(t, "trends_sheet", lang))
+    ws = wb.add_worksheet(str(t["trends_sheet"]))
     rounds = sorted(data.register.rounds, key=lambda r: r.number)
     rows = data_rows(data)
     widths = [WIDTHS[k] for k in ("number", "title", "center", "item", "deadline")]
@@ -100,8 +92,8 @@ def write_trends(
         {"font_size": 9, "italic": True, "font_color": "#595959", "align": "center",
          "valign": "top", "border": 1, "border_color": "#BFBFBF", "text_wrap": True}
     )  # fmt: skip
-    header_row = _counts(wb, ws, st, data, t, lang, rounds, rows)
-    _items(ws, st, quiet, t, lang, rounds, rows, widths, header_row)
+    header_row = _counts(wb, ws, st, data, t, rounds, rows)
+    _items(ws, st, quiet, t, rounds, rows, widths, header_row)
     ws.set_h_pagebreaks([header_row])
     ws.repeat_rows(header_row)
     print_setup(ws, *footer)
@@ -113,13 +105,12 @@ def _counts(
     st: Styles,
     data: MasterData,
     t: dict[str, Any],
-    lang: str,
     rounds: list[Round],
     rows: list[TrendRow],
 ) -> int:
     """The counts table and its chart from row 0; returns the item table's header row."""
-    ws.write_string(0, 0, text(t, "trends_heading", lang), st.heading)
-    ws.write_string(2, 3, text(t, "trends_counts", lang), st.header)
+    ws.write_string(0, 0, str(t["trends_heading"]), st.heading)
+    ws.write_string(2, 3, str(t["trends_counts"]), st.header)
     ws.write_string(2, 4, "", st.header)
     for i, rnd in enumerate(rounds):
         ws.write_string(2, FIRST_ROUND_COL + i, round_label(rnd), st.header)
@@ -129,7 +120,7 @@ def _counts(
         State.GREEN: t["col_green"],
         State.YELLOW: t["col_yellow"],
         State.RED: t["col_red"],
-        State.MISSING: text(t, "trend_missing", lang),
+        State.MISSING: str(t["trend_missing"]),
     }
     for n, bucket in enumerate(COUNTED, start=3):
         ws.write_string(n, 3, labels[bucket], st.cell)
@@ -152,7 +143,7 @@ def _counts(
                 "border": {"none": True},
             }
         )
-    chart.set_title({"name": text(t, "trends_chart", lang), "name_font": {"size": 11}})
+    chart.set_title({"name": str(t["trends_chart"]), "name_font": {"size": 11}})
     chart.set_y_axis(integer_axis(max((sum(c.values()) for c in counts), default=0)))
     chart.set_legend({"position": "right"})
     chart.set_size({"width": 720, "height": CHART_ROWS * 20})
@@ -165,7 +156,6 @@ def _items(
     st: Styles,
     quiet: Any,
     t: dict[str, Any],
-    lang: str,
     rounds: list[Round],
     rows: list[TrendRow],
     widths: list[int],
@@ -179,7 +169,7 @@ def _items(
         f"{t['col_milestone']} / {t['economy_row']}",
         t["col_deadline"],
         *[round_label(r) for r in rounds],
-        text(t, "trend_streak", lang),
+        str(t["trend_streak"]),
     ]
     ws.write_row(header_row, 0, headers, st.header)
     ws.set_row(header_row, 30)
@@ -194,7 +184,7 @@ def _items(
         for i, state in enumerate(item.states):
             smiley = state in (State.GREEN, State.YELLOW, State.RED)
             fmt = st.smiley if smiley else quiet
-            ws.write_string(row, FIRST_ROUND_COL + i, state_text(state, t, lang), fmt)
+            ws.write_string(row, FIRST_ROUND_COL + i, state_text(state, t), fmt)
         ws.write_number(row, FIRST_ROUND_COL + len(rounds), item.not_green_streak, st.number)
         ws.set_row(
             row,
@@ -212,7 +202,7 @@ def _items(
         add_smiley_colours(ws, st.smileys, f"{first}:{last}")
 
 
-def red_streak_rows(data: MasterData, t: dict[str, Any], lang: str) -> list[list[str]]:
+def red_streak_rows(data: MasterData, t: dict[str, Any]) -> list[list[str]]:
     """The summary's "red in a row" table: one row per item red two rounds or more in
     a row up to this round, with this round's own comment."""
     this_round = {r.item_key: r for r in data.ratings if r.round == data.round.number}

@@ -21,31 +21,23 @@ from sheetflow.master.detail_sheet import write_detail
 from sheetflow.master.styles import Styles
 from sheetflow.master.summary import MasterData
 from sheetflow.master.summary_sheet import write_summary
-from sheetflow.master.trend_sheet import text, write_trends
+from sheetflow.master.trend_sheet import write_trends
 from sheetflow.model import format_date
 from sheetflow.xlsxutil import print_setup, set_fixed_properties, write_smiley_guide
 
-ORDINALS = {
-    "da": ["Første", "Anden", "Tredje", "Fjerde", "Femte", "Sjette"],
-    "en": ["First", "Second", "Third", "Fourth", "Fifth", "Sixth"],
-}
 
-
-def master_title(data: MasterData, lang: str) -> str:
+def master_title(data: MasterData, t: dict[str, Any]) -> str:
     """ "Tredje opfølgning på Aftale om budget 2017" for round 3."""
     n = data.round.number
-    words = ORDINALS.get(lang, ORDINALS["da"])
+    words = t["ordinals"]
     ordinal = words[n - 1] if 0 < n <= len(words) else f"{n}."
-    agreement = data.register.info.agreement
-    if lang == "en":
-        return f"{ordinal} follow-up on {agreement}"
-    return f"{ordinal} opfølgning på {agreement}"
+    return str(t["title"]).format(ordinal=ordinal, agreement=data.register.info.agreement)
 
 
-def write_master(data: MasterData, path: Path, texts: dict[str, dict[str, Any]], lang: str) -> Path:
-    """Write the consolidated workbook atomically."""
+def write_master(data: MasterData, path: Path, texts: dict[str, dict[str, Any]]) -> Path:
+    """Write the consolidated workbook atomically, in the language of ``texts``."""
     t = texts["master"]
-    title = master_title(data, lang)
+    title = master_title(data, t)
     with atomic_path(path) as tmp:
         # constant_memory: rows are written in order and flushed as they are
         # finished, so a master for 40,000 initiatives stays in bounded memory.
@@ -55,10 +47,10 @@ def write_master(data: MasterData, path: Path, texts: dict[str, dict[str, Any]],
         st = Styles(wb)
         footer = (data.register.info.agreement, data.round.name, t["footer_page"])
         _front(wb, st, data, texts, title, footer)
-        write_summary(wb, st, data, t, footer, lang)
-        write_trends(wb, st, data, t, lang, footer)
+        write_summary(wb, st, data, t, footer)
+        write_trends(wb, st, data, t, footer)
         write_detail(wb, st, data, t, footer)
-        _findings(wb, st, data, t, footer, lang)
+        _findings(wb, st, data, t, footer)
         wb.close()
     return path
 
@@ -110,7 +102,6 @@ def _findings(
     data: MasterData,
     t: dict[str, Any],
     footer: tuple[str, str, str],
-    lang: str,
 ) -> None:
     """Every finding of the round's returns, for finance; see ``_findings_print``."""
     ws = wb.add_worksheet(t["findings_sheet"])
@@ -136,7 +127,7 @@ def _findings(
                 value = t.get(f"severity_{value}", value)
             ws.write_string(row, col, value, st.cell)
     ws.autofilter(0, 0, max(len(data.findings), 1), len(headers) - 1)
-    _findings_print(ws, footer, text(t, "findings_print_note", lang))
+    _findings_print(ws, footer, t["findings_print_note"])
 
 
 def _findings_print(ws: Worksheet, footer: tuple[str, str, str], note: str) -> None:

@@ -152,7 +152,7 @@ def _field(reader: _Reader, row: _Row, lists: dict[str, list[Choice]]) -> Field 
     try:
         rule = parse_rule(row.text("flag"))
     except RuleError as exc:
-        reader.at("register-bad-rule", row, "flag", value=row.text("flag"), expected=str(exc))
+        reader.at("register-bad-rule", row, "flag", value=row.text("flag"), expected=exc.detail)
         ok = False
     required, allow_na, retired = (
         _yes(reader, row, n) for n in ("required", "allow_na", "retired")

@@ -145,10 +145,10 @@ def import_report_text(text: str, source_name: str = "rapport") -> ImportResult:
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     info, body_start = _read_header(lines)
     if not info.title:
-        raise ReportFormatError("Teksten har ingen titel: er det en opfølgningsrapport?")
+        raise ReportFormatError("report-no-title")
     drafts, sections = _read_body(lines, body_start)
     if not drafts:
-        raise ReportFormatError("Teksten indeholder ingen delelementer ('Kort beskrivelse').")
+        raise ReportFormatError("report-no-initiatives")
     report_round = _report_round(info.title)
     year = _year(info)
     round_numbers = {
@@ -327,7 +327,7 @@ def _smiley(text: str, line: int) -> Smiley | None:
     try:
         return parse_smiley(text)
     except UnknownSmiley:
-        raise ReportFormatError(f"Linje {line}: '{text}' er ikke en smiley.") from None
+        raise ReportFormatError("report-bad-smiley", line=line, text=text) from None
 
 
 def _build(

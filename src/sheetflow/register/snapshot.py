@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sheetflow.findings import detail
+from sheetflow.findings import Detail, detail
 from sheetflow.model import Register
 from sheetflow.workspace import Workspace
 
@@ -41,28 +41,28 @@ def load_snapshot(workspace: Workspace, fingerprint: str) -> Register | None:
     return None if report.errors else register
 
 
-def describe_changes(before: Register, after: Register, lang: str = "da") -> list[str]:
+def describe_changes(before: Register, after: Register) -> list[Detail]:
     """Short lines naming what differs between two registers, plan first."""
-    out: list[str] = []
+    out: list[Detail] = []
     if before.info != after.info:
-        out.append(detail("changed-info", lang))
+        out.append(detail("changed-info"))
     old = {i.key: i for i in before.initiatives}
     new = {i.key: i for i in after.initiatives}
     for key, ini in new.items():
         if key not in old:
-            out.append(detail("initiative-added", lang, label=ini.label))
+            out.append(detail("initiative-added", label=ini.label))
         elif ini != old[key]:
-            out.append(detail("initiative-changed", lang, label=ini.label))
+            out.append(detail("initiative-changed", label=ini.label))
     for key, ini in old.items():
         if key not in new:
-            out.append(detail("initiative-removed", lang, label=ini.label))
+            out.append(detail("initiative-removed", label=ini.label))
     # Contact names and e-mails are not in the workbooks; only the centers themselves.
     if [c.name for c in before.centers] != [c.name for c in after.centers]:
-        out.append(detail("changed-centers", lang))
+        out.append(detail("changed-centers"))
     if before.rounds != after.rounds:
-        out.append(detail("changed-rounds", lang))
+        out.append(detail("changed-rounds"))
     if before.ratings != after.ratings:
-        out.append(detail("changed-ratings", lang))
+        out.append(detail("changed-ratings"))
     if before.form != after.form:
-        out.append(detail("changed-form", lang))
+        out.append(detail("changed-form"))
     return out

@@ -121,7 +121,7 @@ class Shown:
 
 
 def shown(findings: list[Finding], lang: str) -> list[Shown]:
-    return [Shown(f.code, f.sheet, f.cell, f.message, todo(f.code, lang)) for f in findings]
+    return [Shown(f.code, f.sheet, f.cell, f.render(lang), todo(f, lang)) for f in findings]
 
 
 def verdict_css(word: str) -> str:
@@ -320,14 +320,14 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
                 store.record(
                     "upload", address(), f"seen-{seen.verdict}", link=link, detail=seen.sha256
                 )
-                findings = [finding_from_dict(d, lang) for d in seen.finding_list]
+                findings = [finding_from_dict(d) for d in seen.finding_list]
                 again = {
                     "word": t[f"v_{seen.verdict}"],
                     "css": verdict_css(seen.verdict),
                     "findings": shown(findings, lang),
                 }
                 return center_page(token, link, rnd, lang, result=again)
-            check = validate_file(workspace, path, rnd.number, lang=lang)
+            check = validate_file(workspace, path, rnd.number)
             if check.center is None:  # not a workbook of this round: refused, not recorded
                 store.record("upload", address(), "unidentified", link=link)
                 refused = {
@@ -543,7 +543,7 @@ def _correction_for(workspace: Workspace, rnd: Round, issued_file: str) -> Path 
 def _latest(rec: Received | None, lang: str, t: dict[str, str]) -> dict[str, Any] | None:
     if rec is None:
         return None
-    findings = [finding_from_dict(d, lang) for d in rec.finding_list]
+    findings = [finding_from_dict(d) for d in rec.finding_list]
     return {
         "word": t[f"v_{rec.verdict}"],
         "at": rec.received_at[:16].replace("T", " ") + " UTC",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from sheetflow.clilang import LANG, current_language, say
 from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace
 
 WORKSPACE = click.argument(
@@ -24,12 +25,7 @@ def _need_web() -> None:
         import flask  # noqa: F401
         import waitress  # noqa: F401
     except ImportError:
-        click.secho(
-            'Fejl: webserveren kræver ekstra pakker: pip install "sheetflow[web]"',
-            fg="red",
-            err=True,
-        )
-        sys.exit(2)
+        _error(say("web-extra-missing"))
 
 
 @click.command()
@@ -71,6 +67,7 @@ def _need_web() -> None:
     is_flag=True,
     help="Session cookies without 'Secure' (only for trying it out on this machine).",
 )
+@LANG
 def serve(
     workspace: Path,
     host: str,
@@ -84,6 +81,7 @@ def serve(
     threads: int,
     behind_proxy: bool,
     plain_http: bool,
+    lang: str,
 ) -> None:
     """Start the web intake for WORKSPACE (binds 127.0.0.1 unless --host says otherwise)."""
     _need_web()
@@ -94,8 +92,7 @@ def serve(
     ws = Workspace.at(workspace)
     _bind(ws, db)
     if not ws.has_ledger:
-        click.secho(f"Fejl: der er intet udsendt fra {ws.root} endnu.", fg="red", err=True)
-        sys.exit(2)
+        _error(say("serve-nothing-issued", root=ws.root))
     settings = Settings(
         max_upload_mb=max_upload_mb,
         uploads_per_minute=uploads_per_minute,
@@ -109,7 +106,7 @@ def serve(
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
-    click.echo(f"sheetflow serve: http://{host}:{port}/  (Ctrl+C stopper)", err=True)
+    click.echo(say("serve-listening", url=f"http://{host}:{port}/"), err=True)
     waitress_serve(
         app,
         host=host,
@@ -135,17 +132,17 @@ def serve(
     confirmation_prompt=True,
     help="The password (asked for when not given).",
 )
-def user(workspace: Path, name: str, db: str | None, password: str) -> None:
+@LANG
+def user(workspace: Path, name: str, db: str | None, password: str, lang: str) -> None:
     """Add a finance user to the dashboard, or set a new password."""
     _need_web()
     _bind(Workspace.at(workspace), db)
     from sheetflow.web.store import WebStore
 
     if len(password) < 10:
-        click.secho("Fejl: adgangskoden skal have mindst 10 tegn.", fg="red", err=True)
-        sys.exit(2)
+        _error(say("password-short"))
     WebStore(Workspace.at(workspace)).add_user(name, password)
-    click.echo(f"{name} kan nu logge ind.")
+    click.echo(say("user-added", name=name))
 
 
 @click.command()
@@ -153,7 +150,10 @@ def user(workspace: Path, name: str, db: str | None, password: str) -> None:
 @click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
 @click.option("--base-url", required=True, help="The address centers use, e.g. https://…")
 @click.option("--revoke", "revoke", multiple=True, help="Revoke this center's link (repeatable).")
-def links(workspace: Path, round_ref: str, base_url: str, revoke: tuple[str, ...]) -> None:
+@LANG
+def links(
+    workspace: Path, round_ref: str, base_url: str, revoke: tuple[str, ...], lang: str
+) -> None:
     """Print each center's upload link for a round; --revoke closes a link (a new one follows)."""
     _need_web()
     from sheetflow.errors import SheetflowError
@@ -164,8 +164,7 @@ def links(workspace: Path, round_ref: str, base_url: str, revoke: tuple[str, ...
         register = ws.load_register()
         rnd = ws.resolve_round(register, round_ref)
     except SheetflowError as exc:
-        click.secho(f"Fejl: {exc}", fg="red", err=True)
-        sys.exit(2)
+        _error(exc.render(current_language()))
     store = WebStore(ws)
     for center in revoke:
         store.revoke(rnd.number, center)
@@ -183,8 +182,13 @@ def _bind(ws: Workspace, db: str | None) -> None:
     try:
         bind_workspace(ws.root, db)
     except SheetflowError as exc:
-        click.secho(f"Fejl: {exc}", fg="red", err=True)
-        sys.exit(2)
+        _error(exc.render(current_language()))
+
+
+def _error(message: str) -> None:
+    """A usage problem in the run's language: exit 2."""
+    click.secho(say("error", message=message), fg="red", err=True)
+    sys.exit(2)
 
 
 def link_url(base_url: str, token: str) -> str:
