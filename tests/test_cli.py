@@ -26,8 +26,10 @@ def run(*args: str) -> tuple[int, str]:
 def test_every_verb_explains_itself_with_an_example(verb: str) -> None:
     code, out = run(verb, "--help")
     assert code == 0
-    assert "Example" in out
+    assert "Eksempel:" in out or "Eksempler:" in out  # Danish by default
     assert "sheetflow " + verb in out
+    code, out = run(verb, "--help", "--lang", "en")
+    assert code == 0 and "Example" in out and "sheetflow " + verb in out
 
 
 def test_init_sample_prints_what_the_register_holds(tmp_path: Path) -> None:

@@ -315,7 +315,7 @@ def test_collect_names_a_form_change_and_a_new_mark_as_register_changes() -> Non
     after.initiatives[1] = replace(after.initiatives[1], economy_na=True)
     smiley, comment = default_form().fields
     after.form = Form((smiley, replace(comment, label_da="Status")))
-    assert describe_changes(before, after) == [
+    assert [d.render("da") for d in describe_changes(before, after)] == [
         "delelement ændret: 1.02 Renovering af Stationsvej",
         "arket Spørgsmål er ændret",
     ]

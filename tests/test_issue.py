@@ -228,7 +228,9 @@ def test_every_language_file_has_the_same_texts() -> None:
     root = Path(__file__).resolve().parents[1] / "workbook_templates"
     da = tomllib.loads((root / "da.toml").read_text("utf-8"))
     en = tomllib.loads((root / "en.toml").read_text("utf-8"))
-    assert {s: set(v) for s, v in da.items()} == {s: set(v) for s, v in en.items()}
+    translated_only = {"help", "click"}  # English is the source text in the code
+    shared = {s: set(v) for s, v in da.items() if s not in translated_only}
+    assert shared == {s: set(v) for s, v in en.items()}
     assert load_texts("da")["status"]["sheet"] == "Status"
 
 

@@ -282,8 +282,9 @@ def init(
             discard_rounds=discard_rounds,
             example=example,
         )
+    given = click.core.ParameterSource.COMMANDLINE
     ctx = click.get_current_context()
-    if ctx.get_parameter_source("lang") is click.core.ParameterSource.COMMANDLINE:
+    if given in (ctx.get_parameter_source("lang"), ctx.find_root().get_parameter_source("lang")):
         Workspace.at(workspace).set_language(lang)  # the workspace's language from now on
     summary = summarize(register)
     if as_json:
