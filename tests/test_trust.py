@@ -181,7 +181,10 @@ def test_collect_says_what_changed_in_the_register_since_issue(own_ws: Workspace
     result = collect_round(own_ws, 1)
     (f,) = result.report
     assert f.code == "register-changed"
-    assert isinstance(f.value, Detail) and f.value.render("da") == "delelement ændret: 1.02 Skolemad for alle"
+    assert (
+        isinstance(f.value, Detail)
+        and f.value.render("da") == "delelement ændret: 1.02 Skolemad for alle"
+    )
     assert f'sheetflow issue "{own_ws.root}" --round 1 --force' in f.message
     assert result.exit_code == 0
 
