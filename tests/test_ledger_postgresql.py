@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import sheetflow
 import test_ledger
 from helpers import fill, fill_all_green, inputs_of, issued_for
 from pgserver import new_database, postgresql, requires_postgresql
@@ -119,6 +120,14 @@ def test_a_round_on_postgresql_as_on_sqlite(tmp_path: Path, pg_url: str) -> None
     assert not team.ledger_path.exists()
     assert _sheets(team.master_path(3)) == _sheets(lite.master_path(3))
     assert team.ratings_csv(3).read_bytes() == lite.ratings_csv(3).read_bytes()
+    # The Python API reads the team's ledger where it lives.
+    with sheetflow.open(team.root) as fu_team, sheetflow.open(lite.root) as fu_lite:
+        for table in ("returns", "findings"):
+            varying = ["received_id", "received_at"] if table == "returns" else ["received_id"]
+            team_rows = getattr(fu_team, table)(3).drop(columns=varying)
+            lite_rows = getattr(fu_lite, table)(3).drop(columns=varying)
+            assert len(team_rows) == 2 if table == "returns" else len(team_rows) > 0
+            assert team_rows.equals(lite_rows), table
 
 
 # ---- two processes record at once -------------------------------------------------

@@ -170,8 +170,10 @@ class Followup:
         self.lang = lang  # the language of the findings' messages
         self.register: Register = self.workspace.load_register()
         path = self.workspace.ledger_path
-        # Without a ledger (only ``init`` run) an empty in-memory one stands in.
-        self._ledger = Ledger(path, read_only=True) if path.is_file() else Ledger(":memory:")
+        # Without a ledger (only ``init`` run) an empty in-memory one stands in; a
+        # workspace whose ledger lives in PostgreSQL (ledger.url) is read there.
+        has = self.workspace.has_ledger
+        self._ledger = Ledger(path, read_only=True) if has else Ledger(":memory:")
         self.rounds_type = round_type(self.register)
 
     def close(self) -> None:
