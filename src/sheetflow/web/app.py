@@ -41,7 +41,7 @@ from sheetflow.lifecycle import is_closed
 from sheetflow.model import Round
 from sheetflow.review import review
 from sheetflow.roundstate import CenterState, round_state
-from sheetflow.web.pages import CSS, TEMPLATES, TEXTS
+from sheetflow.web.pages import CSS, TEMPLATES, web_texts
 from sheetflow.web.store import Link, WebStore
 from sheetflow.workspace import Workspace
 
@@ -185,12 +185,14 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
         store.record(
             request.endpoint or "?", address(), "csrf-refused", detail=str(exc.description)
         )
-        return message("sheetflow", TEXTS["da"]["csrf"], 400)
+        return message("sheetflow", web_texts("da")["csrf"], 400)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge) -> tuple[str, int]:
         store.record(request.endpoint or "?", address(), "too-large")
-        return message("sheetflow", TEXTS["da"]["too_large"].format(mb=settings.max_upload_mb), 413)
+        return message(
+            "sheetflow", web_texts("da")["too_large"].format(mb=settings.max_upload_mb), 413
+        )
 
     @app.get("/style.css")
     def stylesheet() -> Response:
@@ -216,7 +218,7 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(404)
     def not_found(_exc: Exception) -> tuple[str, int]:
-        return message("sheetflow", TEXTS["da"]["not_found"], 404)
+        return message("sheetflow", web_texts("da")["not_found"], 404)
 
     def center_page(
         token: str,
@@ -228,7 +230,7 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
         error: str = "",
         status: int = 200,
     ) -> tuple[str, int]:
-        t = TEXTS[lang]
+        t = web_texts(lang)
         register = workspace.load_register()
         with Ledger(workspace.ledger_path, read_only=True) as ledger:
             state = round_state(register, rnd, ledger)
@@ -292,7 +294,7 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
     @app.post("/c/<token>/upload")
     def center_upload(token: str) -> tuple[str, int]:
         link, rnd, lang = link_or_404(token)
-        t = TEXTS[lang]
+        t = web_texts(lang)
         if not upload_limit.allow(str(link.id)):
             store.record("upload", address(), "rate-limited", link=link)
             return center_page(token, link, rnd, lang, error=t["too_many"], status=429)
@@ -488,7 +490,9 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
             center=center_name,
             detail=reason,
         )
-        return dashboard_page(number, msg=f"{res.center}: {TEXTS['da'][f's_{res.state.value}']}")
+        return dashboard_page(
+            number, msg=f"{res.center}: {web_texts('da')[f's_{res.state.value}']}"
+        )
 
     @app.post("/dashboard/<int:number>/remind")
     def dashboard_remind(number: int) -> tuple[str, int]:
@@ -552,7 +556,7 @@ def _latest(rec: Received | None, lang: str, t: dict[str, str]) -> dict[str, Any
 
 
 def _center_row(c: Any, store: WebStore, number: int, base_url: str) -> dict[str, Any]:
-    t = TEXTS["da"]
+    t = web_texts("da")
     reason = c.review.reason if c.review and c.state is CenterState.RETURNED else ""
     link = ""
     if base_url:

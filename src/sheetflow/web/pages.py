@@ -1,4 +1,4 @@
-"""The pages' words in Danish and English, and the HTML they are set in.
+"""The web pages' HTML; their words come from the [web] section of the catalogues.
 
 Plain HTML without JavaScript: one column that reads on a phone, labels on
 every field, errors tied to their field (aria-describedby), contrast over 4.5:1.
@@ -6,92 +6,13 @@ every field, errors tied to their field (aria-describedby), contrast over 4.5:1.
 
 from __future__ import annotations
 
-TEXTS: dict[str, dict[str, str]] = {
-    "da": {
-        "center_title": "{center}: {round}",
-        "download": "Hent jeres projektmappe",
-        "upload_heading": "Aflevér den udfyldte projektmappe",
-        "file_label": "Projektmappe (.xlsx)",
-        "file_help": "Vælg filen, eller træk den hen på feltet. Højst {mb} MB.",
-        "send": "Aflevér",
-        "state": "Status",
-        "verdict": "Resultat for den fil, I lige har afleveret",
-        "latest": "Seneste aflevering",
-        "no_return": "Der er ikke afleveret noget endnu.",
-        "findings": "Det fandt vi",
-        "where": "Ark / celle",
-        "what": "Det fandt vi",
-        "todo": "Det skal I gøre",
-        "correction": "Hent rettelsesprojektmappen",
-        "correction_help": "Jeres gyldige svar står der allerede; ret de røde celler og aflevér igen.",
-        "review_reason": "Økonomi har sendt afleveringen tilbage: {reason}",
-        "other_center": "Projektmappen hører til et andet center eller en anden opfølgning. Hent jeres egen projektmappe ovenfor.",
-        "no_file": "Vælg en fil at aflevere.",
-        "busy": "Der afleveres lige nu meget. Prøv igen om et øjeblik.",
-        "too_many": "For mange afleveringer på kort tid. Vent et minut og prøv igen.",
-        "too_large": "Filen er for stor (højst {mb} MB).",
-        "not_found": "Linket findes ikke eller er lukket. Spørg økonomi om et nyt.",
-        "round_closed": "Opfølgningen er lukket. Kontakt økonomi, hvis I har rettelser.",
-        "csrf": "Siden var for gammel. Genindlæs den og prøv igen.",
-        "error": "Fejl",
-        "v_accepted": "Godkendt",
-        "v_rejected": "Afvist",
-        "v_no-answers": "Ikke udfyldt",
-        "v_undecided": "Afventer økonomi",
-        "v_superseded": "Erstattet af en nyere",
-        "v_skipped": "Ikke læst",
-        "s_missing": "Mangler",
-        "s_no-answers": "Ikke udfyldt",
-        "s_rejected": "Afvist",
-        "s_undecided": "Afventer økonomi",
-        "s_accepted": "Godkendt",
-        "s_accepted-with-remarks": "Godkendt med bemærkninger",
-        "s_accepted-later-rejected": "Godkendt; en senere fil blev afvist",
-        "s_returned": "Sendt tilbage til rettelse",
-    },
-    "en": {
-        "center_title": "{center}: {round}",
-        "download": "Download your workbook",
-        "upload_heading": "Return the filled-in workbook",
-        "file_label": "Workbook (.xlsx)",
-        "file_help": "Choose the file, or drag it onto the field. At most {mb} MB.",
-        "send": "Return",
-        "state": "Status",
-        "verdict": "Result for the file you just returned",
-        "latest": "Latest return",
-        "no_return": "Nothing has been returned yet.",
-        "findings": "What we found",
-        "where": "Sheet / cell",
-        "what": "What we found",
-        "todo": "What to do",
-        "correction": "Download the correction workbook",
-        "correction_help": "Your valid answers are filled in; fix the red cells and return it again.",
-        "review_reason": "Finance sent the return back: {reason}",
-        "other_center": "This workbook belongs to another center or round. Download your own workbook above.",
-        "no_file": "Choose a file to return.",
-        "busy": "Many returns are arriving right now. Try again in a moment.",
-        "too_many": "Too many returns in a short time. Wait a minute and try again.",
-        "too_large": "The file is too large (at most {mb} MB).",
-        "not_found": "This link does not exist or is closed. Ask finance for a new one.",
-        "round_closed": "The round is closed. Contact finance if you have corrections.",
-        "csrf": "The page was too old. Reload it and try again.",
-        "error": "Error",
-        "v_accepted": "Accepted",
-        "v_rejected": "Rejected",
-        "v_no-answers": "Not filled in",
-        "v_undecided": "Waiting for finance",
-        "v_superseded": "Replaced by a newer one",
-        "v_skipped": "Not read",
-        "s_missing": "Missing",
-        "s_no-answers": "Not filled in",
-        "s_rejected": "Rejected",
-        "s_undecided": "Waiting for finance",
-        "s_accepted": "Accepted",
-        "s_accepted-with-remarks": "Accepted with remarks",
-        "s_accepted-later-rejected": "Accepted; a later file was rejected",
-        "s_returned": "Sent back for correction",
-    },
-}
+
+def web_texts(lang: str) -> dict[str, str]:
+    """The pages' texts in ``lang``: the ``[web]`` section of the catalogue."""
+    from sheetflow.texts import shipped_texts
+
+    return {k: str(v) for k, v in shipped_texts(lang)["web"].items()}
+
 
 CSS = """*{box-sizing:border-box}
 body{font:1rem/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff;max-width:48rem;margin:0 auto;padding:1rem}
