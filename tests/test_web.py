@@ -424,3 +424,32 @@ def test_the_cover_email_carries_the_same_link_as_the_guide_sheet(tmp_path: Path
         body = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
         text = body.get_body(("plain",)).get_content()
         assert f"her og se resultatet med det samme: {link}" in text
+
+
+def test_the_dashboard_speaks_the_servers_language(issued_ws: Workspace, tmp_path: Path) -> None:
+    """`serve --lang en` (or a workspace made with init --lang en): finance's login and
+    dashboard in English, no Danish word beyond names and texts from the register."""
+    from test_languages import DANISH, words
+
+    ws = issued_ws
+    app, store = make_app(ws, lang="en")
+    upload(
+        client(app), store.link_token(3, CENTER), fill_all_green(ws, CENTER, tmp_path / "r.xlsx")
+    )
+    finance = client(app)
+    page = finance.get("/login").text
+    assert "User name" in page and 'lang="en"' in page
+    assert login(finance, password="forkert").status_code == 401
+    refused = finance.post(
+        "/login", data={"name": "karin", "password": "x", "csrf_token": csrf(page)}
+    )
+    assert "Wrong user name or password." in refused.text
+    assert login(finance).status_code == 302
+    board = finance.get("/dashboard/3").text
+    assert "1 of 9 centers have returned" in board and "Remind the missing centers" in board
+    register_names = [CENTER, OTHER, "3. budgetopfølgning 2017", "budget 2017"]
+    prose = re.sub("<[^>]+>", " ", html.unescape(board))
+    for name in register_names:
+        prose = prose.replace(name, " ")
+    prose = re.sub(r"Aftale om [^:]*:", " ", prose)
+    assert words(prose, DANISH) == []

@@ -64,6 +64,7 @@ class Settings:
     secure_cookies: bool = True
     base_url: str = ""  # how centers reach the server (for links on the dashboard)
     smtp: str | None = None  # host:port to send reminders through; else drafts (.eml)
+    lang: str = "da"  # the dashboard's language (a center's page speaks its workbook's)
 
 
 @dataclass
@@ -185,14 +186,13 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
         store.record(
             request.endpoint or "?", address(), "csrf-refused", detail=str(exc.description)
         )
-        return message("sheetflow", web_texts("da")["csrf"], 400)
+        return message("sheetflow", web_texts(settings.lang)["csrf"], 400, settings.lang)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge) -> tuple[str, int]:
         store.record(request.endpoint or "?", address(), "too-large")
-        return message(
-            "sheetflow", web_texts("da")["too_large"].format(mb=settings.max_upload_mb), 413
-        )
+        text = web_texts(settings.lang)["too_large"].format(mb=settings.max_upload_mb)
+        return message("sheetflow", text, 413, settings.lang)
 
     @app.get("/style.css")
     def stylesheet() -> Response:
@@ -218,7 +218,7 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(404)
     def not_found(_exc: Exception) -> tuple[str, int]:
-        return message("sheetflow", web_texts("da")["not_found"], 404)
+        return message("sheetflow", web_texts(settings.lang)["not_found"], 404, settings.lang)
 
     def center_page(
         token: str,
@@ -369,24 +369,30 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
     def home() -> WerkzeugResponse:
         return redirect(flask_url_for("dashboard"))
 
+    board = web_texts(settings.lang)  # finance's pages: the dashboard and its login
+
+    def login_page(error: str, name: str) -> str:
+        return render_template(
+            "login.html",
+            lang=settings.lang,
+            t=board,
+            title=board["l_title"],
+            error=error,
+            name=name,
+        )
+
     @app.route("/login", methods=["GET", "POST"])
     def login() -> Any:
         if request.method == "GET":
-            return render_template("login.html", lang="da", title="Log ind", error="", name="")
+            return login_page("", "")
         name = request.form.get("name", "")[:100]
         password = request.form.get("password", "")[:1000]
         if not login_limit.allow(address()):
             store.record("login", address(), "rate-limited", user=name)
-            error = "For mange forsøg. Vent et minut."
-            return render_template(
-                "login.html", lang="da", title="Log ind", error=error, name=name
-            ), 429
+            return login_page(board["l_too_many"], name), 429
         if not store.check_password(name, password):
             store.record("login", address(), "refused", user=name)
-            error = "Forkert brugernavn eller adgangskode."
-            return render_template(
-                "login.html", lang="da", title="Log ind", error=error, name=name
-            ), 401
+            return login_page(board["l_wrong"], name), 401
         session.clear()  # a fresh session at login: no fixation
         session["user"] = name
         session.permanent = True
@@ -424,10 +430,11 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
             abort(404)
         with Ledger(workspace.ledger_path, read_only=True) as ledger:
             state = round_state(register, rnd, ledger)
-        centers = [_center_row(c, store, rnd.number, settings.base_url) for c in state.centers]
+        centers = [_center_row(c, store, rnd.number, settings) for c in state.centers]
         html = render_template(
             "dashboard.html",
-            lang="da",
+            lang=settings.lang,
+            t=board,
             title=f"{register.info.agreement}: {rnd.name}",
             user=user,
             rounds=register.rounds,
@@ -490,9 +497,7 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
             center=center_name,
             detail=reason,
         )
-        return dashboard_page(
-            number, msg=f"{res.center}: {web_texts('da')[f's_{res.state.value}']}"
-        )
+        return dashboard_page(number, msg=f"{res.center}: {board[f's_{res.state.value}']}")
 
     @app.post("/dashboard/<int:number>/remind")
     def dashboard_remind(number: int) -> tuple[str, int]:
@@ -555,8 +560,8 @@ def _latest(rec: Received | None, lang: str, t: dict[str, str]) -> dict[str, Any
     }
 
 
-def _center_row(c: Any, store: WebStore, number: int, base_url: str) -> dict[str, Any]:
-    t = web_texts("da")
+def _center_row(c: Any, store: WebStore, number: int, settings: Settings) -> dict[str, Any]:
+    t, base_url = web_texts(settings.lang), settings.base_url
     reason = c.review.reason if c.review and c.state is CenterState.RETURNED else ""
     link = ""
     if base_url:

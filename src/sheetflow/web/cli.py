@@ -100,6 +100,7 @@ def serve(
         secure_cookies=not plain_http,
         base_url=base_url,
         smtp=smtp,
+        lang=lang,
     )
     app = create_app(ws, settings)
     if behind_proxy:

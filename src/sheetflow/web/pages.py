@@ -108,11 +108,11 @@ LOGIN = """{% extends "base.html" %}
 <form method="post" action="{{ url_for('login') }}">
 <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
 {% if error %}<p class="error" role="alert" id="login-error">{{ error }}</p>{% endif %}
-<label for="name">Brugernavn</label>
+<label for="name">{{ t.l_name }}</label>
 <input id="name" name="name" autocomplete="username" required value="{{ name }}"{% if error %} aria-describedby="login-error" aria-invalid="true"{% endif %}>
-<label for="password">Adgangskode</label>
+<label for="password">{{ t.l_password }}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required{% if error %} aria-describedby="login-error" aria-invalid="true"{% endif %}>
-<p><button type="submit">Log ind</button></p>
+<p><button type="submit">{{ t.l_submit }}</button></p>
 </form>
 {% endblock %}
 """
@@ -120,45 +120,45 @@ LOGIN = """{% extends "base.html" %}
 DASHBOARD = """{% extends "base.html" %}
 {% block body %}
 <div>{{ user }} · <form class="inline" method="post" action="{{ url_for('logout') }}">
-<input type="hidden" name="csrf_token" value="{{ csrf_token() }}"><button type="submit">Log ud</button></form></div>
+<input type="hidden" name="csrf_token" value="{{ csrf_token() }}"><button type="submit">{{ t.d_logout }}</button></form></div>
 <h1>{{ title }}</h1>
-<nav aria-label="Opfølgninger"><ul>{% for r in rounds %}<li><a href="{{ url_for('dashboard_round', number=r.number) }}"{% if r.number == number %} aria-current="page"{% endif %}>{{ r.name }}</a></li>{% endfor %}</ul></nav>
+<nav aria-label="{{ t.d_rounds }}"><ul>{% for r in rounds %}<li><a href="{{ url_for('dashboard_round', number=r.number) }}"{% if r.number == number %} aria-current="page"{% endif %}>{{ r.name }}</a></li>{% endfor %}</ul></nav>
 {% if message %}<p role="status" id="message">{{ message }}</p>{% endif %}
 {% if error %}<p class="error" role="alert" id="review-error">{{ error }}</p>{% endif %}
 {% if state %}
-<p>{{ returned }} af {{ total }} centre har afleveret; {{ missing }} mangler. Fase: {{ state.phase }}.</p>
-<p>{% if master %}<a href="{{ url_for('dashboard_master', number=number) }}">Hent den samlede projektmappe</a> · <a href="{{ url_for('dashboard_pdf', number=number) }}">Hent udvalgets PDF</a>{% endif %}</p>
+<p>{{ t.d_progress.format(returned=returned, total=total, missing=missing, phase=state.phase) }}</p>
+<p>{% if master %}<a href="{{ url_for('dashboard_master', number=number) }}">{{ t.d_master }}</a> · <a href="{{ url_for('dashboard_pdf', number=number) }}">{{ t.d_pdf }}</a>{% endif %}</p>
 <div class="scroll"><table>
-<caption>Centre</caption>
-<thead><tr><th scope="col">Center</th><th scope="col">Status</th><th scope="col">Filer</th><th scope="col">Link</th><th scope="col">Vurdering</th></tr></thead>
+<caption>{{ t.d_centers }}</caption>
+<thead><tr><th scope="col">{{ t.d_col_center }}</th><th scope="col">{{ t.d_col_state }}</th><th scope="col">{{ t.d_col_files }}</th><th scope="col">{{ t.d_col_link }}</th><th scope="col">{{ t.d_col_review }}</th></tr></thead>
 <tbody>
 {% for c in centers %}
 <tr id="center-{{ loop.index }}"><td>{{ c.name }}</td><td class="{{ c.css }}">{{ c.word }}{% if c.reason %}<br>{{ c.reason }}{% endif %}</td><td>{{ c.files }}</td>
-<td>{% if c.link %}<a href="{{ c.link }}">link</a>{% endif %}</td>
+<td>{% if c.link %}<a href="{{ c.link }}">{{ t.d_link }}</a>{% endif %}</td>
 <td>{% if c.reviewable %}
 <form method="post" action="{{ url_for('dashboard_review', number=number) }}">
 <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
 <input type="hidden" name="center" value="{{ c.name }}">
-<button type="submit" name="action" value="accept">Godkend</button>
+<button type="submit" name="action" value="accept">{{ t.d_accept }}</button>
 </form>
 <form method="post" action="{{ url_for('dashboard_review', number=number) }}">
 <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
 <input type="hidden" name="center" value="{{ c.name }}">
-<label for="reason-{{ loop.index }}">Begrundelse for at sende tilbage</label>
+<label for="reason-{{ loop.index }}">{{ t.d_reason }}</label>
 <textarea id="reason-{{ loop.index }}" name="reason" rows="2" required></textarea>
-<button type="submit" name="action" value="return">Send tilbage</button>
+<button type="submit" name="action" value="return">{{ t.d_return }}</button>
 </form>{% endif %}</td></tr>
 {% endfor %}
 </tbody></table></div>
-{% if flags %}<h2>Flag</h2><ul>{% for f in flags %}<li>{{ f }}</li>{% endfor %}</ul>{% endif %}
-{% if reminders %}<h2>Påmindelser</h2><p>Mangler stadig: {{ reminders|join(", ") }}.</p>
+{% if flags %}<h2>{{ t.d_flags }}</h2><ul>{% for f in flags %}<li>{{ f }}</li>{% endfor %}</ul>{% endif %}
+{% if reminders %}<h2>{{ t.d_reminders }}</h2><p>{{ t.d_still_missing.format(names=reminders|join(", ")) }}</p>
 <form method="post" action="{{ url_for('dashboard_remind', number=number) }}">
 <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
-<button type="submit">Påmind de manglende centre</button>
+<button type="submit">{{ t.d_remind }}</button>
 </form>{% endif %}
-<h2>Log</h2>
-<div class="scroll"><table><caption>Seneste hændelser</caption>
-<thead><tr><th scope="col">Tid</th><th scope="col">Hvad</th><th scope="col">Center/bruger</th><th scope="col">Adresse</th><th scope="col">Udfald</th></tr></thead>
+<h2>{{ t.d_log }}</h2>
+<div class="scroll"><table><caption>{{ t.d_events }}</caption>
+<thead><tr><th scope="col">{{ t.d_col_at }}</th><th scope="col">{{ t.d_col_what }}</th><th scope="col">{{ t.d_col_who }}</th><th scope="col">{{ t.d_col_address }}</th><th scope="col">{{ t.d_col_outcome }}</th></tr></thead>
 <tbody>{% for e in events %}<tr><td>{{ e.at[:19] }}</td><td>{{ e.kind }}</td><td>{{ e.center or "" }} {{ e.user or "" }}</td><td>{{ e.address }}</td><td>{{ e.outcome }}</td></tr>{% endfor %}</tbody></table></div>
 {% endif %}
 {% endblock %}
