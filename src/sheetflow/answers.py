@@ -210,6 +210,19 @@ def parse_answer(field: Field, raw: object, date1904: bool = False) -> Parsed:
     return _text(field, raw)
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One field's answer for one item in one round, typed. ``value`` None: the cell
+    was asked and left empty (missing); ``NOT_APPLICABLE``: answered "ikke relevant".
+    An item a round did not ask has no Answer at all."""
+
+    round: int
+    item_key: str
+    field_id: str
+    value: Value | None
+    center: str = ""
+
+
 def stored(value: Value | None) -> object:
     """An answer as the ledger and ratings.csv keep it: JSON-ready and typed by form."""
     if value is None:
@@ -229,7 +242,7 @@ def stored(value: Value | None) -> object:
 def _bound_formula(bound: float | dt.date) -> Any:
     if isinstance(bound, dt.date):
         return dt.datetime.combine(bound, dt.time())
-    return bound
+    return int(bound) if float(bound).is_integer() else bound  # "1", not "1.0", in the file
 
 
 def choice_labels(field: Field, lang: str = "da") -> list[str]:
@@ -310,6 +323,7 @@ def validation_for(field: Field, cell: str, lang: str = "da") -> dict[str, Any]:
 
 __all__ = [
     "NOT_APPLICABLE",
+    "Answer",
     "Parsed",
     "choice_labels",
     "excel_serial",

@@ -14,7 +14,6 @@ from typing import Any
 
 from sheetflow import __version__
 from sheetflow.errors import SheetflowError, UsageError
-from sheetflow.form import TYPE_NAMES
 from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import answers_at, build_status_layout
 from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
@@ -80,25 +79,6 @@ def register_fingerprint(register: Register) -> str:
     return digest.hexdigest()
 
 
-def _check_form(register: Register) -> None:
-    """Refuse a form the center workbook cannot lay out yet, rather than ask something else.
-
-    The workbook asks a smiley and a comment per item; a register whose Spørgsmål
-    sheet asks more (or other things) is read and checked, but not issued.
-    """
-    asked = [f for f in register.form.fields if not f.retired]
-    both = {"milestone", "economy"}
-    if register.form.is_default or [(f.id, f.type, set(f.applies_to)) for f in asked] == [
-        ("smiley", "smiley", both),
-        ("comment", "text", both),
-    ]:
-        return
-    other = ", ".join(
-        f"{f.id} ({TYPE_NAMES[f.type]})" for f in asked if f.id not in ("smiley", "comment")
-    )
-    raise UsageError("form-not-issuable", other=f" ({other})" if other else "")
-
-
 def ratings_so_far(register: Register, ledger: Ledger, before_round: int) -> list[Rating]:
     """Ratings known before a round: the register's plus every accepted return's."""
     collected = ledger.accepted_ratings(up_to_round=before_round - 1)
@@ -133,7 +113,6 @@ def issue_round(
     rnd = workspace.resolve_round(register, round_ref)
     if not register.initiatives:
         raise UsageError("nothing-to-issue", root=workspace.root)
-    _check_form(register)
     targets = _targets(register, centers)
     texts = load_texts(lang, workspace.root)
     reg_fp = register_fingerprint(register)
@@ -271,7 +250,8 @@ class _CenterJob:
         prefill = answers_at(layout.inputs, self.answers.get(center, []))
         keep = Corrections.answers_only(prefill) if prefill else None
         write_center_workbook(path, layout, facts, meta, self.texts, self.password, keep)
-        smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]
+        # The items asked (any input; on the default form, those with a smiley cell).
+        asked_items = list(dict.fromkeys(i.item_key for i in layout.inputs))
         return NewIssued(
             template_id=template_id,
             round=rnd.number,
@@ -283,7 +263,7 @@ class _CenterJob:
             layout=layout.to_json(),
             checks=layout.checks_json(),
             lang=lang,
-            asked=tuple(smileys),
+            asked=tuple(asked_items),
         )
 
 
