@@ -615,6 +615,7 @@ def _record(
         ratings=check.ratings,
         saved_at=check.saved_at,
         provenance=provenance,
+        answers=check.typed,
     )
     return FileResult(path, check.verdict, check.center, sha, findings=list(check.findings))
 

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sheetflow.answers import Answer, parse_answer
 from sheetflow.checks import locked_digest
 from sheetflow.collect.reader import Grid, ReturnedWorkbook, cell_text
 from sheetflow.contract import META_PREFIX
 from sheetflow.findings import Finding, Severity, detail, make_finding
+from sheetflow.form import SMILEY, TEXT
 from sheetflow.issue.layout import (
     COL_KEY,
     COL_TEXT,
@@ -29,6 +31,7 @@ from sheetflow.ledger import Issued
 from sheetflow.model import Rating
 from sheetflow.roundstate import Verdict
 from sheetflow.smiley import (
+    Smiley,
     UnknownSmiley,
     clean_text,
     parse_smiley,
@@ -55,6 +58,7 @@ class FileCheck:
     ratings: list[Rating] = field(default_factory=list)
     saved_at: str | None = None
     answers: dict[str, str] = field(default_factory=dict)  # valid input cells: address → text
+    typed: list[Answer] = field(default_factory=list)  # every asked field's answer, typed
 
     @property
     def accepted(self) -> bool:
@@ -126,19 +130,28 @@ def validate_return(
             verdict.findings.extend(rows)
             return verdict
         verdict.findings.extend(_locked_findings(grid, layout, finding))
-    ratings, input_findings = read_inputs(returned, layout, finding)
+    if layout.form is not None:
+        ratings, typed, input_findings = read_form_inputs(returned, layout, finding)
+        verdict.typed = typed
+        answered = any(a.value is not None for a in typed)
+        no_answer_code = "missing-answer"
+    else:
+        ratings, input_findings = read_inputs(returned, layout, finding)
+        answered = any(r.smiley is not None or r.comment for r in ratings)
+        no_answer_code = "missing-rating"
     verdict.findings.extend(input_findings)
     verdict.ratings = ratings
     verdict.answers = valid_answers(ratings, layout, input_findings)
     if any(f.severity is Severity.ERROR for f in verdict.findings):
         return verdict
-    if layout.inputs and not any(r.smiley is not None or r.comment for r in ratings):
+    if layout.inputs and not answered:
         # Sent back as issued: received, but not a return. The missing-rating
         # warnings of every input would only repeat that.
-        kept = [f for f in verdict.findings if f.code != "missing-rating"]
+        kept = [f for f in verdict.findings if f.code not in ("missing-rating", no_answer_code)]
         verdict.findings = [*kept, finding("no-answers", value=issued.center)]
         verdict.verdict = Verdict.NO_ANSWERS
         verdict.ratings = []
+        verdict.typed = []
         return verdict
     verdict.verdict = Verdict.ACCEPTED
     return verdict
@@ -288,3 +301,78 @@ def read_inputs(
         source = f"{returned.name}!{sheet}!{smiley_addr}"
         ratings.append(Rating(layout.round, item_key, smiley, comment, source))
     return ratings, findings
+
+
+def read_form_inputs(
+    returned: ReturnedWorkbook, layout: CheckLayout, finding: Callable[..., Finding]
+) -> tuple[list[Rating], list[Answer], list[Finding]]:
+    """Every input cell of a form of finance's own, read through the layout: one typed
+    answer per asked cell (None when left empty), one finding per cell that does not
+    parse. The smiley and "comment" fields also make the item's rating, which status,
+    flags and the master's smiley columns read as before."""
+    assert layout.form is not None
+    form = layout.form
+    grid = returned.cells.get(layout.sheet, {})
+    formulas = returned.formulas.get(layout.sheet, set())
+    sheet = layout.sheet
+    answers: list[Answer] = []
+    findings: list[Finding] = []
+    rated: dict[str, dict[str, Any]] = {}
+    for cell in layout.inputs:
+        f = form.field(cell.kind)
+        if f is None:
+            continue
+        pos = parse_address(cell.address)
+        raw = grid.get(pos)
+        if cell.address in formulas:
+            findings.append(
+                finding("formula-in-cell", sheet=sheet, cell=cell.address, value=cell_text(raw))
+            )
+        if f.type == TEXT and isinstance(raw, str):
+            raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+            if strip_control(raw) != raw:
+                raw = strip_control(raw)
+                findings.append(finding("control-characters", sheet=sheet, cell=cell.address))
+        parsed = parse_answer(f, raw, returned.date1904)
+        if not parsed.ok:
+            findings.append(
+                finding(
+                    parsed.code,
+                    sheet=sheet,
+                    cell=cell.address,
+                    value=cell_text(raw),
+                    expected=parsed.expected,
+                )
+            )
+            continue
+        if f.type == TEXT and isinstance(parsed.value, str) and is_formula_like(parsed.value):
+            findings.append(
+                finding(
+                    "formula-text",
+                    sheet=sheet,
+                    cell=cell.address,
+                    value=parsed.value.lstrip(" \t\r\n")[:1],
+                )
+            )
+        if parsed.value is None and f.required:
+            label = cell_text(grid.get((pos[0], COL_TEXT)))[:60] or cell.item_key
+            code = "missing-rating" if f.type == SMILEY else "missing-answer"
+            value = label if f.type == SMILEY else f"{label}: {f.label()}"
+            findings.append(finding(code, sheet=sheet, cell=cell.address, value=value))
+        answers.append(Answer(layout.round, cell.item_key, f.id, parsed.value))
+        if f.type == SMILEY or f.id == "comment":
+            rated.setdefault(cell.item_key, {"source": cell.address})[f.type] = parsed.value
+    ratings = []
+    for item_key, got in rated.items():
+        smiley = got.get(SMILEY)
+        comment = got.get(TEXT)
+        ratings.append(
+            Rating(
+                layout.round,
+                item_key,
+                smiley if isinstance(smiley, Smiley) else None,
+                comment if isinstance(comment, str) else "",
+                f"{returned.name}!{sheet}!{got['source']}",
+            )
+        )
+    return ratings, answers, findings
