@@ -36,7 +36,7 @@ QUESTIONS = [
     ["finish", "delelement", "dato", "", "Forventet færdig", "Expected finish", "", "", "",
      "01.01.2026", "31.12.2030", None, "", ""],
     ["ok", "økonomi", "ja/nej", "", "Holder budgettet?", "Within budget?", "", "", "",
-     None, None, None, "", '= "nej"'],
+     None, None, None, "", "nej"],
     ["comment", "milepæl, økonomi", "tekst", "", "Kommentar", "Comment", "", "", "",
      None, None, 20, "", ""],
 ]  # fmt: skip
@@ -319,3 +319,74 @@ def test_a_workbook_sent_back_empty_is_no_answers_not_a_return(issued: Workspace
     _fill(issued, {})
     (file,) = collect_round(issued, 1).files
     assert (file.verdict.value, [f.code for f in file.findings]) == ("no-answers", ["no-answers"])
+
+
+def _csv(ws: Workspace, round_number: int = 1) -> list[dict[str, str]]:
+    import csv
+
+    with ws.ratings_csv(round_number).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_ratings_csv_has_one_typed_column_per_field(issued: Workspace) -> None:
+    _fill(issued, GOOD)
+    collect_round(issued, 1)
+    rows = _csv(issued)
+    typed = ["rag", "cost", "count", "finish", "ok", "missing_fields", "not_applicable_fields"]
+    assert list(rows[0])[-len(typed) :] == typed
+    mine = [
+        (r["number"], r["item"], r["state"], r["rating"], r["comment"], *(r[c] for c in typed))
+        for r in rows
+        if r["center"] == CENTER
+    ]
+    assert mine == [
+        ("2.01", "initiative", "answered", "", "", "R", "1234567.5", "", "2027-03-31", "", "", ""),
+        ("2.01", "milestone", "answered", "red", "Forsinket", "", "", "7", "", "", "", ""),
+        ("2.01", "economy", "answered", "green", "", "", "", "", "", "false", "", ""),
+        ("2.02", "initiative", "answered", "", "", "G", "", "", "2028-12-31", "", "", "cost"),
+        ("2.02", "economy", "answered", "yellow", "", "", "", "", "", "true", "", ""),
+    ]  # fmt: skip
+
+
+def test_the_master_shows_answers_typed_with_totals_and_flags_them(issued: Workspace) -> None:
+    _fill(issued, GOOD)
+    second = {
+        ("ini2", "cost"): 250000,
+        ("ini2", "rag"): "Gul",
+    }
+    result = collect_round(issued, 1)
+    assert [f.verdict.value for f in result.files] == ["accepted"]
+    # A corrected return: the second project now has a cost too.
+    _fill(issued, {**GOOD, **second})
+    collect_round(issued, 1)
+    wb = openpyxl.load_workbook(issued.master_path(1))
+    sheet = wb["Svar"]
+    rows = [tuple(c for c in row) for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert rows[0] == (
+        "Opfølgning", "Center", "Nr.", "Delelement / milepæl", "Status", "Forventet pris",
+        "Antal", "Forventet færdig", "Holder budgettet?", "Markeret",
+    )  # fmt: skip
+    mine = [r for r in rows[1:] if r[1] in (CENTER, f"I alt {CENTER}", "I alt")]
+    n = "ikke spurgt"
+    assert mine == [
+        ("1. opf.", CENTER, "2.01", "Flere pædagoger i vuggestuerne", "Rød", 1234567.5, n,
+         dt.datetime(2027, 3, 31), n, "Status, Forventet pris"),
+        ("1. opf.", CENTER, "2.01", "Stillingerne er slået op", n, n, 7, n, n, ""),
+        ("1. opf.", CENTER, "2.01", "Økonomi", n, n, n, n, "nej", "Holder budgettet?"),
+        ("1. opf.", CENTER, "2.02", "Ny skolestruktur", "Gul", 250000, n,
+         dt.datetime(2028, 12, 31), n, ""),
+        ("1. opf.", CENTER, "2.02", "Økonomi", n, n, n, n, "ja", ""),
+        ("", f"I alt {CENTER}", "", "", "", 1484567.5, 7, "", "", ""),
+        ("", "I alt", "", "", "", 1484567.5, 7, "", "", ""),
+    ]  # fmt: skip
+    cost_cell = next(c for c in sheet["F"] if c.value == 1234567.5)
+    assert cost_cell.number_format == "#,##0.00" and cost_cell.data_type == "n"
+    assert next(c for c in sheet["H"] if c.row == cost_cell.row).number_format == "dd.mm.yyyy"
+    # The master's flag list names each flagged answer with its value.
+    flags = [
+        (r[1], r[5])
+        for r in wb["Overblik"].iter_rows(values_only=True)
+        if isinstance(r[1], str) and r[3] == CENTER
+    ]
+    assert ("Svar: Status: Rød; Forventet pris: 1.234.567,5", "Delelement") in flags
+    assert ("Svar: Holder budgettet?: nej", "Økonomi") in flags

@@ -457,6 +457,21 @@ class Ledger:
         ).fetchall()
         return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
+    def forms_issued(self, up_to_round: int | None = None) -> dict[int, list[str]]:
+        """Per round, the forms (``form.form_to_json``) its workbooks were issued with,
+        distinct, in issue order; a round issued with the default form has none."""
+        sql = "SELECT round, checks FROM issued WHERE checks LIKE '%\"form\":%'"
+        params: tuple[int, ...] = ()
+        if up_to_round is not None:
+            sql += " AND round <= ?"
+            params = (up_to_round,)
+        out: dict[int, list[str]] = {}
+        for number, checks in self.db.execute(sql + " ORDER BY id", params).fetchall():
+            form = json.loads(checks).get("form", "")
+            if form and form not in out.setdefault(number, []):
+                out[number].append(form)
+        return {n: forms for n, forms in out.items() if forms}
+
     def issued_rows(self, round_number: int) -> list[IssuedRow]:
         """A round's issued workbooks, all versions, in issue order, without layouts."""
         rows = self.db.execute(

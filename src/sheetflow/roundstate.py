@@ -13,7 +13,14 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sheetflow.flags import Change, Flag, changes_since_previous, compute_flags
+from sheetflow.answer_book import AnswerBook, answer_flags
+from sheetflow.flags import (
+    Change,
+    Flag,
+    changes_since_previous,
+    compute_flags,
+    with_answer_flags,
+)
 from sheetflow.ledger import IssuedRow, Ledger, Received, Review
 from sheetflow.model import Rating, Register, Round
 
@@ -108,6 +115,8 @@ class RoundState:
     flags: list[Flag] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     stray: list[Received] = field(default_factory=list)  # landed here, belong elsewhere
+    # The typed answers of a form of finance's own (empty for the default form).
+    answers: AnswerBook = field(default_factory=lambda: AnswerBook([]))
 
     def center(self, name: str) -> CenterRound | None:
         return next((c for c in self.centers if c.center == name), None)
@@ -212,11 +221,24 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
             for center, keys in asked.items():
                 if r.item_key in keys:
                     answered.setdefault(center, set()).add(r.item_key)
+    book = answer_book(register, ledger, rnd.number)
+    for a in book.answers:  # a form without a smiley: an item with any answer is answered
+        if a.round == rnd.number and a.value is not None and a.item_key in asked.get(a.center, ()):
+            answered.setdefault(a.center, set()).add(a.item_key)
     # A return sent back for correction still shows its answers; it is not missing.
     not_returned = [
         c.center for c in centers if not c.state.returned and c.state is not CenterState.RETURNED
     ]
     flags = compute_flags(register, rnd, ratings, asked, answered, not_returned)
+    flags = with_answer_flags(flags, answer_flags(register, rnd.number, book))
     changes = changes_since_previous(register, rnd, ratings)
     phase = RoundPhase(ledger.round_state(rnd.number))
-    return RoundState(register, rnd, phase, centers, ratings, flags, changes, stray)
+    return RoundState(register, rnd, phase, centers, ratings, flags, changes, stray, book)
+
+
+def answer_book(register: Register, ledger: Ledger, up_to_round: int) -> AnswerBook:
+    """The typed answers of accepted returns up to a round, with every field known by id:
+    the register's form, then the forms issued (latest round first: its labels win)."""
+    issued = ledger.forms_issued(up_to_round)
+    forms = [form for number in sorted(issued, reverse=True) for form in issued[number]]
+    return AnswerBook.build(register.form, forms, ledger.accepted_answers(up_to_round))
