@@ -280,7 +280,8 @@ def main() -> None:
     "--example",
     metavar="NAME",
     default=None,
-    help="A shipped example: starter (a small worked example to learn from) or sample.",
+    help="A shipped example: starter (a small worked example to learn from), sample, or "
+    "projects (a quarterly capital-projects return with a form of its own).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing register.xlsx (a backup is kept).")
 @click.option(
@@ -526,6 +527,7 @@ def _flag_lines(flags: list[Flag], lang: str) -> list[str]:
         "overdue": _t(lang, "overskredne", "overdue"),
         "missing": _t(lang, "mangler smiley", "missing"),
         "not-returned": _t(lang, "ikke indsendt", "not returned"),
+        "answer": _t(lang, "markerede svar", "flagged answers"),
     }
     return [f"{names[k]}: {v}" for k, v in counts.items()]
 
@@ -1017,23 +1019,32 @@ def send(
 
 @main.command()
 @WORKSPACE
+@click.option(
+    "--example",
+    type=click.Choice(["sample", "projects"]),
+    default="sample",
+    show_default=True,
+    help="sample: the 2017 follow-up; projects: a quarterly capital-projects return.",
+)
 @LANG
-def demo(workspace: Path, lang: str) -> None:
+def demo(workspace: Path, example: str, lang: str) -> None:
     """Run the whole cycle on the embedded 2017 sample and write WORKSPACE/.
 
     Builds the register (2017 plan, ratings of rounds 1 and 2), issues round 3
     to every center, fills each workbook the way the center really answered,
     collects them and writes the master: the real third follow-up, rebuilt.
+    With --example projects: two quarters of the capital-projects return.
 
     \b
     Example:
       sheetflow demo            # writes out/
       sheetflow demo /tmp/demo
+      sheetflow demo /tmp/anlaeg --example projects
     """
     from sheetflow.demo import run_demo
 
     with _library_errors(), progress_bar("Demo") as tick:
-        result = run_demo(Workspace.at(workspace), lang=lang, progress=tick)
+        result = run_demo(Workspace.at(workspace), lang=lang, progress=tick, example=example)
     c = result.collect
     click.echo(
         _t(
@@ -1143,7 +1154,11 @@ def _cut(text: str, limit: int) -> str:
 
 
 def describe_flags(register: Register, flags: list[Flag], lang: str) -> list[str]:
-    """One line per flagged item: smiley, number and title, item, deadline, kinds."""
+    """One line per flagged item: smiley, number and title, item, deadline, kinds (and
+    the flagged answers of a form of finance's own)."""
+    from sheetflow.answer_book import flag_text
+    from sheetflow.texts import shipped_texts
+
     items = register.items()
     names = {
         "red": _t(lang, "rød", "red"),
@@ -1151,16 +1166,26 @@ def describe_flags(register: Register, flags: list[Flag], lang: str) -> list[str
         "missing": _t(lang, "mangler smiley", "missing"),
         "not-returned": _t(lang, "ikke indsendt", "not returned"),
     }
+    texts = shipped_texts(lang)["master"]
+    by_key = {i.key: i for i in register.initiatives}
     lines = []
     for flag in flags:
-        kinds = ", ".join(names[k] for k in flag.kinds)
+        kinds = ", ".join(
+            [names[k] for k in flag.kinds if k in names]
+            + [flag_text(a, texts) for a in flag.answers]
+        )
         if not flag.item_key:
             lines.append(f"-  {flag.center} [{kinds}]")
             continue
-        ini, ms = items[flag.item_key]
+        ini, ms = items.get(flag.item_key) or (by_key[flag.initiative_key], None)
         smiley = symbol(flag.rating.smiley if flag.rating else None) or "-"
         text = _cut(ms.text, 50) if ms else ""
-        what = f"{text} ({ms.deadline.text})" if ms else _t(lang, "Økonomi", "Economy")
+        if ms:
+            what = f"{text} ({ms.deadline.text})"
+        elif flag.item_key == flag.initiative_key:  # an answer on the initiative's own row
+            what = _t(lang, "Delelement", "Initiative")
+        else:
+            what = _t(lang, "Økonomi", "Economy")
         label = _cut(ini.label, 45)
         lines.append(f"{smiley}  {label}: {what} [{kinds}]")
     return lines

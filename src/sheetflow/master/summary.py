@@ -153,6 +153,8 @@ def ratings_rows(
                     | _typed(book, ms.key, k)
                 )
             rating = by_key.get((ini.economy_key, k))
+            if book is not None and _not_asked(book, ini.economy_key, k, rating, asked):
+                continue  # a form that asks nothing of the economy line: no row for it
             yield (
                 {
                     **base,
@@ -176,6 +178,12 @@ def _typed(book: AnswerBook | None, item_key: str, round_number: int) -> dict[st
     if cells and not any(f.id == "smiley" for f in book.fields):
         out["state"] = _typed_state(cells)
     return out
+
+
+def _not_asked(
+    book: AnswerBook, key: str, k: int, rating: Rating | None, asked: dict[int, set[str]]
+) -> bool:
+    return rating is None and not book.get(key, k) and key not in asked.get(k, set())
 
 
 def _typed_state(cells: Mapping[str, object]) -> str:
