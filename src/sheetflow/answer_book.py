@@ -54,6 +54,8 @@ class AnswerBook:
     values: dict[tuple[str, int], Cells] = field(default_factory=dict)
     centers: dict[tuple[str, int], str] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)  # as the ledger gave them
+    # Items answered once and since removed from the register: their text as issued.
+    retired: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -70,6 +72,9 @@ class AnswerBook:
             book.values.setdefault(key, {})[a.field_id] = a.value
             book.centers[key] = a.center
         return book
+
+    def item_keys(self) -> set[str]:
+        return {k for k, _ in self.values}
 
     def __bool__(self) -> bool:
         return bool(self.fields)

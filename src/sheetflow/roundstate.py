@@ -10,6 +10,7 @@ round phases are enums; their values are what the ledger stores and what
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -241,4 +242,25 @@ def answer_book(register: Register, ledger: Ledger, up_to_round: int) -> AnswerB
     the register's form, then the forms issued (latest round first: its labels win)."""
     issued = ledger.forms_issued(up_to_round)
     forms = [form for number in sorted(issued, reverse=True) for form in issued[number]]
-    return AnswerBook.build(register.form, forms, ledger.accepted_answers(up_to_round))
+    book = AnswerBook.build(register.form, forms, ledger.accepted_answers(up_to_round))
+    known = set(register.items()) | {i.key for i in register.initiatives}
+    gone = book.item_keys() - known
+    if gone:  # removed from the register since: their text as the workbooks showed it
+        book.retired = issued_texts(ledger, gone, sorted({r for _, r in book.values}))
+    return book
+
+
+def issued_texts(ledger: Ledger, keys: set[str], rounds: list[int]) -> dict[str, str]:
+    """The text column of ``keys``' rows in the workbooks issued in ``rounds`` (the
+    latest issue wins): what a removed milestone said when it was asked."""
+    from sheetflow.issue.layout import COL_TEXT
+
+    out: dict[str, str] = {}
+    for number in rounds:
+        for issued in ledger.issued(number):
+            layout = json.loads(issued.layout)
+            rows = {int(r): k for r, k in layout["row_keys"].items() if k in keys}
+            for cell in layout["cells"]:
+                if cell[1] == COL_TEXT and cell[0] in rows:
+                    out[rows[cell[0]]] = cell[2]
+    return out

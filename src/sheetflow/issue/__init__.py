@@ -79,6 +79,11 @@ def register_fingerprint(register: Register) -> str:
     return digest.hexdigest()
 
 
+def form_version(form_json: str) -> str:
+    """A short digest of an issued form (``form.form_to_json``): equal forms, equal versions."""
+    return hashlib.sha256(form_json.encode("utf-8")).hexdigest()[:12]
+
+
 def ratings_so_far(register: Register, ledger: Ledger, before_round: int) -> list[Rating]:
     """Ratings known before a round: the register's plus every accepted return's."""
     collected = ledger.accepted_ratings(up_to_round=before_round - 1)
@@ -245,6 +250,8 @@ class _CenterJob:
             "generator": f"sheetflow {__version__}",
             "status_sheet": layout.sheet,
         }
+        if layout.form:  # a form of finance's own: which version of it this workbook asks
+            meta["form_version"] = form_version(layout.form)
         path = Workspace.at(self.root).issued_dir(rnd.number) / workbook_filename(center, rnd)
         facts = _facts(register, rnd, center, self.links.get(center, ""))
         prefill = answers_at(layout.inputs, self.answers.get(center, []))

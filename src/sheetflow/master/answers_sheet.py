@@ -52,10 +52,16 @@ def _formats(wb: xlsxwriter.Workbook, t: dict[str, Any], status: dict[str, Any])
     }
 
 
-def _items(ini: Initiative, t: dict[str, Any]) -> list[tuple[str, str]]:
-    """(item key, what the row says) of an initiative's rows."""
+def _items(ini: Initiative, t: dict[str, Any], retired: dict[str, str]) -> list[tuple[str, str]]:
+    """(item key, what the row says) of an initiative's rows, milestones removed from
+    the register since they were answered included (as issued, marked so)."""
     rows = [(ini.key, t["initiative_row"])]
     rows += [(m.key, m.text) for m in ini.milestones if not m.is_placeholder]
+    rows += [
+        (key, t["answers_retired"].format(text=text))
+        for key, text in sorted(retired.items())
+        if key.startswith(f"{ini.key}-M")
+    ]
     rows.append((ini.economy_key, t["economy_row"]))
     return rows
 
@@ -113,7 +119,7 @@ def write_answers(
             totals = [0.0] * len(fields)
             wrote = False
             for ini in register.initiatives_for(center):
-                for key, what in _items(ini, t):
+                for key, what in _items(ini, t, book.retired):
                     cells = book.get(key, rnd.number)
                     if not cells:
                         continue

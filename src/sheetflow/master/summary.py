@@ -152,6 +152,19 @@ def ratings_rows(
                     | _rating_fields(rating, ms.key in not_relevant)
                     | _typed(book, ms.key, k)
                 )
+            for key in _retired(book, ini.key):  # removed from the register since
+                if book is not None and book.get(key, k):
+                    yield (
+                        {
+                            **base,
+                            "item": MILESTONE,
+                            "item_key": key,
+                            "milestone_text": book.retired[key],
+                            "deadline": "",
+                        }
+                        | _rating_fields(by_key.get((key, k)))
+                        | _typed(book, key, k)
+                    )
             rating = by_key.get((ini.economy_key, k))
             if book is not None and _not_asked(book, ini.economy_key, k, rating, asked):
                 continue  # a form that asks nothing of the economy line: no row for it
@@ -178,6 +191,13 @@ def _typed(book: AnswerBook | None, item_key: str, round_number: int) -> dict[st
     if cells and not any(f.id == "smiley" for f in book.fields):
         out["state"] = _typed_state(cells)
     return out
+
+
+def _retired(book: AnswerBook | None, initiative_key: str) -> list[str]:
+    """Keys of an initiative's milestones answered once and since removed."""
+    if book is None or not book.retired:
+        return []
+    return sorted(k for k in book.retired if k.startswith(f"{initiative_key}-M"))
 
 
 def _not_asked(
