@@ -124,3 +124,33 @@ def json_meta(ws: Workspace, file: str) -> str:
     """The workbook's form_version metadata, as its hidden sheet holds it."""
     meta = openpyxl.load_workbook(ws.root / file)[META_SHEET]
     return next(str(r[1]) for r in meta.iter_rows(values_only=True) if r[0] == "form_version")
+
+
+def test_a_return_on_an_earlier_version_is_mapped_forward_by_id(issued: Workspace) -> None:  # noqa: F811
+    """Round 1 re-issued after finance retired "Antal": a center returns the first
+    version. Its answers are read through that version's layout; the one the latest
+    version no longer asks is a finding at its cell and is not kept."""
+    old = _fill(issued, GOOD)  # version 1, filled; lies in the inbox
+    from test_form_workbook import _address
+
+    count_cell = _address(issued, "m1", "count")
+    held = old.with_name("held back.xlsx")
+    old.rename(held)
+    wb = openpyxl.load_workbook(issued.register_path)
+    q = wb["Spørgsmål"]
+    row = next(r[0].row for r in q.iter_rows(min_row=2) if r[0].value == "count")
+    q.cell(row, 15).value = "ja"  # Udgået
+    wb.save(issued.register_path)
+    issue_round(issued, 1, [CENTER], force=True)
+    held.rename(old)
+    (file,) = collect_round(issued, 1).files
+    assert (file.verdict.value, [(f.code, f.cell, f.value) for f in file.findings]) == (
+        "accepted",
+        [("answer-no-longer-asked", count_cell, "Antal")],
+    )
+    k = _keys(issued)
+    with Ledger(issued.ledger_path) as ledger:
+        kept = {(a.item_key, a.field_id) for a in ledger.accepted_answers()}
+        assert len(ledger.issued(1)) == 4  # three centers, then a second version for one
+    assert (k["m1"], "count") not in kept
+    assert {(k["m1"], "smiley"), (k["m1"], "comment"), (k["ini1"], "cost")} <= kept

@@ -427,6 +427,14 @@ CATALOGUE: dict[str, Code] = {
             "The question cannot be answered with '{value}'.",
         ),
         _c(
+            "answer-no-longer-asked",
+            W,
+            "Svaret på '{value}' er givet i en ældre version af projektmappen; den nyeste "
+            "version spørger ikke om det her, så svaret er ikke gemt.",
+            "The answer to '{value}' was given in an earlier version of the workbook; the "
+            "latest version does not ask it here, so the answer was not kept.",
+        ),
+        _c(
             "missing-answer",
             W,
             "Der mangler et svar ved '{value}'.",
@@ -668,6 +676,10 @@ TODO: dict[str, tuple[str, str]] = {
     ),
     "missing-rating": ("Vælg en smiley i listen.", "Pick a smiley from the list."),
     "missing-answer": ("Udfyld feltet.", "Fill in the cell."),
+    "answer-no-longer-asked": (
+        "Udfyld den nyeste version af projektmappen.",
+        "Fill in the latest version of the workbook.",
+    ),
     "answer-not-a-number": ("Skriv et tal, fx {expected}.", "Write a number, e.g. {expected}."),
     "answer-ambiguous-number": (
         "Skriv tallet med komma som decimaltegn, fx {expected}.",

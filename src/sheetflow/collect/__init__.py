@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sheetflow.collect.reader import ReadError, ReturnReader
 from sheetflow.collect.safety import Problem, sniff, unsettled
-from sheetflow.collect.validate import FileCheck, validate_return
+from sheetflow.collect.validate import FileCheck, map_forward, validate_return
 from sheetflow.contract import META_PREFIX
 from sheetflow.errors import UsageError
 from sheetflow.findings import Finding, Report, detail, finding_from_dict, make_finding
@@ -263,7 +263,7 @@ class Checker:
             return self.reject_read(path, exc)
         finally:
             reader.close()
-        return validate_return(
+        check = validate_return(
             returned,
             self.lookup,
             self.round_number,
@@ -272,6 +272,24 @@ class Checker:
             self.layout,
             functools.partial(self.collect_command, path),
         )
+        if check.typed and issued:
+            self.map_to_latest(check, issued[-1], path)
+        return check
+
+    def map_to_latest(self, check: FileCheck, issued: Issued, path: Path) -> None:
+        """A return of an earlier version of its workbook: its typed answers are mapped
+        forward to the latest version's fields by id (``validate.map_forward``)."""
+        rows = [r for r in self.ledger.issued_rows(issued.round) if r.center == issued.center]
+        if not rows or rows[-1].template_id == issued.template_id:
+            return
+        latest = self.lookup(rows[-1].template_id)
+        if not latest:
+            return
+
+        def finding(code: str, **kw: object) -> Finding:
+            return make_finding(code, lang=self.lang, file=path.name, **kw)  # type: ignore[arg-type]
+
+        map_forward(check, self.layout(issued), self.layout(latest[-1]), finding)
 
     def collect_command(self, path: Path, round_number: int) -> str:
         """The command that collects ``path`` into its own round."""

@@ -376,3 +376,33 @@ def read_form_inputs(
             )
         )
     return ratings, answers, findings
+
+
+def map_forward(
+    check: FileCheck,
+    older: CheckLayout,
+    newer: CheckLayout,
+    finding: Callable[..., Finding],
+) -> None:
+    """A return made on an earlier version of its round's workbook: keep each typed
+    answer whose field the latest version still asks of the item (joined by id);
+    one finding per answer it no longer asks, which is not kept."""
+    asked_now = {(i.item_key, i.kind) for i in newer.inputs}
+    where = {(i.item_key, i.kind): i.address for i in older.inputs}
+    form = older.form
+    kept: list[Answer] = []
+    for a in check.typed:
+        if (a.item_key, a.field_id) in asked_now or a.value is None:
+            if (a.item_key, a.field_id) in asked_now:
+                kept.append(a)
+            continue
+        f = form.field(a.field_id) if form is not None else None
+        check.findings.append(
+            finding(
+                "answer-no-longer-asked",
+                sheet=older.sheet,
+                cell=where.get((a.item_key, a.field_id), ""),
+                value=f.label() if f is not None else a.field_id,
+            )
+        )
+    check.typed = kept
