@@ -390,3 +390,68 @@ def test_the_master_shows_answers_typed_with_totals_and_flags_them(issued: Works
     ]
     assert ("Svar: Status: Rød; Forventet pris: 1.234.567,5", "Delelement") in flags
     assert ("Svar: Holder budgettet?: nej", "Økonomi") in flags
+
+
+def test_a_correction_workbook_keeps_the_good_answers_typed(issued: Workspace) -> None:
+    bad = {**GOOD, ("ini1", "cost"): "1,2 mio.", ("m1", "count"): 7.5}
+    _fill(issued, bad)
+    result = collect_round(issued, 1)
+    (path,) = result.corrections
+    sheet = openpyxl.load_workbook(path)["Status"]
+    at = {key: _address(issued, *key) for key in GOOD}
+    assert sheet[at["ini1", "cost"]].value is None  # left for the center, with a note
+    assert sheet[at["ini1", "cost"]].comment is not None
+    assert sheet[at["m1", "count"]].value is None
+    kept = {key: sheet[a].value for key, a in at.items() if key not in bad.keys() - GOOD.keys()}
+    kept.pop(("ini1", "cost"))
+    kept.pop(("m1", "count"))
+    assert kept == {
+        ("ini1", "rag"): "Rød",
+        ("ini1", "finish"): dt.datetime(2027, 3, 31),
+        ("m1", "smiley"): "☹",
+        ("m1", "comment"): "Forsinket",
+        ("e1", "smiley"): "☺",
+        ("e1", "ok"): "nej",
+        ("ini2", "rag"): "Grøn",
+        ("ini2", "cost"): "ikke relevant",
+        ("ini2", "finish"): dt.datetime(2028, 12, 31),
+        ("e2", "smiley"): "😐",
+        ("e2", "ok"): "ja",
+    }
+    # Filled in again as it stands (the two cells fixed), it is accepted, typed.
+    wb = openpyxl.load_workbook(path)
+    wb["Status"][at["ini1", "cost"]] = 1_250_000
+    wb["Status"][at["m1", "count"]] = 8
+    wb.save(issued.inbox_dir(1) / "rettet.xlsx")
+    (file,) = collect_round(issued, 1).new
+    assert (file.verdict.value, [f.code for f in file.findings]) == ("accepted", [])
+    with Ledger(issued.ledger_path) as ledger:
+        got = {(a.item_key, a.field_id): a.value for a in ledger.accepted_answers()}
+    k = _keys(issued)
+    assert got[k["ini1"], "cost"] == 1_250_000.0 and got[k["ini1"], "finish"] == dt.date(
+        2027, 3, 31
+    )
+    assert got[k["ini2"], "cost"] is NOT_APPLICABLE and got[k["m1"], "count"] == 8
+
+
+def test_a_new_version_keeps_the_answers_already_given_typed(issued: Workspace) -> None:
+    _fill(issued, GOOD)
+    collect_round(issued, 1)
+    issue_round(issued, 1, [CENTER], force=True)
+    sheet = openpyxl.load_workbook(_workbook(issued))["Status"]
+    at = {key: _address(issued, *key) for key in GOOD}
+    assert {key: sheet[a].value for key, a in at.items()} == {
+        ("ini1", "rag"): "Rød",
+        ("ini1", "cost"): 1234567.5,
+        ("ini1", "finish"): dt.datetime(2027, 3, 31),
+        ("m1", "smiley"): "☹",
+        ("m1", "count"): 7,
+        ("m1", "comment"): "Forsinket",
+        ("e1", "smiley"): "☺",
+        ("e1", "ok"): "nej",
+        ("ini2", "rag"): "Grøn",
+        ("ini2", "cost"): "ikke relevant",
+        ("ini2", "finish"): dt.datetime(2028, 12, 31),
+        ("e2", "smiley"): "😐",
+        ("e2", "ok"): "ja",
+    }

@@ -33,7 +33,7 @@ from sheetflow.form import (
     is_not_applicable,
 )
 from sheetflow.register.dates import ACCEPTED_FORMS, parse_day
-from sheetflow.smiley import Smiley, UnknownSmiley, parse_smiley
+from sheetflow.smiley import SYMBOLS, Smiley, UnknownSmiley, parse_smiley
 
 
 class NotApplicable:
@@ -236,6 +236,28 @@ def stored(value: Value | None) -> object:
     return value
 
 
+def cell_value_text(field: Field, value: Value | None, lang: str = "da") -> str:
+    """A typed answer as the text a pre-filled input cell gets back (a correction
+    workbook, a new version): numbers and ISO dates the writer turns back into typed
+    cells, a choice or yes/no as the dropdown offers it, "ikke relevant" as is."""
+    if value is None:
+        return ""
+    if isinstance(value, NotApplicable):
+        return NOT_APPLICABLE_DA
+    if isinstance(value, Smiley):
+        return SYMBOLS[value]
+    if isinstance(value, bool):
+        return choice_labels(field, lang)[0 if value else 1]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float | int):
+        return repr(value)
+    if field.type == CHOICE:
+        choice = next((c for c in field.choices if c.value == value), None)
+        return choice.label(lang) if choice else value
+    return value
+
+
 # ---------------------------------------------------------------- Excel validation
 
 
@@ -325,6 +347,7 @@ __all__ = [
     "NOT_APPLICABLE",
     "Answer",
     "Parsed",
+    "cell_value_text",
     "choice_labels",
     "excel_serial",
     "parse_answer",

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sheetflow.answers import Answer, parse_answer
+from sheetflow.answers import Answer, cell_value_text, parse_answer
 from sheetflow.checks import locked_digest
 from sheetflow.collect.reader import Grid, ReturnedWorkbook, cell_text
 from sheetflow.contract import META_PREFIX
@@ -141,7 +141,8 @@ def validate_return(
         no_answer_code = "missing-rating"
     verdict.findings.extend(input_findings)
     verdict.ratings = ratings
-    verdict.answers = valid_answers(ratings, layout, input_findings)
+    texts = typed_texts(verdict.typed, layout, issued.lang) if layout.form is not None else None
+    verdict.answers = valid_answers(ratings, layout, input_findings, texts)
     if any(f.severity is Severity.ERROR for f in verdict.findings):
         return verdict
     if layout.inputs and not answered:
@@ -215,13 +216,32 @@ def _locked_findings(
 
 
 def valid_answers(
-    ratings: list[Rating], layout: CheckLayout, findings: list[Finding]
+    ratings: list[Rating],
+    layout: CheckLayout,
+    findings: list[Finding],
+    typed: dict[tuple[str, str], str] | None = None,
 ) -> dict[str, str]:
     """The input cells whose answers can be kept as they are (address → text): what a
     correction workbook pre-fills. Cells with a finding are left for the center."""
     # A comment to shorten stays, so the center has something to shorten.
     flagged = {f.cell for f in findings if f.cell and f.code not in KEEP_FLAGGED}
-    return {a: v for a, v in answers_at(layout.inputs, ratings).items() if a not in flagged}
+    kept = answers_at(layout.inputs, ratings, typed)
+    return {a: v for a, v in kept.items() if a not in flagged}
+
+
+def typed_texts(
+    answers: list[Answer], layout: CheckLayout, lang: str
+) -> dict[tuple[str, str], str]:
+    """A form's typed answers as the text their cells are pre-filled with."""
+    form = layout.form
+    if form is None:
+        return {}
+    out = {}
+    for a in answers:
+        f = form.field(a.field_id)
+        if f is not None and a.value is not None:
+            out[(a.item_key, a.field_id)] = cell_value_text(f, a.value, lang)
+    return out
 
 
 def read_inputs(

@@ -80,17 +80,27 @@ class InputCell:
     kind: str  # the form field's id ("smiley" or "comment" on the default form)
 
 
-def answers_at(inputs: Iterable[InputCell], ratings: Iterable[Rating]) -> dict[str, str]:
+def answers_at(
+    inputs: Iterable[InputCell],
+    ratings: Iterable[Rating],
+    typed: dict[tuple[str, str], str] | None = None,
+) -> dict[str, str]:
     """The input cells that ``ratings`` fill in: address → smiley symbol or comment.
-    What a correction workbook or a new version of a workbook pre-fills."""
+    What a correction workbook or a new version of a workbook pre-fills. With a form
+    of finance's own, ``typed`` gives every cell's text by (item key, field id)
+    (``answers.cell_value_text``) instead."""
+    if typed is not None:
+        return {
+            cell.address: typed[(cell.item_key, cell.kind)]
+            for cell in inputs
+            if typed.get((cell.item_key, cell.kind))
+        }
     by_item = {r.item_key: r for r in ratings}
     out: dict[str, str] = {}
     for cell in inputs:
         r = by_item.get(cell.item_key)
         if r is None:
             continue
-        if cell.kind not in ("smiley", "comment"):
-            continue  # a typed field of a form of finance's own: not pre-filled as text
         value = symbol(r.smiley) if cell.kind == "smiley" else r.comment
         if value:
             out[cell.address] = value

@@ -6,6 +6,7 @@ file; same data, same bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -361,12 +362,26 @@ def _mark_corrections(
         problem = address_ in c.notes
         style = ("problem_" if problem else "input_") + kind
         value = c.answers.get(address_, "")
-        if value:
+        if value and kind in ("number", "integer", "date"):
+            _write_typed(ws, address_, kind, value, styles[style])
+        elif value:
             ws.write_string(address_, value, styles[style])
         elif problem:
             ws.write_blank(address_, None, styles[style])
     for cell, note in c.notes.items():
         ws.write_comment(cell, note, {"x_scale": 2.2, "y_scale": 1.6, "visible": False})
+
+
+def _write_typed(ws: Worksheet, cell: str, kind: str, text: str, style: Any) -> None:
+    """A pre-filled number or date answer written as a number or date, as typed."""
+    try:
+        if kind == "date":
+            day = dt.date.fromisoformat(text)
+            ws.write_datetime(cell, dt.datetime.combine(day, dt.time()), style)
+        else:
+            ws.write_number(cell, float(text), style)
+    except ValueError:  # "ikke relevant"
+        ws.write_string(cell, text, style)
 
 
 def _meta_sheet(wb: xlsxwriter.Workbook, meta: dict[str, str]) -> None:
