@@ -214,6 +214,12 @@ def inspect_op(
     return {"op": "inspect", "src": str(src), "sheet": sheet, "cells": cells or []}
 
 
+def invalid_op(src: str | os.PathLike[str], sheet: str, password: str = "") -> dict[str, Any]:
+    """Build an ``invalid`` op: the cells of ``sheet`` LibreOffice finds breaking their
+    validation (Detective > Mark Invalid Data), as sorted A1 names in ``["cells"]``."""
+    return {"op": "invalid", "src": str(src), "sheet": sheet, "password": password}
+
+
 def lo_edit(
     src: str | os.PathLike[str],
     dst: str | os.PathLike[str],

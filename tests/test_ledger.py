@@ -76,3 +76,30 @@ def test_the_migration_sums_up_a_layout_as_issue_does(issued_ws) -> None:
     with Ledger(issued_ws.ledger_path) as ledger:
         for issued in ledger.issued(3):
             assert json.loads(checks_from_layout_json(issued.layout)) == json.loads(issued.checks)
+
+
+def test_a_version_6_ledger_gains_the_answers_table_and_keeps_its_ratings(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    db = sqlite3.connect(path)
+    for version in range(1, 7):
+        step = MIGRATIONS[version]
+        if callable(step):
+            step(db)
+        else:
+            db.executescript(step)
+    db.execute("INSERT INTO meta VALUES ('schema_version', '6')")
+    db.execute(
+        "INSERT INTO received (round, sha256, original_name, archived, received_at, template_id, "
+        "center, verdict, findings) VALUES (1, 's', 'f.xlsx', 'a', 'now', 'R1-x', 'C', "
+        "'accepted', '[]')"
+    )
+    db.execute(
+        "INSERT INTO ratings (received_id, round, center, item_key, smiley, comment, source) "
+        "VALUES (1, 1, 'C', 'D1-E', 'red', 'ok', 'f.xlsx')"
+    )
+    db.commit()
+    db.close()
+    with Ledger(path) as ledger:
+        assert ledger.schema_version() == SCHEMA_VERSION == 7
+        assert ledger.accepted_ratings() == [Rating(1, "D1-E", Smiley.RED, "ok", "f.xlsx")]
+        assert ledger.accepted_answers() == []

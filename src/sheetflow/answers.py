@@ -33,7 +33,7 @@ from sheetflow.form import (
     is_not_applicable,
 )
 from sheetflow.register.dates import ACCEPTED_FORMS, parse_day
-from sheetflow.smiley import Smiley, UnknownSmiley, parse_smiley
+from sheetflow.smiley import SYMBOLS, Smiley, UnknownSmiley, parse_smiley
 
 
 class NotApplicable:
@@ -210,6 +210,19 @@ def parse_answer(field: Field, raw: object, date1904: bool = False) -> Parsed:
     return _text(field, raw)
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One field's answer for one item in one round, typed. ``value`` None: the cell
+    was asked and left empty (missing); ``NOT_APPLICABLE``: answered "ikke relevant".
+    An item a round did not ask has no Answer at all."""
+
+    round: int
+    item_key: str
+    field_id: str
+    value: Value | None
+    center: str = ""
+
+
 def stored(value: Value | None) -> object:
     """An answer as the ledger and ratings.csv keep it: JSON-ready and typed by form."""
     if value is None:
@@ -223,13 +236,35 @@ def stored(value: Value | None) -> object:
     return value
 
 
+def cell_value_text(field: Field, value: Value | None, lang: str = "da") -> str:
+    """A typed answer as the text a pre-filled input cell gets back (a correction
+    workbook, a new version): numbers and ISO dates the writer turns back into typed
+    cells, a choice or yes/no as the dropdown offers it, "ikke relevant" as is."""
+    if value is None:
+        return ""
+    if isinstance(value, NotApplicable):
+        return NOT_APPLICABLE_DA
+    if isinstance(value, Smiley):
+        return SYMBOLS[value]
+    if isinstance(value, bool):
+        return choice_labels(field, lang)[0 if value else 1]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float | int):
+        return repr(value)
+    if field.type == CHOICE:
+        choice = next((c for c in field.choices if c.value == value), None)
+        return choice.label(lang) if choice else value
+    return value
+
+
 # ---------------------------------------------------------------- Excel validation
 
 
 def _bound_formula(bound: float | dt.date) -> Any:
     if isinstance(bound, dt.date):
         return dt.datetime.combine(bound, dt.time())
-    return bound
+    return int(bound) if float(bound).is_integer() else bound  # "1", not "1.0", in the file
 
 
 def choice_labels(field: Field, lang: str = "da") -> list[str]:
@@ -310,7 +345,9 @@ def validation_for(field: Field, cell: str, lang: str = "da") -> dict[str, Any]:
 
 __all__ = [
     "NOT_APPLICABLE",
+    "Answer",
     "Parsed",
+    "cell_value_text",
     "choice_labels",
     "excel_serial",
     "parse_answer",

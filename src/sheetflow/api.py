@@ -21,8 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from sheetflow.answer_book import AnswerBook, csv_column, csv_value
+from sheetflow.answers import NotApplicable
 from sheetflow.errors import UsageError
 from sheetflow.findings import finding_from_dict
+from sheetflow.form import DATE, INTEGER, NUMBER, YESNO
 from sheetflow.ledger import Ledger
 from sheetflow.master import asked_by_round
 from sheetflow.master.summary import (
@@ -33,7 +36,7 @@ from sheetflow.master.summary import (
     ratings_rows,
 )
 from sheetflow.model import Rating, Register, Round
-from sheetflow.roundstate import Verdict, merge_ratings
+from sheetflow.roundstate import Verdict, answer_book, merge_ratings
 from sheetflow.workspace import Workspace
 
 RATING_TYPE = pd.CategoricalDtype(["green", "yellow", "red"], ordered=True)
@@ -156,6 +159,45 @@ class _Received:
     findings: list[dict[str, str]]
 
 
+# A form field's typed column in the ratings frame, by field type.
+FIELD_KINDS = {
+    NUMBER: "Float64",
+    INTEGER: "Int64",
+    DATE: "date",
+    YESNO: "boolean",
+}
+
+
+def ratings_columns(book: AnswerBook) -> dict[str, Any]:
+    """The ratings frame's columns: RATINGS_COLUMNS, and with a form of finance's own
+    one typed column per field (numbers as numbers, dates as dates, yes/no as booleans,
+    a choice as its value) plus the fields left empty and answered "ikke relevant"."""
+    if not book:
+        return RATINGS_COLUMNS
+    columns = dict(RATINGS_COLUMNS)
+    columns["item"] = pd.CategoricalDtype(["milestone", "economy", "initiative"])
+    for f in book.fields:
+        columns[csv_column(f.id)] = FIELD_KINDS.get(f.type, "text")
+    columns["missing_fields"] = "text"
+    columns["not_applicable_fields"] = "text"
+    return columns
+
+
+def _typed_values(book: AnswerBook, item_key: str, round_number: int) -> dict[str, Any]:
+    """An item's answers as Python values for the frame (None: not answered)."""
+    cells = book.get(item_key, round_number)
+    out: dict[str, Any] = {}
+    for f in book.fields:
+        value = cells.get(f.id)
+        if value is None or isinstance(value, NotApplicable):
+            out[csv_column(f.id)] = None
+        elif f.type in FIELD_KINDS:
+            out[csv_column(f.id)] = value
+        else:
+            out[csv_column(f.id)] = csv_value(value)
+    return out
+
+
 class Followup:
     """One workspace, read-only: its register, rounds, returns, findings and ratings.
 
@@ -237,19 +279,23 @@ class Followup:
         deadlines = {
             ms.key: ms.deadline for ini in self.register.initiatives for ms in ini.milestones
         }
+        book = answer_book(self.register, self._ledger, rnd.number)
+        columns = ratings_columns(book)
+        typed = book.columns()
         records = []
-        for row in ratings_rows(self.register, rnd, ratings, asked):
+        for row in ratings_rows(self.register, rnd, ratings, asked, book):
             k = rounds[int(row["round"])]
             deadline = deadlines.get(row["item_key"])
             records.append(
                 {
-                    **{c: row[c] for c in (*CSV_COLUMNS, "item_key")},
+                    **{c: row[c] for c in (*CSV_COLUMNS, "item_key", *typed)},
+                    **_typed_values(book, row["item_key"], k.number),
                     "round_name": k.name,
                     "as_of": k.as_of,
                     "deadline_date": _deadline_date(deadline, rounds) if deadline else None,
                 }
             )
-        return typed_frame(records, RATINGS_COLUMNS, self.rounds_type)
+        return typed_frame(records, columns, self.rounds_type)
 
     # ---------------------------------------------------- returns, findings
 

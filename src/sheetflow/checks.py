@@ -32,18 +32,23 @@ def checks_json(
     last_col: int,
     locked: Iterable[tuple[tuple[int, int], str]],
     inputs: list[list[str]],
+    form: str = "",
 ) -> str:
-    """The small JSON the ledger keeps beside an issued workbook's full layout."""
+    """The small JSON the ledger keeps beside an issued workbook's full layout
+    (with the form it asks, when that is not the default form)."""
+    data: dict[str, Any] = {
+        "sheet": sheet,
+        "round": round_number,
+        "header_row": header_row,
+        "last_row": last_row,
+        "last_col": last_col,
+        "digest": locked_digest(locked),
+        "inputs": inputs,
+    }
+    if form:
+        data["form"] = form
     return json.dumps(
-        {
-            "sheet": sheet,
-            "round": round_number,
-            "header_row": header_row,
-            "last_row": last_row,
-            "last_col": last_col,
-            "digest": locked_digest(locked),
-            "inputs": inputs,
-        },
+        data,
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -58,5 +63,12 @@ def checks_from_layout_json(text: str) -> str:
     last_row = max(row_keys) if row_keys else data["header_row"]
     last_col = max((c[1] for c in cells), default=0)
     return checks_json(
-        data["sheet"], data["round"], data["header_row"], last_row, last_col, locked, data["inputs"]
+        data["sheet"],
+        data["round"],
+        data["header_row"],
+        last_row,
+        last_col,
+        locked,
+        data["inputs"],
+        data.get("form", ""),
     )

@@ -233,7 +233,8 @@ def main(lang: str) -> None:
     "--example",
     metavar="NAME",
     default=None,
-    help="A shipped example: starter (a small worked example to learn from) or sample.",
+    help="A shipped example: starter (a small worked example to learn from), sample, or "
+    "projects (a quarterly capital-projects return with a form of its own).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing register.xlsx (a backup is kept).")
 @click.option(
@@ -838,23 +839,32 @@ def send(
 
 @main.command()
 @WORKSPACE
+@click.option(
+    "--example",
+    type=click.Choice(["sample", "projects"]),
+    default="sample",
+    show_default=True,
+    help="sample: the 2017 follow-up; projects: a quarterly capital-projects return.",
+)
 @LANG
-def demo(workspace: Path, lang: str) -> None:
+def demo(workspace: Path, example: str, lang: str) -> None:
     """Run the whole cycle on the embedded 2017 sample and write WORKSPACE/.
 
     Builds the register (2017 plan, ratings of rounds 1 and 2), issues round 3
     to every center, fills each workbook the way the center really answered,
     collects them and writes the master: the real third follow-up, rebuilt.
+    With --example projects: two quarters of the capital-projects return.
 
     \b
     Example:
       sheetflow demo            # writes out/
       sheetflow demo /tmp/demo
+      sheetflow demo /tmp/anlaeg --example projects
     """
     from sheetflow.demo import run_demo
 
     with _library_errors(), progress_bar(_say("progress-demo")) as tick:
-        result = run_demo(Workspace.at(workspace), lang=lang, progress=tick)
+        result = run_demo(Workspace.at(workspace), lang=lang, progress=tick, example=example)
     c = result.collect
     accepted, total = c.count(Verdict.ACCEPTED), len(result.filled)
     click.echo(_say("demo-accepted", round=c.round.name, accepted=accepted, total=total))
@@ -957,18 +967,32 @@ def _cut(text: str, limit: int) -> str:
 
 
 def describe_flags(register: Register, flags: list[Flag]) -> list[str]:
-    """One line per flagged item: smiley, number and title, item, deadline, kinds."""
+    """One line per flagged item: smiley, number and title, item, deadline, kinds (and
+    the flagged answers of a form of finance's own)."""
+    from sheetflow.answer_book import flag_text
+    from sheetflow.texts import shipped_texts
+
     items = register.items()
+    texts = shipped_texts(_lang())["master"]
+    by_key = {i.key: i for i in register.initiatives}
     lines = []
     for flag in flags:
-        kinds = ", ".join(_say("flag-" + k) for k in flag.kinds)
+        kinds = ", ".join(
+            [_say("flag-" + k) for k in flag.kinds if k != "answer"]
+            + [flag_text(a, texts) for a in flag.answers]
+        )
         if not flag.item_key:
             lines.append(f"-  {flag.center} [{kinds}]")
             continue
-        ini, ms = items[flag.item_key]
+        ini, ms = items.get(flag.item_key) or (by_key[flag.initiative_key], None)
         smiley = symbol(flag.rating.smiley if flag.rating else None) or "-"
         text = _cut(ms.text, 50) if ms else ""
-        what = f"{text} ({ms.deadline.text})" if ms else _say("economy")
+        if ms:
+            what = f"{text} ({ms.deadline.text})"
+        elif flag.item_key == flag.initiative_key:  # an answer on the initiative's own row
+            what = _say("initiative")
+        else:
+            what = _say("economy")
         label = _cut(ini.label, 45)
         lines.append(f"{smiley}  {label}: {what} [{kinds}]")
     return lines

@@ -17,7 +17,7 @@ from pathlib import Path
 from sheetflow import __version__
 from sheetflow.collect.validate import FileCheck
 from sheetflow.findings import Finding, todo
-from sheetflow.issue import _facts
+from sheetflow.issue import _facts, form_version
 from sheetflow.issue.layout import StatusLayout
 from sheetflow.issue.writer import Corrections, write_center_workbook
 from sheetflow.ledger import Issued, Ledger
@@ -39,6 +39,17 @@ CENTER_FIXES = {
     "rows-changed",
     "sheet-missing",
     "no-answers",
+    # A form of finance's own: an answer that does not read as its type, or is missing.
+    "answer-not-a-number",
+    "answer-ambiguous-number",
+    "answer-not-whole",
+    "answer-out-of-range",
+    "answer-not-a-date",
+    "answer-unknown-choice",
+    "answer-not-yes-no",
+    "answer-too-long",
+    "answer-not-applicable-not-allowed",
+    "missing-answer",
 }
 
 
@@ -98,6 +109,8 @@ def write_correction(
         "generator": f"sheetflow {__version__}",
         "status_sheet": layout.sheet,
     }
+    if layout.form:  # as the original carries it
+        meta["form_version"] = form_version(layout.form)
     path = correction_path(workspace, rnd, issued.file)
     path.parent.mkdir(parents=True, exist_ok=True)
     facts = _facts(register, rnd, issued.center)

@@ -10,6 +10,7 @@ unchanged); collected; master written.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from sheetflow.issue.layout import StatusLayout
 from sheetflow.ledger import Ledger
 from sheetflow.model import Rating, Register, latest_ratings
 from sheetflow.register import init_workspace
+from sheetflow.register.examples import PROJECT_ANSWERS
 from sheetflow.register.sample import sample_answers
 from sheetflow.smiley import symbol
 from sheetflow.workspace import Workspace, exclusive
@@ -88,15 +90,88 @@ def _prepare(workspace: Workspace) -> None:
     (root / MARKER).write_text("Dette arbejdsområde er lavet af 'sheetflow demo'.\n", "utf-8")
 
 
+def fill_answers(
+    issued: Path, layout: StatusLayout, answers: dict[tuple[str, str], object], target: Path
+) -> Path:
+    """Fill a form's input cells as a center would ((item key, field id) → value: numbers
+    as numbers, dates as dates, text as text) and save the workbook as a return."""
+    wb = openpyxl.load_workbook(issued)
+    ws = wb[layout.sheet]
+    for cell in layout.inputs:
+        value = answers.get((cell.item_key, cell.kind))
+        if value is None or value == "":
+            continue
+        if isinstance(value, dt.date):
+            value = dt.datetime.combine(value, dt.time())
+        ws[cell.address].value = value
+        if isinstance(value, str):
+            ws[cell.address].data_type = "s"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    return target
+
+
+def project_answers(register: Register, round_number: int) -> dict[tuple[str, str], object]:
+    """The projects example's answers for a quarter, by (project key, field id)."""
+    by_number = {i.number: i.key for i in register.initiatives}
+    out: dict[tuple[str, str], object] = {}
+    for number, (rag, cost, completion, risk) in PROJECT_ANSWERS[round_number].items():
+        key = by_number[number]
+        out[(key, "rag")] = rag
+        out[(key, "forecast_cost")] = cost
+        out[(key, "forecast_completion")] = completion
+        out[(key, "risk")] = risk
+    return out
+
+
+def _projects_round(
+    workspace: Workspace,
+    register: Register,
+    round_number: int,
+    lang: str,
+    progress: Callable[[str], None] | None,
+) -> tuple[CollectResult, list[Path]]:
+    issued = issue_round(workspace, round_number, lang=lang)
+    answers = project_answers(register, round_number)
+    filled = []
+    with Ledger(workspace.ledger_path) as ledger:
+        for wb in issued.workbooks:
+            layout = StatusLayout.from_json(ledger.issued_by_template(wb.template_id)[-1].layout)
+            target = workspace.inbox_dir(round_number) / wb.path.name
+            filled.append(fill_answers(wb.path, layout, answers, target))
+            if progress:
+                progress(wb.center)
+    return collect_round(workspace, round_number, lang=lang, progress=progress), filled
+
+
+def run_projects_demo(
+    workspace: Workspace, lang: str, progress: Callable[[str], None] | None
+) -> DemoResult:
+    """The capital-projects example: two quarters issued, answered and collected; the
+    second quarter's master shows the cost totals and flags the slipped dates."""
+    _, register, _ = init_workspace(workspace, "example", example="projects", force=True)
+    _projects_round(workspace, register, 1, lang, progress)
+    result, filled = _projects_round(workspace, register, 2, lang, progress)
+    return DemoResult(register, result, workspace.master_path(2), filled)
+
+
+EXAMPLES = ("sample", "projects")
+
+
 @exclusive
 def run_demo(
     workspace: Workspace,
     *,
     lang: str = "da",
     progress: Callable[[str], None] | None = None,
+    example: str = "sample",
 ) -> DemoResult:
-    """Run the whole cycle on the embedded sample."""
+    """Run the whole cycle on the embedded sample (or on the ``projects`` example)."""
+    if example not in EXAMPLES:
+        raise UsageError("unknown-example", example=example, names=", ".join(EXAMPLES))
     _prepare(workspace)
+    if example == "projects":
+        return run_projects_demo(workspace, lang, progress)
     _, register, _ = init_workspace(workspace, "sample", force=True)
     issued = issue_round(workspace, DEMO_ROUND, lang=lang)
     answers = demo_answers(register.ratings, DEMO_ROUND)

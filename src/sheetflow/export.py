@@ -147,7 +147,7 @@ def _xlsx_table(ws: Any, name: str, frame: pd.DataFrame, date_fmt: Any, time_fmt
     columns = []
     for col_no, column in enumerate(frame.columns):
         spec: dict[str, Any] = {"header": str(column)}
-        kind = TABLES[name].get(str(column))
+        kind = table_kinds(name, frame).get(str(column))
         if kind in ("date", "datetime"):
             spec["format"] = time_fmt if kind == "datetime" else date_fmt
             ws.set_column(col_no, col_no, 19 if kind == "datetime" else 11)
@@ -173,7 +173,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-SQL_TYPES = {"text": "TEXT", "date": "TEXT", "datetime": "TEXT", "int": "INTEGER"}
+SQL_TYPES = {"text": "TEXT", "date": "TEXT", "datetime": "TEXT", "int": "INTEGER", "real": "REAL"}
 
 
 def write_sqlite(tables: dict[str, pd.DataFrame], target: Path) -> Path:
@@ -190,9 +190,25 @@ def write_sqlite(tables: dict[str, pd.DataFrame], target: Path) -> Path:
     return target
 
 
+def table_kinds(name: str, frame: pd.DataFrame) -> dict[str, Any]:
+    """A table's column kinds: the documented ones, then a form's typed answer columns
+    (ratings only) by their dtype: numbers as numbers, dates as dates."""
+    kinds = dict(TABLES[name])
+    for column in frame.columns:
+        if column not in kinds:
+            dtype = str(frame[column].dtype)
+            kinds[str(column)] = (
+                "date"
+                if dtype.startswith("datetime")
+                else {"Float64": "real", "Int64": "int?", "boolean": "int?"}.get(dtype, "text")
+            )
+    return kinds
+
+
 def _sqlite_table(db: sqlite3.Connection, name: str, frame: pd.DataFrame) -> None:
-    columns = list(TABLES[name])
-    defs = [f"{c} {_sql_type(TABLES[name][c])}" for c in columns]
+    table = table_kinds(name, frame)
+    columns = list(table)
+    defs = [f"{c} {_sql_type(table[c])}" for c in columns]
     if name == "findings":
         defs.insert(0, "finding_id INTEGER")
     defs.append(f"PRIMARY KEY ({', '.join(KEYS[name])})")
@@ -203,7 +219,7 @@ def _sqlite_table(db: sqlite3.Connection, name: str, frame: pd.DataFrame) -> Non
     db.execute(f"CREATE TABLE {name} ({', '.join(defs)})")
     for cols in INDICES[name]:
         db.execute(f"CREATE INDEX {name}_{'_'.join(cols)} ON {name} ({', '.join(cols)})")
-    kinds = [TABLES[name][c] for c in columns]
+    kinds = [table[c] for c in columns]
     rows = [
         [_sql_value(v, k) for v, k in zip(row, kinds, strict=True)]
         for row in frame[columns].itertuples(index=False)

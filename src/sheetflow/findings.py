@@ -104,6 +104,7 @@ CATALOGUE: dict[str, Code] = {
         Code("answer-not-yes-no", E),
         Code("answer-too-long", E),
         Code("answer-not-applicable-not-allowed", E),
+        Code("answer-no-longer-asked", W),
         Code("missing-answer", W),
         Code("missing-rating", W),
         Code("comment-too-long", E),

@@ -4,7 +4,9 @@
 - overdue: a milestone whose deadline is on or before D and whose latest
   rating is not green (never rated included);
 - missing: a rating this round's workbook asked for and the center left empty;
-- not returned: a center sent a workbook for R with no accepted return.
+- not returned: a center sent a workbook for R with no accepted return;
+- answer: an answer to a form field meets the field's flag rule
+  (``with_answer_flags``; a form of finance's own only).
 
 An item marked "ikke relevant" in the register is none of these: it is not
 asked, so it is never missing, and a plan that says it has no effect is
@@ -15,12 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from sheetflow.answers import stored
 from sheetflow.model import Note, Rating, Register, Round, latest_ratings, note_for, ratings_by_item
 from sheetflow.smiley import Smiley
 
+if TYPE_CHECKING:
+    from sheetflow.answer_book import AnswerFlag
+
 RED, OVERDUE, MISSING, NOT_RETURNED = "red", "overdue", "missing", "not-returned"
 KINDS = (RED, OVERDUE, MISSING, NOT_RETURNED)
+# An answer that meets its form field's flag rule ("R", "> Budget", "> forrige"):
+# counted only where it occurs, so a default-form round's counts are as before.
+ANSWER = "answer"
 
 
 @dataclass(frozen=True)
@@ -33,15 +43,22 @@ class Flag:
     item_key: str = ""
     rating: Rating | None = None
     note: Note | None = None
+    answers: tuple[AnswerFlag, ...] = ()  # ANSWER: the answers that met their rule
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out = {
             "kinds": list(self.kinds),
             "center": self.center,
             "initiative_key": self.initiative_key,
             "item_key": self.item_key,
             **rating_fields(self.rating, self.note),
         }
+        if self.answers:
+            out["answers"] = [
+                {"field": a.field.id, "value": stored(a.value), "previous": stored(a.previous)}
+                for a in self.answers
+            ]
+        return out
 
 
 def rating_fields(rating: Rating | None, note: Note | None) -> dict[str, object]:
@@ -117,7 +134,7 @@ def count_flags(flags: Iterable[Flag]) -> dict[str, int]:
     counts = dict.fromkeys(KINDS, 0)
     for flag in flags:
         for kind in flag.kinds:
-            counts[kind] += 1
+            counts[kind] = counts.get(kind, 0) + 1
     return counts
 
 
@@ -173,3 +190,29 @@ def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]
 
 def _overdue(flags: list[Flag]) -> set[str]:
     return {f.item_key for f in flags if OVERDUE in f.kinds}
+
+
+def with_answer_flags(flags: list[Flag], found: Iterable[AnswerFlag]) -> list[Flag]:
+    """``flags`` with ANSWER added for each answer that met its rule: an item already
+    flagged gets the kind and its answers; another gets a flag of its own, after the
+    item flags and before the centers that did not return."""
+    by_item: dict[str, list[AnswerFlag]] = {}
+    for a in found:
+        by_item.setdefault(a.item_key, []).append(a)
+    if not by_item:
+        return flags
+    out: list[Flag] = []
+    for flag in flags:
+        mine = by_item.pop(flag.item_key, None) if flag.item_key else None
+        if mine:
+            flag = Flag((*flag.kinds, ANSWER), flag.center, flag.initiative_key,
+                        flag.item_key, flag.rating, flag.note, tuple(mine))  # fmt: skip
+        out.append(flag)
+    items = [f for f in out if f.item_key]
+    centers = [f for f in out if not f.item_key]
+    for item_key, mine in by_item.items():
+        first = mine[0]
+        items.append(
+            Flag((ANSWER,), first.center, first.initiative_key, item_key, answers=tuple(mine))
+        )
+    return items + centers

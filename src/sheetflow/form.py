@@ -13,8 +13,10 @@ reads as it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sheetflow.findings import detail
 from sheetflow.model import ECONOMY, MILESTONE
@@ -313,6 +315,66 @@ def default_form() -> Form:
     )
 
 
+def _bound_json(bound: float | dt.date | None) -> Any:
+    return {"date": bound.isoformat()} if isinstance(bound, dt.date) else bound
+
+
+def _bound_from(data: Any) -> float | dt.date | None:
+    if isinstance(data, dict):
+        return dt.date.fromisoformat(data["date"])
+    return None if data is None else float(data)
+
+
+def form_to_json(form: Form) -> str:
+    """The form as compact JSON: what an issued workbook's layout records, so its
+    return is read with the form it was issued with, whatever the register says now."""
+    rows = [
+        {
+            "id": f.id,
+            "applies_to": list(f.applies_to),
+            "type": f.type,
+            "label": [f.label_da, f.label_en],
+            "help": [f.help_da, f.help_en],
+            "required": f.required,
+            "choices": [[c.value, c.label_da, c.label_en] for c in f.choices],
+            "min": _bound_json(f.minimum),
+            "max": _bound_json(f.maximum),
+            "max_length": f.max_length,
+            "allow_na": f.allow_na,
+            "flag": f.flag.text if f.flag else "",
+            "retired": f.retired,
+        }
+        for f in form.fields
+    ]
+    return json.dumps(rows, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def form_from_json(text: str) -> Form:
+    """The form :func:`form_to_json` wrote."""
+    return Form(
+        tuple(
+            Field(
+                id=r["id"],
+                applies_to=tuple(r["applies_to"]),
+                type=r["type"],
+                label_da=r["label"][0],
+                label_en=r["label"][1],
+                help_da=r["help"][0],
+                help_en=r["help"][1],
+                required=r["required"],
+                choices=tuple(Choice(*c) for c in r["choices"]),
+                minimum=_bound_from(r["min"]),
+                maximum=_bound_from(r["max"]),
+                max_length=r["max_length"],
+                allow_na=r["allow_na"],
+                flag=parse_rule(r["flag"]),
+                retired=r["retired"],
+            )
+            for r in json.loads(text)
+        )
+    )
+
+
 def is_not_applicable(text: str) -> bool:
     """True when a cell says "ikke relevant" (or a short form of it)."""
     return text.strip().casefold() in NOT_APPLICABLE_WORDS
@@ -335,6 +397,8 @@ __all__ = [
     "Rule",
     "RuleError",
     "default_form",
+    "form_from_json",
+    "form_to_json",
     "is_not_applicable",
     "parse_rule",
     "rule_flags",

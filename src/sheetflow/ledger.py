@@ -2,7 +2,7 @@
 
 Rounds and their state, every issued workbook (version, hash, fingerprint and
 layout), every received file (hash, name, verdict, findings, superseded by)
-and every rating with its source. Changes run in transactions; the schema has
+every rating with its source, and the typed answers of a form's own fields. Changes run in transactions; the schema has
 a version and migrations run on open.
 """
 
@@ -11,18 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from sheetflow.answers import NOT_APPLICABLE, Answer, NotApplicable, Value
 from sheetflow.checks import checks_from_layout_json
 from sheetflow.errors import UsageError
 from sheetflow.model import Rating
 from sheetflow.smiley import Smiley
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _add_asked(db: sqlite3.Connection) -> None:
@@ -142,7 +143,66 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     ALTER TABLE messages ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
     ALTER TABLE received ADD COLUMN provenance TEXT NOT NULL DEFAULT '';
     """,
+    # v7: the typed answers of a form of finance's own, one row per asked cell:
+    # numbers as numbers, dates as ISO dates, choices as their values; "missing"
+    # (asked, left empty) and "not_applicable" are states, not values. A cell not
+    # asked has no row. Workbooks of the default form keep using ``ratings`` alone.
+    7: """
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY,
+        received_id INTEGER NOT NULL REFERENCES received (id),
+        round INTEGER NOT NULL,
+        center TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        field_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT '',
+        number DOUBLE PRECISION,
+        text TEXT
+    );
+    CREATE INDEX answers_received ON answers (received_id);
+    """,
 }
+
+ANSWERED, NOT_APPLICABLE_STATE, MISSING = "answered", "not_applicable", "missing"
+
+
+def answer_row(value: object) -> tuple[str, str, float | None, str | None]:
+    """(state, kind, number, text) of one typed answer, as the answers table keeps it."""
+    if value is None:
+        return MISSING, "", None, None
+    if isinstance(value, NotApplicable):
+        return NOT_APPLICABLE_STATE, "", None, None
+    if isinstance(value, bool):
+        return ANSWERED, "yesno", 1.0 if value else 0.0, None
+    if isinstance(value, int):
+        return ANSWERED, "integer", float(value), None
+    if isinstance(value, float):
+        return ANSWERED, "number", value, None
+    if isinstance(value, dt.date):
+        return ANSWERED, "date", None, value.isoformat()
+    if isinstance(value, Smiley):
+        return ANSWERED, "smiley", None, value.value
+    return ANSWERED, "text", None, str(value)
+
+
+def answer_value(state: str, kind: str, number: float | None, text: str | None) -> Value | None:
+    """The typed value an answers row holds (see :func:`answer_row`)."""
+    if state == MISSING:
+        return None
+    if state == NOT_APPLICABLE_STATE:
+        return NOT_APPLICABLE
+    if kind == "yesno":
+        return bool(number)
+    if kind == "integer":
+        return int(number or 0)
+    if kind == "number":
+        return float(number or 0.0)
+    if kind == "date":
+        return dt.date.fromisoformat(text or "")
+    if kind == "smiley":
+        return Smiley(text or "")
+    return text or ""
 
 
 def now() -> str:
@@ -397,6 +457,21 @@ class Ledger:
         ).fetchall()
         return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
+    def forms_issued(self, up_to_round: int | None = None) -> dict[int, list[str]]:
+        """Per round, the forms (``form.form_to_json``) its workbooks were issued with,
+        distinct, in issue order; a round issued with the default form has none."""
+        sql = "SELECT round, checks FROM issued WHERE checks LIKE '%\"form\":%'"
+        params: tuple[int, ...] = ()
+        if up_to_round is not None:
+            sql += " AND round <= ?"
+            params = (up_to_round,)
+        out: dict[int, list[str]] = {}
+        for number, checks in self.db.execute(sql + " ORDER BY id", params).fetchall():
+            form = json.loads(checks).get("form", "")
+            if form and form not in out.setdefault(number, []):
+                out[number].append(form)
+        return {n: forms for n, forms in out.items() if forms}
+
     def issued_rows(self, round_number: int) -> list[IssuedRow]:
         """A round's issued workbooks, all versions, in issue order, without layouts."""
         rows = self.db.execute(
@@ -466,6 +541,7 @@ class Ledger:
         ratings: list[Rating],
         saved_at: str | None = None,
         provenance: str = "",
+        answers: Sequence[Answer] = (),
     ) -> Received:
         """Record one received file and its ratings, in one transaction.
 
@@ -509,6 +585,14 @@ class Ledger:
                             r.source,
                         )
                         for r in ratings
+                    ],
+                )
+                db.executemany(
+                    "INSERT INTO answers (received_id, round, center, item_key, field_id, "
+                    "state, kind, number, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (new_id, a.round, center, a.item_key, a.field_id, *answer_row(a.value))
+                        for a in answers
                     ],
                 )
             row = db.execute("SELECT * FROM received WHERE id=?", (new_id,)).fetchone()
@@ -637,3 +721,26 @@ class Ledger:
             Rating(row[0], row[1], Smiley(row[2]) if row[2] else None, row[3], row[4])
             for row in rows
         ]
+
+    def answers_of(self, received_id: int) -> list[Answer]:
+        """The typed answers one received return carried, in cell order."""
+        rows = self.db.execute(
+            "SELECT round, item_key, field_id, state, kind, number, text, center FROM answers "
+            "WHERE received_id=? ORDER BY id",
+            (received_id,),
+        ).fetchall()
+        return [Answer(r[0], r[1], r[2], answer_value(r[3], r[4], r[5], r[6]), r[7]) for r in rows]
+
+    def accepted_answers(self, up_to_round: int | None = None) -> list[Answer]:
+        """Typed answers of every center's latest accepted return, per round."""
+        sql = (
+            "SELECT a.round, a.item_key, a.field_id, a.state, a.kind, a.number, a.text, "
+            "a.center FROM answers a JOIN received v ON v.id = a.received_id "
+            "WHERE v.verdict='accepted'"
+        )
+        params: tuple[int, ...] = ()
+        if up_to_round is not None:
+            sql += " AND a.round <= ?"
+            params = (up_to_round,)
+        rows = self.db.execute(sql + " ORDER BY a.round, a.id", params).fetchall()
+        return [Answer(r[0], r[1], r[2], answer_value(r[3], r[4], r[5], r[6]), r[7]) for r in rows]

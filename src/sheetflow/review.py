@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sheetflow.answers import cell_value_text
 from sheetflow.collect.validate import FileCheck
 from sheetflow.correct import write_correction
 from sheetflow.errors import UsageError
@@ -96,7 +97,15 @@ def _send_back(
     assert rec.template_id is not None and rec.center is not None
     issued = ledger.issued_by_template(rec.template_id)[-1]
     layout = StatusLayout.from_json(issued.layout)
-    answers = answers_at(layout.inputs, ledger.ratings_of(received_id))
+    typed = None
+    form = layout.fields()
+    if form is not None:  # a form of finance's own: its typed answers, as cell text
+        typed = {
+            (a.item_key, a.field_id): cell_value_text(f, a.value, issued.lang)
+            for a in ledger.answers_of(received_id)
+            if (f := form.field(a.field_id)) is not None
+        }
+    answers = answers_at(layout.inputs, ledger.ratings_of(received_id), typed)
     findings = [finding_from_dict(d) for d in rec.finding_list]
     findings.append(make_finding("returned-for-correction", file=rec.original_name, value=reason))
     check = FileCheck(

@@ -10,10 +10,18 @@ round phases are enums; their values are what the ledger stores and what
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sheetflow.flags import Change, Flag, changes_since_previous, compute_flags
+from sheetflow.answer_book import AnswerBook, answer_flags
+from sheetflow.flags import (
+    Change,
+    Flag,
+    changes_since_previous,
+    compute_flags,
+    with_answer_flags,
+)
 from sheetflow.ledger import IssuedRow, Ledger, Received, Review
 from sheetflow.model import Rating, Register, Round
 
@@ -108,6 +116,8 @@ class RoundState:
     flags: list[Flag] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     stray: list[Received] = field(default_factory=list)  # landed here, belong elsewhere
+    # The typed answers of a form of finance's own (empty for the default form).
+    answers: AnswerBook = field(default_factory=lambda: AnswerBook([]))
 
     def center(self, name: str) -> CenterRound | None:
         return next((c for c in self.centers if c.center == name), None)
@@ -212,11 +222,45 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
             for center, keys in asked.items():
                 if r.item_key in keys:
                     answered.setdefault(center, set()).add(r.item_key)
+    book = answer_book(register, ledger, rnd.number)
+    for a in book.answers:  # a form without a smiley: an item with any answer is answered
+        if a.round == rnd.number and a.value is not None and a.item_key in asked.get(a.center, ()):
+            answered.setdefault(a.center, set()).add(a.item_key)
     # A return sent back for correction still shows its answers; it is not missing.
     not_returned = [
         c.center for c in centers if not c.state.returned and c.state is not CenterState.RETURNED
     ]
     flags = compute_flags(register, rnd, ratings, asked, answered, not_returned)
+    flags = with_answer_flags(flags, answer_flags(register, rnd.number, book))
     changes = changes_since_previous(register, rnd, ratings)
     phase = RoundPhase(ledger.round_state(rnd.number))
-    return RoundState(register, rnd, phase, centers, ratings, flags, changes, stray)
+    return RoundState(register, rnd, phase, centers, ratings, flags, changes, stray, book)
+
+
+def answer_book(register: Register, ledger: Ledger, up_to_round: int) -> AnswerBook:
+    """The typed answers of accepted returns up to a round, with every field known by id:
+    the register's form, then the forms issued (latest round first: its labels win)."""
+    issued = ledger.forms_issued(up_to_round)
+    forms = [form for number in sorted(issued, reverse=True) for form in issued[number]]
+    book = AnswerBook.build(register.form, forms, ledger.accepted_answers(up_to_round))
+    known = set(register.items()) | {i.key for i in register.initiatives}
+    gone = book.item_keys() - known
+    if gone:  # removed from the register since: their text as the workbooks showed it
+        book.retired = issued_texts(ledger, gone, sorted({r for _, r in book.values}))
+    return book
+
+
+def issued_texts(ledger: Ledger, keys: set[str], rounds: list[int]) -> dict[str, str]:
+    """The text column of ``keys``' rows in the workbooks issued in ``rounds`` (the
+    latest issue wins): what a removed milestone said when it was asked."""
+    from sheetflow.issue.layout import COL_TEXT
+
+    out: dict[str, str] = {}
+    for number in rounds:
+        for issued in ledger.issued(number):
+            layout = json.loads(issued.layout)
+            rows = {int(r): k for r, k in layout["row_keys"].items() if k in keys}
+            for cell in layout["cells"]:
+                if cell[1] == COL_TEXT and cell[0] in rows:
+                    out[rows[cell[0]]] = cell[2]
+    return out

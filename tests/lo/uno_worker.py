@@ -52,7 +52,7 @@ import uno  # only importable by the system python with python3-uno
 XLSX_FILTER = "Calc MS Excel 2007 XML"
 DEFAULT_TIMEOUT = 90.0
 CONNECT_TIMEOUT = 30.0
-KNOWN_OPS = ("convert", "edit", "inspect")
+KNOWN_OPS = ("convert", "edit", "inspect", "invalid")
 
 DisposedException = uno.getClass("com.sun.star.lang.DisposedException")
 NoConnectException = uno.getClass("com.sun.star.connection.NoConnectException")
@@ -481,7 +481,34 @@ def op_inspect(office: Office, op: dict) -> dict:
         office.close(doc)
 
 
-OPS = {"convert": op_convert, "edit": op_edit, "inspect": op_inspect}
+def op_invalid(office: Office, op: dict) -> dict:
+    """The cells of ``sheet`` whose content breaks their own validation, as LibreOffice
+    judges it (Tools > Detective > Mark Invalid Data, which circles each one).
+
+    Typing through the dispatcher does not run validation headless (the refusal
+    is a dialog); this asks LibreOffice's own validity check instead."""
+    doc = office.load(op["src"])
+    try:
+        sheet = doc.Sheets.getByName(op["sheet"])
+        if sheet.isProtected():
+            sheet.unprotect(op.get("password", ""))
+        sheet.showInvalid()
+        page = sheet.getDrawPage()
+        cells = set()
+        for n in range(page.getCount()):
+            anchor = page.getByIndex(n).Anchor
+            try:
+                address = anchor.getCellAddress()
+            except AttributeError:
+                continue
+            cells.add(sheet.getCellByPosition(address.Column, address.Row).AbsoluteName)
+        names = sorted(c.split(".")[-1].replace("$", "") for c in cells)
+    finally:
+        office.close(doc)
+    return {"op": "invalid", "src": os.path.abspath(op["src"]), "cells": names}
+
+
+OPS = {"convert": op_convert, "edit": op_edit, "inspect": op_inspect, "invalid": op_invalid}
 
 
 def validate(ops: list) -> None:
@@ -497,6 +524,7 @@ def validate(ops: list) -> None:
             "convert": ("src", "dst", "filter"),
             "edit": ("src", "dst"),
             "inspect": ("src",),
+            "invalid": ("src", "sheet"),
         }
         for key in required[kind]:
             if not op.get(key):

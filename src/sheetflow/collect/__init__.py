@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sheetflow.collect.reader import ReadError, ReturnReader
 from sheetflow.collect.safety import Problem, sniff, unsettled
-from sheetflow.collect.validate import FileCheck, validate_return
+from sheetflow.collect.validate import FileCheck, map_forward, validate_return
 from sheetflow.contract import META_PREFIX
 from sheetflow.errors import UsageError
 from sheetflow.findings import (
@@ -265,7 +265,7 @@ class Checker:
             return self.reject_read(path, exc)
         finally:
             reader.close()
-        return validate_return(
+        check = validate_return(
             returned,
             self.lookup,
             self.round_number,
@@ -273,6 +273,24 @@ class Checker:
             self.layout,
             functools.partial(self.collect_command, path),
         )
+        if check.typed and issued:
+            self.map_to_latest(check, issued[-1], path)
+        return check
+
+    def map_to_latest(self, check: FileCheck, issued: Issued, path: Path) -> None:
+        """A return of an earlier version of its workbook: its typed answers are mapped
+        forward to the latest version's fields by id (``validate.map_forward``)."""
+        rows = [r for r in self.ledger.issued_rows(issued.round) if r.center == issued.center]
+        if not rows or rows[-1].template_id == issued.template_id:
+            return
+        latest = self.lookup(rows[-1].template_id)
+        if not latest:
+            return
+
+        def finding(code: str, **kw: object) -> Finding:
+            return make_finding(code, file=path.name, **kw)  # type: ignore[arg-type]
+
+        map_forward(check, self.layout(issued), self.layout(latest[-1]), finding)
 
     def collect_command(self, path: Path, round_number: int) -> str:
         """The command that collects ``path`` into its own round."""
@@ -600,6 +618,7 @@ def _record(
         ratings=check.ratings,
         saved_at=check.saved_at,
         provenance=provenance,
+        answers=check.typed,
     )
     return FileResult(path, check.verdict, check.center, sha, findings=list(check.findings))
 

@@ -58,6 +58,7 @@ class ReturnedWorkbook:
     formulas: dict[str, set[str]] = field(default_factory=dict)  # sheet → addresses
     kind: str = "xlsx"
     saved_at: str | None = None  # when the workbook says it was last saved (ISO, UTC)
+    date1904: bool = False  # the workbook counts date serials from 1904 (old Mac Excel)
 
     def metadata(self, name: str) -> str | None:
         """A metadata value: custom property first, hidden sheet second."""
@@ -106,6 +107,13 @@ def read_saved_at(zf: zipfile.ZipFile) -> str | None:
                 stamp = stamp.astimezone(dt.UTC)
             return stamp.replace(tzinfo=None).isoformat(timespec="seconds")
     return None
+
+
+def uses_1904(zf: zipfile.ZipFile) -> bool:
+    """True when the workbook's dates count from 1904 (``workbookPr date1904``)."""
+    book = SafeET.fromstring(zf.read("xl/workbook.xml"))
+    pr = book.find("m:workbookPr", _NS)
+    return pr is not None and pr.get("date1904", "").lower() in ("1", "true")
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -157,6 +165,7 @@ class ReturnReader:
         self.properties: dict[str, str] = {}
         self.parts: dict[str, str] = {}
         self.saved_at: str | None = None
+        self.date1904 = False
         self._zip: zipfile.ZipFile | None = None
         try:
             if kind == "xlsx":
@@ -164,6 +173,7 @@ class ReturnReader:
                 self.properties = read_custom_properties(self._zip)
                 self.saved_at = read_saved_at(self._zip)
                 self.parts = sheet_parts(self._zip)
+                self.date1904 = uses_1904(self._zip)
             self.book = CalamineWorkbook.from_path(str(path))
             self.sheet_names = list(self.book.sheet_names)
             self.meta = self._read_meta()
@@ -219,6 +229,7 @@ class ReturnReader:
             formulas,
             self.kind,
             self.saved_at,
+            self.date1904,
         )
 
     def _grid(self, sheet: str) -> Grid:

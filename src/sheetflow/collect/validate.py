@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sheetflow.answers import Answer, cell_value_text, parse_answer
 from sheetflow.checks import locked_digest
 from sheetflow.collect.reader import Grid, ReturnedWorkbook, cell_text
 from sheetflow.contract import META_PREFIX
 from sheetflow.findings import Finding, Severity, detail, make_finding
+from sheetflow.form import SMILEY, TEXT
 from sheetflow.issue.layout import (
     COL_KEY,
     COL_TEXT,
@@ -29,6 +31,7 @@ from sheetflow.ledger import Issued
 from sheetflow.model import Rating
 from sheetflow.roundstate import Verdict
 from sheetflow.smiley import (
+    Smiley,
     UnknownSmiley,
     clean_text,
     parse_smiley,
@@ -55,6 +58,7 @@ class FileCheck:
     ratings: list[Rating] = field(default_factory=list)
     saved_at: str | None = None
     answers: dict[str, str] = field(default_factory=dict)  # valid input cells: address → text
+    typed: list[Answer] = field(default_factory=list)  # every asked field's answer, typed
 
     @property
     def accepted(self) -> bool:
@@ -125,19 +129,29 @@ def validate_return(
             verdict.findings.extend(rows)
             return verdict
         verdict.findings.extend(_locked_findings(grid, layout, finding))
-    ratings, input_findings = read_inputs(returned, layout, finding)
+    if layout.form is not None:
+        ratings, typed, input_findings = read_form_inputs(returned, layout, finding)
+        verdict.typed = typed
+        answered = any(a.value is not None for a in typed)
+        no_answer_code = "missing-answer"
+    else:
+        ratings, input_findings = read_inputs(returned, layout, finding)
+        answered = any(r.smiley is not None or r.comment for r in ratings)
+        no_answer_code = "missing-rating"
     verdict.findings.extend(input_findings)
     verdict.ratings = ratings
-    verdict.answers = valid_answers(ratings, layout, input_findings)
+    texts = typed_texts(verdict.typed, layout, issued.lang) if layout.form is not None else None
+    verdict.answers = valid_answers(ratings, layout, input_findings, texts)
     if any(f.severity is Severity.ERROR for f in verdict.findings):
         return verdict
-    if layout.inputs and not any(r.smiley is not None or r.comment for r in ratings):
+    if layout.inputs and not answered:
         # Sent back as issued: received, but not a return. The missing-rating
         # warnings of every input would only repeat that.
-        kept = [f for f in verdict.findings if f.code != "missing-rating"]
+        kept = [f for f in verdict.findings if f.code not in ("missing-rating", no_answer_code)]
         verdict.findings = [*kept, finding("no-answers", value=issued.center)]
         verdict.verdict = Verdict.NO_ANSWERS
         verdict.ratings = []
+        verdict.typed = []
         return verdict
     verdict.verdict = Verdict.ACCEPTED
     return verdict
@@ -201,13 +215,32 @@ def _locked_findings(
 
 
 def valid_answers(
-    ratings: list[Rating], layout: CheckLayout, findings: list[Finding]
+    ratings: list[Rating],
+    layout: CheckLayout,
+    findings: list[Finding],
+    typed: dict[tuple[str, str], str] | None = None,
 ) -> dict[str, str]:
     """The input cells whose answers can be kept as they are (address → text): what a
     correction workbook pre-fills. Cells with a finding are left for the center."""
     # A comment to shorten stays, so the center has something to shorten.
     flagged = {f.cell for f in findings if f.cell and f.code not in KEEP_FLAGGED}
-    return {a: v for a, v in answers_at(layout.inputs, ratings).items() if a not in flagged}
+    kept = answers_at(layout.inputs, ratings, typed)
+    return {a: v for a, v in kept.items() if a not in flagged}
+
+
+def typed_texts(
+    answers: list[Answer], layout: CheckLayout, lang: str
+) -> dict[tuple[str, str], str]:
+    """A form's typed answers as the text their cells are pre-filled with."""
+    form = layout.form
+    if form is None:
+        return {}
+    out = {}
+    for a in answers:
+        f = form.field(a.field_id)
+        if f is not None and a.value is not None:
+            out[(a.item_key, a.field_id)] = cell_value_text(f, a.value, lang)
+    return out
 
 
 def read_inputs(
@@ -287,3 +320,108 @@ def read_inputs(
         source = f"{returned.name}!{sheet}!{smiley_addr}"
         ratings.append(Rating(layout.round, item_key, smiley, comment, source))
     return ratings, findings
+
+
+def read_form_inputs(
+    returned: ReturnedWorkbook, layout: CheckLayout, finding: Callable[..., Finding]
+) -> tuple[list[Rating], list[Answer], list[Finding]]:
+    """Every input cell of a form of finance's own, read through the layout: one typed
+    answer per asked cell (None when left empty), one finding per cell that does not
+    parse. The smiley and "comment" fields also make the item's rating, which status,
+    flags and the master's smiley columns read as before."""
+    assert layout.form is not None
+    form = layout.form
+    grid = returned.cells.get(layout.sheet, {})
+    formulas = returned.formulas.get(layout.sheet, set())
+    sheet = layout.sheet
+    answers: list[Answer] = []
+    findings: list[Finding] = []
+    rated: dict[str, dict[str, Any]] = {}
+    for cell in layout.inputs:
+        f = form.field(cell.kind)
+        if f is None:
+            continue
+        pos = parse_address(cell.address)
+        raw = grid.get(pos)
+        if cell.address in formulas:
+            findings.append(
+                finding("formula-in-cell", sheet=sheet, cell=cell.address, value=cell_text(raw))
+            )
+        if f.type == TEXT and isinstance(raw, str):
+            raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+            if strip_control(raw) != raw:
+                raw = strip_control(raw)
+                findings.append(finding("control-characters", sheet=sheet, cell=cell.address))
+        parsed = parse_answer(f, raw, returned.date1904)
+        if not parsed.ok:
+            findings.append(
+                finding(
+                    parsed.code,
+                    sheet=sheet,
+                    cell=cell.address,
+                    value=cell_text(raw),
+                    expected=parsed.expected,
+                )
+            )
+            continue
+        if f.type == TEXT and isinstance(parsed.value, str) and is_formula_like(parsed.value):
+            findings.append(
+                finding(
+                    "formula-text",
+                    sheet=sheet,
+                    cell=cell.address,
+                    value=parsed.value.lstrip(" \t\r\n")[:1],
+                )
+            )
+        if parsed.value is None and f.required:
+            label = cell_text(grid.get((pos[0], COL_TEXT)))[:60] or cell.item_key
+            code = "missing-rating" if f.type == SMILEY else "missing-answer"
+            value = label if f.type == SMILEY else f"{label}: {f.label()}"
+            findings.append(finding(code, sheet=sheet, cell=cell.address, value=value))
+        answers.append(Answer(layout.round, cell.item_key, f.id, parsed.value))
+        if f.type == SMILEY or f.id == "comment":
+            rated.setdefault(cell.item_key, {"source": cell.address})[f.type] = parsed.value
+    ratings = []
+    for item_key, got in rated.items():
+        smiley = got.get(SMILEY)
+        comment = got.get(TEXT)
+        ratings.append(
+            Rating(
+                layout.round,
+                item_key,
+                smiley if isinstance(smiley, Smiley) else None,
+                comment if isinstance(comment, str) else "",
+                f"{returned.name}!{sheet}!{got['source']}",
+            )
+        )
+    return ratings, answers, findings
+
+
+def map_forward(
+    check: FileCheck,
+    older: CheckLayout,
+    newer: CheckLayout,
+    finding: Callable[..., Finding],
+) -> None:
+    """A return made on an earlier version of its round's workbook: keep each typed
+    answer whose field the latest version still asks of the item (joined by id);
+    one finding per answer it no longer asks, which is not kept."""
+    asked_now = {(i.item_key, i.kind) for i in newer.inputs}
+    where = {(i.item_key, i.kind): i.address for i in older.inputs}
+    form = older.form
+    kept: list[Answer] = []
+    for a in check.typed:
+        if (a.item_key, a.field_id) in asked_now or a.value is None:
+            if (a.item_key, a.field_id) in asked_now:
+                kept.append(a)
+            continue
+        f = form.field(a.field_id) if form is not None else None
+        check.findings.append(
+            finding(
+                "answer-no-longer-asked",
+                sheet=older.sheet,
+                cell=where.get((a.item_key, a.field_id), ""),
+                value=f.label() if f is not None else a.field_id,
+            )
+        )
+    check.typed = kept

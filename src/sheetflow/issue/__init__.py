@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from sheetflow import __version__
+from sheetflow.answers import Answer, cell_value_text
 from sheetflow.errors import SheetflowError, UsageError
-from sheetflow.form import TYPE_NAMES
 from sheetflow.isolate import Limits, run_isolated
-from sheetflow.issue.layout import answers_at, build_status_layout
+from sheetflow.issue.layout import StatusLayout, answers_at, build_status_layout
 from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
 from sheetflow.ledger import Ledger, NewIssued
 from sheetflow.model import Rating, Register, Round, asked_keys, format_date
@@ -80,23 +80,9 @@ def register_fingerprint(register: Register) -> str:
     return digest.hexdigest()
 
 
-def _check_form(register: Register) -> None:
-    """Refuse a form the center workbook cannot lay out yet, rather than ask something else.
-
-    The workbook asks a smiley and a comment per item; a register whose Spørgsmål
-    sheet asks more (or other things) is read and checked, but not issued.
-    """
-    asked = [f for f in register.form.fields if not f.retired]
-    both = {"milestone", "economy"}
-    if register.form.is_default or [(f.id, f.type, set(f.applies_to)) for f in asked] == [
-        ("smiley", "smiley", both),
-        ("comment", "text", both),
-    ]:
-        return
-    other = ", ".join(
-        f"{f.id} ({TYPE_NAMES[f.type]})" for f in asked if f.id not in ("smiley", "comment")
-    )
-    raise UsageError("form-not-issuable", other=f" ({other})" if other else "")
+def form_version(form_json: str) -> str:
+    """A short digest of an issued form (``form.form_to_json``): equal forms, equal versions."""
+    return hashlib.sha256(form_json.encode("utf-8")).hexdigest()[:12]
 
 
 def ratings_so_far(register: Register, ledger: Ledger, before_round: int) -> list[Rating]:
@@ -133,7 +119,6 @@ def issue_round(
     rnd = workspace.resolve_round(register, round_ref)
     if not register.initiatives:
         raise UsageError("nothing-to-issue", root=workspace.root)
-    _check_form(register)
     targets = _targets(register, centers)
     texts = load_texts(lang, workspace.root)
     reg_fp = register_fingerprint(register)
@@ -172,6 +157,7 @@ def issue_round(
             workspace.root,
             received_answers(ledger, rnd.number, items),
             links,
+            received_typed(ledger, rnd.number),
         )
         entries = _run_all(targets, job, progress)
         recorded = ledger.record_issued(entries)
@@ -202,6 +188,15 @@ def received_answers(
     for r in ledger.accepted_ratings(up_to_round=round_number):
         if r.round == round_number and r.item_key in items:
             out.setdefault(items[r.item_key][0].center, []).append(r)
+    return out
+
+
+def received_typed(ledger: Ledger, round_number: int) -> dict[str, list[Answer]]:
+    """Per center, the typed answers its accepted return of this round already gave."""
+    out: dict[str, list[Answer]] = {}
+    for a in ledger.accepted_answers(up_to_round=round_number):
+        if a.round == round_number:
+            out.setdefault(a.center, []).append(a)
     return out
 
 
@@ -247,6 +242,19 @@ class _CenterJob:
     # What centers already answered in this round (a new version keeps it).
     answers: dict[str, list[Rating]] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)  # center → upload link
+    # A form's typed answers centers already gave in this round (a new version keeps them).
+    typed: dict[str, list[Answer]] = field(default_factory=dict)
+
+    def _typed(self, layout: StatusLayout, center: str) -> dict[tuple[str, str], str] | None:
+        """A form's answers this center already gave in the round, as cell text."""
+        form = layout.fields()
+        if form is None:
+            return None
+        return {
+            (a.item_key, a.field_id): cell_value_text(f, a.value, self.lang)
+            for a in self.typed.get(center, [])
+            if (f := form.field(a.field_id)) is not None
+        }
 
     def issue(self, center: str) -> NewIssued:
         """Lay out, write and describe one center's workbook (runs in a worker)."""
@@ -266,12 +274,17 @@ class _CenterJob:
             "generator": f"sheetflow {__version__}",
             "status_sheet": layout.sheet,
         }
+        if layout.form:  # a form of finance's own: which version of it this workbook asks
+            meta["form_version"] = form_version(layout.form)
         path = Workspace.at(self.root).issued_dir(rnd.number) / workbook_filename(center, rnd)
         facts = _facts(register, rnd, center, self.links.get(center, ""))
-        prefill = answers_at(layout.inputs, self.answers.get(center, []))
+        prefill = answers_at(
+            layout.inputs, self.answers.get(center, []), self._typed(layout, center)
+        )
         keep = Corrections.answers_only(prefill) if prefill else None
         write_center_workbook(path, layout, facts, meta, self.texts, self.password, keep)
-        smileys = [i.item_key for i in layout.inputs if i.kind == "smiley"]
+        # The items asked (any input; on the default form, those with a smiley cell).
+        asked_items = list(dict.fromkeys(i.item_key for i in layout.inputs))
         return NewIssued(
             template_id=template_id,
             round=rnd.number,
@@ -283,7 +296,7 @@ class _CenterJob:
             layout=layout.to_json(),
             checks=layout.checks_json(),
             lang=lang,
-            asked=tuple(smileys),
+            asked=tuple(asked_items),
         )
 
 

@@ -14,7 +14,30 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sheetflow.checks import checks_from_layout_json, checks_json, locked_digest
-from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
+from sheetflow.form import (
+    CHOICE,
+    DATE,
+    INITIATIVE,
+    INTEGER,
+    NUMBER,
+    SMILEY,
+    TEXT,
+    YESNO,
+    Field,
+    Form,
+    form_from_json,
+    form_to_json,
+)
+from sheetflow.model import (
+    ECONOMY,
+    MILESTONE,
+    Initiative,
+    Rating,
+    Register,
+    Round,
+    asked_keys,
+    format_date,
+)
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import col_letter, greedy_breaks, page_room
 
@@ -25,6 +48,17 @@ COMMENT_MAX = 1000  # characters; what the master prints legibly in one cell
 COL_KEY, COL_NUMBER, COL_TEXT, COL_DEADLINE, COL_FIRST_ROUND = 0, 1, 2, 3, 4
 WIDTHS = {"key": 10, "number": 9, "text": 62, "deadline": 21, "round": 8, "smiley": 9}
 COMMENT_WIDTH = 42
+# Input column width and cell style per field type (a form of finance's own).
+FIELD_WIDTHS = {SMILEY: 9, TEXT: 42, NUMBER: 15, INTEGER: 11, DATE: 12, CHOICE: 16, YESNO: 9}
+FIELD_STYLES = {
+    SMILEY: "input_smiley",
+    TEXT: "input_comment",
+    NUMBER: "input_number",
+    INTEGER: "input_integer",
+    DATE: "input_date",
+    CHOICE: "input_choice",
+    YESNO: "input_choice",
+}
 HEADER_ROW = 3
 LINE_HEIGHT = 13.0
 
@@ -43,12 +77,24 @@ class CellSpec:
 class InputCell:
     address: str
     item_key: str
-    kind: str  # "smiley" or "comment"
+    kind: str  # the form field's id ("smiley" or "comment" on the default form)
 
 
-def answers_at(inputs: Iterable[InputCell], ratings: Iterable[Rating]) -> dict[str, str]:
+def answers_at(
+    inputs: Iterable[InputCell],
+    ratings: Iterable[Rating],
+    typed: dict[tuple[str, str], str] | None = None,
+) -> dict[str, str]:
     """The input cells that ``ratings`` fill in: address → smiley symbol or comment.
-    What a correction workbook or a new version of a workbook pre-fills."""
+    What a correction workbook or a new version of a workbook pre-fills. With a form
+    of finance's own, ``typed`` gives every cell's text by (item key, field id)
+    (``answers.cell_value_text``) instead."""
+    if typed is not None:
+        return {
+            cell.address: typed[(cell.item_key, cell.kind)]
+            for cell in inputs
+            if typed.get((cell.item_key, cell.kind))
+        }
     by_item = {r.item_key: r for r in ratings}
     out: dict[str, str] = {}
     for cell in inputs:
@@ -78,6 +124,13 @@ class StatusLayout:
     smiley_cols: list[int]
     blocks: list[int] = field(default_factory=list)
     page_breaks: list[int] = field(default_factory=list)
+    # The asked fields as JSON (form.form_to_json); empty for the default form, whose
+    # layout and ledger record stay exactly as they were before forms were data.
+    form: str = ""
+
+    def fields(self) -> Form | None:
+        """The form this sheet was issued with; None for the default form."""
+        return form_from_json(self.form) if self.form else None
 
     @property
     def last_col(self) -> int:
@@ -108,6 +161,7 @@ class StatusLayout:
             self.last_col,
             self.locked_cells(),
             inputs,
+            self.form,
         )
 
     def to_json(self) -> str:
@@ -120,6 +174,8 @@ class StatusLayout:
             if c.value or not c.locked
         ]
         data["inputs"] = [(i.address, i.item_key, i.kind) for i in self.inputs]
+        if not self.form:
+            del data["form"]
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -149,6 +205,7 @@ class CheckLayout:
         self.digest: str | None = checks.get("digest")
         self.inputs = [InputCell(*i) for i in checks["inputs"]]
         self.input_positions = {parse_address(i.address) for i in self.inputs}
+        self.form: Form | None = form_from_json(checks["form"]) if checks.get("form") else None
         self._layout_json = layout_json
         self._full: dict[str, Any] | None = None
 
@@ -202,10 +259,13 @@ def text_height(text: str, width_chars: float, minimum: float = LINE_HEIGHT) -> 
 
 
 class _Builder:
-    def __init__(self, rnd: Round, n_earlier: int) -> None:
+    def __init__(self, rnd: Round, n_earlier: int, fields: list[Field] | None = None) -> None:
         self.rnd = rnd
+        # ``fields``: a form of finance's own, one input column each; None for the
+        # default form's smiley and comment columns (laid out exactly as always).
+        self.fields = fields
         self.col_smiley = COL_FIRST_ROUND + n_earlier
-        self.col_comment = self.col_smiley + 1
+        self.col_comment = self.col_smiley + (len(fields) - 1 if fields else 1)
         self.cells: list[CellSpec] = []
         self.inputs: list[InputCell] = []
         self.row_keys: dict[int, str] = {}
@@ -246,13 +306,18 @@ def build_status_layout(
     """
     t = texts["status"]
     earlier = [r for r in register.rounds if r.number < rnd.number]
-    b = _Builder(rnd, len(earlier))
+    fields = None if register.form.is_default else issued_fields(register.form)
+    b = _Builder(rnd, len(earlier), fields)
     b.not_relevant = register.not_applicable()
     b.not_relevant_text = t.get("not_relevant", "")
     history = {(r.item_key, r.round): r for r in ratings if r.round < rnd.number}
     asked = asked if asked is not None else set(asked_keys(register, rnd, ratings))
     widths = [WIDTHS["key"], WIDTHS["number"], WIDTHS["text"], WIDTHS["deadline"]]
-    widths += [WIDTHS["round"]] * len(earlier) + [WIDTHS["smiley"], COMMENT_WIDTH]
+    widths += [WIDTHS["round"]] * len(earlier)
+    if fields is None:
+        widths += [WIDTHS["smiley"], COMMENT_WIDTH]
+    else:
+        widths += [FIELD_WIDTHS[f.type] for f in fields]
     wide = sum(widths[COL_TEXT:])
 
     short = {r.number: t["round_short"].format(number=r.number) for r in register.rounds}
@@ -265,10 +330,16 @@ def build_status_layout(
     b.next_row("#blank")
     headers = [t["col_key"], t["col_number"], t["col_text"], t["col_deadline"]]
     headers += [t["col_round"].format(short=short[r.number]) for r in earlier]
-    headers += [
-        t["col_smiley"].format(short=short[rnd.number]),
-        t["col_comment"].format(short=short[rnd.number]),
-    ]
+    if fields is None:
+        headers += [
+            t["col_smiley"].format(short=short[rnd.number]),
+            t["col_comment"].format(short=short[rnd.number]),
+        ]
+    else:
+        lang = t.get("lang", "da")
+        headers += [
+            t["col_field"].format(label=f.label(lang), short=short[rnd.number]) for f in fields
+        ]
     for col, text in enumerate(headers):
         b.put(col, text, "header")
     b.next_row("#header", 32)
@@ -300,11 +371,30 @@ def build_status_layout(
         heights=b.heights,
         cells=b.cells,
         inputs=b.inputs,
-        smiley_cols=[*range(COL_FIRST_ROUND, b.col_smiley + 1)],
+        smiley_cols=[*range(COL_FIRST_ROUND, COL_FIRST_ROUND + len(earlier))]
+        + [
+            b.col_smiley + n for n, f in enumerate(fields or [default_smiley()]) if f.type == SMILEY
+        ],
         blocks=b.blocks,
+        form=form_to_json(Form(tuple(fields))) if fields is not None else "",
     )
     layout.page_breaks = page_breaks(layout)
     return layout
+
+
+def default_smiley() -> Field:
+    """The default form's smiley field (the input column right after the history)."""
+    from sheetflow.form import default_form
+
+    return default_form().fields[0]
+
+
+def issued_fields(form: Form) -> list[Field]:
+    """The fields a center workbook gives an input column: the live ones, in form order."""
+    return [f for f in form.fields if not f.retired and set(f.applies_to) & TARGET_SET]
+
+
+TARGET_SET = {MILESTONE, ECONOMY, INITIATIVE}
 
 
 def _fields(register: Register, rnd: Round, center: str) -> dict[str, str]:
@@ -332,7 +422,11 @@ def _initiative(
     b.put(COL_NUMBER, ini.number, "initiative")
     b.put(COL_TEXT, ini.title, "initiative")
     b.put(COL_DEADLINE, f"{t['kind']}: {ini.kind}" if ini.kind else "", "initiative")
-    b.fill("initiative", COL_FIRST_ROUND, b.col_comment)
+    if b.fields and any(f.applies(INITIATIVE) for f in b.fields):
+        b.fill("initiative", COL_FIRST_ROUND, b.col_smiley - 1)
+        _inputs(b, ini.key, INITIATIVE, "initiative")
+    else:
+        b.fill("initiative", COL_FIRST_ROUND, b.col_comment)
     b.next_row(ini.key, text_height(ini.title, WIDTHS["text"], 18))
 
     description = "\n".join(p for p in (ini.description, ini.details) if p)
@@ -353,20 +447,31 @@ def _initiative(
 
     for ms in ini.milestones:
         if not ms.is_placeholder:
-            _item_row(b, ms.key, t["milestone"], ms.text, ms.deadline.text, earlier, history, asked)
-    _item_row(b, ini.economy_key, t["economy"], ini.economy, "", earlier, history, asked)
+            row = (ms.key, t["milestone"], ms.text, ms.deadline.text, MILESTONE)
+            _item_row(b, row, earlier, history, asked)
+    _item_row(b, (ini.economy_key, t["economy"], ini.economy, "", ECONOMY), earlier, history, asked)
+
+
+def _inputs(b: _Builder, key: str, target: str, other: str) -> None:
+    """One input cell per field asked of ``target`` (a form of finance's own); the
+    other field columns get style ``other``."""
+    for col, f in enumerate(b.fields or [], start=b.col_smiley):
+        if f.applies(target):
+            b.put(col, "", FIELD_STYLES[f.type], locked=False)
+            b.inputs.append(InputCell(address(b.row, col), key, f.id))
+        else:
+            b.put(col, "", other)
 
 
 def _item_row(
     b: _Builder,
-    key: str,
-    label: str,
-    text: str,
-    deadline: str,
+    row: tuple[str, str, str, str, str],
     earlier: list[Round],
     history: dict[tuple[str, int], Rating],
     asked: set[str],
 ) -> None:
+    """A milestone or economy row: ``row`` is (key, label, text, deadline, target)."""
+    key, label, text, deadline, target = row
     b.put(COL_KEY, key, "key")
     b.put(COL_NUMBER, label, "label")
     b.put(COL_TEXT, text, "text")
@@ -374,7 +479,15 @@ def _item_row(
     for offset, rnd in enumerate(earlier):
         rating = history.get((key, rnd.number))
         b.put(COL_FIRST_ROUND + offset, symbol(rating.smiley if rating else None), "smiley")
-    if key in b.not_relevant:  # marked "ikke relevant" in the register: said, not asked
+    if b.fields is not None:
+        if key in b.not_relevant:
+            b.put(b.col_smiley, b.not_relevant_text, "not_asked")
+            b.fill("not_asked", b.col_smiley + 1, b.col_comment)
+        elif key in asked:
+            _inputs(b, key, target, "not_asked")
+        else:
+            b.fill("not_asked", b.col_smiley, b.col_comment)
+    elif key in b.not_relevant:  # marked "ikke relevant" in the register: said, not asked
         b.put(b.col_smiley, "", "not_asked")
         b.put(b.col_comment, b.not_relevant_text, "not_asked")
     elif key in asked:

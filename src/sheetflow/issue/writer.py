@@ -6,6 +6,7 @@ file; same data, same bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,11 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from sheetflow.answers import validation_for
 from sheetflow.atomic import atomic_path
 from sheetflow.contract import META_PREFIX, META_SHEET
-from sheetflow.issue.layout import COMMENT_MAX, StatusLayout, col_letter, text_height
+from sheetflow.form import Form
+from sheetflow.issue.layout import COMMENT_MAX, StatusLayout, address, col_letter, text_height
 from sheetflow.smiley import SYMBOLS, Smiley
 from sheetflow.xlsxutil import (
     add_smiley_colours,
@@ -107,6 +110,25 @@ def _styles(wb: xlsxwriter.Workbook) -> dict[str, Any]:
     }
 
 
+def _field_styles(wb: xlsxwriter.Workbook, t: dict[str, Any]) -> dict[str, Any]:
+    """Input and problem styles of a form's number, date and choice cells, with the
+    number and date formats of the center's language."""
+    base = {"valign": "top", "font_size": 10, "locked": False, "border": 2}
+    kinds = {
+        "number": {"num_format": t.get("number_format", "#,##0.00")},
+        "integer": {"num_format": t.get("integer_format", "#,##0")},
+        "date": {"num_format": t.get("date_format", "dd.mm.yyyy"), "align": "left"},
+        "choice": {"align": "center"},
+    }
+    out = {}
+    for kind, extra in kinds.items():
+        out[f"input_{kind}"] = wb.add_format({**base, **extra, "bg_color": INPUT_FILL})
+        out[f"problem_{kind}"] = wb.add_format(
+            {**base, **extra, "bg_color": PROBLEM_FILL, "border_color": "#C00000"}
+        )
+    return out
+
+
 def write_center_workbook(
     path: Path,
     layout: StatusLayout,
@@ -126,6 +148,8 @@ def write_center_workbook(
         for name, value in sorted(meta.items()):
             wb.set_custom_property(META_PREFIX + name, value)
         styles = _styles(wb)
+        if layout.form:
+            styles.update(_field_styles(wb, texts["status"]))
         smiley_formats = smiley_formats_for(wb)
         if corrections is not None and corrections.rows:
             _corrections_sheet(wb, styles, corrections, facts, texts, password)
@@ -259,8 +283,11 @@ def _status_sheet(
             ws.write_string(cell.row, cell.col, cell.value, fmt)
         else:
             ws.write_blank(cell.row, cell.col, None, fmt)
-    smiley_inputs = [i.address for i in layout.inputs if i.kind == "smiley"]
-    comment_inputs = [i.address for i in layout.inputs if i.kind == "comment"]
+    form = layout.fields()
+    if form is not None:
+        _field_validations(ws, layout, form, t.get("lang", "da"))
+    smiley_inputs = [i.address for i in layout.inputs if i.kind == "smiley" and form is None]
+    comment_inputs = [i.address for i in layout.inputs if i.kind == "comment" and form is None]
     smiley_choices = [SYMBOLS[s] for s in Smiley]
     if smiley_inputs:
         ws.data_validation(
@@ -293,15 +320,29 @@ def _status_sheet(
         )
     if corrections is not None:
         _mark_corrections(ws, styles, layout, corrections)
-    first, last = layout.smiley_cols[0], layout.smiley_cols[-1]
-    rng = f"{col_letter(first)}{layout.header_row + 2}:{col_letter(last)}{layout.last_row + 1}"
-    add_smiley_colours(ws, smiley_formats, rng)
+    if layout.smiley_cols:
+        first, last = layout.smiley_cols[0], layout.smiley_cols[-1]
+        rng = f"{col_letter(first)}{layout.header_row + 2}:{col_letter(last)}{layout.last_row + 1}"
+        add_smiley_colours(ws, smiley_formats, rng)
     ws.freeze_panes(layout.header_row + 1, 0)
     ws.repeat_rows(layout.header_row)
     ws.print_area(0, 1, layout.last_row, layout.last_col)
     ws.set_h_pagebreaks(layout.page_breaks)
     print_setup(ws, facts.center, facts.round_name, t["footer_page"], header=facts.agreement)
     _protect(ws, password)
+
+
+def _field_validations(ws: Worksheet, layout: StatusLayout, form: Form, lang: str) -> None:
+    """Each field's Excel validation over all its input cells: Excel refuses what the
+    collector would (``answers.validation_for``); its help text is the input prompt."""
+    for f in form.fields:
+        cells = [i.address for i in layout.inputs if i.kind == f.id]
+        if not cells:
+            continue
+        options = validation_for(f, cells[0], lang)
+        if len(cells) > 1:
+            options["multi_range"] = " ".join(cells)
+        ws.data_validation(cells[0], options)
 
 
 def _mark_corrections(
@@ -312,16 +353,35 @@ def _mark_corrections(
     Locked cells keep their issued text (the workbook must validate like the
     original); what the center wrote there is quoted in the cell's note."""
     kinds = {i.address: i.kind for i in layout.inputs}
-    for address, kind in kinds.items():
-        problem = address in c.notes
+    if layout.form:  # a form's own: the cell's issued style names its kind
+        kinds = {
+            a: s.removeprefix("input_")
+            for a, s in ((address(c.row, c.col), c.style) for c in layout.cells if not c.locked)
+        }
+    for address_, kind in kinds.items():
+        problem = address_ in c.notes
         style = ("problem_" if problem else "input_") + kind
-        value = c.answers.get(address, "")
-        if value:
-            ws.write_string(address, value, styles[style])
+        value = c.answers.get(address_, "")
+        if value and kind in ("number", "integer", "date"):
+            _write_typed(ws, address_, kind, value, styles[style])
+        elif value:
+            ws.write_string(address_, value, styles[style])
         elif problem:
-            ws.write_blank(address, None, styles[style])
-    for address, note in c.notes.items():
-        ws.write_comment(address, note, {"x_scale": 2.2, "y_scale": 1.6, "visible": False})
+            ws.write_blank(address_, None, styles[style])
+    for cell, note in c.notes.items():
+        ws.write_comment(cell, note, {"x_scale": 2.2, "y_scale": 1.6, "visible": False})
+
+
+def _write_typed(ws: Worksheet, cell: str, kind: str, text: str, style: Any) -> None:
+    """A pre-filled number or date answer written as a number or date, as typed."""
+    try:
+        if kind == "date":
+            day = dt.date.fromisoformat(text)
+            ws.write_datetime(cell, dt.datetime.combine(day, dt.time()), style)
+        else:
+            ws.write_number(cell, float(text), style)
+    except ValueError:  # "ikke relevant"
+        ws.write_string(cell, text, style)
 
 
 def _meta_sheet(wb: xlsxwriter.Workbook, meta: dict[str, str]) -> None:

@@ -92,6 +92,7 @@ def master_data(state: RoundState, findings: list[dict[str, str]], date_text: st
         findings,
         date_text,
         state.changes,
+        answers=state.answers,
     )
 
 
@@ -138,7 +139,8 @@ def consolidate(
     state, data = round_master(register, rnd, ledger, report, lang, date_text)
     texts = load_texts(lang, workspace.root)
     master = write_master(data, workspace.master_path(rnd.number), texts)
-    rows = ratings_rows(register, rnd, data.ratings, data.asked)
-    ratings_csv = write_csv(workspace.ratings_csv(rnd.number), rows, CSV_COLUMNS)
+    rows = ratings_rows(register, rnd, data.ratings, data.asked, data.answers)
+    columns = CSV_COLUMNS + (data.answers.columns() if data.answers else [])
+    ratings_csv = write_csv(workspace.ratings_csv(rnd.number), rows, columns)
     findings_csv = write_csv(workspace.findings_csv(rnd.number), data.findings, FINDING_COLUMNS)
     return Outputs(master, ratings_csv, findings_csv, data.flags, state)

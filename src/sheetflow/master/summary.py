@@ -8,11 +8,14 @@ out as rows for ratings.csv.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sheetflow.answer_book import AnswerBook
+from sheetflow.answers import NotApplicable
 from sheetflow.flags import Change, Flag
+from sheetflow.form import INITIATIVE
 from sheetflow.model import ECONOMY, MILESTONE, Note, Rating, Register, Round, latest_ratings
 from sheetflow.roundstate import CenterState
 from sheetflow.trends import TrendRow
@@ -97,11 +100,17 @@ def ratings_rows(
     rnd: Round,
     ratings: list[Rating],
     asked: dict[int, set[str]],
+    answers: AnswerBook | None = None,
 ) -> Iterator[dict[str, str]]:
     """Rows of ratings.csv, one at a time: every milestone per round in which it was
     rated or asked for (or marked not applicable), and every economy line per round,
-    for rounds 1..R. "state" tells an answer from a gap and from "ikke relevant"."""
+    for rounds 1..R. "state" tells an answer from a gap and from "ikke relevant".
+
+    With ``answers`` (a form of finance's own), each row also has one typed column per
+    field (``AnswerBook.columns``), and an initiative answered or asked for in a round
+    has a row of its own (item "initiative")."""
     by_key = {(r.item_key, r.round): r for r in ratings}
+    book = answers if answers else None
     not_relevant = register.not_applicable()
     sections = {s.number: s for s in register.sections}
     rounds = register.rounds_by_number
@@ -115,26 +124,92 @@ def ratings_rows(
                 "number": ini.number,
                 "title": ini.title,
             }
+            if book is not None and (book.get(ini.key, k) or ini.key in asked.get(k, set())):
+                yield {
+                    **base,
+                    "item": INITIATIVE,
+                    "item_key": ini.key,
+                    "milestone_text": "",
+                    "deadline": "",
+                    "rating": "",
+                    "comment": "",
+                    "source": "",
+                    "state": _typed_state(book.get(ini.key, k)),
+                } | book.csv_fields(ini.key, k)
             for ms in ini.milestones:
                 rating = by_key.get((ms.key, k))
                 shown = rating is not None or ms.key in asked.get(k, set())
                 if not shown and not (ms.not_applicable and ms.deadline.due_by(rounds[k], rounds)):
                     continue
-                yield {
-                    **base,
-                    "item": MILESTONE,
-                    "item_key": ms.key,
-                    "milestone_text": ms.text,
-                    "deadline": ms.deadline.text,
-                } | _rating_fields(rating, ms.key in not_relevant)
+                yield (
+                    {
+                        **base,
+                        "item": MILESTONE,
+                        "item_key": ms.key,
+                        "milestone_text": ms.text,
+                        "deadline": ms.deadline.text,
+                    }
+                    | _rating_fields(rating, ms.key in not_relevant)
+                    | _typed(book, ms.key, k)
+                )
+            for key in _retired(book, ini.key):  # removed from the register since
+                if book is not None and book.get(key, k):
+                    yield (
+                        {
+                            **base,
+                            "item": MILESTONE,
+                            "item_key": key,
+                            "milestone_text": book.retired[key],
+                            "deadline": "",
+                        }
+                        | _rating_fields(by_key.get((key, k)))
+                        | _typed(book, key, k)
+                    )
             rating = by_key.get((ini.economy_key, k))
-            yield {
-                **base,
-                "item": ECONOMY,
-                "item_key": ini.economy_key,
-                "milestone_text": "",
-                "deadline": "",
-            } | _rating_fields(rating, ini.economy_na)
+            if book is not None and _not_asked(book, ini.economy_key, k, rating, asked):
+                continue  # a form that asks nothing of the economy line: no row for it
+            yield (
+                {
+                    **base,
+                    "item": ECONOMY,
+                    "item_key": ini.economy_key,
+                    "milestone_text": "",
+                    "deadline": "",
+                }
+                | _rating_fields(rating, ini.economy_na)
+                | _typed(book, ini.economy_key, k)
+            )
+
+
+def _typed(book: AnswerBook | None, item_key: str, round_number: int) -> dict[str, str]:
+    """A row's typed columns; an item with typed answers and no smiley field is
+    answered or missing by its typed answers."""
+    if book is None:
+        return {}
+    out = book.csv_fields(item_key, round_number)
+    cells = book.get(item_key, round_number)
+    if cells and not any(f.id == "smiley" for f in book.fields):
+        out["state"] = _typed_state(cells)
+    return out
+
+
+def _retired(book: AnswerBook | None, initiative_key: str) -> list[str]:
+    """Keys of an initiative's milestones answered once and since removed."""
+    if book is None or not book.retired:
+        return []
+    return sorted(k for k in book.retired if k.startswith(f"{initiative_key}-M"))
+
+
+def _not_asked(
+    book: AnswerBook, key: str, k: int, rating: Rating | None, asked: dict[int, set[str]]
+) -> bool:
+    return rating is None and not book.get(key, k) and key not in asked.get(k, set())
+
+
+def _typed_state(cells: Mapping[str, object]) -> str:
+    if cells and all(isinstance(v, NotApplicable) for v in cells.values()):
+        return NOT_APPLICABLE
+    return ANSWERED if any(v is not None for v in cells.values()) else MISSING_ANSWER
 
 
 def _state(rating: Rating | None, not_relevant: bool) -> str:
@@ -184,3 +259,5 @@ class MasterData:
     asked: dict[int, set[str]] = field(default_factory=dict)
     # The trend rows, computed once for the trends sheet and the summary's red streaks.
     trend_rows: list[TrendRow] | None = None
+    # The typed answers of a form of finance's own (None or empty: the default form).
+    answers: AnswerBook | None = None

@@ -14,6 +14,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from sheetflow.answer_book import flag_text
 from sheetflow.flags import MISSING, NOT_RETURNED, OVERDUE, RED, Flag
 from sheetflow.issue.layout import text_height
 from sheetflow.master.list_sheet import SUMMARY_TOP, ItemList, write_list
@@ -170,7 +171,12 @@ def _flag_labels(flag: Flag, t: dict[str, Any]) -> str:
         MISSING: t["flag_missing"],
         NOT_RETURNED: t["flag_not_returned"],
     }
-    return ", ".join(names[k] for k in flag.kinds)
+    labels = [names[k] for k in flag.kinds if k in names]
+    if flag.answers:  # a form's own flag rules: which answers, and what they were
+        labels.append(
+            t["flag_answer"].format(answers="; ".join(flag_text(a, t) for a in flag.answers))
+        )
+    return ", ".join(labels)
 
 
 # The summary sheet's grid, and the flag table's fields on it: (first, last) column.
@@ -221,6 +227,14 @@ def _item_headers(t: dict[str, Any], second: str, sixth: str) -> list[str]:
     ]
 
 
+def _row_word(flag: Flag, t: dict[str, Any]) -> str:
+    """What a flag that is not a milestone's names: an economy line, an initiative's own
+    row (a form's answer), or nothing (a center)."""
+    if not flag.item_key:
+        return ""
+    return t["initiative_row"] if flag.item_key == flag.initiative_key else t["economy_row"]
+
+
 def _flags_list(data: MasterData, t: dict[str, Any]) -> ItemList:
     """Every flagged item: red, overdue, missing, and centers that did not return."""
     items = data.register.items()
@@ -235,7 +249,7 @@ def _flags_list(data: MasterData, t: dict[str, Any]) -> ItemList:
                 ini.label if ini else "",
                 _flag_labels(flag, t),
                 flag.center,
-                ms.text if ms else (t["economy_row"] if flag.item_key else ""),
+                ms.text if ms else _row_word(flag, t),
                 ms.deadline.text if ms else "",
                 symbol(rating.smiley if rating else None),
                 note_text(flag.note, t),

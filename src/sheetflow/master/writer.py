@@ -17,6 +17,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from sheetflow.atomic import atomic_path
+from sheetflow.master.answers_sheet import write_answers
 from sheetflow.master.detail_sheet import write_detail
 from sheetflow.master.styles import Styles
 from sheetflow.master.summary import MasterData
@@ -50,6 +51,7 @@ def write_master(data: MasterData, path: Path, texts: dict[str, dict[str, Any]])
         write_summary(wb, st, data, t, footer)
         write_trends(wb, st, data, t, footer)
         write_detail(wb, st, data, t, footer)
+        write_answers(wb, data, texts, footer)
         _findings(wb, st, data, t, footer)
         wb.close()
     return path

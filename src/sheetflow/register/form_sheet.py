@@ -47,6 +47,8 @@ YES = frozenset({"ja", "x", "yes", "sand", "true", "1"})
 NO = frozenset({"", "nej", "no", "falsk", "false", "0"})
 # What a flag rule may name besides another field: the Delelementer sheet's columns.
 COLUMN_NAMES = {c.header.casefold(): c.field for c in TABLES["Delelementer"]}
+# "Budget" names the Økonomi column too: where it holds an amount, "> Budget" reads well.
+COLUMN_NAMES["budget"] = "economy"
 
 
 def _choice_lists(reader: _Reader) -> dict[str, list[Choice]]:
