@@ -64,9 +64,17 @@ def test_readable_fallback_per_encoding(encoding: str, expected: str) -> None:
 
 
 def test_fallback_follows_the_command_language() -> None:
-    command = click.Command("x", params=[click.Option(["--lang"])])
+    from sheetflow.clilang import LANG
+
+    @click.command()
+    @LANG
+    def command(lang: str) -> None:
+        pass
+
     with command.make_context("x", ["--lang", "en"]):
         assert _written("cp1252", "☺ 😐 ☹") == "(green) (yellow) (red)"
+    with command.make_context("x", ["--lang", "da"]):
+        assert _written("cp1252", "☺ 😐 ☹") == "(grøn) (gul) (rød)"
 
 
 def test_setup_touches_only_streams_that_cannot_encode(monkeypatch: pytest.MonkeyPatch) -> None:
