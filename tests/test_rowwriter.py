@@ -81,6 +81,17 @@ def test_mixed_with_ordinary_cells_heights_and_merges(tmp_path: Path) -> None:
     _same(tmp_path, body)
 
 
+def test_merged_rows_as_merge_range_writes_them(tmp_path: Path) -> None:
+    def body(ws: Any, fmt: Any, rows: RowWriter) -> None:
+        ws.merge_range(0, 0, 0, 3, "overskrift", fmt)
+        rows.merged(1, 1, 4, "beskrivelse\nto linjer & mere", fmt, height=40)
+        rows.merged(2, 1, 4, "", fmt, height=15)  # nothing to show: formatted blanks
+        rows.merged(3, 0, 2, "uden format", None)
+        rows.row(4, [("efter", fmt)])
+
+    _same(tmp_path, body)
+
+
 def test_refuses_a_row_already_written(tmp_path: Path) -> None:
     wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"), {"constant_memory": True})
     ws = wb.add_worksheet()

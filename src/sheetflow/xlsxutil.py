@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import OverlappingRange
+from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
 from sheetflow import __version__
@@ -273,6 +275,36 @@ class RowWriter:
         # As after xlsxwriter's own flush: this row is the last one begun, with
         # nothing left in its table, so the next flush writes nothing for it.
         self._done = row
+
+    def merged(
+        self,
+        row: int,
+        first_col: int,
+        last_col: int,
+        value: str,
+        fmt: Any,
+        height: float | None = None,
+    ) -> None:
+        """Row ``row`` as one text merged across ``first_col``..``last_col``, the same
+        bytes as ``merge_range`` (an empty text is a formatted blank, as there)."""
+        ws = self.ws
+        converts = ws.strings_to_formulas or ws.strings_to_urls or ws.strings_to_numbers
+        if not self.fast or converts or last_col <= first_col:
+            ws.merge_range(row, first_col, row, last_col, value, fmt)
+            if height is not None:
+                ws.set_row(row, height)
+            return
+        cell_range = xl_range(row, first_col, row, last_col)
+        cells = [(row, col) for col in range(first_col, last_col + 1)]
+        for cell in cells:
+            earlier = ws.merged_cells.get(cell) or ws.table_cells.get(cell)
+            if earlier:
+                raise OverlappingRange(f"Merge range '{cell_range}' overlaps '{earlier}'.")
+        blanks: list[tuple[str | float | None, Any]] = [(None, fmt)] * (last_col - first_col)
+        self.row(row, [(value or None, fmt), *blanks], height, first_col)
+        for cell in cells:
+            ws.merged_cells[cell] = cell_range
+        ws.merge.append([row, first_col, row, last_col])
 
     def _careful(self, row: int, col: int, value: str, fmt: Any) -> str:
         """One cell's XML the way xlsxwriter writes it (text that needs escaping)."""

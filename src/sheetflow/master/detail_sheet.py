@@ -83,7 +83,7 @@ class _Detail:
         self.set_height(22)
 
     def initiative(self, ini: Initiative, first_in_section: bool) -> None:
-        st, t, ws = self.st, self.t, self.ws
+        st, t = self.st, self.t
         if not first_in_section:
             self.blocks.append((self.row, False))
         heading: list[tuple[str | float | None, Any]] = [
@@ -97,8 +97,9 @@ class _Detail:
         self.next_row(height)
         kind = f"{t['description']} ({ini.kind})" if ini.kind else t["description"]
         description = "\n".join(p for p in (kind, ini.description) if p)
-        ws.merge_range(self.row, 1, self.row, self.comment_col, description, st.text)
-        self.set_height(text_height(description, self.wide))
+        height = text_height(description, self.wide)
+        self.rows.merged(self.row, 1, self.comment_col, description, st.text, height)
+        self.next_row(height)
         people = "\n".join(
             f"{label}: {value}"
             for label, value in (
@@ -109,8 +110,9 @@ class _Detail:
             )
             if value
         )
-        ws.merge_range(self.row, 1, self.row, self.comment_col, people, st.italic)
-        self.set_height(text_height(people, self.wide))
+        height = text_height(people, self.wide)
+        self.rows.merged(self.row, 1, self.comment_col, people, st.italic, height)
+        self.next_row(height)
         for ms in ini.milestones:
             if not ms.is_placeholder:
                 self.item(t["milestone"], ms.text, ms.deadline.text, ms.key)
