@@ -7,8 +7,9 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +175,7 @@ def issue_round(
             links,
         )
         entries = _run_all(targets, job, progress)
-        recorded = ledger.record_issued(entries)
+        recorded = ledger.record_issued(unpack(entries))
         if ledger.round_state(rnd.number) in ("planned", "issued"):
             ledger.set_round_state(rnd.number, rnd.name, "issued")
     counts: dict[str, int] = {}
@@ -187,7 +188,7 @@ def issue_round(
             template_id=rec.template_id,
             version=rec.version,
             initiatives=counts.get(rec.center, 0),
-            inputs=len(rec.asked_keys),
+            inputs=len(rec.asked),
         )
         for rec in recorded
     ]
@@ -287,8 +288,25 @@ class _CenterJob:
         )
 
 
-def _issue_in_worker(job: _CenterJob, _state: None, center: str) -> NewIssued:
-    return job.issue(center)
+# A workbook to record, its layout apart and compressed: a layout is ~120,000
+# characters, stored by Python at 4 bytes each when it holds a smiley; a
+# thousand of them waiting to be recorded were most of issue's memory.
+Packed = tuple[NewIssued, bytes]
+
+
+def pack(entry: NewIssued) -> Packed:
+    """``entry`` without its layout, and the layout compressed."""
+    return replace(entry, layout=""), zlib.compress(entry.layout.encode("utf-8"), 1)
+
+
+def unpack(packed: Iterable[Packed]) -> Iterator[NewIssued]:
+    """The entries whole again, one at a time (for ``Ledger.record_issued``)."""
+    for entry, layout in packed:
+        yield replace(entry, layout=zlib.decompress(layout).decode("utf-8"))
+
+
+def _issue_in_worker(job: _CenterJob, _state: None, center: str) -> Packed:
+    return pack(job.issue(center))
 
 
 PARALLEL_FROM = 4  # below this many centers, starting workers costs more than it saves
@@ -298,12 +316,12 @@ def _run_all(
     centers: list[str],
     job: _CenterJob,
     progress: Callable[[str], None] | None,
-) -> list[NewIssued]:
+) -> list[Packed]:
     """``job.issue`` for every center, on both cores when there are enough of them."""
     if len(centers) < PARALLEL_FROM:
         entries = []
         for center in centers:
-            entries.append(job.issue(center))
+            entries.append(pack(job.issue(center)))
             if progress:
                 progress(center)
         return entries
