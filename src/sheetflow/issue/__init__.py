@@ -20,7 +20,7 @@ from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import answers_at, build_status_layout
 from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
 from sheetflow.ledger import Ledger, NewIssued
-from sheetflow.model import Rating, Register, Round, asked_keys, format_date
+from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
 from sheetflow.register.snapshot import save_snapshot
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
@@ -162,7 +162,7 @@ def issue_round(
 
             links = upload_links(workspace, rnd.number, targets, link_base)
         job = _CenterJob(
-            register,
+            center_parts(register, targets),
             rnd,
             by_center,
             texts,
@@ -236,7 +236,10 @@ class _CenterJob:
     """Everything needed to write one center's workbook: plain data, so a spawned
     worker (Windows) receives it pickled, as a forked one inherits it."""
 
-    register: Register
+    # Per center, the register with only that center's initiatives (everything else
+    # shared): a forked worker then touches only its center's objects, so the
+    # pages it shares with the parent stay shared however large the register is.
+    parts: dict[str, Register]
     rnd: Round
     by_center: dict[str, list[Rating]]
     texts: dict[str, dict[str, Any]]
@@ -251,7 +254,7 @@ class _CenterJob:
 
     def issue(self, center: str) -> NewIssued:
         """Lay out, write and describe one center's workbook (runs in a worker)."""
-        register, rnd, reg_fp, lang = self.register, self.rnd, self.reg_fp, self.lang
+        register, rnd, reg_fp, lang = self.parts[center], self.rnd, self.reg_fp, self.lang
         layout = build_status_layout(
             register, rnd, center, self.by_center.get(center, []), self.texts, self.asked
         )
@@ -303,6 +306,15 @@ def unpack(packed: Iterable[Packed]) -> Iterator[NewIssued]:
     """The entries whole again, one at a time (for ``Ledger.record_issued``)."""
     for entry, layout in packed:
         yield replace(entry, layout=zlib.decompress(layout).decode("utf-8"))
+
+
+def center_parts(register: Register, centers: list[str]) -> dict[str, Register]:
+    """Per center, ``register`` with only the center's initiatives, in register order."""
+    own: dict[str, list[Initiative]] = {c: [] for c in centers}
+    for ini in register.initiatives:
+        if ini.center in own:
+            own[ini.center].append(ini)
+    return {c: replace(register, initiatives=inis) for c, inis in own.items()}
 
 
 def _issue_in_worker(job: _CenterJob, _state: None, center: str) -> Packed:
