@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -405,8 +405,11 @@ class Ledger:
 
     # ----------------------------------------------------------------- issued
 
-    def record_issued(self, entries: list[NewIssued]) -> list[Issued]:
-        """Record a batch of issued workbooks in one transaction; versions count up."""
+    def record_issued(self, entries: Iterable[NewIssued]) -> list[IssuedRow]:
+        """Record a batch of issued workbooks in one transaction; versions count up.
+
+        ``entries`` may be a generator, so a large batch's layouts need not all
+        be held at once; what is returned leaves the layouts out."""
         out = []
         with self.transaction() as db:
             for e in entries:
@@ -414,6 +417,7 @@ class Ledger:
                     "SELECT COALESCE(MAX(version), 0) FROM issued WHERE round=? AND center=?",
                     (e.round, e.center),
                 ).fetchone()
+                version, issued_at = int(row[0]) + 1, now()
                 cur = db.execute(
                     "INSERT INTO issued (template_id, round, center, version, file, sha256, "
                     "fingerprint, register_fingerprint, layout, lang, issued_at, asked, checks) "
@@ -422,24 +426,31 @@ class Ledger:
                         e.template_id,
                         e.round,
                         e.center,
-                        int(row[0]) + 1,
+                        version,
                         e.file,
                         e.sha256,
                         e.fingerprint,
                         e.register_fingerprint,
                         e.layout,
                         e.lang,
-                        now(),
+                        issued_at,
                         json.dumps(list(e.asked)),
                         e.checks,
                     ),
                 )
-                out.append(self._issued_by_id(db, cur.lastrowid))
+                out.append(
+                    IssuedRow(
+                        cast(int, cur.lastrowid),
+                        e.template_id,
+                        e.center,
+                        version,
+                        e.file,
+                        issued_at,
+                        tuple(e.asked),
+                        e.lang,
+                    )
+                )
         return out
-
-    @staticmethod
-    def _issued_by_id(db: sqlite3.Connection, id_: int | None) -> Issued:
-        return Issued(**dict(db.execute("SELECT * FROM issued WHERE id=?", (id_,)).fetchone()))
 
     def issued(self, round_number: int) -> list[Issued]:
         """Every issued workbook of a round, all versions, in issue order."""

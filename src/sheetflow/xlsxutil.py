@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import OverlappingRange
+from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
 from sheetflow import __version__
@@ -174,3 +179,162 @@ def release_written_rows(ws: Worksheet, start: int = 0) -> None:
     merged = ws.merged_cells
     for cell in [c for c in merged if start <= c[0] < written]:
         del merged[cell]
+
+
+# Text xlsxwriter would change before writing it inline: XML's special characters,
+# control characters, its own _xHHHH_ escapes, the two non-characters, and
+# leading or trailing whitespace (which needs xml:space="preserve").
+_NEEDS_CARE = re.compile(r'["&<>\n\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$')
+
+
+class RowWriter:
+    """Writes whole rows of a constant-memory worksheet as one piece of XML each.
+
+    xlsxwriter costs about 16 µs a cell (argument checks, a cell object, then
+    escaping and attribute building when the row is flushed); a long master
+    sheet is a million cells. This writes each finished row straight into the
+    sheet's row file with the very bytes xlsxwriter writes for the same cells
+    (tests/test_rowwriter.py compares them), and keeps xlsxwriter's row
+    bookkeeping (its last written row, the sheet's dimensions) as it would.
+    Rows go in order; cells written the ordinary way may come before and after.
+    Where the sheet is not in constant-memory mode, or ``fast`` is false, each
+    cell is written the ordinary way.
+    """
+
+    def __init__(self, ws: Worksheet, fast: bool | None = None) -> None:
+        self.ws = ws
+        self.fast = bool(getattr(ws, "constant_memory", False)) if fast is None else fast
+        self._style: dict[int, str] = {}
+        self._letters: list[str] = []
+        self._done = -1  # the last row this wrote
+
+    def _s(self, fmt: Any, col: int) -> str:
+        """The ``s="n"`` attribute xlsxwriter gives a cell: its own format's, else
+        its column's, else none."""
+        if fmt is None:
+            info = self.ws.col_info.get(col)
+            fmt = info.column_format if info is not None else None
+            if fmt is None:
+                return ""
+        key = id(fmt)
+        attr = self._style.get(key)
+        if attr is None:
+            attr = self._style[key] = f' s="{fmt._get_xf_index()}"'
+        return attr
+
+    def row(
+        self,
+        row: int,
+        cells: Sequence[tuple[str | float | None, Any]],
+        height: float | None = None,
+        first_col: int = 0,
+    ) -> None:
+        """Row ``row`` from column ``first_col``: (value, format) per cell; a str is
+        written as text, a number as a number, None as a formatted blank."""
+        if not self.fast:
+            self._row_slowly(row, cells, height, first_col)
+            return
+        ws = self.ws
+        if ws.table.get(row) or row < ws.previous_row or row <= self._done:
+            raise ValueError(f"row {row} is already written or holds other cells")
+        if not cells:
+            if height is not None:
+                ws.set_row(row, height)
+            return
+        last_col = first_col + len(cells) - 1
+        if ws._check_dimensions(row, first_col) or ws._check_dimensions(row, last_col):
+            raise ValueError(f"row {row} is outside the sheet")
+        if row > ws.previous_row:
+            ws._write_single_row(row)  # flush the ordinary row before this one
+        if height is not None:
+            ws.set_row(row, height)
+        ws._write_row(row, None, ws.row_info.pop(row, None))
+        number = row + 1
+        letters = self._letters
+        while len(letters) <= last_col:
+            letters.append(col_letter(len(letters)))
+        styles, needs_care, most = self._style, _NEEDS_CARE.search, ws.xls_strmax // 2
+        out = []
+        for col, (value, fmt) in enumerate(cells, start=first_col):
+            ref = f"{letters[col]}{number}"
+            s = styles.get(id(fmt)) if fmt is not None else None
+            if s is None:
+                s = self._s(fmt, col)
+            if isinstance(value, str):
+                if needs_care(value) or len(value) > most:
+                    out.append(self._careful(row, col, value, fmt))
+                else:
+                    out.append(f'<c r="{ref}"{s} t="inlineStr"><is><t>{value}</t></is></c>')
+            elif value is None:
+                if fmt is not None:  # xlsxwriter leaves out a blank without a format
+                    out.append(f'<c r="{ref}"{s}/>')
+            else:
+                out.append(f'<c r="{ref}"{s}><v>{value:.16G}</v></c>')
+        out.append("</row>")
+        ws.fh.write("".join(out))
+        # As after xlsxwriter's own flush: this row is the last one begun, with
+        # nothing left in its table, so the next flush writes nothing for it.
+        self._done = row
+
+    def merged(
+        self,
+        row: int,
+        first_col: int,
+        last_col: int,
+        value: str,
+        fmt: Any,
+        height: float | None = None,
+    ) -> None:
+        """Row ``row`` as one text merged across ``first_col``..``last_col``, the same
+        bytes as ``merge_range`` (an empty text is a formatted blank, as there)."""
+        ws = self.ws
+        converts = ws.strings_to_formulas or ws.strings_to_urls or ws.strings_to_numbers
+        if not self.fast or converts or last_col <= first_col:
+            ws.merge_range(row, first_col, row, last_col, value, fmt)
+            if height is not None:
+                ws.set_row(row, height)
+            return
+        cell_range = xl_range(row, first_col, row, last_col)
+        cells = [(row, col) for col in range(first_col, last_col + 1)]
+        for cell in cells:
+            earlier = ws.merged_cells.get(cell) or ws.table_cells.get(cell)
+            if earlier:
+                raise OverlappingRange(f"Merge range '{cell_range}' overlaps '{earlier}'.")
+        blanks: list[tuple[str | float | None, Any]] = [(None, fmt)] * (last_col - first_col)
+        self.row(row, [(value or None, fmt), *blanks], height, first_col)
+        for cell in cells:
+            ws.merged_cells[cell] = cell_range
+        ws.merge.append([row, first_col, row, last_col])
+
+    def _careful(self, row: int, col: int, value: str, fmt: Any) -> str:
+        """One cell's XML the way xlsxwriter writes it (text that needs escaping)."""
+        ws = self.ws
+        saved_fh, saved_table = ws.fh, ws.table
+        buffer = io.StringIO()
+        try:
+            ws.fh = buffer
+            ws.table = defaultdict(dict)
+            ws._write_string(row, col, value, fmt)
+            ws._write_cell(row, col, ws.table[row][col])
+        finally:
+            ws.fh, ws.table = saved_fh, saved_table
+        return buffer.getvalue()
+
+    def _row_slowly(
+        self,
+        row: int,
+        cells: Sequence[tuple[str | float | None, Any]],
+        height: float | None,
+        first_col: int,
+    ) -> None:
+        ws = self.ws
+        for offset, (value, fmt) in enumerate(cells):
+            col = first_col + offset
+            if isinstance(value, str):
+                ws.write_string(row, col, value, fmt)
+            elif value is None:
+                ws.write_blank(row, col, None, fmt)
+            else:
+                ws.write_number(row, col, value, fmt)
+        if height is not None:
+            ws.set_row(row, height)

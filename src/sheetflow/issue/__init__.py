@@ -7,8 +7,9 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sheetflow.isolate import Limits, run_isolated
 from sheetflow.issue.layout import StatusLayout, answers_at, build_status_layout
 from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
 from sheetflow.ledger import Ledger, NewIssued
-from sheetflow.model import Rating, Register, Round, asked_keys, format_date
+from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
 from sheetflow.register.snapshot import save_snapshot
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
@@ -146,7 +147,7 @@ def issue_round(
 
             links = upload_links(workspace, rnd.number, targets, link_base)
         job = _CenterJob(
-            register,
+            center_parts(register, targets),
             rnd,
             by_center,
             texts,
@@ -160,7 +161,7 @@ def issue_round(
             received_typed(ledger, rnd.number),
         )
         entries = _run_all(targets, job, progress)
-        recorded = ledger.record_issued(entries)
+        recorded = ledger.record_issued(unpack(entries))
         if ledger.round_state(rnd.number) in ("planned", "issued"):
             ledger.set_round_state(rnd.number, rnd.name, "issued")
     counts: dict[str, int] = {}
@@ -173,7 +174,7 @@ def issue_round(
             template_id=rec.template_id,
             version=rec.version,
             initiatives=counts.get(rec.center, 0),
-            inputs=len(rec.asked_keys),
+            inputs=len(rec.asked),
         )
         for rec in recorded
     ]
@@ -230,7 +231,10 @@ class _CenterJob:
     """Everything needed to write one center's workbook: plain data, so a spawned
     worker (Windows) receives it pickled, as a forked one inherits it."""
 
-    register: Register
+    # Per center, the register with only that center's initiatives (everything else
+    # shared): a forked worker then touches only its center's objects, so the
+    # pages it shares with the parent stay shared however large the register is.
+    parts: dict[str, Register]
     rnd: Round
     by_center: dict[str, list[Rating]]
     texts: dict[str, dict[str, Any]]
@@ -258,7 +262,7 @@ class _CenterJob:
 
     def issue(self, center: str) -> NewIssued:
         """Lay out, write and describe one center's workbook (runs in a worker)."""
-        register, rnd, reg_fp, lang = self.register, self.rnd, self.reg_fp, self.lang
+        register, rnd, reg_fp, lang = self.parts[center], self.rnd, self.reg_fp, self.lang
         layout = build_status_layout(
             register, rnd, center, self.by_center.get(center, []), self.texts, self.asked
         )
@@ -300,8 +304,34 @@ class _CenterJob:
         )
 
 
-def _issue_in_worker(job: _CenterJob, _state: None, center: str) -> NewIssued:
-    return job.issue(center)
+# A workbook to record, its layout apart and compressed: a layout is ~120,000
+# characters, stored by Python at 4 bytes each when it holds a smiley; a
+# thousand of them waiting to be recorded were most of issue's memory.
+Packed = tuple[NewIssued, bytes]
+
+
+def pack(entry: NewIssued) -> Packed:
+    """``entry`` without its layout, and the layout compressed."""
+    return replace(entry, layout=""), zlib.compress(entry.layout.encode("utf-8"), 1)
+
+
+def unpack(packed: Iterable[Packed]) -> Iterator[NewIssued]:
+    """The entries whole again, one at a time (for ``Ledger.record_issued``)."""
+    for entry, layout in packed:
+        yield replace(entry, layout=zlib.decompress(layout).decode("utf-8"))
+
+
+def center_parts(register: Register, centers: list[str]) -> dict[str, Register]:
+    """Per center, ``register`` with only the center's initiatives, in register order."""
+    own: dict[str, list[Initiative]] = {c: [] for c in centers}
+    for ini in register.initiatives:
+        if ini.center in own:
+            own[ini.center].append(ini)
+    return {c: replace(register, initiatives=inis) for c, inis in own.items()}
+
+
+def _issue_in_worker(job: _CenterJob, _state: None, center: str) -> Packed:
+    return pack(job.issue(center))
 
 
 PARALLEL_FROM = 4  # below this many centers, starting workers costs more than it saves
@@ -311,12 +341,12 @@ def _run_all(
     centers: list[str],
     job: _CenterJob,
     progress: Callable[[str], None] | None,
-) -> list[NewIssued]:
+) -> list[Packed]:
     """``job.issue`` for every center, on both cores when there are enough of them."""
     if len(centers) < PARALLEL_FROM:
         entries = []
         for center in centers:
-            entries.append(job.issue(center))
+            entries.append(pack(job.issue(center)))
             if progress:
                 progress(center)
         return entries

@@ -254,7 +254,10 @@ def address(row: int, col: int) -> str:
 def text_height(text: str, width_chars: float, minimum: float = LINE_HEIGHT) -> float:
     """Row height (points) that shows wrapped ``text`` in a column ``width_chars`` wide."""
     per_line = max(width_chars * 1.3, 10)
-    lines = sum(max(1, math.ceil(len(p) / per_line)) for p in text.split("\n")) if text else 1
+    if "\n" not in text:  # the common case, without splitting
+        lines = max(1, math.ceil(len(text) / per_line))
+    else:
+        lines = sum(max(1, math.ceil(len(p) / per_line)) for p in text.split("\n"))
     return max(minimum, min(409.0, lines * LINE_HEIGHT + 4))
 
 

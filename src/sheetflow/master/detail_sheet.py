@@ -16,6 +16,7 @@ from sheetflow.model import Initiative, note_for
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import (
     RELEASE_EVERY,
+    RowWriter,
     add_smiley_colours,
     greedy_breaks,
     page_room,
@@ -47,11 +48,16 @@ class _Detail:
         self.flagged = {f.item_key for f in data.flags if f.item_key}
         self.not_relevant = data.register.not_applicable()
         self.row = 0
+        self.rows = RowWriter(ws)
         self.heights: dict[int, float] = {}
         self.blocks: list[tuple[int, bool]] = []  # (first row, forced break before)
 
     def set_height(self, height: float) -> None:
         self.ws.set_row(self.row, height)
+        self.next_row(height)
+
+    def next_row(self, height: float) -> None:
+        """Remember the finished row's height and move to the next row."""
         self.heights[self.row] = height
         self.row += 1
         if self.row % RELEASE_EVERY == 0:
@@ -77,19 +83,23 @@ class _Detail:
         self.set_height(22)
 
     def initiative(self, ini: Initiative, first_in_section: bool) -> None:
-        st, t, ws = self.st, self.t, self.ws
+        st, t = self.st, self.t
         if not first_in_section:
             self.blocks.append((self.row, False))
-        ws.write_string(self.row, 0, ini.number, st.initiative)
-        ws.write_string(self.row, 1, ini.title, st.initiative)
-        for col in range(2, self.comment_col + 1):
-            ws.write_blank(self.row, col, None, st.initiative)
+        heading: list[tuple[str | float | None, Any]] = [
+            (ini.number, st.initiative),
+            (ini.title, st.initiative),
+        ]
+        heading += [(None, st.initiative)] * (self.comment_col - 1)
         # Bold 11 pt wraps earlier than the 10 pt body text the estimate assumes.
-        self.set_height(text_height(ini.title, DETAIL_WIDTHS["text"] * 0.8) + 3)
+        height = text_height(ini.title, DETAIL_WIDTHS["text"] * 0.8) + 3
+        self.rows.row(self.row, heading, height)
+        self.next_row(height)
         kind = f"{t['description']} ({ini.kind})" if ini.kind else t["description"]
         description = "\n".join(p for p in (kind, ini.description) if p)
-        ws.merge_range(self.row, 1, self.row, self.comment_col, description, st.text)
-        self.set_height(text_height(description, self.wide))
+        height = text_height(description, self.wide)
+        self.rows.merged(self.row, 1, self.comment_col, description, st.text, height)
+        self.next_row(height)
         people = "\n".join(
             f"{label}: {value}"
             for label, value in (
@@ -100,26 +110,28 @@ class _Detail:
             )
             if value
         )
-        ws.merge_range(self.row, 1, self.row, self.comment_col, people, st.italic)
-        self.set_height(text_height(people, self.wide))
+        height = text_height(people, self.wide)
+        self.rows.merged(self.row, 1, self.comment_col, people, st.italic, height)
+        self.next_row(height)
         for ms in ini.milestones:
             if not ms.is_placeholder:
                 self.item(t["milestone"], ms.text, ms.deadline.text, ms.key)
         self.item(t["economy_row"], ini.economy, "", ini.economy_key)
 
     def item(self, label: str, text: str, deadline: str, key: str) -> None:
-        st, ws = self.st, self.ws
+        st = self.st
         flagged = key in self.flagged
         cell = st.flag_cell if flagged else st.cell
         smiley_fmt = st.flag_smiley if flagged else st.smiley
-        ws.write_string(self.row, 0, label, cell)
-        ws.write_string(self.row, 1, text, cell)
-        ws.write_string(self.row, 2, deadline, cell)
+        cells: list[tuple[str | float | None, Any]] = [
+            (label, cell),
+            (text, cell),
+            (deadline, cell),
+        ]
         history = []
-        for offset, rnd in enumerate(self.rounds):
+        for rnd in self.rounds:
             rating = self.by_key.get((key, rnd.number))
-            smiley = symbol(rating.smiley if rating else None)
-            ws.write_string(self.row, self.first_smiley + offset, smiley, smiley_fmt)
+            cells.append((symbol(rating.smiley if rating else None), smiley_fmt))
             if rating is not None:
                 history.append(rating)
         # The latest answer's own comment; another round's comment only labelled.
@@ -127,12 +139,13 @@ class _Detail:
         comment = note_text(note_for(latest, history), self.t)
         if not comment and key in self.not_relevant:
             comment = self.t["not_relevant"]
-        ws.write_string(self.row, self.comment_col, comment, cell)
+        cells.append((comment, cell))
         height = max(
             text_height(text, DETAIL_WIDTHS["text"]),
             text_height(comment, DETAIL_WIDTHS["comment"]),
         )
-        self.set_height(height)
+        self.rows.row(self.row, cells, height)
+        self.next_row(height)
 
     def page_breaks(self) -> list[int]:
         if not self.blocks:  # no initiatives: nothing to keep together

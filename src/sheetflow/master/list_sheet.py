@@ -10,6 +10,7 @@ opens or prints the file and would draw long comments over the next row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -18,6 +19,7 @@ from sheetflow.issue.layout import text_height
 from sheetflow.master.styles import Styles
 from sheetflow.xlsxutil import (
     RELEASE_EVERY,
+    RowWriter,
     add_smiley_colours,
     print_setup,
     release_written_rows,
@@ -50,11 +52,11 @@ def write_list(
     for col, width in enumerate(LIST_WIDTHS):
         ws.set_column(col, col, width)
     ws.write_row(0, 0, items.headers, st.header)
+    writer = RowWriter(ws)
+    formats = [st.smiley if col == items.smiley_col else st.cell for col in range(len(LIST_WIDTHS))]
     for row, values in enumerate(items.rows, start=1):
-        for col, value in enumerate(values):
-            fmt = st.smiley if col == items.smiley_col else st.cell
-            ws.write_string(row, col, value, fmt)
-        ws.set_row(row, _height(values))
+        cells: list[tuple[str | float | None, Any]] = list(zip(values, formats, strict=True))
+        writer.row(row, cells, _height(values))
         if row % RELEASE_EVERY == 0:
             release_written_rows(ws, 1)
     last = len(items.rows)

@@ -23,6 +23,7 @@ from sheetflow.smiley import Smiley
 from sheetflow.trends import COUNTED, State, TrendRow, counts_per_round, red_in_a_row, trend_rows
 from sheetflow.xlsxutil import (
     RELEASE_EVERY,
+    RowWriter,
     add_smiley_colours,
     integer_axis,
     print_setup,
@@ -174,26 +175,32 @@ def _items(
     ws.write_row(header_row, 0, headers, st.header)
     ws.set_row(header_row, 30)
     row = header_row
+    writer = RowWriter(ws)
+    shown = {state: state_text(state, t) for state in State}
+    state_fmt = {
+        state: st.smiley if state in (State.GREEN, State.YELLOW, State.RED) else quiet
+        for state in State
+    }
     for item in rows:
         row += 1
         ini, ms = item.initiative, item.milestone
-        values = [ini.number, ini.title, ini.center, ms.text if ms else t["economy_row"]]
-        values.append(ms.deadline.text if ms else "")
-        for col, value in enumerate(values):
-            ws.write_string(row, col, value, st.cell)
-        for i, state in enumerate(item.states):
-            smiley = state in (State.GREEN, State.YELLOW, State.RED)
-            fmt = st.smiley if smiley else quiet
-            ws.write_string(row, FIRST_ROUND_COL + i, state_text(state, t), fmt)
-        ws.write_number(row, FIRST_ROUND_COL + len(rounds), item.not_green_streak, st.number)
-        ws.set_row(
-            row,
-            max(
-                text_height(values[1], widths[1]),
-                text_height(values[3], widths[3]),
-                text_height(values[4], widths[4]),
-            ),
+        item_text = ms.text if ms else t["economy_row"]
+        deadline = ms.deadline.text if ms else ""
+        cells: list[tuple[str | float | None, Any]] = [
+            (ini.number, st.cell),
+            (ini.title, st.cell),
+            (ini.center, st.cell),
+            (item_text, st.cell),
+            (deadline, st.cell),
+        ]
+        cells += [(shown[state], state_fmt[state]) for state in item.states]
+        cells.append((item.not_green_streak, st.number))
+        height = max(
+            text_height(ini.title, widths[1]),
+            text_height(item_text, widths[3]),
+            text_height(deadline, widths[4]),
         )
+        writer.row(row, cells, height)
         if row % RELEASE_EVERY == 0:
             release_written_rows(ws, header_row + 1)
     if rows:

@@ -24,7 +24,7 @@ from sheetflow.master.summary import MasterData
 from sheetflow.master.summary_sheet import write_summary
 from sheetflow.master.trend_sheet import write_trends
 from sheetflow.model import format_date
-from sheetflow.xlsxutil import print_setup, set_fixed_properties, write_smiley_guide
+from sheetflow.xlsxutil import RowWriter, print_setup, set_fixed_properties, write_smiley_guide
 
 
 def master_title(data: MasterData, t: dict[str, Any]) -> str:
@@ -122,12 +122,15 @@ def _findings(
     ws.freeze_panes(1, 0)
     if not data.findings:
         ws.write_string(1, 0, t["no_findings"], st.text)
+    rows = RowWriter(ws)
     for row, f in enumerate(data.findings, start=1):
-        for col, key in enumerate(("file", "sheet", "cell", "code", "severity", "message")):
+        cells: list[tuple[str | float | None, Any]] = []
+        for key in ("file", "sheet", "cell", "code", "severity", "message"):
             value = f.get(key, "")
             if key == "severity":  # a word in the workbook's language; the code stays a code
                 value = t.get(f"severity_{value}", value)
-            ws.write_string(row, col, value, st.cell)
+            cells.append((value, st.cell))
+        rows.row(row, cells)
     ws.autofilter(0, 0, max(len(data.findings), 1), len(headers) - 1)
     _findings_print(ws, footer, t["findings_print_note"])
 
