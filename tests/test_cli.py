@@ -95,7 +95,7 @@ def test_issue_without_register_is_bad_usage(tmp_path: Path) -> None:
     assert code == 2
     assert out.strip() == (
         f"Fejl: Der er intet register i {tmp_path / 'empty'}/. "
-        f"Start med: sheetflow init {tmp_path / 'empty'}"
+        f'Start med: sheetflow init "{tmp_path / "empty"}"'
     )
 
 

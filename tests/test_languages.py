@@ -243,7 +243,8 @@ def test_every_command_and_option_has_danish_help() -> None:
         for param in command.params:
             if not (isinstance(param, click.Option) and param.help and param.name):
                 continue
-            if f"{name}.{param.name}" not in helps and f"*.{param.name}" not in helps:
+            keys = [f"{name}.{param.opts[0]}", f"{name}.{param.name}", f"*.{param.name}"]
+            if not any(k in helps for k in keys):
                 missing.append(f"{name}.{param.name}")
     assert missing == []
     known = {"sheetflow", *main.commands}
@@ -259,3 +260,15 @@ def test_plurals_come_from_babel_per_language() -> None:
     assert text("en", "cli", "issued", round="R", count=1) == "R: 1 workbook issued"
     assert text("en", "cli", "issued", round="R", count=0) == "R: 0 workbooks issued"
     assert text("da", "cli", "n-sections", count=3) == "3 afsnit"
+
+
+def test_an_unknown_language_in_the_environment_is_named_as_such(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SHEETFLOW_LANG", "fr")
+    code, out = run("status", tmp_path)
+    assert code == 2
+    assert "SHEETFLOW_LANG=fr er ikke et sprog, sheetflow kan; brug da eller en." in out
+    assert "--lang" not in out.split("Fejl:")[-1]
+    code, out = run("status", tmp_path, "--lang", "en")  # --lang wins over the variable
+    assert code == 2 and "There is no register" in out

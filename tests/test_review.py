@@ -94,3 +94,12 @@ def test_review_refuses_what_it_cannot_decide(ws: Workspace) -> None:
     assert code == 2 and "--accept" in out
     code, out = cli("review", ws.root, "Teknik", "--round", 1, "--accept")
     assert code == 2 and "har ingen projektmappe" in out
+
+
+def test_a_misspelt_center_gets_a_suggestion(ws: Workspace) -> None:
+    code, out = cli("review", ws.root, "Teknik og Miljo", "--round", 1, "--accept")
+    assert code == 2
+    assert "'Teknik og Miljo' har ingen projektmappe" in out
+    assert f"Mente du '{TM}'?" in out
+    code, out = cli("review", ws.root, "Teknik og Miljo", "--round", 1, "--accept", "--lang", "en")
+    assert code == 2 and f"Did you mean '{TM}'?" in out

@@ -189,6 +189,22 @@ def test_collect_says_what_changed_in_the_register_since_issue(own_ws: Workspace
     assert result.exit_code == 0
 
 
+def test_a_later_round_out_means_no_advice_to_reissue_an_earlier_one(
+    own_ws: Workspace,
+) -> None:
+    """The register moves on with round 2; collecting round 1's late return then must
+    not tell finance to re-issue round 1."""
+    wb = openpyxl.load_workbook(own_ws.register_path)
+    for row in wb["Delelementer"].iter_rows(min_row=2):
+        if row[0].value == "S1":
+            row[3].value = "Skolemad for alle"
+    wb.save(own_ws.register_path)
+    issue_round(own_ws, 2)
+    result = collect_round(own_ws, 1)
+    assert [f.code for f in result.report] == []
+    assert result.exit_code == 0
+
+
 # (6) Safety first: no byte of a return parsed in the parent, round or not.
 
 

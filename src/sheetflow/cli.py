@@ -412,7 +412,7 @@ def issue(
     click.echo(_say("issued", round=result.round.name, count=len(result.workbooks)))
     for w in result.workbooks:
         initiatives = _say("n-initiatives", count=w.initiatives)
-        inputs = _say("n-smileys", count=w.inputs)
+        inputs = _say("n-smileys" if result.smileys else "n-items", count=w.inputs)
         click.echo(
             _say(
                 "issued-workbook",
@@ -438,7 +438,7 @@ def issue(
 
 def _flags_line(flags: list[Flag]) -> str:
     """ "Markeringer: røde: 3, overskredne: 1" (or "ingen")."""
-    counts = [f"{_say('flags-' + k)}: {v}" for k, v in count_flags(flags).items()]
+    counts = [f"{_say('flags-' + k)}: {v}" for k, v in count_flags(flags).items() if v]
     return _say("flags", flags=", ".join(counts) or _say("flags-none"))
 
 

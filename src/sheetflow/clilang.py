@@ -31,8 +31,14 @@ RUN = {"lang": "da"}
 def _remember_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
     """The verb's language: --lang or SHEETFLOW_LANG, else the workspace's own
     (sheetflow.toml), else Danish; kept where error and finding printers find it."""
+    if value is None and isinstance(ctx.command, click.Group):
+        return RUN["lang"]  # the verb decides, from its own --lang, the variable, its workspace
     if value is None and "sheetflow.lang" in ctx.meta:  # sheetflow --lang en VERB
         value = str(ctx.meta["sheetflow.lang"])
+    if value is None and os.environ.get(ENV):
+        value = os.environ[ENV]
+        if value not in LANGUAGES:  # said of the variable the user set, not of --lang
+            raise click.UsageError(say("bad-env-lang", name=ENV, value=value), ctx)
     if value is None:
         root = ctx.params.get("workspace")
         value = workspace_language(Path(root)) if root is not None else RUN["lang"]
@@ -51,7 +57,6 @@ LANG = click.option(
     "--lang",
     type=click.Choice(["da", "en"]),
     default=None,
-    envvar=ENV,
     callback=_remember_lang,
     help="Language of messages and of the workbooks written: da or en "
     "(else SHEETFLOW_LANG, else the workspace's language from sheetflow.toml, else da).",
@@ -95,9 +100,11 @@ def speak(group: click.Group, lang: str) -> None:
             _translate(command, name, helps)
         for param in command.params:
             if isinstance(param, click.Option) and param.name:
-                key = f"{name}.{param.name}"
                 english = _original(param, "help", param.help)
-                given = helps.get(key) or helps.get(f"*.{param.name}")
+                keys = [f"{name}.{param.opts[0]}", f"{name}.{param.name}", f"*.{param.name}"]
+                given = next((helps[k] for k in keys if k in helps), None)
+                if english in words:  # click's own options (--version)
+                    given = words[english]
                 param.help = str(given) if given and english else english
     _install(words)
 

@@ -59,8 +59,13 @@ def review(
             (x for x in state.centers if x.center.casefold() == center.casefold()), None
         )
         if c is None:
-            names = ", ".join(x.center for x in state.centers)
-            raise UsageError("review-no-workbook", center=center, round=rnd.name, names=names)
+            from sheetflow.register.reader import near_miss
+
+            centers = [x.center for x in state.centers]
+            near = near_miss(center, centers)
+            key = "review-no-workbook-near" if near else "review-no-workbook"
+            names = ", ".join(centers)
+            raise UsageError(key, center=center, round=rnd.name, names=names, near=near)
         if c.accepted is None or c.state not in (
             CenterState.ACCEPTED,
             CenterState.ACCEPTED_WITH_REMARKS,

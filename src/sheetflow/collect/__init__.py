@@ -673,6 +673,8 @@ def register_changes(
     issued_fp = ledger.latest_register_fingerprint(rnd.number)
     if issued_fp is None or issued_fp == register_fingerprint(register):
         return []
+    if any(ledger.issued_rows(r.number) for r in register.rounds if r.number > rnd.number):
+        return []  # a later round is out: the register has moved on with it, as it should
     before = load_snapshot(workspace, issued_fp)
     what = describe_changes(before, register) if before is not None else []
     if before is not None and not what:  # e.g. a contact's e-mail: the workbooks are as sent

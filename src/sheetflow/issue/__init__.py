@@ -43,6 +43,7 @@ class IssueResult:
     round: Round
     workbooks: list[IssuedWorkbook]
     links: dict[str, str] = field(default_factory=dict)  # center → upload link (--link-base)
+    smileys: bool = True  # the round asks today's form (a smiley per item), not finance's own
 
 
 # Names Windows reserves for devices, with or without an extension ("NUL.eml").
@@ -178,7 +179,7 @@ def issue_round(
         )
         for rec in recorded
     ]
-    return IssueResult(rnd, workbooks, links)
+    return IssueResult(rnd, workbooks, links, register.form.is_default)
 
 
 def received_answers(
