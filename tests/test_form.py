@@ -44,7 +44,7 @@ from sheetflow.workspace import Workspace
         ("> Budget", ">", (Operand("name", "Budget"),)),
         ("> forrige", ">", (Operand("previous", "previous"),)),
         ('= "Nej"', "=", (Operand("text", "Nej"),)),
-        ("<> ja", "!=", (Operand("name", "ja"),)),
+        ("<> ja", "!=", (Operand("text", "ja"),)),  # a yes/no word is a value
         ("rød", "in", (Operand("text", "rød"),)),
         ("R; A", "in", (Operand("text", "R"), Operand("text", "A"))),
     ],
@@ -308,3 +308,17 @@ def test_collect_names_a_form_change_and_a_new_mark_as_register_changes() -> Non
         "delelement ændret: 1.02 Renovering af Stationsvej",
         "arket Spørgsmål er ændret",
     ]
+
+
+@pytest.mark.parametrize("text", ['= "nej"', "= nej", "nej", '= "Nej"', "!= ja", "= no"])
+def test_a_yes_no_rule_flags_the_answer_it_names(text: str) -> None:
+    """A yes/no answer is stored as a bool; a rule names it in words, quoted or not,
+    in either language (the README's example is = "nej")."""
+    rule = parse_rule(text)
+    assert rule is not None
+    assert (rule_flags(rule, False), rule_flags(rule, True)) == (True, False)
+
+
+def test_a_bare_yes_no_word_in_a_rule_is_a_value_not_a_name() -> None:
+    rule = parse_rule("= nej")
+    assert rule is not None and rule.names() == set()

@@ -103,3 +103,17 @@ def test_ratings_csv_keeps_both_quarters_typed_and_no_economy_rows(
         ("1", "2.01", "A", "8000000", "2026-11-30"),
         ("2", "2.01", "R", "8400000", "2027-03-31"),
     ]
+
+
+def test_an_optional_question_left_empty_is_not_a_gap(demo: tuple[Workspace, str]) -> None:
+    """`risk` is not required: an empty risk is blank, never "mangler" nor a missing field;
+    every required question is answered in the example, so nothing is missing."""
+    ws, _ = demo
+    with ws.ratings_csv(2).open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    empty_risk = [r for r in rows if r["risk"] == ""]
+    assert empty_risk  # the example leaves some risks empty
+    assert {r["missing_fields"] for r in rows} == {""}
+    wb = openpyxl.load_workbook(ws.master_path(2))
+    cells = [c for r in wb["Svar"].iter_rows(min_row=4, values_only=True) for c in r]
+    assert "mangler" not in cells

@@ -110,8 +110,8 @@ class AnswerBook:
             return {}
         cells = self.get(item_key, round_number)
         row = {csv_column(f.id): csv_value(cells.get(f.id)) for f in self.fields}
-        row["missing_fields"] = ";".join(
-            f.id for f in self.fields if f.id in cells and cells[f.id] is None
+        row["missing_fields"] = ";".join(  # a gap is an empty answer the form requires
+            f.id for f in self.fields if f.required and f.id in cells and cells[f.id] is None
         )
         row["not_applicable_fields"] = ";".join(
             f.id for f in self.fields if isinstance(cells.get(f.id), NotApplicable)

@@ -24,10 +24,12 @@ from sheetflow.form import (
     CHOICE,
     DATE,
     INTEGER,
+    NO_WORDS,
     NOT_APPLICABLE_DA,
     NUMBER,
     SMILEY,
     TEXT,
+    YES_WORDS,
     YESNO,
     Field,
     is_not_applicable,
@@ -46,8 +48,6 @@ class NotApplicable:
 NOT_APPLICABLE = NotApplicable()
 Value = float | int | dt.date | bool | str | Smiley | NotApplicable
 
-YES_WORDS = frozenset({"ja", "j", "yes", "y", "x", "sand", "true"})
-NO_WORDS = frozenset({"nej", "n", "no", "falsk", "false"})
 _UNIT = re.compile(r"(?i)\s*(kr\.?|dkk|,-)\s*$")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _DA_GROUPED = re.compile(r"^-?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$")  # 1.234.567,5

@@ -91,6 +91,17 @@ _DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
 _NAME = re.compile(r"^[\wæøåÆØÅ][\wæøåÆØÅ .\-]*$")
 
 
+# How a yes/no answer is typed, in either language (answers and rules read them alike).
+YES_WORDS = frozenset({"ja", "j", "yes", "y", "x", "sand", "true"})
+NO_WORDS = frozenset({"nej", "n", "no", "falsk", "false"})
+
+
+def yes_no(text: str) -> bool | None:
+    """True for a yes word, False for a no word, None for anything else."""
+    word = text.strip().casefold()
+    return True if word in YES_WORDS else False if word in NO_WORDS else None
+
+
 class RuleError(ValueError):
     """A flag rule that does not parse; ``detail`` says what was expected."""
 
@@ -150,6 +161,8 @@ def _operand(text: str) -> Operand:
         return Operand("date", day)
     if token.casefold() in PREVIOUS_WORDS:
         return Operand("previous", "previous")
+    if yes_no(token) is not None:  # "= nej": the answer, not a field called "nej"
+        return Operand("text", token)
     if _NAME.match(token):
         return Operand("name", token)
     raise RuleError("rule-bad-operand", token=token)
@@ -197,6 +210,13 @@ def _fold(value: object) -> object:
     return value.casefold() if isinstance(value, str) else value
 
 
+def _same(value: object, operand: object) -> bool:
+    """An answer equals a rule's value; a yes/no answer equals "ja"/"nej"/"yes"/"no"."""
+    if isinstance(value, bool) and isinstance(operand, str):
+        return yes_no(operand) is value
+    return _fold(value) == _fold(operand)
+
+
 def rule_flags(
     rule: Rule,
     value: object,
@@ -208,7 +228,7 @@ def rule_flags(
     if value is None or value == "":
         return False
     if rule.op == "in":
-        return any(_fold(value) == _fold(o.value) for o in rule.operands)
+        return any(_same(value, o.value) for o in rule.operands)
     (operand,) = rule.operands
     right: object
     if operand.kind == "name":
@@ -219,6 +239,8 @@ def rule_flags(
         right = operand.value
     if right is None or right == "":
         return False
+    if isinstance(value, bool) and rule.op in ("=", "!="):
+        return _same(value, right) is (rule.op == "=")
     if isinstance(right, int | float) and isinstance(value, int | float):
         return _compare(rule.op, float(value), float(right))
     if isinstance(right, dt.date) and isinstance(value, dt.date):

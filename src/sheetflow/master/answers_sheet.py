@@ -156,13 +156,14 @@ def _cell(
     t: dict[str, Any],
     fmt: dict[str, Any],
 ) -> object:
-    """Write one answer; not asked, left empty and "ikke relevant" read apart."""
+    """Write one answer; not asked, missing (a required answer left empty) and "ikke
+    relevant" read apart; an optional question left empty stays blank."""
     if f.id not in cells:
         ws.write_string(row, col, t["answers_not_asked"], fmt["state"])
         return None
     value = cells[f.id]
     if value is None:
-        ws.write_string(row, col, t["answers_missing"], fmt["state"])
+        ws.write_string(row, col, t["answers_missing"] if f.required else "", fmt["state"])
         return None
     out = shown(f, value, t)
     if isinstance(out, dt.date):
