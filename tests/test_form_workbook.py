@@ -455,3 +455,30 @@ def test_a_new_version_keeps_the_answers_already_given_typed(issued: Workspace) 
         ("e2", "smiley"): "😐",
         ("e2", "ok"): "ja",
     }
+
+
+def test_the_default_form_lays_out_exactly_as_before_forms_were_data() -> None:
+    """The sample's round-3 status sheets, every cell, style, height and input, in both
+    languages: the digests below are what sheetflow b11e5eb (before a form could be
+    issued) laid out. The default form must never notice that forms are data."""
+    import hashlib
+
+    from sheetflow.issue.layout import build_status_layout
+    from sheetflow.register.sample import sample_register
+    from sheetflow.texts import load_texts
+
+    register = sample_register(2)
+    rnd = register.rounds_by_number[3]
+    digests = {}
+    for lang in ("da", "en"):
+        texts = load_texts(lang)
+        digest = hashlib.sha256()
+        for center in register.responsible_centers():
+            layout = build_status_layout(register, rnd, center, register.ratings, texts)
+            digest.update(layout.to_json().encode())
+            digest.update(layout.checks_json().encode())
+        digests[lang] = digest.hexdigest()
+    assert digests == {
+        "da": "c2c0298d92c02910b6fbc3744913b45edcb03bddf90c18efec1b6af2ab810c1e",
+        "en": "8bab094a753e5aa0f0602aea978162b3f852477606816cb2ea49630858e7477b",
+    }

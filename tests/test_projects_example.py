@@ -103,3 +103,16 @@ def test_ratings_csv_keeps_both_quarters_typed_and_no_economy_rows(
         ("1", "2.01", "A", "8000000", "2026-11-30"),
         ("2", "2.01", "R", "8400000", "2027-03-31"),
     ]
+
+
+def test_the_second_quarters_workbook_shows_the_first_quarters_rag(
+    demo: tuple[Workspace, str],
+) -> None:
+    ws, _ = demo
+    path = next(ws.issued_dir(2).glob("Ejendomme*.xlsx"))
+    sheet = openpyxl.load_workbook(path)["Status"]
+    header = [c.value for c in sheet[4]]
+    history = header.index("1. opf.")
+    rows = {str(r[1].value): r for r in sheet.iter_rows(min_row=5) if r[1].value}
+    assert (rows["2.01"][history].value, rows["2.02"][history].value) == ("Gul", "Grøn")
+    assert header[history + 1] == "Status (RAG) 2. opf."
