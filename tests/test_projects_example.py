@@ -63,6 +63,8 @@ def test_the_master_totals_costs_as_numbers_and_flags_the_slipped_dates(
         "I alt Vej og Park": 17_250_000,
         "I alt Ejendomme": 103_900_000,
         "I alt Skole og Dagtilbud": 38_000_000,
+        "I alt 1. Veje og trafik": 17_250_000,
+        "I alt 2. Bygninger": 141_900_000,  # 8.4 + 95.5 + 38.0 mio.
         "I alt": 159_150_000,
     }
     first_quarter = [r for r in rows if r[0] == "1. opf."]
