@@ -137,6 +137,7 @@ def test_one_input_column_per_field_with_its_validation_prompt_and_format(
         "Hele kroner",
         None,
     )
+    assert cost.error == "Skriv et tal (>= 0)."
     assert str(cost.sqref) == f"{cost_cell} {col['cost']}{rows[k['ini2']]}"
     rag = validations[col["rag"]]
     assert (rag.type, rag.formula1, rag.prompt) == ("list", '"Grøn,Gul,Rød"', "Grøn, gul eller rød")
@@ -186,6 +187,16 @@ def test_the_english_workbook_labels_and_dates_in_english(tmp_path: Path) -> Non
     assert rag.formula1 in ('"☺,😐,☹"', '"Green,Amber,Red"')
     lists = sorted(dv.formula1 for dv in sheet.data_validations.dataValidation if dv.type == "list")
     assert lists == ['"Green,Amber,Red"', '"yes,no"', '"☺,😐,☹"']
+    errors = sorted(str(dv.error) for dv in sheet.data_validations.dataValidation)
+    assert errors == [
+        "At most 20 characters.",
+        "Pick from the list: Green, Amber, Red",
+        "Pick from the list: yes, no",
+        "Pick from the list: ☺, 😐, ☹",
+        "Write a date, e.g. 2026-12-31 (01.01.2026 – 31.12.2030).",
+        "Write a number (>= 0).",
+        "Write a whole number (1 – 100).",
+    ]
 
 
 def _fill(ws: Workspace, values: dict[tuple[str, str], object]) -> Path:

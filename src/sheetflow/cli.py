@@ -485,13 +485,15 @@ def issue(
         )
     )
     for w in result.workbooks:
+        asks_da = ("punkt", "punkter") if w.own_form else ("smiley", "smileys")
+        asks_en = ("item", "items") if w.own_form else ("smiley", "smileys")
         click.echo(
             _t(
                 lang,
                 f"  {w.path}  ({_plural(w.initiatives, 'delelement', 'delelementer')}, "
-                f"{_plural(w.inputs, 'smiley', 'smileys')} at udfylde, version {w.version})",
+                f"{_plural(w.inputs, *asks_da)} at udfylde, version {w.version})",
                 f"  {w.path}  ({_plural(w.initiatives, 'initiative', 'initiatives')}, "
-                f"{_plural(w.inputs, 'smiley', 'smileys')} to fill in, version {w.version})",
+                f"{_plural(w.inputs, *asks_en)} to fill in, version {w.version})",
             )
         )
     if covers is not None:

@@ -39,7 +39,8 @@ class IssuedWorkbook:
     template_id: str
     version: int
     initiatives: int
-    inputs: int
+    inputs: int  # items asked
+    own_form: bool = False  # a form of finance's own (not just smiley and comment)
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ def issue_round(
             version=rec.version,
             initiatives=counts.get(rec.center, 0),
             inputs=len(rec.asked_keys),
+            own_form=not register.form.is_default,
         )
         for rec in recorded
     ]
