@@ -419,7 +419,10 @@ def test_init_example_starter_then_issue_from_the_cli(tmp_path: Path) -> None:
 def test_init_unknown_example_names_the_examples(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["init", str(tmp_path / "ws"), "--example", "startr"])
     assert result.exit_code == 2
-    assert result.output.strip() == "Fejl: Ukendt eksempel 'startr'. Vælg et af: sample, starter."
+    assert (
+        result.output.strip()
+        == "Fejl: Ukendt eksempel 'startr'. Vælg et af: projects, sample, starter."
+    )
     assert not (tmp_path / "ws" / "register.xlsx").exists()
 
 

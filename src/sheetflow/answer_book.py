@@ -56,6 +56,7 @@ class AnswerBook:
     answers: list[Answer] = field(default_factory=list)  # as the ledger gave them
     # Items answered once and since removed from the register: their text as issued.
     retired: dict[str, str] = field(default_factory=dict)
+    _rounds: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -84,11 +85,12 @@ class AnswerBook:
 
     def previous(self, item_key: str, field_id: str, before: int) -> Value | None:
         """The latest answer to a field for an item in a round before ``before``."""
-        rounds = sorted(
-            (r for (k, r), cells in self.values.items() if k == item_key and r < before),
-            reverse=True,
-        )
-        for r in rounds:
+        if not self._rounds:  # item key → the rounds it has answers in, built once
+            for k, r in sorted(self.values, key=lambda kr: kr[1], reverse=True):
+                self._rounds.setdefault(k, []).append(r)
+        for r in self._rounds.get(item_key, []):
+            if r >= before:
+                continue
             value = self.values[(item_key, r)].get(field_id)
             if value is not None and not isinstance(value, NotApplicable):
                 return value
