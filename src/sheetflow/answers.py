@@ -158,8 +158,15 @@ def _date(field: Field, raw: object, date1904: bool) -> Parsed:
     return Parsed(day)
 
 
+def _as_text(raw: object) -> str:
+    """A cell value as text: a whole number without ".0" (a choice "1" typed as 1)."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
 def _choice(field: Field, raw: object) -> Parsed:
-    text = str(raw).strip().casefold()
+    text = _as_text(raw).strip().casefold()
     for c in field.choices:
         if text in (c.value.casefold(), c.label("da").casefold(), c.label("en").casefold()):
             return Parsed(c.value)
@@ -180,7 +187,7 @@ def _yesno(raw: object) -> Parsed:
 
 
 def _text(field: Field, raw: object) -> Parsed:
-    text = str(raw).strip()
+    text = _as_text(raw).strip()
     if field.max_length is not None and len(text) > field.max_length:
         return Parsed(code="answer-too-long", expected=str(field.max_length))
     return Parsed(text)
