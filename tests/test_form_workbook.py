@@ -493,3 +493,21 @@ def test_the_default_form_lays_out_exactly_as_before_forms_were_data() -> None:
         "da": "c2c0298d92c02910b6fbc3744913b45edcb03bddf90c18efec1b6af2ab810c1e",
         "en": "8bab094a753e5aa0f0602aea978162b3f852477606816cb2ea49630858e7477b",
     }
+
+
+def test_a_return_sent_back_for_correction_keeps_its_answers_typed(issued: Workspace) -> None:
+    from sheetflow.review import review
+
+    _fill(issued, GOOD)
+    collect_round(issued, 1)
+    result = review(issued, 1, CENTER, reason="Tjek prisen på 2.01 en gang til.")
+    assert result.correction is not None
+    sheet = openpyxl.load_workbook(result.correction)["Status"]
+    at = {key: _address(issued, *key) for key in GOOD}
+    assert (
+        sheet[at["ini1", "cost"]].value,
+        sheet[at["ini1", "finish"]].value,
+        sheet[at["m1", "count"]].value,
+        sheet[at["ini2", "rag"]].value,
+        sheet[at["e1", "ok"]].value,
+    ) == (1234567.5, dt.datetime(2027, 3, 31), 7, "Grøn", "nej")
