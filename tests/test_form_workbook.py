@@ -511,3 +511,21 @@ def test_a_return_sent_back_for_correction_keeps_its_answers_typed(issued: Works
         sheet[at["ini2", "rag"]].value,
         sheet[at["e1", "ok"]].value,
     ) == (1234567.5, dt.datetime(2027, 3, 31), 7, "Grøn", "nej")
+
+
+def test_a_form_whose_every_question_is_retired_is_not_issued(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sheetflow.cli import main
+
+    ws = Workspace.at(tmp_path / "ws")
+    init_workspace(ws, "example", example="starter")
+    _own_form(ws.register_path)
+    wb = openpyxl.load_workbook(ws.register_path)
+    for row in wb["Spørgsmål"].iter_rows(min_row=2):
+        row[14].value = "ja"  # Udgået
+    wb.save(ws.register_path)
+    result = CliRunner().invoke(main, ["issue", str(ws.root), "--round", "1"])
+    assert result.exit_code == 2, result.output
+    assert "Arket Spørgsmål spørger ikke om noget, der kan udsendes" in result.output
+    assert not list(ws.root.glob("rounds/*/issued/*.xlsx"))

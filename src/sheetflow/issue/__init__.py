@@ -21,6 +21,7 @@ from sheetflow.issue.layout import (
     answers_at,
     build_status_layout,
     headline_field,
+    issued_fields,
 )
 from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
 from sheetflow.ledger import Ledger, NewIssued
@@ -125,6 +126,8 @@ def issue_round(
     rnd = workspace.resolve_round(register, round_ref)
     if not register.initiatives:
         raise UsageError("nothing-to-issue", root=workspace.root)
+    if not register.form.is_default and not issued_fields(register.form):
+        raise UsageError("form-asks-nothing")
     targets = _targets(register, centers)
     texts = load_texts(lang, workspace.root)
     reg_fp = register_fingerprint(register)
