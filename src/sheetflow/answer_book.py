@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 
 from sheetflow.answers import Answer, NotApplicable, Value, parse_number
 from sheetflow.form import (
+    CHOICE,
     SMILEY,
     YESNO,
     Field,
@@ -225,6 +226,16 @@ def _comparable(f: Field | None, value: Value | None) -> object:
     return value
 
 
+def _candidates(f: Field, value: Value) -> list[object]:
+    """What a rule may name an answer by: a choice by its value or either label (a rule
+    "Rød" flags the choice R), anything else by its comparable value."""
+    own = _comparable(f, value)
+    if f.type != CHOICE or f.flag is None or f.flag.op not in ("in", "="):
+        return [own]
+    choice = next((c for c in f.choices if c.value == value), None)
+    return [own, choice.label_da, choice.label_en] if choice else [own]
+
+
 def answer_flags(register: Register, round_number: int, book: AnswerBook) -> list[AnswerFlag]:
     """The answers of round ``round_number`` that meet their field's rule, in register
     order. A rule may compare with another field of the same item or initiative, a
@@ -256,7 +267,10 @@ def answer_flags(register: Register, round_number: int, book: AnswerBook) -> lis
                     for name in f.flag.names()
                 }
                 before = book.previous(item_key, f.id, round_number)
-                if rule_flags(f.flag, _comparable(f, value), lookup, _comparable(f, before)):
+                if any(
+                    rule_flags(f.flag, candidate, lookup, _comparable(f, before))
+                    for candidate in _candidates(f, value)
+                ):
                     center = book.centers.get((item_key, round_number), ini.center)
                     out.append(AnswerFlag(center, ini.key, item_key, f, value, before))
     return out
