@@ -529,3 +529,25 @@ def test_a_form_whose_every_question_is_retired_is_not_issued(tmp_path: Path) ->
     assert result.exit_code == 2, result.output
     assert "Arket Spørgsmål spørger ikke om noget, der kan udsendes" in result.output
     assert not list(ws.root.glob("rounds/*/issued/*.xlsx"))
+
+
+def test_a_date_typed_as_a_serial_in_a_1904_workbook_counts_from_1904(issued: Workspace) -> None:
+    """An old Mac Excel's workbook counts date serials from 1 January 1904: a plain
+    number in a date cell is read in the workbook's own date system."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    src = _workbook(issued)
+    wb = openpyxl.load_workbook(src)
+    wb.epoch = CALENDAR_MAC_1904
+    sheet = wb["Status"]
+    cell = sheet[_address(issued, "ini1", "finish")]
+    cell.value = 45_000
+    cell.number_format = "General"  # a number, as a script or a paste leaves it
+    sheet[_address(issued, "ini1", "rag")] = "Grøn"
+    wb.save(issued.inbox_dir(1) / src.name)
+    (file,) = collect_round(issued, 1).files
+    assert file.verdict.value == "accepted", [(f.code, f.cell) for f in file.findings]
+    with Ledger(issued.ledger_path) as ledger:
+        got = {(a.item_key, a.field_id): a.value for a in ledger.accepted_answers()}
+    # 45,000 days after 1 January 1904 (the 1900 system would say 15 March 2023).
+    assert got[_keys(issued)["ini1"], "finish"] == dt.date(2027, 3, 16)
