@@ -218,3 +218,12 @@ def test_libreoffice_sees_each_validation_and_typed_values_read_back_typed(
         "B7": Parsed("kort"),
     }
     assert isinstance(sheet["B2"].value, float) and isinstance(sheet["B4"].value, dt.datetime)
+
+
+def test_a_whole_number_in_a_choice_or_text_cell_reads_without_a_decimal() -> None:
+    """Excel stores a typed 2 as 2.0: a choice list of numbers and a text field must
+    still read "2"."""
+    levels = Field("level", ("initiative",), CHOICE, "Niveau", choices=(Choice("1"), Choice("2")))
+    assert parse_answer(levels, 2.0) == Parsed("2")
+    assert parse_answer(RISK, 12.0) == Parsed("12")
+    assert parse_answer(RISK, 1.5) == Parsed("1.5")

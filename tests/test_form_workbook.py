@@ -137,6 +137,7 @@ def test_one_input_column_per_field_with_its_validation_prompt_and_format(
         "Hele kroner",
         None,
     )
+    assert cost.error == "Skriv et tal (>= 0)."
     assert str(cost.sqref) == f"{cost_cell} {col['cost']}{rows[k['ini2']]}"
     rag = validations[col["rag"]]
     assert (rag.type, rag.formula1, rag.prompt) == ("list", '"Grøn,Gul,Rød"', "Grøn, gul eller rød")
@@ -186,6 +187,16 @@ def test_the_english_workbook_labels_and_dates_in_english(tmp_path: Path) -> Non
     assert rag.formula1 in ('"☺,😐,☹"', '"Green,Amber,Red"')
     lists = sorted(dv.formula1 for dv in sheet.data_validations.dataValidation if dv.type == "list")
     assert lists == ['"Green,Amber,Red"', '"yes,no"', '"☺,😐,☹"']
+    errors = sorted(str(dv.error) for dv in sheet.data_validations.dataValidation)
+    assert errors == [
+        "At most 20 characters.",
+        "Pick from the list: Green, Amber, Red",
+        "Pick from the list: yes, no",
+        "Pick from the list: ☺, 😐, ☹",
+        "Write a date, e.g. 2026-12-31 (01.01.2026 – 31.12.2030).",
+        "Write a number (>= 0).",
+        "Write a whole number (1 – 100).",
+    ]
 
 
 def _fill(ws: Workspace, values: dict[tuple[str, str], object]) -> Path:
@@ -455,3 +466,88 @@ def test_a_new_version_keeps_the_answers_already_given_typed(issued: Workspace) 
         ("e2", "smiley"): "😐",
         ("e2", "ok"): "ja",
     }
+
+
+def test_the_default_form_lays_out_exactly_as_before_forms_were_data() -> None:
+    """The sample's round-3 status sheets, every cell, style, height and input, in both
+    languages: the digests below are what sheetflow b11e5eb (before a form could be
+    issued) laid out. The default form must never notice that forms are data."""
+    import hashlib
+
+    from sheetflow.issue.layout import build_status_layout
+    from sheetflow.register.sample import sample_register
+    from sheetflow.texts import load_texts
+
+    register = sample_register(2)
+    rnd = register.rounds_by_number[3]
+    digests = {}
+    for lang in ("da", "en"):
+        texts = load_texts(lang)
+        digest = hashlib.sha256()
+        for center in register.responsible_centers():
+            layout = build_status_layout(register, rnd, center, register.ratings, texts)
+            digest.update(layout.to_json().encode())
+            digest.update(layout.checks_json().encode())
+        digests[lang] = digest.hexdigest()
+    assert digests == {
+        "da": "c2c0298d92c02910b6fbc3744913b45edcb03bddf90c18efec1b6af2ab810c1e",
+        "en": "8bab094a753e5aa0f0602aea978162b3f852477606816cb2ea49630858e7477b",
+    }
+
+
+def test_a_return_sent_back_for_correction_keeps_its_answers_typed(issued: Workspace) -> None:
+    from sheetflow.review import review
+
+    _fill(issued, GOOD)
+    collect_round(issued, 1)
+    result = review(issued, 1, CENTER, reason="Tjek prisen på 2.01 en gang til.")
+    assert result.correction is not None
+    sheet = openpyxl.load_workbook(result.correction)["Status"]
+    at = {key: _address(issued, *key) for key in GOOD}
+    assert (
+        sheet[at["ini1", "cost"]].value,
+        sheet[at["ini1", "finish"]].value,
+        sheet[at["m1", "count"]].value,
+        sheet[at["ini2", "rag"]].value,
+        sheet[at["e1", "ok"]].value,
+    ) == (1234567.5, dt.datetime(2027, 3, 31), 7, "Grøn", "nej")
+
+
+def test_a_form_whose_every_question_is_retired_is_not_issued(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sheetflow.cli import main
+
+    ws = Workspace.at(tmp_path / "ws")
+    init_workspace(ws, "example", example="starter")
+    _own_form(ws.register_path)
+    wb = openpyxl.load_workbook(ws.register_path)
+    for row in wb["Spørgsmål"].iter_rows(min_row=2):
+        row[14].value = "ja"  # Udgået
+    wb.save(ws.register_path)
+    result = CliRunner().invoke(main, ["issue", str(ws.root), "--round", "1"])
+    assert result.exit_code == 2, result.output
+    assert "Arket Spørgsmål spørger ikke om noget, der kan udsendes" in result.output
+    assert not list(ws.root.glob("rounds/*/issued/*.xlsx"))
+
+
+def test_a_date_typed_as_a_serial_in_a_1904_workbook_counts_from_1904(issued: Workspace) -> None:
+    """An old Mac Excel's workbook counts date serials from 1 January 1904: a plain
+    number in a date cell is read in the workbook's own date system."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    src = _workbook(issued)
+    wb = openpyxl.load_workbook(src)
+    wb.epoch = CALENDAR_MAC_1904
+    sheet = wb["Status"]
+    cell = sheet[_address(issued, "ini1", "finish")]
+    cell.value = 45_000
+    cell.number_format = "General"  # a number, as a script or a paste leaves it
+    sheet[_address(issued, "ini1", "rag")] = "Grøn"
+    wb.save(issued.inbox_dir(1) / src.name)
+    (file,) = collect_round(issued, 1).files
+    assert file.verdict.value == "accepted", [(f.code, f.cell) for f in file.findings]
+    with Ledger(issued.ledger_path) as ledger:
+        got = {(a.item_key, a.field_id): a.value for a in ledger.accepted_answers()}
+    # 45,000 days after 1 January 1904 (the 1900 system would say 15 March 2023).
+    assert got[_keys(issued)["ini1"], "finish"] == dt.date(2027, 3, 16)

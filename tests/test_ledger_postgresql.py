@@ -173,3 +173,31 @@ def test_two_processes_record_every_return_once(pg_url: str) -> None:
         for center, ids in by_center.items():
             assert latest[center].id == max(ids)
         assert len(ledger.accepted_ratings(3)) == 5
+
+
+def test_a_forms_typed_answers_are_kept_typed_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """The starter with a form of its own, issued, returned and collected on the shared
+    server: the answers come back as numbers, dates and states, the form per round."""
+    import datetime as dt
+
+    import test_form_workbook as forms
+    from sheetflow.answers import NOT_APPLICABLE
+
+    ws = Workspace.at(tmp_path / "ws")
+    init_workspace(ws, "example", example="starter")
+    bind_workspace(ws.root, pg_url)
+    forms._own_form(ws.register_path)
+    issue_round(ws, 1)
+    forms._fill(ws, forms.GOOD)
+    (file,) = collect_round(ws, 1).files
+    assert file.verdict.value == "accepted"
+    k = forms._keys(ws)
+    with Ledger(ws.ledger_path) as ledger:
+        got = {(a.item_key, a.field_id): a.value for a in ledger.accepted_answers()}
+        forms_issued = ledger.forms_issued()
+    assert got[k["ini1"], "cost"] == 1234567.5 and isinstance(got[k["m1"], "count"], int)
+    assert got[k["ini1"], "finish"] == dt.date(2027, 3, 31)
+    assert got[k["ini2"], "cost"] is NOT_APPLICABLE and got[k["e1"], "comment"] is None
+    assert got[k["e1"], "ok"] is False and got[k["m1"], "smiley"] is Smiley.RED
+    assert list(forms_issued) == [1] and len(forms_issued[1]) == 1
+    assert not ws.ledger_path.exists()  # it was the server's ledger all along

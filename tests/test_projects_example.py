@@ -63,6 +63,8 @@ def test_the_master_totals_costs_as_numbers_and_flags_the_slipped_dates(
         "I alt Vej og Park": 17_250_000,
         "I alt Ejendomme": 103_900_000,
         "I alt Skole og Dagtilbud": 38_000_000,
+        "I alt 1. Veje og trafik": 17_250_000,
+        "I alt 2. Bygninger": 141_900_000,  # 8.4 + 95.5 + 38.0 mio.
         "I alt": 159_150_000,
     }
     first_quarter = [r for r in rows if r[0] == "1. opf."]
@@ -117,3 +119,16 @@ def test_an_optional_question_left_empty_is_not_a_gap(demo: tuple[Workspace, str
     wb = openpyxl.load_workbook(ws.master_path(2))
     cells = [c for r in wb["Svar"].iter_rows(min_row=4, values_only=True) for c in r]
     assert "mangler" not in cells
+
+
+def test_the_second_quarters_workbook_shows_the_first_quarters_rag(
+    demo: tuple[Workspace, str],
+) -> None:
+    ws, _ = demo
+    path = next(ws.issued_dir(2).glob("Ejendomme*.xlsx"))
+    sheet = openpyxl.load_workbook(path)["Status"]
+    header = [c.value for c in sheet[4]]
+    history = header.index("1. opf.")
+    rows = {str(r[1].value): r for r in sheet.iter_rows(min_row=5) if r[1].value}
+    assert (rows["2.01"][history].value, rows["2.02"][history].value) == ("Gul", "Grøn")
+    assert header[history + 1] == "Status (RAG) 2. opf."

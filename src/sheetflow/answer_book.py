@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 
 from sheetflow.answers import Answer, NotApplicable, Value, parse_number
 from sheetflow.form import (
+    CHOICE,
     SMILEY,
     YESNO,
     Field,
@@ -56,6 +57,7 @@ class AnswerBook:
     answers: list[Answer] = field(default_factory=list)  # as the ledger gave them
     # Items answered once and since removed from the register: their text as issued.
     retired: dict[str, str] = field(default_factory=dict)
+    _rounds: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -84,11 +86,12 @@ class AnswerBook:
 
     def previous(self, item_key: str, field_id: str, before: int) -> Value | None:
         """The latest answer to a field for an item in a round before ``before``."""
-        rounds = sorted(
-            (r for (k, r), cells in self.values.items() if k == item_key and r < before),
-            reverse=True,
-        )
-        for r in rounds:
+        if not self._rounds:  # item key → the rounds it has answers in, built once
+            for k, r in sorted(self.values, key=lambda kr: kr[1], reverse=True):
+                self._rounds.setdefault(k, []).append(r)
+        for r in self._rounds.get(item_key, []):
+            if r >= before:
+                continue
             value = self.values[(item_key, r)].get(field_id)
             if value is not None and not isinstance(value, NotApplicable):
                 return value
@@ -223,6 +226,16 @@ def _comparable(f: Field | None, value: Value | None) -> object:
     return value
 
 
+def _candidates(f: Field, value: Value) -> list[object]:
+    """What a rule may name an answer by: a choice by its value or either label (a rule
+    "Rød" flags the choice R), anything else by its comparable value."""
+    own = _comparable(f, value)
+    if f.type != CHOICE or f.flag is None or f.flag.op not in ("in", "="):
+        return [own]
+    choice = next((c for c in f.choices if c.value == value), None)
+    return [own, choice.label_da, choice.label_en] if choice else [own]
+
+
 def answer_flags(register: Register, round_number: int, book: AnswerBook) -> list[AnswerFlag]:
     """The answers of round ``round_number`` that meet their field's rule, in register
     order. A rule may compare with another field of the same item or initiative, a
@@ -254,7 +267,10 @@ def answer_flags(register: Register, round_number: int, book: AnswerBook) -> lis
                     for name in f.flag.names()
                 }
                 before = book.previous(item_key, f.id, round_number)
-                if rule_flags(f.flag, _comparable(f, value), lookup, _comparable(f, before)):
+                if any(
+                    rule_flags(f.flag, candidate, lookup, _comparable(f, before))
+                    for candidate in _candidates(f, value)
+                ):
                     center = book.centers.get((item_key, round_number), ini.center)
                     out.append(AnswerFlag(center, ini.key, item_key, f, value, before))
     return out

@@ -158,8 +158,15 @@ def _date(field: Field, raw: object, date1904: bool) -> Parsed:
     return Parsed(day)
 
 
+def _as_text(raw: object) -> str:
+    """A cell value as text: a whole number without ".0" (a choice "1" typed as 1)."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
 def _choice(field: Field, raw: object) -> Parsed:
-    text = str(raw).strip().casefold()
+    text = _as_text(raw).strip().casefold()
     for c in field.choices:
         if text in (c.value.casefold(), c.label("da").casefold(), c.label("en").casefold()):
             return Parsed(c.value)
@@ -180,7 +187,7 @@ def _yesno(raw: object) -> Parsed:
 
 
 def _text(field: Field, raw: object) -> Parsed:
-    text = str(raw).strip()
+    text = _as_text(raw).strip()
     if field.max_length is not None and len(text) > field.max_length:
         return Parsed(code="answer-too-long", expected=str(field.max_length))
     return Parsed(text)
@@ -279,9 +286,23 @@ def choice_labels(field: Field, lang: str = "da") -> list[str]:
     return labels + ([NOT_APPLICABLE_DA] if field.allow_na else [])
 
 
-def validation_for(field: Field, cell: str, lang: str = "da") -> dict[str, Any]:
+# The error messages Excel shows, as the texts' [status] section may override them.
+VALIDATION_MESSAGES = {
+    "answer_error_list": "Vælg i listen: {choices}",
+    "answer_error_length": "Højst {max} tegn.",
+    "answer_error_number": "Skriv et tal{window}.",
+    "answer_error_integer": "Skriv et helt tal{window}.",
+    "answer_error_date": "Skriv en dato, fx 31.12.2026{window}.",
+}
+
+
+def validation_for(
+    field: Field, cell: str, lang: str = "da", texts: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """xlsxwriter ``data_validation`` options for an input cell of ``field`` at ``cell``
-    (its A1 address, for custom formulas). Excel stops what the collector refuses."""
+    (its A1 address, for custom formulas). Excel stops what the collector refuses.
+    ``texts`` (the workbook's [status] texts) words the error messages."""
+    words = {k: str((texts or {}).get(k, v)) for k, v in VALIDATION_MESSAGES.items()}
     options: dict[str, Any] = {
         "input_title": field.label(lang)[:32],
         "input_message": (field.help(lang) or field.label(lang))[:255],
@@ -290,7 +311,8 @@ def validation_for(field: Field, cell: str, lang: str = "da") -> dict[str, Any]:
     }
     if field.type in (CHOICE, YESNO, SMILEY):
         options.update({"validate": "list", "source": choice_labels(field, lang)})
-        options["error_message"] = ("Vælg i listen: " + ", ".join(choice_labels(field, lang)))[:255]
+        choices = ", ".join(choice_labels(field, lang))
+        options["error_message"] = words["answer_error_list"].format(choices=choices)[:255]
         return options
     if field.type == TEXT:
         if field.max_length is None:
@@ -298,13 +320,14 @@ def validation_for(field: Field, cell: str, lang: str = "da") -> dict[str, Any]:
         options.update(
             {"validate": "length", "criteria": "<=", "value": field.max_length},
         )
-        options["error_message"] = f"Højst {field.max_length} tegn."
+        options["error_message"] = words["answer_error_length"].format(max=field.max_length)
         return options
     kind = {NUMBER: "decimal", INTEGER: "integer", DATE: "date"}[field.type]
     lo, hi = field.minimum, field.maximum
     window = _window(field)
-    what = {NUMBER: "et tal", INTEGER: "et helt tal", DATE: "en dato, fx 31.12.2026"}[field.type]
-    options["error_message"] = f"Skriv {what}" + (f" ({window})" if window else "") + "."
+    message = words[{NUMBER: "answer_error_number", INTEGER: "answer_error_integer",
+                     DATE: "answer_error_date"}[field.type]]  # fmt: skip
+    options["error_message"] = message.format(window=f" ({window})" if window else "")[:255]
     if field.allow_na:
         # Excel's typed validations refuse text, so a formula allows "ikke relevant" too.
         tests = [f"ISNUMBER({cell})"]

@@ -412,7 +412,7 @@ def issue(
     click.echo(_say("issued", round=result.round.name, count=len(result.workbooks)))
     for w in result.workbooks:
         initiatives = _say("n-initiatives", count=w.initiatives)
-        inputs = _say("n-smileys" if result.smileys else "n-items", count=w.inputs)
+        inputs = _say("n-items" if w.own_form else "n-smileys", count=w.inputs)
         click.echo(
             _say(
                 "issued-workbook",

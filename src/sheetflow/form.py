@@ -299,6 +299,11 @@ class Form:
         """The live fields asked of one kind of item, in form order."""
         return [f for f in self.fields if not f.retired and f.applies(target)]
 
+    def rates(self, target: str) -> bool:
+        """True when a live smiley field is asked of ``target``: its items are counted
+        and followed by their smileys (the default form rates milestones and economy)."""
+        return any(f.type == SMILEY for f in self.asked(target))
+
     def targets(self) -> set[str]:
         return {t for f in self.fields if not f.retired for t in f.applies_to}
 

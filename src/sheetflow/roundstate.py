@@ -243,6 +243,8 @@ def answer_book(register: Register, ledger: Ledger, up_to_round: int) -> AnswerB
     issued = ledger.forms_issued(up_to_round)
     forms = [form for number in sorted(issued, reverse=True) for form in issued[number]]
     book = AnswerBook.build(register.form, forms, ledger.accepted_answers(up_to_round))
+    if not book.values:  # the default form, or nothing collected yet
+        return book
     known = set(register.items()) | {i.key for i in register.initiatives}
     gone = book.item_keys() - known
     if gone:  # removed from the register since: their text as the workbooks showed it

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sheetflow.model import Initiative, Milestone, Rating, Register, Round
+from sheetflow.model import ECONOMY, MILESTONE, Initiative, Milestone, Rating, Register, Round
 
 
 class State(enum.StrEnum):
@@ -100,12 +100,15 @@ def trend_rows(
     by_number = register.rounds_by_number
     by_key = {(r.item_key, r.round): r for r in ratings}
     not_relevant = register.not_applicable()
+    # A form of finance's own that asks no smiley of an item kind has no smiley trend for it.
+    milestones, economy = register.form.rates(MILESTONE), register.form.rates(ECONOMY)
     out = []
     for ini in register.initiatives:
         items: list[tuple[str, Milestone | None]] = [
-            (ms.key, ms) for ms in ini.milestones if not ms.is_placeholder
+            (ms.key, ms) for ms in ini.milestones if not ms.is_placeholder and milestones
         ]
-        items.append((ini.economy_key, None))
+        if economy:
+            items.append((ini.economy_key, None))
         for key, ms in items:
             states = tuple(
                 item_state(

@@ -290,7 +290,7 @@ class Checker:
         def finding(code: str, **kw: object) -> Finding:
             return make_finding(code, file=path.name, **kw)  # type: ignore[arg-type]
 
-        map_forward(check, self.layout(issued), self.layout(latest[-1]), finding)
+        map_forward(check, self.layout(issued), self.layout(latest[-1]), finding, issued.lang)
 
     def collect_command(self, path: Path, round_number: int) -> str:
         """The command that collects ``path`` into its own round."""

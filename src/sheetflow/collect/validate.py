@@ -130,7 +130,8 @@ def validate_return(
             return verdict
         verdict.findings.extend(_locked_findings(grid, layout, finding))
     if layout.form is not None:
-        ratings, typed, input_findings = read_form_inputs(returned, layout, finding)
+        # Fields are named as the workbook labels them (its own language).
+        ratings, typed, input_findings = read_form_inputs(returned, layout, finding, issued.lang)
         verdict.typed = typed
         answered = any(a.value is not None for a in typed)
         no_answer_code = "missing-answer"
@@ -323,7 +324,10 @@ def read_inputs(
 
 
 def read_form_inputs(
-    returned: ReturnedWorkbook, layout: CheckLayout, finding: Callable[..., Finding]
+    returned: ReturnedWorkbook,
+    layout: CheckLayout,
+    finding: Callable[..., Finding],
+    lang: str = "da",
 ) -> tuple[list[Rating], list[Answer], list[Finding]]:
     """Every input cell of a form of finance's own, read through the layout: one typed
     answer per asked cell (None when left empty), one finding per cell that does not
@@ -376,7 +380,7 @@ def read_form_inputs(
         if parsed.value is None and f.required:
             label = cell_text(grid.get((pos[0], COL_TEXT)))[:60] or cell.item_key
             code = "missing-rating" if f.type == SMILEY else "missing-answer"
-            value = label if f.type == SMILEY else f"{label}: {f.label()}"
+            value = label if f.type == SMILEY else f"{label}: {f.label(lang)}"
             findings.append(finding(code, sheet=sheet, cell=cell.address, value=value))
         answers.append(Answer(layout.round, cell.item_key, f.id, parsed.value))
         if f.type == SMILEY or f.id == "comment":
@@ -402,6 +406,7 @@ def map_forward(
     older: CheckLayout,
     newer: CheckLayout,
     finding: Callable[..., Finding],
+    lang: str = "da",
 ) -> None:
     """A return made on an earlier version of its round's workbook: keep each typed
     answer whose field the latest version still asks of the item (joined by id);
@@ -411,17 +416,18 @@ def map_forward(
     form = older.form
     kept: list[Answer] = []
     for a in check.typed:
-        if (a.item_key, a.field_id) in asked_now or a.value is None:
-            if (a.item_key, a.field_id) in asked_now:
-                kept.append(a)
+        if (a.item_key, a.field_id) in asked_now:
+            kept.append(a)
             continue
+        if a.value is None:
+            continue  # left empty: nothing lost
         f = form.field(a.field_id) if form is not None else None
         check.findings.append(
             finding(
                 "answer-no-longer-asked",
                 sheet=older.sheet,
                 cell=where.get((a.item_key, a.field_id), ""),
-                value=f.label() if f is not None else a.field_id,
+                value=f.label(lang) if f is not None else a.field_id,
             )
         )
     check.typed = kept

@@ -17,7 +17,13 @@ from sheetflow import __version__
 from sheetflow.answers import Answer, cell_value_text
 from sheetflow.errors import SheetflowError, UsageError
 from sheetflow.isolate import Limits, run_isolated
-from sheetflow.issue.layout import StatusLayout, answers_at, build_status_layout
+from sheetflow.issue.layout import (
+    StatusLayout,
+    answers_at,
+    build_status_layout,
+    headline_field,
+    issued_fields,
+)
 from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
 from sheetflow.ledger import Ledger, NewIssued
 from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
@@ -35,7 +41,8 @@ class IssuedWorkbook:
     template_id: str
     version: int
     initiatives: int
-    inputs: int
+    inputs: int  # items asked
+    own_form: bool = False  # a form of finance's own (not just smiley and comment)
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,6 @@ class IssueResult:
     round: Round
     workbooks: list[IssuedWorkbook]
     links: dict[str, str] = field(default_factory=dict)  # center → upload link (--link-base)
-    smileys: bool = True  # the round asks today's form (a smiley per item), not finance's own
 
 
 # Names Windows reserves for devices, with or without an extension ("NUL.eml").
@@ -121,6 +127,8 @@ def issue_round(
     rnd = workspace.resolve_round(register, round_ref)
     if not register.initiatives:
         raise UsageError("nothing-to-issue", root=workspace.root)
+    if not register.form.is_default and not issued_fields(register.form):
+        raise UsageError("form-asks-nothing")
     targets = _targets(register, centers)
     texts = load_texts(lang, workspace.root)
     reg_fp = register_fingerprint(register)
@@ -160,6 +168,7 @@ def issue_round(
             received_answers(ledger, rnd.number, items),
             links,
             received_typed(ledger, rnd.number),
+            headline_history(register, ledger, rnd, lang),
         )
         entries = _run_all(targets, job, progress)
         recorded = ledger.record_issued(unpack(entries))
@@ -176,10 +185,11 @@ def issue_round(
             version=rec.version,
             initiatives=counts.get(rec.center, 0),
             inputs=len(rec.asked),
+            own_form=not register.form.is_default,
         )
         for rec in recorded
     ]
-    return IssueResult(rnd, workbooks, links, register.form.is_default)
+    return IssueResult(rnd, workbooks, links)
 
 
 def received_answers(
@@ -190,6 +200,21 @@ def received_answers(
     for r in ledger.accepted_ratings(up_to_round=round_number):
         if r.round == round_number and r.item_key in items:
             out.setdefault(items[r.item_key][0].center, []).append(r)
+    return out
+
+
+def headline_history(
+    register: Register, ledger: Ledger, rnd: Round, lang: str
+) -> dict[tuple[str, int], str]:
+    """A form without a smiley: each earlier round's answer to its headline choice field
+    (``layout.headline_field``), by (item key, round), as the choice's label."""
+    headline = None if register.form.is_default else headline_field(register.form)
+    if headline is None:
+        return {}
+    out = {}
+    for a in ledger.accepted_answers(up_to_round=rnd.number - 1):
+        if a.field_id == headline.id and a.value is not None:
+            out[(a.item_key, a.round)] = cell_value_text(headline, a.value, lang)
     return out
 
 
@@ -249,6 +274,8 @@ class _CenterJob:
     links: dict[str, str] = field(default_factory=dict)  # center → upload link
     # A form's typed answers centers already gave in this round (a new version keeps them).
     typed: dict[str, list[Answer]] = field(default_factory=dict)
+    # A form without a smiley: earlier rounds' headline answers for the history columns.
+    headlines: dict[tuple[str, int], str] = field(default_factory=dict)
 
     def _typed(self, layout: StatusLayout, center: str) -> dict[tuple[str, str], str] | None:
         """A form's answers this center already gave in the round, as cell text."""
@@ -265,7 +292,13 @@ class _CenterJob:
         """Lay out, write and describe one center's workbook (runs in a worker)."""
         register, rnd, reg_fp, lang = self.parts[center], self.rnd, self.reg_fp, self.lang
         layout = build_status_layout(
-            register, rnd, center, self.by_center.get(center, []), self.texts, self.asked
+            register,
+            rnd,
+            center,
+            self.by_center.get(center, []),
+            self.texts,
+            self.asked,
+            self.headlines,
         )
         fingerprint = layout.fingerprint()
         template_id = _template_id(rnd, center, fingerprint, reg_fp, lang)

@@ -277,6 +277,9 @@ class _Builder:
         self.row = HEADER_ROW + 1
         self.not_relevant: set[str] = set()
         self.not_relevant_text = ""
+        # A form without a smiley: earlier rounds' answers to its headline choice field,
+        # by (item key, round), for the history columns.
+        self.headlines: dict[tuple[str, int], str] = {}
 
     def put(self, col: int, value: str, style: str, **kw: Any) -> None:
         self.cells.append(CellSpec(self.row, col, value, style, **kw))
@@ -299,13 +302,16 @@ def build_status_layout(
     ratings: list[Rating],
     texts: dict[str, dict[str, Any]],
     asked: set[str] | None = None,
+    headlines: dict[tuple[str, int], str] | None = None,
 ) -> StatusLayout:
     """Lay out one center's status sheet for round ``rnd``.
 
     ``ratings`` are all ratings collected before this round (register and
     ledger); they fill the history columns and decide which milestones are
     still asked for. ``ratings`` may be only the center's, with ``asked`` the
-    round's asked keys computed once for all centers.
+    round's asked keys computed once for all centers. ``headlines`` (a form
+    without a smiley, see :func:`headline_field`) fill the history columns
+    instead: (item key, round) → the answer's label.
     """
     t = texts["status"]
     earlier = [r for r in register.rounds if r.number < rnd.number]
@@ -313,6 +319,7 @@ def build_status_layout(
     b = _Builder(rnd, len(earlier), fields)
     b.not_relevant = register.not_applicable()
     b.not_relevant_text = t.get("not_relevant", "")
+    b.headlines = headlines or {}
     history = {(r.item_key, r.round): r for r in ratings if r.round < rnd.number}
     asked = asked if asked is not None else set(asked_keys(register, rnd, ratings))
     widths = [WIDTHS["key"], WIDTHS["number"], WIDTHS["text"], WIDTHS["deadline"]]
@@ -392,6 +399,15 @@ def default_smiley() -> Field:
     return default_form().fields[0]
 
 
+def headline_field(form: Form) -> Field | None:
+    """The field whose earlier answers fill a form's history columns when it asks no
+    smiley: its first live choice field (a RAG status, say)."""
+    live = [f for f in form.fields if not f.retired]
+    if any(f.type == SMILEY for f in live):
+        return None
+    return next((f for f in live if f.type == CHOICE), None)
+
+
 def issued_fields(form: Form) -> list[Field]:
     """The fields a center workbook gives an input column: the live ones, in form order."""
     return [f for f in form.fields if not f.retired and set(f.applies_to) & TARGET_SET]
@@ -426,7 +442,9 @@ def _initiative(
     b.put(COL_TEXT, ini.title, "initiative")
     b.put(COL_DEADLINE, f"{t['kind']}: {ini.kind}" if ini.kind else "", "initiative")
     if b.fields and any(f.applies(INITIATIVE) for f in b.fields):
-        b.fill("initiative", COL_FIRST_ROUND, b.col_smiley - 1)
+        for offset, rnd in enumerate(earlier):
+            headline = b.headlines.get((ini.key, rnd.number), "")
+            b.put(COL_FIRST_ROUND + offset, headline, "initiative")
         _inputs(b, ini.key, INITIATIVE, "initiative")
     else:
         b.fill("initiative", COL_FIRST_ROUND, b.col_comment)
@@ -481,7 +499,10 @@ def _item_row(
     b.put(COL_DEADLINE, deadline, "deadline")
     for offset, rnd in enumerate(earlier):
         rating = history.get((key, rnd.number))
-        b.put(COL_FIRST_ROUND + offset, symbol(rating.smiley if rating else None), "smiley")
+        earlier_answer = symbol(rating.smiley if rating else None) or b.headlines.get(
+            (key, rnd.number), ""
+        )
+        b.put(COL_FIRST_ROUND + offset, earlier_answer, "smiley")
     if b.fields is not None:
         if key in b.not_relevant:
             b.put(b.col_smiley, b.not_relevant_text, "not_asked")

@@ -285,7 +285,7 @@ def _status_sheet(
             ws.write_blank(cell.row, cell.col, None, fmt)
     form = layout.fields()
     if form is not None:
-        _field_validations(ws, layout, form, t.get("lang", "da"))
+        _field_validations(ws, layout, form, t)
     smiley_inputs = [i.address for i in layout.inputs if i.kind == "smiley" and form is None]
     comment_inputs = [i.address for i in layout.inputs if i.kind == "comment" and form is None]
     smiley_choices = [SYMBOLS[s] for s in Smiley]
@@ -332,14 +332,14 @@ def _status_sheet(
     _protect(ws, password)
 
 
-def _field_validations(ws: Worksheet, layout: StatusLayout, form: Form, lang: str) -> None:
+def _field_validations(ws: Worksheet, layout: StatusLayout, form: Form, t: dict[str, Any]) -> None:
     """Each field's Excel validation over all its input cells: Excel refuses what the
     collector would (``answers.validation_for``); its help text is the input prompt."""
     for f in form.fields:
         cells = [i.address for i in layout.inputs if i.kind == f.id]
         if not cells:
             continue
-        options = validation_for(f, cells[0], lang)
+        options = validation_for(f, cells[0], t.get("lang", "da"), t)
         if len(cells) > 1:
             options["multi_range"] = " ".join(cells)
         ws.data_validation(cells[0], options)

@@ -1,5 +1,6 @@
 """The master's answers sheet: a form of finance's own, one column per field, one row
-per answered or asked item per round, with totals of the number fields per center.
+per answered item per round, with totals of the number fields per center, per
+section and for the round.
 
 Rounds up to this one, oldest first, so a field's history stays beside it by id
 (a relabelled field keeps its column, a retired one keeps its earlier answers).
@@ -114,6 +115,7 @@ def write_answers(
             flagged.setdefault(a.item_key, []).append(a.field.label(lang))
         short = t["round_short"].format(number=rnd.number)
         grand = [0.0] * len(fields)
+        by_section: dict[str, list[float]] = {}
         any_round = False
         for center in centers:
             totals = [0.0] * len(fields)
@@ -128,10 +130,12 @@ def write_answers(
                     ws.write_string(row, 1, center, fmt["text"])
                     ws.write_string(row, 2, ini.number, fmt["text"])
                     ws.write_string(row, 3, what if key != ini.key else ini.title, fmt["text"])
+                    section = by_section.setdefault(ini.section, [0.0] * len(fields))
                     for n, f in enumerate(fields):
                         value = _cell(ws, row, first + n, f, cells, t, fmt)
                         if isinstance(value, int | float) and f.type in NUMERIC:
                             totals[n] += value
+                            section[n] += value
                     marks = flagged.get(key, [])
                     style = fmt["flag"] if marks else fmt["text"]
                     ws.write_string(row, first + len(fields), ", ".join(marks), style)
@@ -143,8 +147,16 @@ def write_answers(
                 )
                 grand = [g + v for g, v in zip(grand, totals, strict=True)]
         if any_round:
+            labels = {x.number: x.label for x in register.sections}
+            for number, sums in sorted(by_section.items(), key=lambda kv: _section_order(kv[0])):
+                label = t["answers_section_total"].format(section=labels.get(number, number))
+                row = _total(ws, row, first, fields, sums, label, fmt)
             row = _total(ws, row, first, fields, grand, t["answers_grand_total"], fmt) + 1
     print_setup(ws, *footer)
+
+
+def _section_order(number: str) -> tuple[int, str]:
+    return (int(number), number) if number.isdigit() else (10**9, number)
 
 
 def _cell(

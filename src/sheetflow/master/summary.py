@@ -81,14 +81,16 @@ def count_ratings(
     this_round = {r.item_key: r for r in ratings if r.round == rnd.number}
     by_section: dict[str, Counts] = {s.number: Counts() for s in register.sections}
     by_center: dict[str, Counts] = {c: Counts() for c in register.responsible_centers()}
+    # A form of finance's own that asks no smiley of an item kind does not count it.
+    milestones, economy = register.form.rates(MILESTONE), register.form.rates(ECONOMY)
     for ini in register.initiatives:
         targets = [by_section.setdefault(ini.section, Counts()), by_center[ini.center]]
-        for ms in ini.milestones:
+        for ms in ini.milestones if milestones else ():
             if ms.is_placeholder or ms.not_applicable or not ms.deadline.due_by(rnd, rounds):
                 continue
             for t in targets:
                 t.milestones[_bucket(latest.get(ms.key))] += 1
-        if ini.economy_na:
+        if ini.economy_na or not economy:
             continue
         for t in targets:
             t.economy[_bucket(this_round.get(ini.economy_key))] += 1
