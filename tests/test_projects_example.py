@@ -43,9 +43,10 @@ def test_the_terminal_names_the_red_the_costly_and_the_slipped(
     _, output = demo
     assert f"2. kvartal {dt.date.today().year}: 3 af 3 centre godkendt" in output
     assert "markerede svar: 3" in output
-    assert "[Forventet anlægsudgift (kr.): 13.100.000]" in output
+    # A cost above budget names the budget it went above (the Økonomi column).
+    assert "[Forventet anlægsudgift (kr.): 13.100.000 (Budget: 12.500.000)]" in output
     assert (
-        "[Status (RAG): Rød, Forventet anlægsudgift (kr.): 8.400.000, "
+        "[Status (RAG): Rød, Forventet anlægsudgift (kr.): 8.400.000 (Budget: 8.000.000), "
         "Forventet færdig: 31.03.2027 (forrige: 30.11.2026)]" in output
     )
     assert "[Forventet færdig: 30.09.2028 (forrige: 30.06.2028)]" in output
@@ -82,8 +83,8 @@ def test_the_master_totals_costs_as_numbers_and_flags_the_slipped_dates(
         if isinstance(r[1], str) and "Svar:" in r[1]
     ]
     assert flags == [
-        "Svar: Forventet anlægsudgift (kr.): 13.100.000",
-        "Svar: Status (RAG): Rød; Forventet anlægsudgift (kr.): 8.400.000; "
+        "Svar: Forventet anlægsudgift (kr.): 13.100.000 (Budget: 12.500.000)",
+        "Svar: Status (RAG): Rød; Forventet anlægsudgift (kr.): 8.400.000 (Budget: 8.000.000); "
         "Forventet færdig: 31.03.2027 (forrige: 30.11.2026)",
         "Svar: Forventet færdig: 30.09.2028 (forrige: 30.06.2028)",
     ]

@@ -187,7 +187,21 @@ def flag_text(a: AnswerFlag, t: dict[str, Any]) -> str:
     if rule is not None and any(o.kind == "previous" for o in rule.operands) and a.previous:
         before = shown_text(a.field, a.previous, t)
         text += " " + str(t.get("answer_previous", "(forrige: {value})")).format(value=before)
+    for name, other in a.against:  # "> Budget": the budget it went above
+        if other is not None and other != "":
+            shown_other = _plain_text(other, t)
+            text += " " + str(t["answer_against"]).format(name=name, value=shown_other)
     return text
+
+
+def _plain_text(value: object, t: dict[str, Any]) -> str:
+    """A compared value (a register column, another answer) as the master writes it."""
+    lang = t.get("lang", "da")
+    if isinstance(value, dt.date):
+        return format_date(value) if lang == "da" else value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_decimal(value, locale="da_DK" if lang == "da" else "en_GB")
+    return str(value)
 
 
 # ---------------------------------------------------------------- flags
@@ -203,6 +217,7 @@ class AnswerFlag:
     field: Field
     value: Value
     previous: Value | None = None
+    against: tuple[tuple[str, object], ...] = ()  # what the rule compared with, by name
 
 
 def _column_value(ini: Initiative, name: str) -> object:
@@ -272,7 +287,8 @@ def answer_flags(register: Register, round_number: int, book: AnswerBook) -> lis
                     for candidate in _candidates(f, value)
                 ):
                     center = book.centers.get((item_key, round_number), ini.center)
-                    out.append(AnswerFlag(center, ini.key, item_key, f, value, before))
+                    against = tuple(lookup.items())
+                    out.append(AnswerFlag(center, ini.key, item_key, f, value, before, against))
     return out
 
 
