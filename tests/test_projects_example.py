@@ -133,3 +133,26 @@ def test_the_second_quarters_workbook_shows_the_first_quarters_rag(
     rows = {str(r[1].value): r for r in sheet.iter_rows(min_row=5) if r[1].value}
     assert (rows["2.01"][history].value, rows["2.02"][history].value) == ("Gul", "Grøn")
     assert header[history + 1] == "Status (RAG) 2. opf."
+
+
+def test_the_summary_lists_what_turned_flagged_since_the_first_quarter(
+    demo: tuple[Workspace, str],
+) -> None:
+    """A form without smileys has changes too: the answers that meet their rule now and
+    did not last quarter, each with its value then and now (the README's story)."""
+    ws, _ = demo
+    wb = openpyxl.load_workbook(ws.master_path(2))
+    rows = [
+        [c for c in r if c]
+        for r in wb["Overblik"].iter_rows(values_only=True)
+        if any(c == "Markeret nu" for c in r)
+    ]
+    assert rows == [
+        ["1.01 Ny rundkørsel ved Stationsvej", "Markeret nu", "Vej og Park", "Delelement",
+         "Forventet anlægsudgift (kr.): 12.300.000 → 13.100.000"],
+        ["2.01 Renovering af rådhusets tag", "Markeret nu", "Ejendomme", "Delelement",
+         "Status (RAG): Gul → Rød; Forventet anlægsudgift (kr.): 8.000.000 → 8.400.000; "
+         "Forventet færdig: 30.11.2026 → 31.03.2027"],
+        ["2.02 Nyt plejecenter Solhaven", "Markeret nu", "Ejendomme", "Delelement",
+         "Forventet færdig: 30.06.2028 → 30.09.2028"],
+    ]  # fmt: skip

@@ -139,6 +139,7 @@ def count_flags(flags: Iterable[Flag]) -> dict[str, int]:
 
 
 TURNED_RED, TURNED_GREEN, BECAME_OVERDUE = "turned-red", "turned-green", "became-overdue"
+NEWLY_FLAGGED = "newly-flagged"  # an answer of finance's own form that now meets its rule
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class Change:
     before: Smiley | None
     after: Smiley | None
     note: Note | None = None
+    answers: tuple[AnswerFlag, ...] = ()  # NEWLY_FLAGGED: the answers, with their previous
 
 
 def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]) -> list[Change]:
@@ -186,6 +188,23 @@ def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]
                 note = note_for(now.get(key), history.get(key, ()))
                 out.append(Change(tuple(kinds), ini.center, ini.key, key, a, b, note))
     return out
+
+
+def answer_changes(
+    register: Register, rnd: Round, now: Iterable[AnswerFlag], before: Iterable[AnswerFlag]
+) -> list[Change]:
+    """Items whose answers meet their field's rule now and did not in the previous round
+    (a RAG that turned "R", a forecast that went above budget): the form's own changes."""
+    flagged_before = {(a.item_key, a.field.id) for a in before}
+    by_item: dict[str, list[AnswerFlag]] = {}
+    for a in now:
+        if (a.item_key, a.field.id) not in flagged_before:
+            by_item.setdefault(a.item_key, []).append(a)
+    return [
+        Change((NEWLY_FLAGGED,), found[0].center, found[0].initiative_key, key, None, None, None,
+               tuple(found))
+        for key, found in by_item.items()
+    ]  # fmt: skip
 
 
 def _overdue(flags: list[Flag]) -> set[str]:

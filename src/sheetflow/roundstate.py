@@ -18,6 +18,7 @@ from sheetflow.answer_book import AnswerBook, answer_flags
 from sheetflow.flags import (
     Change,
     Flag,
+    answer_changes,
     changes_since_previous,
     compute_flags,
     with_answer_flags,
@@ -231,8 +232,13 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
         c.center for c in centers if not c.state.returned and c.state is not CenterState.RETURNED
     ]
     flags = compute_flags(register, rnd, ratings, asked, answered, not_returned)
-    flags = with_answer_flags(flags, answer_flags(register, rnd.number, book))
+    found = answer_flags(register, rnd.number, book)
+    flags = with_answer_flags(flags, found)
     changes = changes_since_previous(register, rnd, ratings)
+    earlier = [r.number for r in register.rounds if r.number < rnd.number]
+    if found and earlier:
+        before = answer_flags(register, max(earlier), book)
+        changes += answer_changes(register, rnd, found, before)
     phase = RoundPhase(ledger.round_state(rnd.number))
     return RoundState(register, rnd, phase, centers, ratings, flags, changes, stray, book)
 

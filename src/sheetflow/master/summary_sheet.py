@@ -14,8 +14,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from sheetflow.answer_book import flag_text
-from sheetflow.flags import MISSING, NOT_RETURNED, OVERDUE, RED, Flag
+from sheetflow.answer_book import flag_text, shown_text
+from sheetflow.flags import MISSING, NOT_RETURNED, OVERDUE, RED, Change, Flag
 from sheetflow.issue.layout import text_height
 from sheetflow.master.list_sheet import SUMMARY_TOP, ItemList, write_list
 from sheetflow.master.styles import Styles
@@ -260,24 +260,44 @@ def _flags_list(data: MasterData, t: dict[str, Any]) -> ItemList:
 
 
 def _changes_list(data: MasterData, t: dict[str, Any]) -> ItemList:
-    """What turned red, turned green or became overdue since the previous round."""
+    """What turned red, turned green or became overdue since the previous round, and
+    the answers of finance's own form that meet their rule now and did not then."""
     items = data.register.items()
+    by_key = {i.key: i for i in data.register.initiatives}
     rows = []
     for change in data.changes:
-        ini, ms = items[change.item_key]
+        ini, ms = items.get(change.item_key) or (by_key[change.initiative_key], None)
+        if ms:
+            what = ms.text
+        elif change.item_key == change.initiative_key:
+            what = t["initiative_row"]
+        else:
+            what = t["economy_row"]
         rows.append(
             [
                 ini.label,
                 ", ".join(t["change_" + k.replace("-", "_")] for k in change.kinds),
                 change.center,
-                ms.text if ms else t["economy_row"],
+                what,
                 ms.deadline.text if ms else "",
-                f"{symbol(change.before) or '–'} → {symbol(change.after) or '–'}",
+                _before_after(change, t),
                 note_text(change.note, t),
             ]
         )
     headers = _item_headers(t, t["col_change"], t["col_before_after"])
     return ItemList(t["changes_heading"], t["changes_sheet"], headers, rows, t["no_changes"])
+
+
+def _before_after(change: Change, t: dict[str, Any]) -> str:
+    """ "☺ → ☹", or for a form's answers "Status (RAG): Grøn → Rød"."""
+    if not change.answers:
+        return f"{symbol(change.before) or '–'} → {symbol(change.after) or '–'}"
+    lang = str(t.get("lang", "da"))
+    parts = []
+    for a in change.answers:
+        before = shown_text(a.field, a.previous, t) if a.previous is not None else "–"
+        parts.append(f"{a.field.label(lang)}: {before} → {shown_text(a.field, a.value, t)}")
+    return "; ".join(parts)
 
 
 def _red_streak_list(data: MasterData, t: dict[str, Any]) -> ItemList:
