@@ -20,7 +20,7 @@ import openpyxl
 
 from sheetflow.collect import CollectResult, collect_round
 from sheetflow.errors import UsageError
-from sheetflow.issue import issue_round
+from sheetflow.issue import IssueResult, issue_round
 from sheetflow.issue.layout import StatusLayout
 from sheetflow.ledger import Ledger
 from sheetflow.model import Rating, Register, latest_ratings
@@ -133,15 +133,31 @@ def _projects_round(
 ) -> tuple[CollectResult, list[Path]]:
     issued = issue_round(workspace, round_number, lang=lang)
     answers = project_answers(register, round_number)
+
+    def fill(path: Path, layout: StatusLayout, target: Path) -> Path:
+        return fill_answers(path, layout, answers, target)
+
+    filled = _fill_issued(workspace, issued, round_number, fill, progress)
+    return collect_round(workspace, round_number, lang=lang, progress=progress), filled
+
+
+def _fill_issued(
+    workspace: Workspace,
+    issued: IssueResult,
+    round_number: int,
+    fill: Callable[[Path, StatusLayout, Path], Path],
+    progress: Callable[[str], None] | None,
+) -> list[Path]:
+    """Each issued workbook filled in as its center would, into the round's inbox."""
     filled = []
     with Ledger(workspace.ledger_path) as ledger:
         for wb in issued.workbooks:
             layout = StatusLayout.from_json(ledger.issued_by_template(wb.template_id)[-1].layout)
             target = workspace.inbox_dir(round_number) / wb.path.name
-            filled.append(fill_answers(wb.path, layout, answers, target))
+            filled.append(fill(wb.path, layout, target))
             if progress:
                 progress(wb.center)
-    return collect_round(workspace, round_number, lang=lang, progress=progress), filled
+    return filled
 
 
 def run_projects_demo(
@@ -175,14 +191,11 @@ def run_demo(
     _, register, _ = init_workspace(workspace, "sample", force=True)
     issued = issue_round(workspace, DEMO_ROUND, lang=lang)
     answers = demo_answers(register.ratings, DEMO_ROUND)
-    filled = []
-    with Ledger(workspace.ledger_path) as ledger:
-        for wb in issued.workbooks:
-            layout = StatusLayout.from_json(ledger.issued_by_template(wb.template_id)[-1].layout)
-            target = workspace.inbox_dir(DEMO_ROUND) / wb.path.name
-            filled.append(fill_return(wb.path, layout, answers, target))
-            if progress:
-                progress(wb.center)
+
+    def fill(path: Path, layout: StatusLayout, target: Path) -> Path:
+        return fill_return(path, layout, answers, target)
+
+    filled = _fill_issued(workspace, issued, DEMO_ROUND, fill, progress)
     result = collect_round(
         workspace, DEMO_ROUND, lang=lang, date_text=register.info.date, progress=progress
     )
