@@ -15,7 +15,6 @@ from typing import Any
 from sheetflow.flags import Change, Flag
 from sheetflow.model import ECONOMY, MILESTONE, Note, Rating, Register, Round, latest_ratings
 from sheetflow.roundstate import CenterState
-from sheetflow.trends import TrendRow
 
 BUCKETS = ("green", "yellow", "red", "unrated")
 CSV_COLUMNS = [
@@ -182,5 +181,3 @@ class MasterData:
     changes: list[Change] = field(default_factory=list)
     # Per round, the items its issued workbooks asked for (for the trends sheet).
     asked: dict[int, set[str]] = field(default_factory=dict)
-    # The trend rows, computed once for the trends sheet and the summary's red streaks.
-    trend_rows: list[TrendRow] | None = None
