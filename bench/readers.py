@@ -9,7 +9,11 @@ Each reader turns the Status sheet of every return into its cell values:
 - calamine:  python-calamine, as ``sheetflow.collect.reader`` uses it;
 - fastexcel: fastexcel (calamine underneath, Arrow out), every column as text;
 - expat:     a streaming read of the known layout: the shared strings and the
-             sheet XML through expat, cell address → text.
+             sheet XML through expat, cell address → text;
+- direct:    the known layout's columns only (key, smiley, comment), found by a
+             regular expression in the sheet XML, shared strings decoded on
+             demand (lxml is not a dependency; this is the cheapest pure-Python
+             way to the same cells).
 
 Two passes over the files; the second (warm file cache) is printed. The full
 read+check of sheetflow is in run.py ("check").
@@ -18,6 +22,7 @@ read+check of sheetflow is in run.py ("check").
 from __future__ import annotations
 
 import argparse
+import re
 import tempfile
 import time
 import xml.parsers.expat
@@ -25,6 +30,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import unescape
 
 from python_calamine import CalamineWorkbook
 
@@ -106,11 +112,48 @@ def expat(path: Path) -> dict[str, str]:
         return grid
 
 
+_SI = re.compile(rb"<si>(.*?)</si>", re.S)
+_T = re.compile(rb"<t(?: [^>]*)?>(.*?)</t>", re.S)
+_V = re.compile(rb"<v>(.*?)</v>", re.S)
+# Only the columns the known layout reads: the key (A), smiley (G) and comment (H).
+_CELL = re.compile(rb'<c r="([AGH])(\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+
+
+def _text(raw: bytes) -> str:
+    return unescape("".join(t.decode("utf-8") for t in _T.findall(raw)))
+
+
+def direct(path: Path) -> dict[str, str]:
+    """Cell address → text of only the layout's columns, by a regular expression over
+    the sheet XML (no XML parser, no Python call per element); shared strings
+    decoded only when a needed cell points at one."""
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        shared = (
+            _SI.findall(zf.read("xl/sharedStrings.xml")) if "xl/sharedStrings.xml" in names else []
+        )
+        grid: dict[str, str] = {}
+        for col, row, attrs, body in _CELL.findall(zf.read("xl/worksheets/sheet2.xml")):
+            if not body:
+                continue
+            ref = (col + row).decode("ascii")
+            if b't="s"' in attrs:
+                grid[ref] = _text(shared[int(_V.search(body).group(1))])  # type: ignore[union-attr]
+            elif b't="inlineStr"' in attrs:
+                grid[ref] = _text(body)
+            else:
+                v = _V.search(body)
+                if v:
+                    grid[ref] = unescape(v.group(1).decode("utf-8"))
+        return grid
+
+
 READERS: dict[str, Callable[[Path], Any]] = {
     "floor (zip decompression)": floor,
     "python-calamine (in use)": calamine,
     "fastexcel": fastexcel,
     "expat stream of the layout": expat,
+    "direct regex of the layout": direct,
 }
 
 

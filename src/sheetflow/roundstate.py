@@ -217,12 +217,17 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
                 reviews.get(name),
             )
         )
+    # Which centers' accepted workbooks asked for each item (looked up per rating,
+    # rather than every rating against every center: quadratic at 1,000 centers).
+    askers: dict[str, list[str]] = {}
+    for center, keys in asked.items():
+        for key in keys:
+            askers.setdefault(key, []).append(center)
     answered: dict[str, set[str]] = {}
     for r in collected:
         if r.round == rnd.number and r.smiley is not None:
-            for center, keys in asked.items():
-                if r.item_key in keys:
-                    answered.setdefault(center, set()).add(r.item_key)
+            for center in askers.get(r.item_key, ()):
+                answered.setdefault(center, set()).add(r.item_key)
     book = answer_book(register, ledger, rnd.number)
     for a in book.answers:  # a form without a smiley: an item with any answer is answered
         if a.round == rnd.number and a.value is not None and a.item_key in asked.get(a.center, ()):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sheetflow.model import ECONOMY, MILESTONE, Initiative, Milestone, Rating, Register, Round
@@ -96,13 +96,20 @@ def trend_rows(
 ) -> list[TrendRow]:
     """Every item in register order with its state per round; rounds after ``upto``
     are FUTURE and do not count in the streaks."""
+    return list(iter_trend_rows(register, upto, ratings, asked))
+
+
+def iter_trend_rows(
+    register: Register, upto: Round, ratings: list[Rating], asked: dict[int, set[str]]
+) -> Iterator[TrendRow]:
+    """``trend_rows`` one at a time (the master passes over them without holding
+    every item's row)."""
     rounds = sorted(register.rounds, key=lambda r: r.number)
     by_number = register.rounds_by_number
     by_key = {(r.item_key, r.round): r for r in ratings}
     not_relevant = register.not_applicable()
     # A form of finance's own that asks no smiley of an item kind has no smiley trend for it.
     milestones, economy = register.form.rates(MILESTONE), register.form.rates(ECONOMY)
-    out = []
     for ini in register.initiatives:
         items: list[tuple[str, Milestone | None]] = [
             (ms.key, ms) for ms in ini.milestones if not ms.is_placeholder and milestones
@@ -125,13 +132,12 @@ def trend_rows(
                 for r in rounds
             )
             past = states[: sum(1 for r in rounds if r.number <= upto.number)]
-            out.append(
-                TrendRow(ini, ms, key, states, streak(past, NOT_GREEN), streak(past, (State.RED,)))
+            yield TrendRow(
+                ini, ms, key, states, streak(past, NOT_GREEN), streak(past, (State.RED,))
             )
-    return out
 
 
-def counts_per_round(rows: list[TrendRow], n_rounds: int) -> list[Counter[State]]:
+def counts_per_round(rows: Iterable[TrendRow], n_rounds: int) -> list[Counter[State]]:
     """Per round (register order), how many items are green, yellow, red, missing."""
     counts: list[Counter[State]] = [Counter() for _ in range(n_rounds)]
     for row in rows:
@@ -141,6 +147,6 @@ def counts_per_round(rows: list[TrendRow], n_rounds: int) -> list[Counter[State]
     return counts
 
 
-def red_in_a_row(rows: list[TrendRow], at_least: int = 2) -> list[TrendRow]:
+def red_in_a_row(rows: Iterable[TrendRow], at_least: int = 2) -> list[TrendRow]:
     """Items rated red in at least ``at_least`` rounds in a row, up to the last round."""
     return [r for r in rows if r.red_streak >= at_least]

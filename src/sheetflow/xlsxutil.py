@@ -297,7 +297,7 @@ class RowWriter:
         cell_range = xl_range(row, first_col, row, last_col)
         cells = [(row, col) for col in range(first_col, last_col + 1)]
         for cell in cells:
-            earlier = ws.merged_cells.get(cell) or ws.table_cells.get(cell)
+            earlier = ws.merged_cells.get(cell) or getattr(ws, "table_cells", {}).get(cell)
             if earlier:
                 raise OverlappingRange(f"Merge range '{cell_range}' overlaps '{earlier}'.")
         blanks: list[tuple[str | float | None, Any]] = [(None, fmt)] * (last_col - first_col)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
-import functools
 import hashlib
+import multiprocessing
+import os
 import re
 import unicodedata
 import zlib
@@ -16,7 +17,7 @@ from typing import Any
 from sheetflow import __version__
 from sheetflow.answers import Answer, cell_value_text
 from sheetflow.errors import SheetflowError, UsageError
-from sheetflow.isolate import Limits, run_isolated
+from sheetflow.isolate import START_METHOD_ENV, Limits, run_isolated, start_method
 from sheetflow.issue.layout import (
     StatusLayout,
     answers_at,
@@ -155,22 +156,33 @@ def issue_round(
             from sheetflow.web.store import upload_links
 
             links = upload_links(workspace, rnd.number, targets, link_base)
-        job = _CenterJob(
-            center_parts(register, targets),
-            rnd,
-            by_center,
-            texts,
-            asked,
-            reg_fp,
-            lang,
-            password,
-            workspace.root,
-            received_answers(ledger, rnd.number, items),
-            links,
-            received_typed(ledger, rnd.number),
-            headline_history(register, ledger, rnd, lang),
-        )
-        entries = _run_all(targets, job, progress)
+        answers = received_answers(ledger, rnd.number, items)
+        typed = received_typed(ledger, rnd.number)
+        headlines = headline_history(register, ledger, rnd, lang)
+        parts = center_parts(register, targets)
+        jobs = []
+        for center in targets:
+            keys = own_keys(parts[center])
+            jobs.append(
+                _CenterJob(
+                    center,
+                    parts[center],
+                    rnd,
+                    by_center.get(center, []),
+                    texts,
+                    asked & keys,
+                    reg_fp,
+                    lang,
+                    password,
+                    workspace.root,
+                    answers.get(center, []),
+                    links.get(center, ""),
+                    typed.get(center, []),
+                    {k: v for k, v in headlines.items() if k[0] in keys},
+                )
+            )
+        del parts
+        entries = _run_all(jobs, progress)
         recorded = ledger.record_issued(unpack(entries))
         if ledger.round_state(rnd.number) in ("planned", "issued"):
             ledger.set_round_state(rnd.number, rnd.name, "issued")
@@ -254,51 +266,44 @@ def keep_earlier_versions(
 
 @dataclass(frozen=True)
 class _CenterJob:
-    """Everything needed to write one center's workbook: plain data, so a spawned
-    worker (Windows) receives it pickled, as a forked one inherits it."""
+    """Everything needed to write one center's workbook, and only that center's part
+    of it: a worker receives it pickled and needs nothing of the parent's heap, so
+    its memory does not grow with the register."""
 
-    # Per center, the register with only that center's initiatives (everything else
-    # shared): a forked worker then touches only its center's objects, so the
-    # pages it shares with the parent stay shared however large the register is.
-    parts: dict[str, Register]
+    center: str
+    register: Register  # the center's slice (``center_parts``)
     rnd: Round
-    by_center: dict[str, list[Rating]]
+    history: list[Rating]  # the center's ratings of earlier rounds
     texts: dict[str, dict[str, Any]]
-    asked: set[str]
+    asked: set[str]  # the center's items this round asks for
     reg_fp: str
     lang: str
     password: str | None
     root: Path
-    # What centers already answered in this round (a new version keeps it).
-    answers: dict[str, list[Rating]] = field(default_factory=dict)
-    links: dict[str, str] = field(default_factory=dict)  # center → upload link
-    # A form's typed answers centers already gave in this round (a new version keeps them).
-    typed: dict[str, list[Answer]] = field(default_factory=dict)
+    answers: list[Rating] = field(default_factory=list)  # already answered this round
+    link: str = ""  # the center's upload link
+    # A form's typed answers the center already gave in this round (a new version keeps them).
+    typed: list[Answer] = field(default_factory=list)
     # A form without a smiley: earlier rounds' headline answers for the history columns.
     headlines: dict[tuple[str, int], str] = field(default_factory=dict)
 
-    def _typed(self, layout: StatusLayout, center: str) -> dict[tuple[str, str], str] | None:
-        """A form's answers this center already gave in the round, as cell text."""
+    def _typed(self, layout: StatusLayout) -> dict[tuple[str, str], str] | None:
+        """A form's answers the center already gave in the round, as cell text."""
         form = layout.fields()
         if form is None:
             return None
         return {
             (a.item_key, a.field_id): cell_value_text(f, a.value, self.lang)
-            for a in self.typed.get(center, [])
+            for a in self.typed
             if (f := form.field(a.field_id)) is not None
         }
 
-    def issue(self, center: str) -> NewIssued:
-        """Lay out, write and describe one center's workbook (runs in a worker)."""
-        register, rnd, reg_fp, lang = self.parts[center], self.rnd, self.reg_fp, self.lang
+    def issue(self) -> NewIssued:
+        """Lay out, write and describe the center's workbook (runs in a worker)."""
+        center, register, rnd = self.center, self.register, self.rnd
+        reg_fp, lang = self.reg_fp, self.lang
         layout = build_status_layout(
-            register,
-            rnd,
-            center,
-            self.by_center.get(center, []),
-            self.texts,
-            self.asked,
-            self.headlines,
+            register, rnd, center, self.history, self.texts, self.asked, self.headlines
         )
         fingerprint = layout.fingerprint()
         template_id = _template_id(rnd, center, fingerprint, reg_fp, lang)
@@ -315,10 +320,8 @@ class _CenterJob:
         if layout.form:  # a form of finance's own: which version of it this workbook asks
             meta["form_version"] = form_version(layout.form)
         path = Workspace.at(self.root).issued_dir(rnd.number) / workbook_filename(center, rnd)
-        facts = _facts(register, rnd, center, self.links.get(center, ""))
-        prefill = answers_at(
-            layout.inputs, self.answers.get(center, []), self._typed(layout, center)
-        )
+        facts = _facts(register, rnd, center, self.link)
+        prefill = answers_at(layout.inputs, self.answers, self._typed(layout))
         keep = Corrections.answers_only(prefill) if prefill else None
         write_center_workbook(path, layout, facts, meta, self.texts, self.password, keep)
         # The items asked (any input; on the default form, those with a smiley cell).
@@ -356,42 +359,79 @@ def unpack(packed: Iterable[Packed]) -> Iterator[NewIssued]:
 
 
 def center_parts(register: Register, centers: list[str]) -> dict[str, Register]:
-    """Per center, ``register`` with only the center's initiatives, in register order."""
+    """Per center, ``register`` with only the center's initiatives (in register order),
+    its own entry in the centers table and the register's ratings of its items."""
     own: dict[str, list[Initiative]] = {c: [] for c in centers}
     for ini in register.initiatives:
         if ini.center in own:
             own[ini.center].append(ini)
-    return {c: replace(register, initiatives=inis) for c, inis in own.items()}
+    owner = {key: ini.center for inis in own.values() for ini in inis for key in _keys(ini)}
+    ratings: dict[str, list[Rating]] = {c: [] for c in centers}
+    for r in register.ratings:
+        if r.item_key in owner:
+            ratings[owner[r.item_key]].append(r)
+    return {
+        c: replace(
+            register,
+            initiatives=inis,
+            centers=[x for x in register.centers if x.name == c],
+            ratings=ratings[c],
+        )
+        for c, inis in own.items()
+    }
 
 
-def _issue_in_worker(job: _CenterJob, _state: None, center: str) -> Packed:
-    return pack(job.issue(center))
+def _keys(ini: Initiative) -> list[str]:
+    """An initiative's item keys: its own row (a form may ask of it), milestones, economy."""
+    return [ini.key, *(ms.key for ms in ini.milestones), ini.economy_key]
+
+
+def own_keys(part: Register) -> set[str]:
+    """Every item key of a register's (a center's slice's) initiatives."""
+    return {key for ini in part.initiatives for key in _keys(ini)}
+
+
+def _issue_in_worker(_state: None, job: _CenterJob) -> Packed:
+    return pack(job.issue())
+
+
+def issue_start_method() -> str:
+    """How issue's workers start: as ``SHEETFLOW_START_METHOD`` says when it is set,
+    else from a small server process (forkserver) where there is one, so they do
+    not share, and come to hold their own copies of, the parent's register; else
+    ``start_method()`` (spawn on Windows)."""
+    if os.environ.get(START_METHOD_ENV, "").strip():
+        return start_method()
+    if hasattr(os, "fork") and "forkserver" in multiprocessing.get_all_start_methods():
+        return "forkserver"
+    return start_method()
 
 
 PARALLEL_FROM = 4  # below this many centers, starting workers costs more than it saves
 
 
-def _run_all(
-    centers: list[str],
-    job: _CenterJob,
-    progress: Callable[[str], None] | None,
-) -> list[Packed]:
-    """``job.issue`` for every center, on both cores when there are enough of them."""
-    if len(centers) < PARALLEL_FROM:
+def _run_all(jobs: list[_CenterJob], progress: Callable[[str], None] | None) -> list[Packed]:
+    """Every center's workbook, on both cores when there are enough of them."""
+    if len(jobs) < PARALLEL_FROM:
         entries = []
-        for center in centers:
-            entries.append(pack(job.issue(center)))
+        for job in jobs:
+            entries.append(pack(job.issue()))
             if progress:
-                progress(center)
+                progress(job.center)
         return entries
 
     def done(index: int) -> None:
         if progress:
-            progress(centers[index])
+            progress(jobs[index].center)
 
-    task = functools.partial(_issue_in_worker, job)
-    outcomes = run_isolated(centers, task, limits=Limits(seconds=600), on_done=done)
-    failed = [(c, o.reason) for c, o in zip(centers, outcomes, strict=True) if not o.ok]
+    outcomes = run_isolated(
+        jobs,
+        _issue_in_worker,
+        limits=Limits(seconds=600),
+        on_done=done,
+        method=issue_start_method(),
+    )
+    failed = [(j.center, o.reason) for j, o in zip(jobs, outcomes, strict=True) if not o.ok]
     if failed:
         center, reason = failed[0]
         raise SheetflowError("workbook-not-written", center=center, reason=reason)

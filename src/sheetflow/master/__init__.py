@@ -60,10 +60,10 @@ def csv_safe(value: str) -> str:
 def write_csv(target: Path, rows: Iterable[dict[str, str]], columns: list[str]) -> Path:
     """Write rows as UTF-8 CSV atomically, one row at a time (memory stays flat)."""
     with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
         for row in rows:
-            writer.writerow({k: csv_safe(str(row.get(k, ""))) for k in columns})
+            writer.writerow([csv_safe(str(row.get(k, ""))) for k in columns])
     return target
 
 

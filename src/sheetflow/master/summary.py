@@ -18,7 +18,6 @@ from sheetflow.flags import Change, Flag
 from sheetflow.form import INITIATIVE
 from sheetflow.model import ECONOMY, MILESTONE, Note, Rating, Register, Round, latest_ratings
 from sheetflow.roundstate import CenterState
-from sheetflow.trends import TrendRow
 
 BUCKETS = ("green", "yellow", "red", "unrated")
 CSV_COLUMNS = [
@@ -259,7 +258,5 @@ class MasterData:
     changes: list[Change] = field(default_factory=list)
     # Per round, the items its issued workbooks asked for (for the trends sheet).
     asked: dict[int, set[str]] = field(default_factory=dict)
-    # The trend rows, computed once for the trends sheet and the summary's red streaks.
-    trend_rows: list[TrendRow] | None = None
     # The typed answers of a form of finance's own (None or empty: the default form).
     answers: AnswerBook | None = None

@@ -9,6 +9,7 @@ Rows are written top to bottom, as the master's constant-memory mode needs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import xlsxwriter
@@ -20,7 +21,14 @@ from sheetflow.master.styles import Styles
 from sheetflow.master.summary import MasterData
 from sheetflow.model import Round
 from sheetflow.smiley import Smiley
-from sheetflow.trends import COUNTED, State, TrendRow, counts_per_round, red_in_a_row, trend_rows
+from sheetflow.trends import (
+    COUNTED,
+    State,
+    TrendRow,
+    counts_per_round,
+    iter_trend_rows,
+    red_in_a_row,
+)
 from sheetflow.xlsxutil import (
     RELEASE_EVERY,
     RowWriter,
@@ -67,11 +75,10 @@ def state_text(state: State, t: dict[str, Any]) -> str:
     return str(t[key])
 
 
-def data_rows(data: MasterData) -> list[TrendRow]:
-    """The trend rows of the master's round (computed once per master)."""
-    if data.trend_rows is None:
-        data.trend_rows = trend_rows(data.register, data.round, data.ratings, data.asked)
-    return data.trend_rows
+def data_rows(data: MasterData) -> Iterator[TrendRow]:
+    """The trend rows of the master's round, one at a time: each pass computes them
+    again rather than holding one row per item of the register."""
+    return iter_trend_rows(data.register, data.round, data.ratings, data.asked)
 
 
 def write_trends(
@@ -84,7 +91,6 @@ def write_trends(
     """The trends sheet: counts per round with a chart, then one row per item."""
     ws = wb.add_worksheet(str(t["trends_sheet"]))
     rounds = sorted(data.register.rounds, key=lambda r: r.number)
-    rows = data_rows(data)
     widths = [WIDTHS[k] for k in ("number", "title", "center", "item", "deadline")]
     widths += [WIDTHS["round"]] * len(rounds) + [STREAK_WIDTH]
     for col, width in enumerate(widths):
@@ -93,8 +99,8 @@ def write_trends(
         {"font_size": 9, "italic": True, "font_color": "#595959", "align": "center",
          "valign": "top", "border": 1, "border_color": "#BFBFBF", "text_wrap": True}
     )  # fmt: skip
-    header_row = _counts(wb, ws, st, data, t, rounds, rows)
-    _items(ws, st, quiet, t, rounds, rows, widths, header_row)
+    header_row = _counts(wb, ws, st, data, t, rounds, data_rows(data))
+    _items(ws, st, quiet, t, rounds, data_rows(data), widths, header_row)
     ws.set_h_pagebreaks([header_row])
     ws.repeat_rows(header_row)
     print_setup(ws, *footer)
@@ -107,7 +113,7 @@ def _counts(
     data: MasterData,
     t: dict[str, Any],
     rounds: list[Round],
-    rows: list[TrendRow],
+    rows: Iterable[TrendRow],
 ) -> int:
     """The counts table and its chart from row 0; returns the item table's header row."""
     ws.write_string(0, 0, str(t["trends_heading"]), st.heading)
@@ -158,7 +164,7 @@ def _items(
     quiet: Any,
     t: dict[str, Any],
     rounds: list[Round],
-    rows: list[TrendRow],
+    rows: Iterable[TrendRow],
     widths: list[int],
     header_row: int,
 ) -> None:
@@ -203,7 +209,7 @@ def _items(
         writer.row(row, cells, height)
         if row % RELEASE_EVERY == 0:
             release_written_rows(ws, header_row + 1)
-    if rows:
+    if row > header_row:
         first = xl_rowcol_to_cell(header_row + 1, FIRST_ROUND_COL)
         last = xl_rowcol_to_cell(row, FIRST_ROUND_COL + len(rounds) - 1)
         add_smiley_colours(ws, st.smileys, f"{first}:{last}")

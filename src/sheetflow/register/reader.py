@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -158,8 +159,16 @@ class _Reader:
         self.book = CalamineWorkbook.from_path(str(path))
         self.sheetnames = list(self.book.sheet_names)
 
-    def sheet_rows(self, name: str) -> list[list[Any]]:
-        return self.book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    def sheet_rows(self, name: str) -> Iterator[list[Any]]:
+        """The sheet's rows from A1 (empty rows and columns before the data kept), one
+        at a time: a 40,000-row register never sits in Python as one list of lists."""
+        sheet = self.book.get_sheet_by_name(name)
+        first_row, first_col = sheet.start or (0, 0)
+        for _ in range(first_row):
+            yield []
+        pad: list[Any] = [""] * first_col
+        for row in sheet.iter_rows():
+            yield pad + row if first_col else row
 
     def finding(self, code: str, sheet: str = "", cell: str = "", **kw: Any) -> None:
         self.report.add(make_finding(code, file=self.path.name, sheet=sheet, cell=cell, **kw))
@@ -290,7 +299,7 @@ def _read_info(reader: _Reader) -> ReportInfo:
         return ReportInfo()
     by_label = {label: attr for attr, label in INFO_ROWS}
     values: dict[str, str] = {}
-    for r, row in enumerate(reader.sheet_rows(INFO_SHEET)[1:], start=2):
+    for r, row in enumerate(itertools.islice(reader.sheet_rows(INFO_SHEET), 1, None), start=2):
         if not row or _text(row[0]) not in by_label:
             continue
         attr = by_label[_text(row[0])]
