@@ -61,12 +61,13 @@ COLLECT = (
     PRELUDE
     + """
 from sheetflow.collect import collect_round
+from sheetflow.roundstate import Verdict
 from sheetflow.workspace import Workspace
 ws = Workspace.at(sys.argv[1])
 t = time.perf_counter()
 result = collect_round(ws, 3, date_text="bench")
 elapsed = time.perf_counter() - t
-assert result.count("accepted") == int(sys.argv[2]), result.report.codes()[:5]
+assert result.count(Verdict.ACCEPTED) == int(sys.argv[2]), result.report.codes()[:5]
 print(json.dumps({{"seconds": elapsed, "rss_mb": peak_mb()}}))
 """
 )
