@@ -235,7 +235,10 @@ def test_a_year_finance_can_trust(tmp_path: Path) -> None:
     # and the attempt is in the ledger.
     code, out = cli("remind", ws.root, "--round", 2, "--smtp", f"127.0.0.1:{free_port()}")
     assert code == 1, out
-    assert "Ikke sendt til Skole og Dagtilbud: ConnectionRefusedError" in out
+    assert (
+        "Ikke sendt til Skole og Dagtilbud: mailserveren afviste forbindelsen "
+        "(forkert vært eller port?) (ConnectionRefusedError" in out
+    )
     with sqlite3.connect(ws.ledger_path) as db:
         sent = db.execute(
             "SELECT center, status FROM messages WHERE round=2 ORDER BY id"

@@ -139,9 +139,13 @@ def _send_command(
 
 
 def _report_sending(sent: list[str], failed: list[tuple[str, str]], retry: str = "") -> None:
-    """Each message that did not go, and the command that sends just those."""
+    """Each message that did not go, in words a person can act on (the technical text
+    in brackets, for IT), and the command that sends just those."""
+    from sheetflow.mail.outbox import reason_code
+
     for center, error in failed:
-        click.secho(_say("not-sent", center=center, error=error), fg="red")
+        reason = _say("smtp-" + reason_code(error))
+        click.secho(_say("not-sent", center=center, reason=reason, error=error), fg="red")
     if failed and retry:
         click.echo(_say("retry-sending", command=retry))
 

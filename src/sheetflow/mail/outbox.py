@@ -50,6 +50,26 @@ class Sent:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (center, error)
 
 
+# What went wrong, as far as a person can act on it, by the exception's name.
+REASONS = {
+    "ConnectionRefusedError": "refused",
+    "gaierror": "unknown-host",
+    "TimeoutError": "timeout",
+    "timeout": "timeout",
+    "SMTPAuthenticationError": "login",
+    "SMTPRecipientsRefused": "recipient",
+    "SMTPSenderRefused": "sender",
+    "SSLError": "tls",
+    "SSLCertVerificationError": "tls",
+    "SMTPNotSupportedError": "tls",
+}
+
+
+def reason_code(error: str) -> str:
+    """The reason code of a failure's technical text ("ConnectionRefusedError: …")."""
+    return REASONS.get(error.split(":", 1)[0].strip(), "other")
+
+
 def write_message(target: Path, msg: EmailMessage) -> Path:
     """The message as an .eml file, written atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)

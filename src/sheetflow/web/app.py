@@ -510,14 +510,13 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> Flask:
             store.record("remind", address(), "refused", user=user, round_number=number)
             return dashboard_page(number, error=str(exc), status=400)
         done = len(res.sent) if settings.smtp else len(res.drafts)
-        what = "sendt" if settings.smtp else f"skrevet i rounds/{number}/reminders"
-        skipped = (
-            f"; {len(res.skipped) + len(res.failed)} uden gyldig e-mail eller fejlet"
-            if res.skipped or res.failed
-            else ""
-        )
+        key = "d_reminders_sent" if settings.smtp else "d_reminders_written"
+        said = board[key].format(count=done, folder=f"rounds/{number}/reminders")
+        left = len(res.skipped) + len(res.failed)
+        if left:
+            said += " " + board["d_reminders_left"].format(count=left)
         store.record("remind", address(), "ok", user=user, round_number=number, detail=f"{done}")
-        return dashboard_page(number, msg=f"{done} påmindelser {what}{skipped}.")
+        return dashboard_page(number, msg=said)
 
     @app.get("/dashboard/<int:number>/master.xlsx")
     def dashboard_master(number: int) -> Response:
