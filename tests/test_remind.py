@@ -54,7 +54,8 @@ def test_drafts_go_to_centers_without_an_accepted_return(issued_ws: Workspace) -
     assert msg["Subject"] == "Påmindelse: 3. budgetopfølgning 2017, svarfrist 14.10.2017"
     assert msg["Date"] and msg["Message-ID"]
     body = msg.get_body(("plain",)).get_content()
-    assert "Svarfristen er 14.10.2017." in body
+    # Written long after the 2017 deadline: the reminder says it has passed.
+    assert "Svarfristen var 14.10.2017, så send den hurtigst muligt." in body
     (attachment,) = list(msg.iter_attachments())
     assert attachment.get_filename() == "Arbejdsmarked_3_budgetopfoelgning_2017.xlsx"
     issued = issued_ws.issued_dir(3) / "Arbejdsmarked_3_budgetopfoelgning_2017.xlsx"
@@ -110,3 +111,27 @@ def test_remind_before_issue_is_bad_usage(sample_ws: Workspace, tmp_path: Path) 
     result = CliRunner().invoke(main, ["remind", str(sample_ws.root), "--round", "3"])
     assert result.exit_code == 2
     assert result.output.strip() == "Fejl: 3. budgetopfølgning 2017 er ikke udsendt endnu."
+
+
+def test_a_reminder_before_the_deadline_names_it_and_after_it_asks_for_haste() -> None:
+    import datetime as dt
+
+    from sheetflow.mail.compose import Attachment, compose
+    from sheetflow.register.sample import sample_register
+    from sheetflow.texts import load_texts
+
+    register = sample_register()
+    rnd = register.rounds_by_number[3]
+    center = register.centers[0]
+    texts = load_texts("da")
+    file = Attachment("x.xlsx", b"x")
+
+    def body(kind: str, today: dt.date) -> str:
+        msg = compose(kind, register, rnd, center, file, texts, sheet="Status", today=today)
+        return str(msg.get_body(("plain",)).get_content())
+
+    before, after = rnd.return_deadline, rnd.return_deadline + dt.timedelta(days=1)
+    assert "Svarfristen er 14.10.2017." in body("missing", before)
+    assert "Svarfristen var 14.10.2017, så send den hurtigst muligt." in body("missing", after)
+    assert "senest 14.10.2017." in body("correction", before)
+    assert "hurtigst muligt (svarfristen var 14.10.2017)." in body("correction", after)

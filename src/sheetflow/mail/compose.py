@@ -7,6 +7,7 @@ finance. Nothing here reads or writes files.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -63,6 +64,7 @@ def compose(
     sheet: str,
     reasons: list[str] | None = None,
     link: str = "",
+    today: dt.date | None = None,
 ) -> EmailMessage:
     """One message of ``kind`` (cover, missing, no_answers, correction) to a center."""
     if kind not in KINDS:
@@ -71,10 +73,16 @@ def compose(
     info = register.info
     sender = address_of(info.contact, info.email)
     sender_spec = sender.addr_spec if sender else FALLBACK_SENDER
+    deadline = format_date(rnd.return_deadline)
+    passed = rnd.return_deadline < (today or dt.date.today())  # a reminder after it
     fields = {
         "round": rnd.name,
         "center": center.name,
-        "deadline": format_date(rnd.return_deadline),
+        "deadline": deadline,
+        "deadline_line": t["deadline_passed" if passed else "deadline_ahead"].format(
+            deadline=deadline
+        ),
+        "by_when": t["by_now" if passed else "by_deadline"].format(deadline=deadline),
         "name": center.contact_name or center.name,
         "sender": sender_spec,
         "contact": info.contact or sender_spec,
