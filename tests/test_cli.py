@@ -139,6 +139,9 @@ def test_validate_one_file(issued_ws: Workspace, tmp_path: Path) -> None:
     assert (
         out.splitlines()[0] == f"good.xlsx: godkendes (Ejendomme, {len(inputs_of(layout))} smileys)"
     )
+    code, out = run("validate", good, issued_ws.root, "--json")
+    data = json.loads(out)  # the same count as the line above, by name
+    assert (data["smileys"], data["ratings"]) == (len(inputs_of(layout, "smiley")),) * 2
     bad = tmp_path / "bad.xlsx"
     bad.write_text("not a workbook")
     code, out = run("validate", bad, issued_ws.root, "--json")

@@ -596,7 +596,8 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
             "center": check.center,
             "round": check.round,
             "template_id": check.template_id,
-            "ratings": len(check.ratings),
+            "ratings": len(check.ratings),  # items read, answered or not
+            "smileys": sum(1 for r in check.ratings if r.smiley is not None),
             "findings": [f.row(lang) for f in check.findings],
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
