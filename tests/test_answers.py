@@ -158,6 +158,11 @@ def test_each_field_type_gets_the_matching_excel_validation() -> None:
     )
 
 
+def test_a_validation_message_writes_its_window_in_the_workbooks_language() -> None:
+    assert "01.01.2026 – 31.12.2030" in validation_for(FINISH, "F6", "da")["error_message"]
+    assert "2026-01-01 – 2030-12-31" in validation_for(FINISH, "F6", "en")["error_message"]
+
+
 # ---------------------------------------------------------------- in LibreOffice
 
 

@@ -193,7 +193,7 @@ def test_the_english_workbook_labels_and_dates_in_english(tmp_path: Path) -> Non
         "Pick from the list: Green, Amber, Red",
         "Pick from the list: yes, no",
         "Pick from the list: ☺, 😐, ☹",
-        "Write a date, e.g. 2026-12-31 (01.01.2026 – 31.12.2030).",
+        "Write a date, e.g. 2026-12-31 (2026-01-01 – 2030-12-31).",
         "Write a number (>= 0).",
         "Write a whole number (1 – 100).",
     ]

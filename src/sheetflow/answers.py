@@ -91,19 +91,25 @@ def parse_number(text: str) -> float | str:
     return "answer-not-a-number"
 
 
-def _fmt(bound: float | dt.date) -> str:
+def _fmt(bound: float | dt.date, lang: str = "da") -> str:
+    """A bound as the workbook's language writes it: 31.12.2026 and 1,5 in Danish,
+    2026-12-31 and 1.5 in English (the English workbooks' own date format)."""
     if isinstance(bound, dt.date):
+        if lang == "en":
+            return bound.isoformat()
         return f"{bound.day:02d}.{bound.month:02d}.{bound.year}"
-    return str(int(bound)) if float(bound).is_integer() else str(bound).replace(".", ",")
+    if float(bound).is_integer():
+        return str(int(bound))
+    return str(bound) if lang == "en" else str(bound).replace(".", ",")
 
 
-def _window(field: Field) -> str:
+def _window(field: Field, lang: str = "da") -> str:
     lo, hi = field.minimum, field.maximum
     if lo is not None and hi is not None:
-        return f"{_fmt(lo)} – {_fmt(hi)}"
+        return f"{_fmt(lo, lang)} – {_fmt(hi, lang)}"
     if lo is not None:
-        return f">= {_fmt(lo)}"
-    return f"<= {_fmt(hi)}" if hi is not None else ""
+        return f">= {_fmt(lo, lang)}"
+    return f"<= {_fmt(hi, lang)}" if hi is not None else ""
 
 
 def _in_window(field: Field, value: float | dt.date) -> bool:
@@ -324,7 +330,7 @@ def validation_for(
         return options
     kind = {NUMBER: "decimal", INTEGER: "integer", DATE: "date"}[field.type]
     lo, hi = field.minimum, field.maximum
-    window = _window(field)
+    window = _window(field, lang)
     message = words[{NUMBER: "answer_error_number", INTEGER: "answer_error_integer",
                      DATE: "answer_error_date"}[field.type]]  # fmt: skip
     options["error_message"] = message.format(window=f" ({window})" if window else "")[:255]
