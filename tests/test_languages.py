@@ -272,3 +272,32 @@ def test_an_unknown_language_in_the_environment_is_named_as_such(
     assert "--lang" not in out.split("Fejl:")[-1]
     code, out = run("status", tmp_path, "--lang", "en")  # --lang wins over the variable
     assert code == 2 and "There is no register" in out
+
+
+@pytest.mark.parametrize(("lang", "start"), [("en", "'måske' is not"), ("da", "'måske' er ikke")])
+def test_export_writes_the_findings_in_the_runs_language(
+    issued_ws: Workspace, tmp_path: Path, lang: str, start: str
+) -> None:
+    """The findings table of an export is text for people: in the run's language, like
+    findings.csv, whatever language the file was collected in."""
+    ws = issued_ws
+    _, layout = issued_for(ws, CENTER)
+    fill(ws, CENTER, {inputs_of(layout)[0]: "måske"}, ws.inbox_dir(3) / "oes.xlsx")
+    assert run("collect", ws.root, "--round", 3, "--lang", "da")[0] == 1
+    code, out = run("export", ws.root, "--to", tmp_path / "ud.csv", "--lang", lang)
+    assert code == 0, out
+    with (tmp_path / "ud_findings.csv").open(encoding="utf-8-sig") as fh:
+        messages = [r["message"] for r in csv.DictReader(fh) if r["code"] == "invalid-smiley"]
+    assert len(messages) == 1 and messages[0].startswith(start), messages
+
+
+def test_a_findings_todo_renders_a_detail_as_its_message_does() -> None:
+    """A value that is itself text (a Detail) reads the same in the message and in what
+    the center is told to do, never as Python's repr of it."""
+    from sheetflow.findings import Finding, Severity, detail, todo
+
+    f = Finding(
+        "answer-out-of-range", Severity.ERROR, expected=detail("sheet-size", rows=3, cols=4)
+    )
+    assert todo(f, "en") == "Write a value in 3 rows × 4 columns."
+    assert f.render("en").endswith("3 rows × 4 columns.")

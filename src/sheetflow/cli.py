@@ -909,7 +909,7 @@ def export(workspace: Path, round_ref: str | None, target: Path, lang: str) -> N
     from sheetflow.export import export_tables, refuse_own_files, table_paths
 
     with _library_errors():
-        with sheetflow.open(workspace) as fu:
+        with sheetflow.open(workspace, lang) as fu:  # findings in the run's language
             rnd = fu.round(round_ref)
             tables = fu.tables(rnd.number)
         refuse_own_files(workspace, [target, *table_paths(target, list(tables)).values()])

@@ -110,10 +110,10 @@ def speak(group: click.Group, lang: str) -> None:
 
 
 def _translate(command: click.Command, key: str, helps: dict[str, Any]) -> None:
+    """The command's help in the catalogue's words (its short help in the command list
+    is made from it, as no command sets one of its own)."""
     english = _original(command, "help", command.help)
     command.help = str(helps.get(key, english)) if english else english
-    if command.help is not english:
-        command.short_help = None  # made again from the translated help
 
 
 def _original(obj: Any, attr: str, current: str | None) -> str | None:

@@ -13,12 +13,11 @@ from typing import Any
 
 def error_text(key: str, lang: str = "da", **args: Any) -> str:
     """The catalogue's text for ``key`` in ``lang``, filled in; ``key`` itself if unknown."""
-    from sheetflow.texts import pick, shipped_texts
+    from sheetflow.texts import shipped_texts, text
 
-    entry = shipped_texts(lang).get("errors", {}).get(key)
-    if entry is None:
+    if key not in shipped_texts(lang).get("errors", {}):
         return key.format(**args) if args else key
-    return pick(entry, lang, args.get("count")).format(**args)
+    return text(lang, "errors", key, None, **args)
 
 
 class SheetflowError(Exception):

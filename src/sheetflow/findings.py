@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sheetflow.texts import text
+
 
 class Severity(enum.StrEnum):
     """error: the file (or register) cannot be used; warning: used, but look; info."""
@@ -135,7 +137,7 @@ class Detail:
     def render(self, lang: str) -> str:
         if not self.key:
             return "; ".join(p.render(lang) for p in self.parts) + (" …" if self.more else "")
-        return catalogue_text(lang, "details", self.key, **dict(self.args))
+        return text(lang, "details", self.key, **dict(self.args))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key, "args": dict(self.args)}
@@ -188,12 +190,9 @@ class Finding:
         entry = CATALOGUE.get(self.code)
         if entry is None:
             return self.text or self.code
-        value, expected = (
-            _short(part.render(lang) if isinstance(part, Detail) else part, entry.limit)
-            for part in (self.value, self.expected)
-        )
+        value, expected = (_short(_said(p, lang), entry.limit) for p in (self.value, self.expected))
         column = self.column or value
-        message = catalogue_text(
+        message = text(
             lang,
             "findings",
             self.code,
@@ -202,12 +201,11 @@ class Finding:
             sheet=self.sheet,
             column=column,
         )
-        extra = catalogue_text(lang, "finding-hints", self.code, default="")
+        extra = text(lang, "finding-hints", self.code, default="")
         if self.hint and extra:
-            hint = self.hint.render(lang) if isinstance(self.hint, Detail) else self.hint
-            message = f"{message} {extra.format(hint=hint)}"
+            message = f"{message} {extra.format(hint=_said(self.hint, lang))}"
         if self.suggestion:
-            said = catalogue_text(lang, "finding-hints", "suggestion", suggestion=self.suggestion)
+            said = text(lang, "finding-hints", "suggestion", suggestion=self.suggestion)
             message += " " + said
         return message
 
@@ -295,16 +293,12 @@ def finding_from_dict(data: dict[str, str]) -> Finding:
 
 def todo(finding: Finding, lang: str) -> str:
     """What the center should do about a finding, in ``lang`` ("" when nothing)."""
-    return catalogue_text(lang, "todo", finding.code, default="", expected=finding.expected)
+    return text(lang, "todo", finding.code, "", expected=_said(finding.expected, lang))
 
 
-def catalogue_text(
-    lang: str, section: str, key: str, default: str | None = None, **args: object
-) -> str:
-    """One text of the catalogue of ``lang`` (:func:`sheetflow.texts.text`)."""
-    from sheetflow.texts import text
-
-    return text(lang, section, key, default, **args)
+def _said(part: str | Detail, lang: str) -> str:
+    """A finding's argument as text in ``lang``: a detail rendered, a value as it is."""
+    return part.render(lang) if isinstance(part, Detail) else part
 
 
 def _text(value: object) -> str:

@@ -90,7 +90,7 @@ def plural_form(lang: str, count: int) -> str:
     return str(Locale.parse(LOCALES.get(lang, "da_DK")).plural_form(abs(count)))
 
 
-def pick(entry: object, lang: str, count: object = None) -> str:
+def _pick(entry: object, lang: str, count: object = None) -> str:
     """An entry's text: a plain text, or the plural form that fits ``count``."""
     if isinstance(entry, dict):
         form = plural_form(lang, int(str(count))) if count is not None else "other"
@@ -108,5 +108,5 @@ def text(lang: str, section: str, key: str, default: str | None = None, **args: 
         if default is not None:
             return default
         raise KeyError(f"[{section}] {key} is missing from the {lang} catalogue")
-    template = pick(entry, lang, args.get("count"))
+    template = _pick(entry, lang, args.get("count"))
     return template.format(**args) if args else template
