@@ -14,7 +14,10 @@ from sheetflow.issue import safe_name
 from sheetflow.register.sample import sample_register
 from sheetflow.workspace import Workspace
 
-VERBS = ["init", "issue", "collect", "validate", "status", "close", "remind", "demo"]
+VERBS = [
+    "init", "issue", "collect", "validate", "status", "review", "close", "remind", "send",
+    "demo", "export", "report", "serve", "user", "links",
+]  # fmt: skip
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -83,7 +83,13 @@ def serve(
     plain_http: bool,
     lang: str,
 ) -> None:
-    """Start the web intake for WORKSPACE (binds 127.0.0.1 unless --host says otherwise)."""
+    """Start the web intake for WORKSPACE (binds 127.0.0.1 unless --host says otherwise).
+
+    \b
+    Examples:
+      sheetflow serve out --base-url https://opfoelgning.kommune.dk
+      sheetflow serve out --db postgresql://okonomi@db/opfoelgning --host 0.0.0.0
+    """
     _need_web()
     from waitress import serve as waitress_serve
 
@@ -135,7 +141,12 @@ def serve(
 )
 @LANG
 def user(workspace: Path, name: str, db: str | None, password: str, lang: str) -> None:
-    """Add a finance user to the dashboard, or set a new password."""
+    """Add a finance user to the dashboard, or set a new password.
+
+    \b
+    Example:
+      sheetflow user out karin        # asks for the password twice
+    """
     _need_web()
     _bind(Workspace.at(workspace), db)
     from sheetflow.web.store import WebStore
@@ -155,7 +166,13 @@ def user(workspace: Path, name: str, db: str | None, password: str, lang: str) -
 def links(
     workspace: Path, round_ref: str, base_url: str, revoke: tuple[str, ...], lang: str
 ) -> None:
-    """Print each center's upload link for a round; --revoke closes a link (a new one follows)."""
+    """Print each center's upload link for a round; --revoke closes a link (a new one follows).
+
+    \b
+    Examples:
+      sheetflow links out --round 3 --base-url https://opfoelgning.kommune.dk
+      sheetflow links out --round 3 --base-url https://… --revoke Ejendomme
+    """
     _need_web()
     from sheetflow.errors import SheetflowError
     from sheetflow.web.store import WebStore
