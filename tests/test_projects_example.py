@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import re
 import shlex
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -156,3 +157,18 @@ def test_the_summary_lists_what_turned_flagged_since_the_first_quarter(
         ["2.02 Nyt plejecenter Solhaven", "Markeret nu", "Ejendomme", "Delelement",
          "Forventet færdig: 30.06.2028 → 30.09.2028"],
     ]  # fmt: skip
+
+
+def test_a_master_without_smileys_prints_no_empty_smiley_pages(
+    demo: tuple[Workspace, str],
+) -> None:
+    """A form that asks no smiley has no smiley counts, chart, red streaks or trends
+    sheet: the committee reads the returns, the flags, the changes and the answers."""
+    ws, _ = demo
+    wb = openpyxl.load_workbook(ws.master_path(2))
+    assert wb.sheetnames == ["Forside", "Overblik", "Delelementer", "Svar", "Fund"]
+    overview = " ".join(str(c) for r in wb["Overblik"].iter_rows(values_only=True) for c in r)
+    assert "Smileys pr. center" not in overview and "i træk" not in overview
+    assert "Indsendte projektmapper" in overview and "Markeret nu" in overview
+    with zipfile.ZipFile(ws.master_path(2)) as z:  # openpyxl drops charts on reading
+        assert [n for n in z.namelist() if n.startswith("xl/charts/")] == []

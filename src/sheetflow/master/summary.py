@@ -260,3 +260,10 @@ class MasterData:
     asked: dict[int, set[str]] = field(default_factory=dict)
     # The typed answers of a form of finance's own (None or empty: the default form).
     answers: AnswerBook | None = None
+
+    @property
+    def smileys(self) -> bool:
+        """The round's form asks a smiley of milestones or economy lines: the smiley
+        counts, chart, red streaks and trends have something to show."""
+        form = self.register.form
+        return form.rates(MILESTONE) or form.rates(ECONOMY)

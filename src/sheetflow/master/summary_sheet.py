@@ -37,21 +37,11 @@ def write_summary(
     for col, width in enumerate(SUMMARY_WIDTHS):
         ws.set_column(col, col, width)
     row = _returns_table(ws, st, data, t, 0)
-    groups = [(c, data.by_center[c]) for c in data.by_center]
-    row, center_rows = _counts_table(
-        ws, st, t, row + 2, t["counts_by_center"], t["col_center"], groups
-    )
-    largest = max((sum(c.row(MILESTONE)) for _, c in groups), default=0)
-    row = _chart(wb, ws, t, center_rows, largest) + 1
-    breaks = [row]  # the chart ends the first page
-    sections = {s.number: s.label for s in data.register.sections}
-    groups = [(sections.get(n, n), c) for n, c in data.by_section.items()]
-    row, _ = _counts_table(ws, st, t, row, t["counts_by_section"], t["col_section"], groups)
-    lists = [
-        _flags_list(data, t),
-        _changes_list(data, t),
-        _red_streak_list(data, t),
-    ]
+    breaks: list[int] = []
+    lists = [_flags_list(data, t), _changes_list(data, t)]
+    if data.smileys:  # counts, chart and red streaks; a form without smileys has none
+        row, breaks = _smiley_counts(wb, ws, st, data, t, row)
+        lists.append(_red_streak_list(data, t))
     for item_list in lists:
         row = _item_table(ws, st, row + 2, item_list, t)
     ws.set_h_pagebreaks(breaks)
@@ -59,6 +49,28 @@ def write_summary(
     for item_list in lists:
         if len(item_list.rows) > SUMMARY_TOP:
             write_list(wb, st, item_list, footer)
+
+
+def _smiley_counts(
+    wb: xlsxwriter.Workbook,
+    ws: Worksheet,
+    st: Styles,
+    data: MasterData,
+    t: dict[str, Any],
+    row: int,
+) -> tuple[int, list[int]]:
+    """Smileys per center with their chart (ending the first page), then per section."""
+    groups = [(c, data.by_center[c]) for c in data.by_center]
+    row, center_rows = _counts_table(
+        ws, st, t, row + 2, t["counts_by_center"], t["col_center"], groups
+    )
+    largest = max((sum(c.row(MILESTONE)) for _, c in groups), default=0)
+    row = _chart(wb, ws, t, center_rows, largest) + 1
+    breaks = [row]
+    sections = {s.number: s.label for s in data.register.sections}
+    groups = [(sections.get(n, n), c) for n, c in data.by_section.items()]
+    row, _ = _counts_table(ws, st, t, row, t["counts_by_section"], t["col_section"], groups)
+    return row, breaks
 
 
 def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
