@@ -143,11 +143,15 @@ def test_the_summary_lists_what_turned_flagged_since_the_first_quarter(
     did not last quarter, each with its value then and now (the README's story)."""
     ws, _ = demo
     wb = openpyxl.load_workbook(ws.master_path(2))
-    rows = [
-        [c for c in r if c]
-        for r in wb["Overblik"].iter_rows(values_only=True)
-        if any(c == "Markeret nu" for c in r)
-    ]
+    sheet = list(wb["Overblik"].iter_rows(values_only=True))
+    header = next(r for r in sheet if "Før → nu" in r)
+    arrow, comment = header.index("Før → nu"), header.index("Status / kommentar")
+    changed = [r for r in sheet if "Markeret nu" in r]
+    # The answers, which have no smiley, stand in the wide comment column.
+    assert [(r[arrow] or "", str(r[comment])[:6]) for r in changed] == [
+        ("", "Forven"), ("", "Status"), ("", "Forven")
+    ]  # fmt: skip
+    rows = [[c for c in r if c] for r in changed]
     assert rows == [
         ["1.01 Ny rundkørsel ved Stationsvej", "Markeret nu", "Vej og Park", "Delelement",
          "Forventet anlægsudgift (kr.): 12.300.000 → 13.100.000"],

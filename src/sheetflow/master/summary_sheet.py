@@ -292,24 +292,25 @@ def _changes_list(data: MasterData, t: dict[str, Any]) -> ItemList:
                 change.center,
                 what,
                 ms.deadline.text if ms else "",
-                _before_after(change, t),
-                note_text(change.note, t),
+                *_before_after(change, t),
             ]
         )
     headers = _item_headers(t, t["col_change"], t["col_before_after"])
     return ItemList(t["changes_heading"], t["changes_sheet"], headers, rows, t["no_changes"])
 
 
-def _before_after(change: Change, t: dict[str, Any]) -> str:
-    """ "☺ → ☹", or for a form's answers "Status (RAG): Grøn → Rød"."""
+def _before_after(change: Change, t: dict[str, Any]) -> tuple[str, str]:
+    """The last two columns: "☺ → ☹" and the comment; for a form's answers, which have
+    no smiley, "Status (RAG): Grøn → Rød; …" in the wide comment column."""
     if not change.answers:
-        return f"{symbol(change.before) or '–'} → {symbol(change.after) or '–'}"
+        arrow = f"{symbol(change.before) or '–'} → {symbol(change.after) or '–'}"
+        return arrow, note_text(change.note, t)
     lang = str(t.get("lang", "da"))
     parts = []
     for a in change.answers:
         before = shown_text(a.field, a.previous, t) if a.previous is not None else "–"
         parts.append(f"{a.field.label(lang)}: {before} → {shown_text(a.field, a.value, t)}")
-    return "; ".join(parts)
+    return "", "; ".join(parts)
 
 
 def _red_streak_list(data: MasterData, t: dict[str, Any]) -> ItemList:
