@@ -88,6 +88,11 @@ class Workspace:
     def lock_path(self) -> Path:
         return self.root / ".sheetflow.lock"
 
+    @property
+    def cache_dir(self) -> Path:
+        """What may be made again from the workspace's files (the register as last read)."""
+        return self.root / ".cache"
+
     def round_dir(self, number: int) -> Path:
         return self.root / "rounds" / str(number)
 

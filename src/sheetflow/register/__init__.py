@@ -7,14 +7,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
-
 from sheetflow.atomic import atomic_path
 from sheetflow.backup import back_up
 from sheetflow.errors import RegisterError, SheetflowError, UsageError, WorkspaceBusy
 from sheetflow.findings import Finding, Report, Severity, make_finding
 from sheetflow.model import ECONOMY, MILESTONE, Register, ReportInfo
 from sheetflow.notices import notify
+from sheetflow.register import cache
 from sheetflow.register.examples import EXAMPLES
 from sheetflow.register.report_text import default_rounds, import_report_file
 from sheetflow.register.workbook import read_register, write_register
@@ -155,7 +154,7 @@ def load_register(workspace: Workspace) -> Register:
     if not path.is_file():
         raise UsageError("no-register", root=workspace.root)
     try:
-        register, report = read_register(path)
+        register, report = _read_cached(workspace, path)
     except SheetflowError:
         raise
     except Exception as exc:  # not a workbook at all, or damaged beyond its tables
@@ -170,6 +169,19 @@ def load_register(workspace: Workspace) -> Register:
         )
     notify(_save_keys(workspace, report))
     return register
+
+
+def _read_cached(workspace: Workspace, path: Path) -> tuple[Register, Report]:
+    """The register as ``read_register`` makes it, from the cache when the file and
+    the reading code are unchanged (register/cache.py); a clean read is kept."""
+    key = cache.cache_key(path)
+    kept = cache.load(workspace.cache_dir, key)
+    if kept is not None:
+        return kept
+    register, report = read_register(path)
+    if not report.errors and not any(f.code == "register-key-assigned" for f in report):
+        cache.store(workspace.cache_dir, key, register, report)
+    return register, report
 
 
 def _save_keys(workspace: Workspace, report: Report) -> list[Finding]:
@@ -193,6 +205,8 @@ def write_keys(path: Path, assigned: list[Finding]) -> None:
     openpyxl edits the file finance keeps, so their formatting, extra columns
     and dropdowns survive; the new file replaces the old atomically.
     """
+    import openpyxl  # only here: reading and checking never need it
+
     wb = openpyxl.load_workbook(path)
     for f in assigned:
         cell = wb[f.sheet][f.cell]

@@ -74,13 +74,17 @@ class _Row:
     number: int
     raw: list[Any]
     index: dict[str, int]
+    # The reader's texts so far: a text met again (a center, a committee, a stock
+    # phrase) is held once, not once per row.
+    texts: dict[str, str]
 
     def value(self, name: str) -> Any:
         i = self.index.get(name)
         return self.raw[i] if i is not None and i < len(self.raw) else None
 
     def text(self, name: str) -> str:
-        return _text(self.value(name))
+        text = _text(self.value(name))
+        return self.texts.setdefault(text, text)
 
     def cell(self, name: str) -> str:
         """The A1 address of a field, for findings."""
@@ -158,6 +162,7 @@ class _Reader:
         self.refs = _Refs()
         self.book = CalamineWorkbook.from_path(str(path))
         self.sheetnames = list(self.book.sheet_names)
+        self.texts: dict[str, str] = {}
 
     def sheet_rows(self, name: str) -> Iterator[list[Any]]:
         """The sheet's rows from A1 (empty rows and columns before the data kept), one
@@ -202,7 +207,7 @@ class _Reader:
         for r, raw in enumerate(it, start=2):
             if raw is None or all(v is None or _text(v) == "" for v in raw):
                 continue
-            yield _Row(name, r, raw, index)
+            yield _Row(name, r, raw, index, self.texts)
 
     def filled(self, row: _Row) -> bool:
         """Report every required field left empty; True when none is."""

@@ -1,0 +1,118 @@
+"""The register as last read (register/cache.py): used only for the same bytes, never
+trusted beyond plain data, and never the reason a verb fails."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sheetflow.errors import RegisterError
+from sheetflow.notices import collect_notices
+from sheetflow.register import cache, init_workspace
+from sheetflow.register.workbook import read_register
+from sheetflow.workspace import Workspace
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    """The sample register: it carries a warning (7.07 numbered twice) to be told each time."""
+    ws = Workspace.at(tmp_path / "økonomi ws")
+    init_workspace(ws, "sample")
+    return ws
+
+
+def _cache_file(ws: Workspace) -> Path:
+    return ws.cache_dir / cache.CACHE_NAME
+
+
+def _load(ws: Workspace) -> tuple[object, list[tuple[str, str, str]]]:
+    with collect_notices() as notices:
+        register = ws.load_register()
+    return register, [(f.code, f.sheet, f.cell) for f in notices]
+
+
+def test_a_second_read_comes_from_the_cache_with_the_same_register_and_notices(
+    ws: Workspace,
+) -> None:
+    fresh, fresh_report = read_register(ws.register_path)
+    first, first_notices = _load(ws)
+    assert _cache_file(ws).is_file()
+    # Prove the second read does not parse the workbook: the reader is not called.
+    import sheetflow.register as reg_pkg
+
+    real = reg_pkg.read_register
+    reg_pkg.read_register = None  # type: ignore[assignment]
+    try:
+        second, second_notices = _load(ws)
+    finally:
+        reg_pkg.read_register = real
+    assert first == fresh and second == fresh
+    expected = [(f.code, f.sheet, f.cell) for f in fresh_report]
+    assert first_notices == second_notices == expected == [
+        ("register-duplicate-number", "Delelementer", "C17")
+    ]
+
+
+def test_an_edited_register_is_read_again(ws: Workspace) -> None:
+    before, _ = _load(ws)
+    wb = openpyxl.load_workbook(ws.register_path)
+    sheet = wb["Delelementer"]
+    header = [c.value for c in sheet[1]]
+    col = header.index("Titel") + 1
+    sheet.cell(row=2, column=col).value = "En ny titel skrevet af økonomi"
+    wb.save(ws.register_path)
+    after, _ = _load(ws)
+    assert after.initiatives[0].title == "En ny titel skrevet af økonomi"  # type: ignore[attr-defined]
+    assert before.initiatives[0].title != after.initiatives[0].title  # type: ignore[attr-defined]
+
+
+def test_a_register_with_errors_is_not_kept(ws: Workspace) -> None:
+    wb = openpyxl.load_workbook(ws.register_path)
+    sheet = wb["Delelementer"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("Ansvarligt center") + 1).value = "Et center der ikke findes"
+    wb.save(ws.register_path)
+    with pytest.raises(RegisterError):
+        ws.load_register()
+    assert not _cache_file(ws).exists()
+
+
+class _Planted:
+    """Pickles as a call of os.system: what a planted cache file could try."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (f"touch '{self.marker}'",))
+
+
+def test_a_planted_or_broken_cache_is_read_past(ws: Workspace, tmp_path: Path) -> None:
+    expected, _ = _load(ws)
+    key = cache.cache_key(ws.register_path)
+    marker = tmp_path / "ran"
+    payloads = [
+        pickle.dumps((key, _Planted(marker), None)),  # a global outside the register
+        pickle.dumps((key, pickle.loads(pickle.dumps(expected)), "not a report")),
+        b"\x80\x05 truncated",
+        pickle.dumps(("another key", expected, None)),
+    ]
+    for payload in payloads:
+        _cache_file(ws).write_bytes(payload)
+        assert cache.load(ws.cache_dir, key) is None
+        again, notices = _load(ws)
+        assert again == expected
+        assert notices == [("register-duplicate-number", "Delelementer", "C17")]
+    assert not marker.exists()
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(ws: Workspace) -> None:
+    ws.cache_dir.parent.mkdir(parents=True, exist_ok=True)
+    ws.cache_dir.write_text("a file where the folder would be")
+    register, notices = _load(ws)
+    assert register == read_register(ws.register_path)[0]
+    assert notices == [("register-duplicate-number", "Delelementer", "C17")]
