@@ -7,6 +7,7 @@ RowWriter's fast path, once cell by cell through xlsxwriter's own methods
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 import xlsxwriter
 
+from sheetflow.demo import DemoResult
 from sheetflow.xlsxutil import FIXED_TIME, RowWriter, release_written_rows
 
 AWKWARD = [
@@ -103,3 +105,19 @@ def test_refuses_a_row_already_written(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         rows.row(5, [("d", None)])
     wb.close()
+
+
+def _deflated_size(data: bytes, level: int) -> int:
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return len(packer.compress(data) + packer.flush())
+
+
+def test_the_master_is_zipped_fast_and_other_workbooks_as_before(demo_result: DemoResult) -> None:
+    """The master's parts are deflated at level 1 (FastZipWorkbook); an issued workbook,
+    whose bytes tests pin, keeps zlib's default level."""
+    issued = sorted((demo_result.master.parent / "issued").glob("*.xlsx"))[0]
+    for path, level in ((demo_result.master, 1), (issued, zlib.Z_DEFAULT_COMPRESSION)):
+        with zipfile.ZipFile(path) as archive:
+            part = max(archive.infolist(), key=lambda i: i.file_size)
+            assert part.compress_type == zipfile.ZIP_DEFLATED
+            assert part.compress_size == _deflated_size(archive.read(part), level), path.name

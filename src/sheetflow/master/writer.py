@@ -24,7 +24,13 @@ from sheetflow.master.summary import MasterData
 from sheetflow.master.summary_sheet import write_summary
 from sheetflow.master.trend_sheet import write_trends
 from sheetflow.model import format_date
-from sheetflow.xlsxutil import RowWriter, print_setup, set_fixed_properties, write_smiley_guide
+from sheetflow.xlsxutil import (
+    FastZipWorkbook,
+    RowWriter,
+    print_setup,
+    set_fixed_properties,
+    write_smiley_guide,
+)
 
 
 def master_title(data: MasterData, t: dict[str, Any]) -> str:
@@ -43,7 +49,7 @@ def write_master(data: MasterData, path: Path, texts: dict[str, dict[str, Any]])
         # constant_memory: rows are written in order and flushed as they are
         # finished, so a master for 40,000 initiatives stays in bounded memory.
         options = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True}
-        wb = xlsxwriter.Workbook(str(tmp), options)
+        wb = FastZipWorkbook(str(tmp), options)
         set_fixed_properties(wb, title=title, subject=data.register.info.agreement)
         st = Styles(wb)
         footer = (data.register.info.agreement, data.round.name, t["footer_page"])
