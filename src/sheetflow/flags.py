@@ -33,7 +33,7 @@ KINDS = (RED, OVERDUE, MISSING, NOT_RETURNED)
 ANSWER = "answer"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flag:
     """One flagged item (or center, for not-returned), with every kind that applies."""
 
@@ -142,7 +142,7 @@ TURNED_RED, TURNED_GREEN, BECAME_OVERDUE = "turned-red", "turned-green", "became
 NEWLY_FLAGGED = "newly-flagged"  # an answer of finance's own form that now meets its rule
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """What changed for one item between the previous round and this one."""
 

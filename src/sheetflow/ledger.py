@@ -727,10 +727,21 @@ class Ledger:
         if up_to_round is not None:
             sql += " AND r.round <= ?"
             params = (up_to_round,)
-        rows = self.db.execute(sql + " ORDER BY r.round, r.id", params).fetchall()
+        # Row by row, each text held once (a key is met once a round, a file's name
+        # once per item it rated, a stock comment again and again).
+        texts: dict[str, str] = {}
+        keep = texts.setdefault
         return [
-            Rating(row[0], row[1], Smiley(row[2]) if row[2] else None, row[3], row[4])
-            for row in rows
+            Rating(
+                round_,
+                keep(key, key),
+                Smiley(smiley) if smiley else None,
+                keep(comment, comment),
+                keep(source, source),
+            )
+            for round_, key, smiley, comment, source in self.db.execute(
+                sql + " ORDER BY r.round, r.id", params
+            )
         ]
 
     def answers_of(self, received_id: int) -> list[Answer]:
