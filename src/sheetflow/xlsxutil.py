@@ -41,7 +41,7 @@ class _LeveledZipFile(zipfile.ZipFile):
 
 # xlsxwriter (pinned <3.4) names ZipFile once, in _store_workbook, and offers no
 # level; this is the one place it is given one.
-xlsxwriter.workbook.ZipFile = _LeveledZipFile  # type: ignore[misc]
+xlsxwriter.workbook.ZipFile = _LeveledZipFile
 
 
 class FastZipWorkbook(xlsxwriter.Workbook):

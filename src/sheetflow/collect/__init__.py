@@ -422,6 +422,9 @@ def collect_round(
         from sheetflow.correct import write_corrections
 
         corrections = write_corrections(workspace, register, rnd, ledger, [c for _, c in batch])
+        # Recorded: what the readers sent back (every rating of every file, 50 MB at
+        # N = 1000) is in the ledger now; the master reads it from there.
+        del checks, batch, pending
         _mark_superseded(results, ledger, rnd)
         changed = register_changes(workspace, register, rnd, ledger)
         for result in results:

@@ -49,16 +49,22 @@ class _Detail:
         self.not_relevant = data.register.not_applicable()
         self.row = 0
         self.rows = RowWriter(ws)
-        self.heights: dict[int, float] = {}
-        self.blocks: list[tuple[int, bool]] = []  # (first row, forced break before)
+        self.header_height = 15.0
+        # (first row, forced break before, height so far): a block's height is summed
+        # as its rows are written, so no height per row is held (300,000 at N = 1000).
+        self.blocks: list[tuple[int, bool, float]] = []
 
     def set_height(self, height: float) -> None:
         self.ws.set_row(self.row, height)
         self.next_row(height)
 
     def next_row(self, height: float) -> None:
-        """Remember the finished row's height and move to the next row."""
-        self.heights[self.row] = height
+        """Count the finished row's height in its block and move to the next row."""
+        if self.blocks:
+            first, forced, used = self.blocks[-1]
+            self.blocks[-1] = (first, forced, used + height)
+        elif self.row == 0:
+            self.header_height = height
         self.row += 1
         if self.row % RELEASE_EVERY == 0:
             release_written_rows(self.ws, 1)
@@ -78,14 +84,14 @@ class _Detail:
         self.set_height(30)
 
     def section(self, label: str) -> None:
-        self.blocks.append((self.row, bool(self.blocks)))
+        self.blocks.append((self.row, bool(self.blocks), 0.0))
         self.ws.merge_range(self.row, 0, self.row, self.comment_col, label, self.st.section)
         self.set_height(22)
 
     def initiative(self, ini: Initiative, first_in_section: bool) -> None:
         st, t = self.st, self.t
         if not first_in_section:
-            self.blocks.append((self.row, False))
+            self.blocks.append((self.row, False, 0.0))
         heading: list[tuple[str | float | None, Any]] = [
             (ini.number, st.initiative),
             (ini.title, st.initiative),
@@ -150,12 +156,8 @@ class _Detail:
     def page_breaks(self) -> list[int]:
         if not self.blocks:  # no initiatives: nothing to keep together
             return []
-        ends = [first for first, _ in self.blocks[1:]] + [self.row]
-        blocks = [
-            (first, sum(self.heights.get(r, 15.0) for r in range(first, end)), forced)
-            for (first, forced), end in zip(self.blocks, ends, strict=True)
-        ]
-        return greedy_breaks(blocks, page_room(self.widths, self.heights.get(0, 15.0)))
+        blocks = [(first, height, forced) for first, forced, height in self.blocks]
+        return greedy_breaks(blocks, page_room(self.widths, self.header_height))
 
 
 def write_detail(
