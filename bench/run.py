@@ -170,6 +170,7 @@ def prepare(cache: Path, n: int) -> Path:
         # A cache built by an older sheetflow: bring its ledger to the current
         # schema once here, so no measured run pays for the migration.
         Ledger(root / "ws" / "ledger.sqlite").close()
+        _read_register_once(root / "ws")
         return root
     shutil.rmtree(root, ignore_errors=True)
     print(f"  building N={n} (issue and fill {n} returns; cached for next time)...", flush=True)
@@ -177,6 +178,15 @@ def prepare(cache: Path, n: int) -> Path:
     fill_returns(ws)
     done.write_text("ok")
     return root
+
+
+def _read_register_once(ws_root: Path) -> None:
+    """Leave the register as issue leaves it: read once and kept (register/cache.py),
+    so collect, as on the day after issue, does not parse it again. A sheetflow
+    whose reading code changed since makes the cache stale; this reads it anew."""
+    from sheetflow.workspace import Workspace
+
+    Workspace.at(ws_root).load_register()
 
 
 def fresh_copy(root: Path, scratch: Path) -> Path:
@@ -213,6 +223,7 @@ def main() -> None:
             issue_ws = fresh_copy(root, scratch)
             shutil.rmtree(issue_ws / "rounds" / "3" / "issued")
             (issue_ws / "ledger.sqlite").unlink()
+            shutil.rmtree(issue_ws / ".cache", ignore_errors=True)  # a register just edited
             issue = run(ISSUE, str(issue_ws))
             opx = run(ISSUE_OPENPYXL, str(issue_ws), str(scratch / "openpyxl"))
         rows.append((n, floor, baseline, check, collect, master, issue, opx))
