@@ -52,9 +52,12 @@ def test_a_second_read_comes_from_the_cache_with_the_same_register_and_notices(
         reg_pkg.read_register = real
     assert first == fresh and second == fresh
     expected = [(f.code, f.sheet, f.cell) for f in fresh_report]
-    assert first_notices == second_notices == expected == [
-        ("register-duplicate-number", "Delelementer", "C17")
-    ]
+    assert (
+        first_notices
+        == second_notices
+        == expected
+        == [("register-duplicate-number", "Delelementer", "C17")]
+    )
 
 
 def test_an_edited_register_is_read_again(ws: Workspace) -> None:
@@ -74,7 +77,9 @@ def test_a_register_with_errors_is_not_kept(ws: Workspace) -> None:
     wb = openpyxl.load_workbook(ws.register_path)
     sheet = wb["Delelementer"]
     header = [c.value for c in sheet[1]]
-    sheet.cell(row=2, column=header.index("Ansvarligt center") + 1).value = "Et center der ikke findes"
+    sheet.cell(
+        row=2, column=header.index("Ansvarligt center") + 1
+    ).value = "Et center der ikke findes"
     wb.save(ws.register_path)
     with pytest.raises(RegisterError):
         ws.load_register()
