@@ -294,3 +294,53 @@ def test_ods_is_read_like_an_xlsx(batch: Batch) -> None:
     asked = {i.item_key for i in layout.inputs}
     assert set(stored) == asked
     assert set(stored.values()) == {"Går efter planen."}
+
+
+# A comment that looks like xlsxwriter's rich-text markup ("<r>…</r>"): xlsxwriter
+# writes such a string into the sheet (constant-memory master) or the shared
+# strings (issued workbooks) unescaped, so a center could put cells of its own
+# into the committee's master or garble the next round's workbooks.
+MARKUP_COMMENTS = [
+    "<r><t>ok</t></r><r><t>INJECTED</t></r>",
+    '<r><t>a</t></r></is></c><c r="Z1"><v>666</v></c><c r="Z2" t="inlineStr"><is><r><t>b</t></r>',
+]
+
+
+def _all_cells(path: Path) -> list[object]:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    return [
+        v
+        for name in book.sheet_names
+        for row in book.get_sheet_by_name(name).to_python()
+        for v in row
+    ]
+
+
+def test_a_comment_that_looks_like_markup_stays_text_in_the_master_and_the_correction(
+    officer_ws: Workspace,
+) -> None:
+    """The master (inline strings) and the correction workbook that pre-fills the
+    center's answers (shared strings) both show the comment exactly as typed."""
+    from helpers import fill
+    from sheetflow.collect import collect_round
+    from sheetflow.roundstate import Verdict
+
+    center = "Teknik og Miljø"
+    _, layout = issued_for(officer_ws, center, 1)
+    smileys = [i.address for i in layout.inputs if i.kind == "smiley"]
+    comments = [i.address for i in layout.inputs if i.kind == "comment"][:2]
+    # One smiley left empty: the return is accepted with a remark, so a correction
+    # workbook is written, pre-filled with what the center did answer.
+    values: dict[str, object] = {a: "☺" for a in smileys[:-1]}
+    values.update(dict(zip(comments, MARKUP_COMMENTS, strict=True)))
+    fill(officer_ws, center, values, officer_ws.inbox_dir(1) / "tm.xlsx", round_number=1)
+    result = collect_round(officer_ws, 1)
+    assert [r.verdict for r in result.files] == [Verdict.ACCEPTED]
+    assert len(result.corrections) == 1
+    for path in (result.master, result.corrections[0]):
+        cells = _all_cells(path)
+        for text in MARKUP_COMMENTS:
+            assert text in cells, path.name
+        assert not any(v in (666, "INJECTED", "okINJECTED", "a", "b") for v in cells), path.name

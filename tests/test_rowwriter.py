@@ -28,6 +28,11 @@ AWKWARD = [
     "kontrol\x01tegn",
     "_x0041_ er en escape",
     "<r>ligner rig tekst</r>",
+    '<r><t>a</t></r></is></c><c r="Z1"><v>666</v></c><c><is><r><t>b</t></r>',
+    "vogn\rretur og _x000D_ og _X00FF_ og _x12_",
+    "\u00a0hård plads\u2003",
+    "_x0041_",
+    "l" * 20000,  # longer than xlsxwriter checks inline: written its own way
     "ikke-tegn \ufffe",
     "æøå 😀 ✓",
     "",

@@ -14,7 +14,8 @@ from typing import Any
 import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.exceptions import OverlappingRange
-from xlsxwriter.utility import xl_range
+from xlsxwriter.sharedstrings import SharedStrings
+from xlsxwriter.utility import _preserve_whitespace, xl_range
 from xlsxwriter.worksheet import Worksheet
 
 from sheetflow import __version__
@@ -42,6 +43,27 @@ class _LeveledZipFile(zipfile.ZipFile):
 # xlsxwriter (pinned <3.4) names ZipFile once, in _store_workbook, and offers no
 # level; this is the one place it is given one.
 xlsxwriter.workbook.ZipFile = _LeveledZipFile
+
+
+def _plain_si(self: SharedStrings, string: str) -> None:
+    """A shared string that looks like rich text ("<r>…</r>"), written as the text it is."""
+    self._xml_si_element(
+        string, [("xml:space", "preserve")] if _preserve_whitespace(string) else []
+    )
+
+
+def _plain_inline(self: Worksheet, string: str, attributes: list[tuple[str, Any]]) -> None:
+    """The same for a constant-memory sheet's inline string."""
+    self._xml_inline_string(string, _preserve_whitespace(string), attributes)
+
+
+# xlsxwriter writes any text that starts with "<r>" and ends with "</r>" into the
+# file unescaped, as rich-text markup, both as a shared string and (in the master's
+# constant-memory mode) inline. sheetflow never writes rich text, and such text may
+# be a center's comment: unescaped, it could add cells to the committee's master or
+# garble the next round's workbooks (tests/test_hostile.py). So it is always text.
+SharedStrings._xml_rich_si_element = _plain_si
+Worksheet._xml_rich_inline_string = _plain_inline
 
 
 class FastZipWorkbook(xlsxwriter.Workbook):
