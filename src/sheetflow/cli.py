@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -78,13 +79,15 @@ NOTICES_OF_A_KIND = 10
 def _print_notices(notices: list[Finding], warnings: bool) -> None:
     changes = ("register-key-assigned", "register-keys-not-saved")
     told = [f for f in notices if warnings or f.code in changes]
-    kinds: dict[str, list[Finding]] = {}
-    for f in told:
-        kinds.setdefault(f.code, []).append(f)
-    for code, found in kinds.items():
-        _print_findings(found[:NOTICES_OF_A_KIND], err=True)
-        more = len(found) - NOTICES_OF_A_KIND
-        if more > 0:
+    seen: Counter[str] = Counter(f.code for f in told)
+    shown: Counter[str] = Counter()
+    for f in told:  # in the register's order, the first ten of each kind
+        shown[f.code] += 1
+        if shown[f.code] <= NOTICES_OF_A_KIND:
+            _print_findings([f], err=True)
+    for code, count in seen.items():
+        if count > NOTICES_OF_A_KIND:
+            more = count - NOTICES_OF_A_KIND
             click.echo(f"  {_say('notices-more', count=more, code=code)}", err=True)
 
 
