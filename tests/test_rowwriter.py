@@ -63,8 +63,10 @@ def _same(tmp_path: Path, body: Callable[[Any, Any, RowWriter], None]) -> None:
 def test_awkward_text_numbers_and_blanks(tmp_path: Path) -> None:
     def body(ws: Any, fmt: Any, rows: RowWriter) -> None:
         ws.write_row(0, 0, ["a", "b"], fmt)
+        heights = [None, 15, 15.2, 409, 0.4, 12.75]  # default, as default, odd, most, tiny
         for n, text in enumerate(AWKWARD, start=1):
-            rows.row(n, [(text, fmt), (n * 1.5, fmt), (None, fmt), (None, None), (7, None)])
+            cells = [(text, fmt), (n * 1.5, fmt), (None, fmt), (None, None), (7, None)]
+            rows.row(n, cells, height=heights[n % len(heights)])
 
     _same(tmp_path, body)
 

@@ -323,9 +323,7 @@ class RowWriter:
             raise ValueError(f"row {row} is outside the sheet")
         if row > ws.previous_row:
             ws._write_single_row(row)  # flush the ordinary row before this one
-        if height is not None:
-            ws.set_row(row, height)
-        ws._write_row(row, None, ws.row_info.pop(row, None))
+        self._row_tag(row, height)
         number = row + 1
         letters = self._letters
         while len(letters) <= last_col:
@@ -352,6 +350,30 @@ class RowWriter:
         # As after xlsxwriter's own flush: this row is the last one begun, with
         # nothing left in its table, so the next flush writes nothing for it.
         self._done = row
+
+    def _row_tag(self, row: int, height: float | None) -> None:
+        """The ``<row>`` start tag xlsxwriter writes after ``set_row(row, height)``,
+        written directly in the plain case (no row format, default heights as
+        created); otherwise by xlsxwriter itself."""
+        ws = self.ws
+        pixels = ws.default_row_height if height is None else int(height * 4.0 / 3.0 + 0.5)
+        plain = (
+            row not in ws.row_info
+            and pixels
+            and ws.default_row_height == ws.original_row_height
+            and ws.excel_version != 2010
+        )
+        if not plain:
+            if height is not None:
+                ws.set_row(row, height)
+            ws._write_row(row, None, ws.row_info.pop(row, None))
+            return
+        if height is not None:
+            ws.row_sizes[row] = [pixels, False]  # as set_row keeps it, for charts
+        if pixels == ws.original_row_height:
+            ws.fh.write(f'<row r="{row + 1}">')
+        else:
+            ws.fh.write(f'<row r="{row + 1}" ht="{pixels * 0.75:.16g}" customHeight="1">')
 
     def merged(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sheetflow.answer_book import AnswerBook
@@ -18,6 +19,7 @@ from sheetflow.flags import Change, Flag
 from sheetflow.form import INITIATIVE
 from sheetflow.model import ECONOMY, MILESTONE, Note, Rating, Register, Round, latest_ratings
 from sheetflow.roundstate import CenterState
+from sheetflow.trends import State, TrendRow, iter_trend_rows, overview
 
 BUCKETS = ("green", "yellow", "red", "unrated")
 CSV_COLUMNS = [
@@ -260,6 +262,14 @@ class MasterData:
     asked: dict[int, set[str]] = field(default_factory=dict)
     # The typed answers of a form of finance's own (None or empty: the default form).
     answers: AnswerBook | None = None
+
+    @cached_property
+    def trend_overview(self) -> tuple[list[Counter[State]], list[TrendRow]]:
+        """Smiley counts per round (register order) and the items red two rounds or
+        more in a row: one pass over the trend rows, for the summary's red streaks
+        and the trends sheet's counts."""
+        rows = iter_trend_rows(self.register, self.round, self.ratings, self.asked)
+        return overview(rows, len(self.register.rounds))
 
     @property
     def smileys(self) -> bool:

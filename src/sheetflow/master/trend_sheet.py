@@ -25,9 +25,7 @@ from sheetflow.trends import (
     COUNTED,
     State,
     TrendRow,
-    counts_per_round,
     iter_trend_rows,
-    red_in_a_row,
 )
 from sheetflow.xlsxutil import (
     RELEASE_EVERY,
@@ -99,7 +97,7 @@ def write_trends(
         {"font_size": 9, "italic": True, "font_color": "#595959", "align": "center",
          "valign": "top", "border": 1, "border_color": "#BFBFBF", "text_wrap": True}
     )  # fmt: skip
-    header_row = _counts(wb, ws, st, data, t, rounds, data_rows(data))
+    header_row = _counts(wb, ws, st, data, t, rounds)
     _items(ws, st, quiet, t, rounds, data_rows(data), widths, header_row)
     ws.set_h_pagebreaks([header_row])
     ws.repeat_rows(header_row)
@@ -113,7 +111,6 @@ def _counts(
     data: MasterData,
     t: dict[str, Any],
     rounds: list[Round],
-    rows: Iterable[TrendRow],
 ) -> int:
     """The counts table and its chart from row 0; returns the item table's header row."""
     ws.write_string(0, 0, str(t["trends_heading"]), st.heading)
@@ -122,7 +119,7 @@ def _counts(
     for i, rnd in enumerate(rounds):
         ws.write_string(2, FIRST_ROUND_COL + i, round_label(rnd), st.header)
     ws.set_row(2, 30)
-    counts = counts_per_round(rows, len(rounds))
+    counts = data.trend_overview[0]
     labels = {
         State.GREEN: t["col_green"],
         State.YELLOW: t["col_yellow"],
@@ -220,7 +217,7 @@ def red_streak_rows(data: MasterData, t: dict[str, Any]) -> list[list[str]]:
     a row up to this round, with this round's own comment."""
     this_round = {r.item_key: r for r in data.ratings if r.round == data.round.number}
     out = []
-    for item in red_in_a_row(data_rows(data)):
+    for item in data.trend_overview[1]:
         ms = item.milestone
         rating = this_round.get(item.item_key)
         out.append(
