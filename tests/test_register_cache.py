@@ -133,3 +133,14 @@ def test_freed_memory_goes_back_where_the_c_library_can() -> None:
 
     glibc = sys.platform.startswith("linux") and "libc.so.6" in str(ctypes.util.find_library("c"))
     assert give_back_freed_memory() is glibc
+
+
+def test_a_read_by_another_version_is_not_used(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _load(ws)
+    key = cache.cache_key(ws.register_path)
+    assert cache.load(ws.cache_dir, key) is not None
+    monkeypatch.setattr("sheetflow.__version__", "99.0")
+    assert cache.cache_key(ws.register_path) != key
+    assert cache.load(ws.cache_dir, cache.cache_key(ws.register_path)) is None

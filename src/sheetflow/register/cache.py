@@ -47,15 +47,14 @@ class _RegisterUnpickler(pickle.Unpickler):
 
 
 def _code_stamp() -> str:
-    """What identifies the reading code: the version and the reader's and model's files."""
-    from sheetflow import findings, form, model, smiley
-    from sheetflow.register import reader
-
+    """What identifies the reading code: the version and every module of the package
+    (size and time of change), so an edited reader never meets an old read."""
+    root = Path(sheetflow.__file__).parent
     parts = [sheetflow.__version__, str(FORMAT)]
-    for module in (reader, model, form, findings, smiley):
-        stat = Path(str(module.__file__)).stat()
-        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
-    return "|".join(parts)
+    for module in sorted(root.rglob("*.py")):
+        stat = module.stat()
+        parts.append(f"{module.relative_to(root).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def cache_key(path: Path) -> str:
