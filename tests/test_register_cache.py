@@ -144,3 +144,25 @@ def test_a_read_by_another_version_is_not_used(
     monkeypatch.setattr("sheetflow.__version__", "99.0")
     assert cache.cache_key(ws.register_path) != key
     assert cache.load(ws.cache_dir, cache.cache_key(ws.register_path)) is None
+
+
+def test_model_objects_keep_every_field_through_the_cache() -> None:
+    """The register's classes pickle as their fields (model._by_fields): flags out of
+    the repr, dates and smileys included."""
+    import datetime as dt
+
+    from sheetflow.model import Deadline, Initiative, Milestone, Rating
+    from sheetflow.smiley import Smiley
+
+    deadline = Deadline("31.12.2026", date=dt.date(2026, 12, 31))
+    ms = Milestone("K1-M1", "K1", 1, "Udbud afsluttet", deadline, not_applicable=True)
+    ini = Initiative(
+        "K1", "2", "2.01", "Titel", "anlæg", "Kort", "Uddybning", "Teknik og Miljø",
+        "Udvalg", "Bidrag", "1 mio. kr.", (ms,), economy_na=True,
+    )  # fmt: skip
+    rating = Rating(3, "K1-M1", Smiley.RED, "Forsinket", "tm.xlsx")
+    for thing in (deadline, ms, ini, rating):
+        again = pickle.loads(pickle.dumps(thing, protocol=5))
+        assert again == thing and type(again) is type(thing)
+    assert pickle.loads(pickle.dumps(ms)).not_applicable is True
+    assert pickle.loads(pickle.dumps(ini)).economy_na is True
