@@ -52,9 +52,16 @@ def _info_date(text: str, lang: str = "da") -> str:
     return long_date(day, lang) if day else text
 
 
+# The first characters a formula-like text can start with (``is_formula_like``):
+# any other text is safe without a closer look (a million values a ratings.csv).
+_RISKY_START = frozenset("=+-@ \t\r\n")
+
+
 def csv_safe(value: str) -> str:
     """Text a spreadsheet opening the CSV will not run as a formula."""
-    return "'" + value if is_formula_like(value) else value
+    if value[:1] in _RISKY_START and is_formula_like(value):
+        return "'" + value
+    return value
 
 
 def write_csv(target: Path, rows: Iterable[dict[str, str]], columns: list[str]) -> Path:
@@ -62,8 +69,9 @@ def write_csv(target: Path, rows: Iterable[dict[str, str]], columns: list[str]) 
     with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(columns)
+        safe = csv_safe
         for row in rows:
-            writer.writerow([csv_safe(str(row.get(k, ""))) for k in columns])
+            writer.writerow([safe(str(row.get(k, ""))) for k in columns])
     return target
 
 
