@@ -90,7 +90,8 @@ def test_many_register_warnings_of_one_kind_are_counted_not_all_printed(
     sample_ws: Workspace,
 ) -> None:
     """Thirteen more initiatives numbered 7.07 beside the seed's two give fourteen
-    warnings of one kind (every use after C2's): ten are shown, four counted."""
+    warnings of one kind (every use after C2's): ten are shown, four counted, with
+    a second number used twice (8.08) named, not hidden behind the first."""
     import openpyxl
 
     wb = openpyxl.load_workbook(sample_ws.register_path)
@@ -100,15 +101,23 @@ def test_many_register_warnings_of_one_kind_are_counted_not_all_printed(
     for row in range(2, 15):
         sheet.cell(row=row, column=col).value = "7.07"
         expected_cells.append(f"C{row}")
+    for row in (18, 19):  # another number used twice, after the ten shown
+        sheet.cell(row=row, column=col).value = "8.08"
     wb.save(sample_ws.register_path)
     code, out = run("issue", sample_ws.root, "--round", "3")
     assert code == 0
     warnings = [line for line in out.splitlines() if line.startswith("  [advarsel]")]
     shown = [w.split(" / ")[2].split(":")[0] for w in warnings]
-    assert shown == expected_cells[1:11]  # C3..C12; C13, C14 and the seed's C16, C17 counted
-    assert "  … og 4 flere af samme slags (register-duplicate-number)." in out.splitlines()
+    assert shown == expected_cells[1:11]  # C3..C12; C13, C14, C16, C17 and C19 counted
+    assert (
+        "  … og 5 flere af samme slags, også for 8.08 (register-duplicate-number)."
+        in out.splitlines()
+    )
     code, out = run("issue", sample_ws.root, "--round", "4", "--lang", "en")
-    assert "  … and 4 more of the same kind (register-duplicate-number)." in out.splitlines()
+    assert (
+        "  … and 5 more of the same kind, also for 8.08 (register-duplicate-number)."
+        in out.splitlines()
+    )
 
 
 def test_issue_unknown_round_is_bad_usage(sample_ws: Workspace) -> None:

@@ -79,16 +79,31 @@ NOTICES_OF_A_KIND = 10
 def _print_notices(notices: list[Finding], warnings: bool) -> None:
     changes = ("register-key-assigned", "register-keys-not-saved")
     told = [f for f in notices if warnings or f.code in changes]
-    seen: Counter[str] = Counter(f.code for f in told)
-    shown: Counter[str] = Counter()
+    printed: Counter[str] = Counter()
+    shown: dict[str, set[str]] = {}  # per kind, the values (texts) of the lines printed
+    hidden: dict[str, list[Finding]] = {}
     for f in told:  # in the register's order, the first ten of each kind
-        shown[f.code] += 1
-        if shown[f.code] <= NOTICES_OF_A_KIND:
+        if printed[f.code] < NOTICES_OF_A_KIND:
+            printed[f.code] += 1
+            if isinstance(f.value, str):
+                shown.setdefault(f.code, set()).add(f.value)
             _print_findings([f], err=True)
-    for code, count in seen.items():
-        if count > NOTICES_OF_A_KIND:
-            more = count - NOTICES_OF_A_KIND
-            click.echo(f"  {_say('notices-more', count=more, code=code)}", err=True)
+        else:
+            hidden.setdefault(f.code, []).append(f)
+    for code, rest in hidden.items():
+        click.echo(f"  {_more_notices(code, rest, shown.get(code, set()))}", err=True)
+
+
+def _more_notices(code: str, rest: list[Finding], shown: set[str]) -> str:
+    """'… og 15 flere af samme slags (code)', naming the values the printed lines did
+    not (another number used twice), so none is found only after the first is fixed."""
+    others = list(dict.fromkeys(
+        f.value for f in rest if isinstance(f.value, str) and f.value and f.value not in shown
+    ))  # fmt: skip
+    if not others:
+        return _say("notices-more", count=len(rest), code=code)
+    values = ", ".join(others[:5]) + (", …" if len(others) > 5 else "")
+    return _say("notices-more-values", count=len(rest), code=code, values=values)
 
 
 @contextlib.contextmanager
