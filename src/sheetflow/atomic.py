@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from sheetflow.errors import OutputInUse
+from sheetflow.errors import OutputInUse, UsageError
 
 
 @contextlib.contextmanager
@@ -30,3 +30,16 @@ def atomic_path(target: Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def cannot_write(target: Path) -> UsageError:
+    """Why ``target`` could not be written, as a person can act on it: a folder they
+    may not write to (a colleague's share), else a file another program holds open."""
+    if target.name.startswith(".") and target.name.endswith(".tmp"):  # atomic_path's own
+        target = target.with_name(target.name[1:].rsplit(".", 2)[0])
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK):
+        return UsageError("folder-not-writable", name=target.name, folder=folder)
+    return UsageError("file-in-use", name=target.name)

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from sheetflow.api import TABLES
-from sheetflow.atomic import atomic_path
+from sheetflow.atomic import atomic_path, cannot_write
 from sheetflow.errors import UsageError
 from sheetflow.xlsxutil import is_formula_like
 
@@ -89,8 +89,7 @@ def export_tables(tables: dict[str, pd.DataFrame], target: Path) -> list[Path]:
     try:
         return _export(tables, target)
     except PermissionError as exc:
-        name = Path(exc.filename).name if exc.filename else target.name
-        raise UsageError("file-in-use", name=name) from None
+        raise cannot_write(Path(exc.filename) if exc.filename else target) from None
 
 
 def _export(tables: dict[str, pd.DataFrame], target: Path) -> list[Path]:

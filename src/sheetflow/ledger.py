@@ -322,17 +322,40 @@ class Ledger:
                 self._migrate()
             return
         if read_only:
-            uri = f"{self.path.resolve().as_uri()}?mode=ro"
-            self.db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
-            self.db.row_factory = sqlite3.Row
+            self._open_read_only()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = FULL")
-        self._migrate()
+        try:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+        except sqlite3.OperationalError as exc:
+            # A folder finance may read but not change (a colleague's share): the
+            # ledger is read as it stands; a verb that would write is stopped
+            # earlier by the workspace lock, with a message that says why.
+            if "readonly" not in str(exc) or not self.path.is_file():
+                raise
+            self.db.close()
+            self._open_read_only()
+
+    def _open_read_only(self) -> None:
+        """Open for reading only. A WAL ledger in a folder nobody may write to cannot
+        get its shared-memory file, so it is then opened as immutable (nothing can
+        change it there; its last writer checkpointed it on closing)."""
+        uri = self.path.resolve().as_uri()
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            db.close()
+            db = sqlite3.connect(
+                f"{uri}?mode=ro&immutable=1", uri=True, timeout=30, isolation_level=None
+            )
+        db.row_factory = sqlite3.Row
+        self.db = db
 
     def close(self) -> None:
         self.db.close()

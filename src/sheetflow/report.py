@@ -22,7 +22,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from sheetflow.atomic import atomic_path
+from sheetflow.atomic import atomic_path, cannot_write
 from sheetflow.errors import SheetflowError, UsageError
 from sheetflow.model import Register, Round
 from sheetflow.texts import LANGUAGES, load_texts
@@ -177,7 +177,10 @@ def committee_pdf(
     target = target or workspace.round_dir(rnd.number) / "master.pdf"
     if target.suffix.lower() != ".pdf":
         raise UsageError("pdf-suffix", name=target.name)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except PermissionError:
+        raise cannot_write(target) from None
     with tempfile.TemporaryDirectory(prefix="sheetflow-pdf-") as tmp:
         if lang is not None:
             master = _master_in(workspace, register, rnd, lang, Path(tmp) / "fresh.xlsx")
@@ -191,5 +194,5 @@ def committee_pdf(
             with atomic_path(target) as out:
                 shutil.copyfile(pdf, out)
         except PermissionError:
-            raise UsageError("file-in-use", name=target.name) from None
+            raise cannot_write(target) from None
     return target

@@ -145,6 +145,9 @@ class Workspace:
             raise WorkspaceBusy(
                 "workspace-busy", root=self.root, holder=read_lock_info(self.lock_info_path)
             ) from None
+        except OSError as exc:  # a folder finance may read but not change
+            reason = exc.strerror or type(exc).__name__
+            raise UsageError("workspace-not-writable", root=self.root, reason=reason) from None
         _HELD[key] = (lock, 1)
         try:
             _write_lock_info(self.lock_info_path)
