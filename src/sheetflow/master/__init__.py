@@ -14,6 +14,7 @@ from babel.dates import format_date
 from sheetflow.atomic import atomic_path
 from sheetflow.findings import Report
 from sheetflow.flags import Flag
+from sheetflow.heap import give_back_freed_memory
 from sheetflow.ledger import Ledger
 from sheetflow.master.summary import (
     CSV_COLUMNS,
@@ -146,6 +147,7 @@ def consolidate(
     """Write the round's master workbook, ratings.csv and findings.csv."""
     state, data = round_master(register, rnd, ledger, report, lang, date_text)
     texts = load_texts(lang, workspace.root)
+    give_back_freed_memory()  # what reading and recording the returns left behind
     master = write_master(data, workspace.master_path(rnd.number), texts)
     rows = ratings_rows(register, rnd, data.ratings, data.asked, data.answers)
     columns = CSV_COLUMNS + (data.answers.columns() if data.answers else [])

@@ -8,6 +8,7 @@ has a sheet of its own, one plain row per item with a filter (``list_sheet``).""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import xlsxwriter
@@ -47,7 +48,7 @@ def write_summary(
     ws.set_h_pagebreaks(breaks)
     print_setup(ws, *footer)
     for item_list in lists:
-        if len(item_list.rows) > SUMMARY_TOP:
+        if item_list.count > SUMMARY_TOP:
             write_list(wb, st, item_list, footer)
 
 
@@ -209,18 +210,18 @@ def _item_table(ws: Worksheet, st: Styles, row: int, items: ItemList, t: dict[st
     ws.write_string(row, 0, items.heading, st.heading)
     row += 1
     _spread(ws, row, items.headers, st.header)
-    if not items.rows:
+    if not items.count:
         ws.write_string(row + 1, 0, items.empty, st.text)
         return row + 1
     first = row + 1
-    for values in items.rows[:SUMMARY_TOP]:
+    for values in items.rows(SUMMARY_TOP):
         row += 1
         _spread(ws, row, values, st.cell, smiley_col=items.smiley_col, smiley_fmt=st.smiley)
         ws.set_row(row, _row_height(values))
     if items.smiley_col is not None:
         col = xl_rowcol_to_cell(0, FLAG_COLUMNS[items.smiley_col][0])[:-1]
         add_smiley_colours(ws, st.smileys, f"{col}{first + 1}:{col}{row + 1}")
-    more = len(items.rows) - SUMMARY_TOP
+    more = items.count - SUMMARY_TOP
     if more > 0:
         row += 1
         ws.write_string(row, 0, t["more_rows"].format(n=more, sheet=items.sheet), st.note)
@@ -251,13 +252,13 @@ def _flags_list(data: MasterData, t: dict[str, Any]) -> ItemList:
     """Every flagged item: red, overdue, missing, and centers that did not return."""
     items = data.register.items()
     by_key = {i.key: i for i in data.register.initiatives}
-    rows = []
-    for flag in data.flags:
-        ini = by_key.get(flag.initiative_key)
-        ms = items.get(flag.item_key, (None, None))[1] if flag.item_key else None
-        rating = flag.rating
-        rows.append(
-            [
+
+    def rows() -> Iterator[list[str]]:
+        for flag in data.flags:
+            ini = by_key.get(flag.initiative_key)
+            ms = items.get(flag.item_key, (None, None))[1] if flag.item_key else None
+            rating = flag.rating
+            yield [
                 ini.label if ini else "",
                 _flag_labels(flag, t),
                 flag.center,
@@ -266,9 +267,10 @@ def _flags_list(data: MasterData, t: dict[str, Any]) -> ItemList:
                 symbol(rating.smiley if rating else None),
                 note_text(flag.note, t),
             ]
-        )
+
     headers = _item_headers(t, t["col_flag"], t["col_smiley"])
-    return ItemList(t["flags_heading"], t["flags_sheet"], headers, rows, t["no_flags"], 5)
+    count = len(data.flags)
+    return ItemList(t["flags_heading"], t["flags_sheet"], headers, count, rows, t["no_flags"], 5)
 
 
 def _changes_list(data: MasterData, t: dict[str, Any]) -> ItemList:
@@ -276,17 +278,17 @@ def _changes_list(data: MasterData, t: dict[str, Any]) -> ItemList:
     the answers of finance's own form that meet their rule now and did not then."""
     items = data.register.items()
     by_key = {i.key: i for i in data.register.initiatives}
-    rows = []
-    for change in data.changes:
-        ini, ms = items.get(change.item_key) or (by_key[change.initiative_key], None)
-        if ms:
-            what = ms.text
-        elif change.item_key == change.initiative_key:
-            what = t["initiative_row"]
-        else:
-            what = t["economy_row"]
-        rows.append(
-            [
+
+    def rows() -> Iterator[list[str]]:
+        for change in data.changes:
+            ini, ms = items.get(change.item_key) or (by_key[change.initiative_key], None)
+            if ms:
+                what = ms.text
+            elif change.item_key == change.initiative_key:
+                what = t["initiative_row"]
+            else:
+                what = t["economy_row"]
+            yield [
                 ini.label,
                 ", ".join(t["change_" + k.replace("-", "_")] for k in change.kinds),
                 change.center,
@@ -294,9 +296,10 @@ def _changes_list(data: MasterData, t: dict[str, Any]) -> ItemList:
                 ms.deadline.text if ms else "",
                 *_before_after(change, t),
             ]
-        )
+
     headers = _item_headers(t, t["col_change"], t["col_before_after"])
-    return ItemList(t["changes_heading"], t["changes_sheet"], headers, rows, t["no_changes"])
+    heading, sheet, empty = t["changes_heading"], t["changes_sheet"], t["no_changes"]
+    return ItemList(heading, sheet, headers, len(data.changes), rows, empty)
 
 
 def _before_after(change: Change, t: dict[str, Any]) -> tuple[str, str]:
@@ -317,8 +320,8 @@ def _red_streak_list(data: MasterData, t: dict[str, Any]) -> ItemList:
     """The items red two rounds or more in a row, up to this round."""
     headers = _item_headers(t, str(t["col_red_streak"]), t["col_smiley"])
     heading, empty = str(t["red_streak_heading"]), str(t["no_red_streaks"])
-    rows = red_streak_rows(data, t)
-    return ItemList(heading, t["red_streak_sheet"], headers, rows, empty, 5)
+    rows = red_streak_rows(data, t)  # a few: held
+    return ItemList(heading, t["red_streak_sheet"], headers, len(rows), lambda: rows, empty, 5)
 
 
 def _spread(
