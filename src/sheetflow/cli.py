@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from sheetflow.errors import RegisterError, SheetflowError
 from sheetflow.findings import Finding, Severity, finding_from_dict
 from sheetflow.flags import Flag, count_flags
 from sheetflow.model import Register
-from sheetflow.notices import collect_notices
+from sheetflow.notices import More, Notices, collect_notices
 from sheetflow.roundstate import RoundState, Verdict
 from sheetflow.smiley import symbol
 from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace
@@ -71,39 +70,23 @@ def _library_errors(warnings: bool = False) -> Iterator[None]:
     _print_notices(notices, warnings)
 
 
-# Notices of one kind shown in full; the rest are counted (a register of 40,000
-# initiatives numbered per center gave 39,960 warnings of one kind on every verb).
-NOTICES_OF_A_KIND = 10
-
-
-def _print_notices(notices: list[Finding], warnings: bool) -> None:
+def _print_notices(notices: Notices, warnings: bool) -> None:
+    """The kept notices in the order they came (ten of each kind, notices.py), then
+    per kind how many more, naming values the ten did not."""
     changes = ("register-key-assigned", "register-keys-not-saved")
-    told = [f for f in notices if warnings or f.code in changes]
-    printed: Counter[str] = Counter()
-    shown: dict[str, set[str]] = {}  # per kind, the values (texts) of the lines printed
-    hidden: dict[str, list[Finding]] = {}
-    for f in told:  # in the register's order, the first ten of each kind
-        if printed[f.code] < NOTICES_OF_A_KIND:
-            printed[f.code] += 1
-            if isinstance(f.value, str):
-                shown.setdefault(f.code, set()).add(f.value)
-            _print_findings([f], err=True)
-        else:
-            hidden.setdefault(f.code, []).append(f)
-    for code, rest in hidden.items():
-        click.echo(f"  {_more_notices(code, rest, shown.get(code, set()))}", err=True)
+    _print_findings([f for f in notices if warnings or f.code in changes], err=True)
+    for code, more in notices.more.items():
+        if warnings or code in changes:
+            click.echo(f"  {_more_notices(code, more)}", err=True)
 
 
-def _more_notices(code: str, rest: list[Finding], shown: set[str]) -> str:
-    """'… og 15 flere af samme slags (code)', naming the values the printed lines did
-    not (another number used twice), so none is found only after the first is fixed."""
-    others = list(dict.fromkeys(
-        f.value for f in rest if isinstance(f.value, str) and f.value and f.value not in shown
-    ))  # fmt: skip
-    if not others:
-        return _say("notices-more", count=len(rest), code=code)
-    values = ", ".join(others[:5]) + (", …" if len(others) > 5 else "")
-    return _say("notices-more-values", count=len(rest), code=code, values=values)
+def _more_notices(code: str, more: More) -> str:
+    """'… og 15 flere af samme slags, også for 8.08 (code)': so no second number used
+    twice is found only after the first is fixed."""
+    if not more.values:
+        return _say("notices-more", count=more.count, code=code)
+    values = ", ".join(more.values[:5]) + (", …" if len(more.values) > 5 else "")
+    return _say("notices-more-values", count=more.count, code=code, values=values)
 
 
 @contextlib.contextmanager
