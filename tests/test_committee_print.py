@@ -101,3 +101,26 @@ def test_the_committee_copy_hides_only_the_findings_sheet(
     states = {ws.title: ws.sheet_state for ws in openpyxl.load_workbook(copy).worksheets}
     assert states.pop("Fund") == "hidden"
     assert set(states.values()) == {"visible"}
+
+
+def test_a_returns_state_has_room_for_its_longest_words(officer_ws, tmp_path: Path) -> None:
+    """'godkendt med bemærkninger' ran past the one narrow Status column of the
+    summary's returns table in the committee PDF; the state spans four columns."""
+    from helpers import fill, issued_for
+    from sheetflow.collect import collect_round
+
+    center = "Teknik og Miljø"
+    _, layout = issued_for(officer_ws, center, 1)
+    smileys = [i.address for i in layout.inputs if i.kind == "smiley"]
+    fill(officer_ws, center, {a: "☺" for a in smileys[:-1]}, tmp_path / "tm.xlsx", round_number=1)
+    result = collect_round(officer_ws, 1, [tmp_path / "tm.xlsx"])
+    sheet = openpyxl.load_workbook(result.master)["Overblik"]
+    rows: dict[object, int] = {}
+    for r in range(1, 12):  # the returns table comes first; the counts name centers too
+        rows.setdefault(sheet.cell(r, 1).value, r)
+    header, row = rows["Center"], rows[center]
+    assert sheet.cell(row, 6).value == "godkendt med bemærkninger"
+    merged = {str(m) for m in sheet.merged_cells.ranges}
+    assert {f"F{header}:I{header}", f"F{row}:I{row}"} <= merged
+    widths = [sheet.column_dimensions[c].width for c in "FGHI"]
+    assert sum(widths) >= len("godkendt med bemærkninger") + 4

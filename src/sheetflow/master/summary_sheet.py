@@ -83,16 +83,18 @@ def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
         t["col_returned"],
         t["col_accepted"],
         t["col_rejected"],
-        t["col_state"],
     ]
     ws.write_row(row, 0, headers, st.header)
+    # The state spans four grid columns: "godkendt med bemærkninger" ran past one.
+    ws.merge_range(row, STATE_COLUMNS[0], row, STATE_COLUMNS[1], t["col_state"], st.header)
     first = row + 1
     for r in data.returns:
         row += 1
         ws.write_string(row, 0, r.center, st.cell)
         for col, value in enumerate((r.issued, r.returned, r.accepted, r.rejected), start=1):
             ws.write_number(row, col, value, st.number)
-        ws.write_string(row, 5, t["state_" + r.state.value.replace("-", "_")], st.cell_line)
+        state = t["state_" + r.state.value.replace("-", "_")]
+        ws.merge_range(row, STATE_COLUMNS[0], row, STATE_COLUMNS[1], state, st.cell_line)
     row += 1
     ws.write_string(row, 0, t["total"], st.total_label)
     for col in range(1, 5):
@@ -195,6 +197,7 @@ def _flag_labels(flag: Flag, t: dict[str, Any]) -> str:
 # The summary sheet's grid, and the flag table's fields on it: (first, last) column.
 SUMMARY_WIDTHS = [30] + [9] * 8 + [24, 8, 40]
 FLAG_COLUMNS = [(0, 0), (1, 2), (3, 4), (5, 8), (9, 9), (10, 10), (11, 11)]
+STATE_COLUMNS = (5, 8)  # the returns table's state, as wide as a flag list's milestone
 CHART_HEIGHT_PX = 300
 
 
