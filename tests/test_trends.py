@@ -432,7 +432,7 @@ def test_red_two_rounds_in_a_row_is_empty_when_there_is_none(year: Year) -> None
 def test_trend_states_and_streaks_from_hand_made_ratings() -> None:
     from sheetflow.model import Rating
     from sheetflow.smiley import Smiley
-    from sheetflow.trends import State, red_in_a_row, trend_rows
+    from sheetflow.trends import State, overview, trend_rows
 
     reg = sample_register(up_to_round=0)
     a, b = [i for i in reg.initiatives if not i.economy_na][:2]
@@ -464,7 +464,8 @@ def test_trend_states_and_streaks_from_hand_made_ratings() -> None:
         State.MISSING,
         F,
     )
-    assert [row.item_key for row in red_in_a_row(list(rows.values()))] == [a.economy_key]
+    _, red = overview(list(rows.values()), len(reg.rounds))
+    assert [row.item_key for row in red] == [a.economy_key]
     # Reported as of round 2, round 3 is the future and the streaks stop at round 2.
     at2 = {row.item_key: row for row in trend_rows(reg, reg.rounds[1], ratings, asked)}
     assert at2[a.economy_key].states == (State.YELLOW, State.RED, F, F)

@@ -137,21 +137,13 @@ def iter_trend_rows(
             )
 
 
-def counts_per_round(rows: Iterable[TrendRow], n_rounds: int) -> list[Counter[State]]:
-    """Per round (register order), how many items are green, yellow, red, missing."""
-    return overview(rows, n_rounds)[0]
-
-
-def red_in_a_row(rows: Iterable[TrendRow], at_least: int = 2) -> list[TrendRow]:
-    """Items rated red in at least ``at_least`` rounds in a row, up to the last round."""
-    return [r for r in rows if r.red_streak >= at_least]
-
-
 def overview(
     rows: Iterable[TrendRow], n_rounds: int, at_least: int = 2
 ) -> tuple[list[Counter[State]], list[TrendRow]]:
-    """``counts_per_round`` and ``red_in_a_row`` from one pass over the rows (each pass
-    computes every item's states again: 0.3 s at 48,000 items)."""
+    """Per round (register order), how many items are green, yellow, red or missing,
+    and the items rated red in at least ``at_least`` rounds in a row up to the last
+    round: one pass over the rows (each pass computes every item's states again,
+    0.3 s at 48,000 items)."""
     counts: list[Counter[State]] = [Counter() for _ in range(n_rounds)]
     red: list[TrendRow] = []
     for row in rows:
