@@ -13,12 +13,14 @@ from pathlib import Path
 
 from sheetflow.errors import OutputInUse, UsageError
 
+_TMP_SUFFIX = ".tmp"
+
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it into place on success."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}{_TMP_SUFFIX}")
     try:
         yield tmp
         with open(tmp, "rb") as fh:
@@ -35,7 +37,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def cannot_write(target: Path) -> UsageError:
     """Why ``target`` could not be written, as a person can act on it: a folder they
     may not write to (a colleague's share), else a file another program holds open."""
-    if target.name.startswith(".") and target.name.endswith(".tmp"):  # atomic_path's own
+    if target.name.startswith(".") and target.name.endswith(_TMP_SUFFIX):
+        # atomic_path's ".<name>.<pid>.tmp": the person knows the file by <name>
         target = target.with_name(target.name[1:].rsplit(".", 2)[0])
     folder = target.parent
     while not folder.exists() and folder != folder.parent:

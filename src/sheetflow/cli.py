@@ -27,7 +27,7 @@ from sheetflow.errors import RegisterError, SheetflowError
 from sheetflow.findings import Finding, Severity, finding_from_dict
 from sheetflow.flags import Flag, count_flags
 from sheetflow.model import Register
-from sheetflow.notices import More, Notices, collect_notices
+from sheetflow.notices import NAMED_VALUES, More, Notices, collect_notices
 from sheetflow.roundstate import RoundState, Verdict
 from sheetflow.smiley import symbol
 from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace
@@ -85,7 +85,9 @@ def _more_notices(code: str, more: More) -> str:
     twice is found only after the first is fixed."""
     if not more.values:
         return _say("notices-more", count=more.count, code=code)
-    values = ", ".join(more.values[:5]) + (", …" if len(more.values) > 5 else "")
+    values = ", ".join(more.values[:NAMED_VALUES])
+    if len(more.values) > NAMED_VALUES:
+        values += ", …"
     return _say("notices-more-values", count=more.count, code=code, values=values)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from sheetflow.findings import Finding
 
 KEPT_OF_A_KIND = 10
-OTHER_VALUES = 6  # distinct values named for the counted ones (five shown, then "…")
+NAMED_VALUES = 5  # values named for the counted ones; one more is kept to tell "…"
 
 
 @dataclass
@@ -64,7 +64,7 @@ class Notices:
         more.count += 1
         value = f.value
         named = isinstance(value, str) and value and value not in values
-        if named and value not in more.values and len(more.values) < OTHER_VALUES:
+        if named and value not in more.values and len(more.values) <= NAMED_VALUES:
             more.values.append(str(value))
 
 
