@@ -28,6 +28,7 @@ from python_calamine import CalamineWorkbook
 
 from sheetflow.findings import Finding, Report, make_finding
 from sheetflow.form import NOT_APPLICABLE_WORDS
+from sheetflow.heap import give_back_freed_memory
 from sheetflow.model import (
     Center,
     Deadline,
@@ -174,6 +175,8 @@ class _Reader:
         pad: list[Any] = [""] * first_col
         for row in sheet.iter_rows():
             yield pad + row if first_col else row
+        del sheet  # its cell grid, before the next sheet's is read
+        give_back_freed_memory()
 
     def finding(self, code: str, sheet: str = "", cell: str = "", **kw: Any) -> None:
         self.report.add(make_finding(code, file=self.path.name, sheet=sheet, cell=cell, **kw))
@@ -387,14 +390,17 @@ def _read_initiatives(
     section_numbers = dict.fromkeys(s.number for s in sections)
     center_names = dict.fromkeys(c.name for c in centers)
     seen_keys: dict[str, str] = {}
-    duplicates: list[tuple[_Row, str, str]] = []  # (row, Nr., cell of its first use)
+    # (cell, Nr., cell of its first use): cells, not rows, so that the sheet's rows
+    # are let go before the larger milestone sheet is read.
+    duplicates: list[tuple[str, str, str]] = []
     for row in rows:
         number = row.text("number")
         if number:
             cells = read.number_cells.setdefault(number, [])
+            cell = row.cell("number")
             if cells:
-                duplicates.append((row, number, cells[0]))
-            cells.append(row.cell("number"))
+                duplicates.append((cell, number, cells[0]))
+            cells.append(cell)
         ok = _check_initiative(reader, row, section_numbers, center_names)
         typed = row.text("key")
         if typed and not reader.first_use(row, "key", seen_keys):
@@ -411,15 +417,16 @@ def _read_initiatives(
         read.keys.add(key)
         if number:
             read.number_keys[number] = key
+    del rows
     milestones = _read_milestones(reader, read, rounds)
-    for row, number, first in duplicates:
+    for cell, number, first in duplicates:
         # Milestones that name the number cannot be placed: an error, said here once.
         code = (
             "register-ambiguous-initiative"
             if number in read.ambiguous
             else "register-duplicate-number"
         )
-        reader.at(code, row, "number", value=number, expected=first)
+        reader.finding(code, sheet=INITIATIVES, cell=cell, value=number, expected=first)
     return [
         Initiative(
             **{f.name: getattr(i, f.name) for f in fields(Initiative) if f.name != "milestones"},
@@ -524,26 +531,26 @@ def _read_milestones(
     reader: _Reader, read: _Initiatives, rounds: list[Round]
 ) -> dict[str, list[Milestone]]:
     out: dict[str, list[Milestone]] = {}
-    seen: dict[tuple[str, int], str] = {}
+    seen: set[str] = set()  # milestone keys placed so far
     cache: dict[str, Deadline | None] = {}
     for row in reader.rows(MILESTONES):
         filled = reader.filled(row)
         ikey = _initiative_of(reader, row, read) if row.text("initiative_key") else None
         position = reader.integer(row, "position")
         deadline = _deadline(reader, row, rounds, cache)
-        if ikey is not None and position is not None and (ikey, position) in seen:
+        key = milestone_key(ikey, position) if ikey is not None and position is not None else ""
+        if key in seen:
             reader.at("register-duplicate-milestone", row, "position", value=position,
                       expected=row.text("initiative_key"))  # fmt: skip
             continue
-        if ikey is not None and position is not None:
-            seen[(ikey, position)] = row.cell("position")
+        if key:
+            seen.add(key)
         if not filled or ikey is None or position is None or deadline is None:
-            if ikey is not None and position is not None:
-                reader.refs.bad_items.add(milestone_key(ikey, position))
+            if key:
+                reader.refs.bad_items.add(key)
             elif ikey is not None:
                 reader.refs.unnumbered_milestones.add(ikey)
             continue
-        key = milestone_key(ikey, position)
         na = row.has("not_applicable") and reader.flag(row, "not_applicable")
         out.setdefault(ikey, []).append(
             Milestone(key, ikey, position, row.text("text"), deadline, na)
