@@ -45,6 +45,32 @@ def test_results_in_order_and_a_bad_item_costs_only_itself(method: str) -> None:
     assert (outcomes[5].ok, outcomes[5].reason) == (False, "timeout")
 
 
+def _double(_state: object, item: int) -> int:
+    return item * 2
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_keep_holds_what_it_gives_for_each_value_as_it_arrives(method: str) -> None:
+    """issue puts each workbook's description aside as it arrives (sheetflow.spool):
+    the outcome holds what ``keep`` returned, and a failed task is not kept."""
+    kept: list[int] = []
+
+    def keep(value: int) -> int:
+        kept.append(value)
+        return len(kept) - 1  # where it was put
+
+    outcomes = run_isolated(
+        [1, 2, 3], _double, workers=2, limits=Limits(seconds=20), method=method, keep=keep
+    )
+    assert sorted(kept) == [2, 4, 6]
+    assert [kept[o.value] for o in outcomes] == [2, 4, 6]
+
+    failing = run_isolated(
+        [3], _task, workers=1, limits=Limits(seconds=20), method=method, keep=keep
+    )
+    assert (failing[0].ok, failing[0].reason, len(kept)) == (False, "exit 3", 3)
+
+
 def _broken_init() -> None:
     raise RuntimeError("cannot start")
 

@@ -244,6 +244,7 @@ def run_isolated(
     limits: Limits | None = None,
     on_done: Callable[[int], None] | None = None,
     method: str | None = None,
+    keep: Callable[[Any], Any] | None = None,
 ) -> list[Outcome]:
     """``task(state, item)`` for every item in worker processes; outcomes in item order.
 
@@ -252,7 +253,9 @@ def run_isolated(
     the parent's memory; with "spawn" (Windows) and "forkserver" they start
     small, from a fresh interpreter, so ``task``, ``init`` and the items must be
     picklable (module-level functions, ``functools.partial``). ``method``
-    defaults to ``start_method()``.
+    defaults to ``start_method()``. ``keep(value)`` gives what the outcome holds
+    of each value as it arrives (where it was put aside, say), so large values
+    need not all be held until the last one comes.
     """
     if not items:
         return []
@@ -309,6 +312,8 @@ def run_isolated(
                     slots[i] = _Slot(ctx, init, task, limits, job)
                 else:
                     slot.index = None
+                    if keep is not None and done.ok:
+                        done = Outcome(True, keep(done.value))
                 outcomes[index] = done
                 if on_done:
                     on_done(index)

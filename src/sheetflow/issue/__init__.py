@@ -29,6 +29,7 @@ from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workboo
 from sheetflow.ledger import Ledger, NewIssued
 from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
 from sheetflow.register.snapshot import save_snapshot
+from sheetflow.spool import Spool
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
 
@@ -182,8 +183,9 @@ def issue_round(
                 )
             )
         del parts
-        entries = _run_all(jobs, progress)
-        recorded = ledger.record_issued(unpack(entries))
+        with Spool() as spool:
+            places = _run_all(jobs, progress, spool)
+            recorded = ledger.record_issued(unpack(spool.each(places)))
         if ledger.round_state(rnd.number) in ("planned", "issued"):
             ledger.set_round_state(rnd.number, rnd.name, "issued")
     counts: dict[str, int] = {}
@@ -410,15 +412,18 @@ def issue_start_method() -> str:
 PARALLEL_FROM = 4  # below this many centers, starting workers costs more than it saves
 
 
-def _run_all(jobs: list[_CenterJob], progress: Callable[[str], None] | None) -> list[Packed]:
-    """Every center's workbook, on both cores when there are enough of them."""
+def _run_all(
+    jobs: list[_CenterJob], progress: Callable[[str], None] | None, spool: Spool
+) -> list[int]:
+    """Every center's workbook, on both cores when there are enough of them; where in
+    ``spool`` each one's description was put aside, in the order of ``jobs``."""
     if len(jobs) < PARALLEL_FROM:
-        entries = []
+        places = []
         for job in jobs:
-            entries.append(pack(job.issue()))
+            places.append(spool.put(pack(job.issue())))
             if progress:
                 progress(job.center)
-        return entries
+        return places
 
     def done(index: int) -> None:
         if progress:
@@ -430,6 +435,7 @@ def _run_all(jobs: list[_CenterJob], progress: Callable[[str], None] | None) -> 
         limits=Limits(seconds=600),
         on_done=done,
         method=issue_start_method(),
+        keep=spool.put,
     )
     failed = [(j.center, o.reason) for j, o in zip(jobs, outcomes, strict=True) if not o.ok]
     if failed:
