@@ -7,11 +7,15 @@ import datetime as dt
 import pytest
 
 from sheetflow.flags import (
+    BECAME_OVERDUE,
     MISSING,
     NOT_RETURNED,
     OVERDUE,
     RED,
+    TURNED_GREEN,
+    TURNED_RED,
     Flag,
+    changes_since_previous,
     compute_flags,
     count_flags,
 )
@@ -313,3 +317,33 @@ def test_flag_shows_this_rounds_rating_when_given() -> None:
     assert flags[0].kinds == (RED, OVERDUE, MISSING)
     assert flags[0].rating is not None
     assert flags[0].rating.comment == "Ny kommentar"
+
+
+# ------------------------------------------------------------------ changes
+
+
+def test_changes_since_the_previous_round() -> None:
+    """Turned red, turned green and became overdue between rounds 1 and 2, by hand:
+    M1 due by round 1 and never rated (overdue both times: no change), M2 due by
+    round 2 and yellow (became overdue), M3 due by round 2, yellow then red (turned
+    red and became overdue), M4 due by round 1, red then green (turned green, no
+    longer overdue), M5 not due until round 3 and red (turned red only)."""
+    ini = initiative("K1", [by_round(1), by_round(2), by_round(2), by_round(1), by_round(3)])
+    reg = register(ini)
+    m = [milestone_key("K1", n) for n in range(1, 6)]
+    ratings = [
+        rating(1, m[1], Y),
+        rating(1, m[2], Y),
+        rating(2, m[2], R),
+        rating(1, m[3], R),
+        rating(2, m[3], G),
+        rating(2, m[4], R),
+    ]
+    changes = changes_since_previous(reg, R2, ratings)
+    assert [(c.item_key, c.kinds, c.before, c.after) for c in changes] == [
+        (m[1], (BECAME_OVERDUE,), Y, Y),
+        (m[2], (TURNED_RED, BECAME_OVERDUE), Y, R),
+        (m[3], (TURNED_GREEN,), R, G),
+        (m[4], (TURNED_RED,), None, R),
+    ]
+    assert changes_since_previous(reg, R1, ratings) == []  # no round before the first

@@ -105,7 +105,7 @@ def compute_flags(
             due = ms.deadline.due_by(rnd, rounds)
             if due and rating is not None and rating.smiley is Smiley.RED:
                 kinds.append(RED)
-            if due and (rating is None or rating.smiley is not Smiley.GREEN):
+            if due and _not_green(rating):
                 kinds.append(OVERDUE)
             if ms.key in center_asked and ms.key not in center_answered:
                 kinds.append(MISSING)
@@ -127,6 +127,26 @@ def compute_flags(
             flags.append(Flag(tuple(kinds), ini.center, ini.key, ini.economy_key, shown, note))
     flags.extend(Flag((NOT_RETURNED,), center) for center in not_returned)
     return flags
+
+
+def _not_green(latest: Rating | None) -> bool:
+    """A due milestone is overdue unless its latest rating is green."""
+    return latest is None or latest.smiley is not Smiley.GREEN
+
+
+def overdue_keys(register: Register, rnd: Round, latest: dict[str, Rating]) -> set[str]:
+    """The milestones ``compute_flags`` flags overdue in ``rnd``, from each item's
+    latest rating up to it (``latest_ratings``), without making the flags."""
+    rounds = register.rounds_by_number
+    return {
+        ms.key
+        for ini in register.initiatives
+        for ms in ini.milestones
+        if not ms.is_placeholder
+        and not ms.not_applicable
+        and ms.deadline.due_by(rnd, rounds)
+        and _not_green(latest.get(ms.key))
+    }
 
 
 def count_flags(flags: Iterable[Flag]) -> dict[str, int]:
@@ -165,10 +185,9 @@ def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]
     prev = max(earlier, key=lambda r: r.number)
     now = latest_ratings(ratings, rnd.number)
     before = latest_ratings(ratings, prev.number)
-    before_ratings = [r for r in ratings if r.round <= prev.number]
     history = ratings_by_item(ratings, rnd.number)
-    overdue_now = _overdue(compute_flags(register, rnd, ratings))
-    overdue_before = _overdue(compute_flags(register, prev, before_ratings))
+    overdue_now = overdue_keys(register, rnd, now)
+    overdue_before = overdue_keys(register, prev, before)
     out: list[Change] = []
     for ini in register.initiatives:
         keys = [m.key for m in ini.milestones if not m.is_placeholder and not m.not_applicable]
@@ -205,10 +224,6 @@ def answer_changes(
                tuple(found))
         for key, found in by_item.items()
     ]  # fmt: skip
-
-
-def _overdue(flags: list[Flag]) -> set[str]:
-    return {f.item_key for f in flags if OVERDUE in f.kinds}
 
 
 def with_answer_flags(flags: list[Flag], found: Iterable[AnswerFlag]) -> list[Flag]:
