@@ -25,6 +25,7 @@ from sheetflow.model import (
     Initiative,
     Milestone,
     Rating,
+    RatingIndex,
     Register,
     ReportInfo,
     Round,
@@ -347,3 +348,13 @@ def test_changes_since_the_previous_round() -> None:
         (m[4], (TURNED_RED,), None, R),
     ]
     assert changes_since_previous(reg, R1, ratings) == []  # no round before the first
+
+
+def test_rating_index_finds_each_rating_by_item_and_round() -> None:
+    first, again = rating(1, "K1-M1", Y, "først"), rating(1, "K1-M1", R, "igen")
+    ratings = [first, rating(2, "K1-M1", G), rating(2, "K1-E", None, "kun kommentar"), again]
+    index = RatingIndex(ratings)
+    assert index.get("K1-M1", 1) is again  # the later of two, as the dict it replaced
+    assert index.get("K1-M1", 2) is ratings[1]
+    assert index.get("K1-E", 2) is ratings[2]
+    assert (index.get("K1-E", 1), index.get("K1-M1", 3), index.get("K9-M1", 2)) == (None,) * 3

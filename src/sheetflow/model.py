@@ -272,6 +272,22 @@ def initiative_key(title: str, taken: set[str] | frozenset[str] = frozenset()) -
     return key
 
 
+class RatingIndex:
+    """Ratings found by item and round. Held per round, then per item: a dict keyed by
+    (item, round) pairs costs a pair per rating (16 MB at N = 1000, against 5)."""
+
+    __slots__ = ("_by_round",)
+
+    def __init__(self, ratings: Iterable[Rating]) -> None:
+        self._by_round: dict[int, dict[str, Rating]] = {}
+        for r in ratings:  # a later rating of the same item and round wins, as in a dict
+            self._by_round.setdefault(r.round, {})[r.item_key] = r
+
+    def get(self, item_key: str, round_number: int) -> Rating | None:
+        ratings = self._by_round.get(round_number)
+        return ratings.get(item_key) if ratings is not None else None
+
+
 def latest_ratings(ratings: list[Rating], up_to_round: int) -> dict[str, Rating]:
     """Per item, the rating of the latest round up to ``up_to_round`` that has a smiley."""
     best: dict[str, Rating] = {}

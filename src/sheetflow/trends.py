@@ -28,7 +28,16 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sheetflow.model import ECONOMY, MILESTONE, Initiative, Milestone, Rating, Register, Round
+from sheetflow.model import (
+    ECONOMY,
+    MILESTONE,
+    Initiative,
+    Milestone,
+    Rating,
+    RatingIndex,
+    Register,
+    Round,
+)
 
 
 class State(enum.StrEnum):
@@ -106,7 +115,7 @@ def iter_trend_rows(
     every item's row)."""
     rounds = sorted(register.rounds, key=lambda r: r.number)
     by_number = register.rounds_by_number
-    by_key = {(r.item_key, r.round): r for r in ratings}
+    by_key = RatingIndex(ratings)
     not_relevant = register.not_applicable()
     # A form of finance's own that asks no smiley of an item kind has no smiley trend for it.
     milestones, economy = register.form.rates(MILESTONE), register.form.rates(ECONOMY)
@@ -122,7 +131,7 @@ def iter_trend_rows(
                     key,
                     ms,
                     r,
-                    by_key.get((key, r.number)),
+                    by_key.get(key, r.number),
                     asked.get(r.number, set()),
                     by_number,
                     key in not_relevant,

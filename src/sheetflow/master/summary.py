@@ -17,7 +17,16 @@ from sheetflow.answer_book import AnswerBook
 from sheetflow.answers import NotApplicable
 from sheetflow.flags import Change, Flag
 from sheetflow.form import INITIATIVE
-from sheetflow.model import ECONOMY, MILESTONE, Note, Rating, Register, Round, latest_ratings
+from sheetflow.model import (
+    ECONOMY,
+    MILESTONE,
+    Note,
+    Rating,
+    RatingIndex,
+    Register,
+    Round,
+    latest_ratings,
+)
 from sheetflow.roundstate import CenterState
 from sheetflow.trends import State, TrendRow, iter_trend_rows, overview
 
@@ -112,7 +121,7 @@ def ratings_rows(
     With ``answers`` (a form of finance's own), each row also has one typed column per
     field (``AnswerBook.columns``), and an initiative answered or asked for in a round
     has a row of its own (item "initiative")."""
-    by_key = {(r.item_key, r.round): r for r in ratings}
+    by_key = RatingIndex(ratings)
     book = answers if answers else None
     not_relevant = register.not_applicable()
     sections = {s.number: s for s in register.sections}
@@ -140,7 +149,7 @@ def ratings_rows(
                     "state": _typed_state(book.get(ini.key, k)),
                 } | book.csv_fields(ini.key, k)
             for ms in ini.milestones:
-                rating = by_key.get((ms.key, k))
+                rating = by_key.get(ms.key, k)
                 shown = rating is not None or ms.key in asked.get(k, set())
                 if not shown and not (ms.not_applicable and ms.deadline.due_by(rounds[k], rounds)):
                     continue
@@ -165,10 +174,10 @@ def ratings_rows(
                             "milestone_text": book.retired[key],
                             "deadline": "",
                         }
-                        | _rating_fields(by_key.get((key, k)))
+                        | _rating_fields(by_key.get(key, k))
                         | _typed(book, key, k)
                     )
-            rating = by_key.get((ini.economy_key, k))
+            rating = by_key.get(ini.economy_key, k)
             if book is not None and _not_asked(book, ini.economy_key, k, rating, asked):
                 continue  # a form that asks nothing of the economy line: no row for it
             yield (
