@@ -12,7 +12,9 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -137,3 +139,61 @@ def test_collect_killed_at_any_moment_recovers_to_the_same_result(
     assert ratings_csv == reference[2]
     assert findings_csv == reference[3]
     assert master == reference[4]
+
+
+class _CtrlC:
+    """Ctrl-C while a workbook's parts are zipped: the third part written into any
+    zip raises KeyboardInterrupt (the fault point is xlsxwriter's one ZipFile)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import xlsxwriter.workbook
+
+        self.parts = 0
+        zip_class = xlsxwriter.workbook.ZipFile
+        for name in ("write", "writestr"):
+            monkeypatch.setattr(zip_class, name, self._wrap(getattr(zip_class, name)))
+
+    def _wrap(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def interrupted(zf: zipfile.ZipFile, *args: Any, **kwargs: Any) -> Any:
+            self.parts += 1
+            if self.parts == 3:
+                raise KeyboardInterrupt
+            return method(zf, *args, **kwargs)
+
+        return interrupted
+
+
+def test_an_interrupted_write_leaves_nothing_in_the_temporary_folder(
+    sample_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A center's workbook, the register and the master interrupted while zipped:
+    none leaves a file in the system's temporary folder (a center's sheets were
+    found there after Ctrl-C during issue) nor a half-written workbook."""
+    from sheetflow.issue import issue_round
+    from sheetflow.ledger import Ledger
+    from sheetflow.register.workbook import write_register
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temp))
+    center = sample_register().responsible_centers()[0]
+    fault = _CtrlC(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        issue_round(sample_ws, 3, [center])
+    assert (os.listdir(temp), os.listdir(sample_ws.issued_dir(3))) == ([], [])
+    with Ledger(sample_ws.ledger_path) as ledger:
+        assert ledger.issued_rows(3) == []
+    fault.parts = 0
+    with pytest.raises(KeyboardInterrupt):
+        write_register(sample_register(), tmp_path / "register.xlsx")
+    assert (os.listdir(temp), (tmp_path / "register.xlsx").exists()) == ([], False)
+
+    monkeypatch.undo()  # issue the round whole (its workers' own temporary folder
+    issue_round(sample_ws, 3, force=True)  # is multiprocessing's), then collect it
+    monkeypatch.setattr("tempfile.tempdir", str(temp))
+    fault = _CtrlC(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        collect_round(sample_ws, 3)
+    assert fault.parts == 3
+    assert os.listdir(temp) == []
+    assert not sample_ws.master_path(3).exists()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
+import tempfile
 import zipfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -64,6 +66,21 @@ def _plain_inline(self: Worksheet, string: str, attributes: list[tuple[str, Any]
 # garble the next round's workbooks (tests/test_hostile.py). So it is always text.
 SharedStrings._xml_rich_si_element = _plain_si
 Worksheet._xml_rich_inline_string = _plain_inline
+
+
+# Options for a workbook small enough to build in memory (a center's workbook, the
+# register): xlsxwriter otherwise stages every part in the system's temporary
+# folder while it zips them, and a write interrupted there (Ctrl-C during issue)
+# left a center's sheets behind in it.
+IN_MEMORY: dict[str, Any] = {"strings_to_formulas": False, "in_memory": True}
+
+
+@contextlib.contextmanager
+def scratch_folder() -> Iterator[str]:
+    """A folder of one write's own for xlsxwriter's temporary files (the master's
+    row files in constant-memory mode), removed however the write ends."""
+    with tempfile.TemporaryDirectory(prefix="sheetflow-", ignore_cleanup_errors=True) as folder:
+        yield folder
 
 
 class FastZipWorkbook(xlsxwriter.Workbook):

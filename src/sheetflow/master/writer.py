@@ -28,6 +28,7 @@ from sheetflow.xlsxutil import (
     FastZipWorkbook,
     RowWriter,
     print_setup,
+    scratch_folder,
     set_fixed_properties,
     write_smiley_guide,
 )
@@ -45,10 +46,16 @@ def write_master(data: MasterData, path: Path, texts: dict[str, dict[str, Any]])
     """Write the consolidated workbook atomically, in the language of ``texts``."""
     t = texts["master"]
     title = master_title(data, t)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, scratch_folder() as scratch:
         # constant_memory: rows are written in order and flushed as they are
         # finished, so a master for 40,000 initiatives stays in bounded memory.
-        options = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True}
+        # Its row files go in a folder of this write's own, removed however it ends.
+        options = {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "constant_memory": True,
+            "tmpdir": scratch,
+        }
         wb = FastZipWorkbook(str(tmp), options)
         set_fixed_properties(wb, title=title, subject=data.register.info.agreement)
         st = Styles(wb)

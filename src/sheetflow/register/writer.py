@@ -45,7 +45,7 @@ from sheetflow.register.tables import (
     Column,
 )
 from sheetflow.smiley import symbol
-from sheetflow.xlsxutil import col_letter, set_fixed_properties
+from sheetflow.xlsxutil import IN_MEMORY, col_letter, set_fixed_properties
 
 # Rows below the last one that dropdowns and lookups still cover, for rows finance adds.
 ROOM = 500
@@ -167,7 +167,7 @@ def write_register(register: Register, path: str | Path) -> Path:
     target = Path(path)
     tables = register_rows(register)
     with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False})
+        wb = xlsxwriter.Workbook(str(tmp), IN_MEMORY)
         set_fixed_properties(wb, title="Register", subject=register.info.agreement)
         styles = _Styles(wb)
         _write_guide(wb, styles)
