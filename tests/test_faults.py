@@ -197,3 +197,51 @@ def test_an_interrupted_write_leaves_nothing_in_the_temporary_folder(
     assert fault.parts == 3
     assert os.listdir(temp) == []
     assert not sample_ws.master_path(3).exists()
+
+
+def test_an_interrupted_issue_leaves_no_workbook_it_did_not_record(
+    sample_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C after one of two workbooks was written: the written one is removed, as
+    nothing was recorded (a trial found unrecorded workbooks that looked issued while
+    status said nothing was). Again under --force: version 1 stays in v1/, as the
+    ledger says, and the next --force run writes version 2."""
+    import sheetflow.issue as issue_module
+    from sheetflow.issue import issue_round
+    from sheetflow.ledger import Ledger
+
+    first, second = sample_register().responsible_centers()[:2]
+    write = issue_module.write_center_workbook
+
+    def interrupted_at_second(path: Path, *args: Any, **kwargs: Any) -> Path:
+        if path.name == f"{safe_name(second)}_3_budgetopfoelgning_2017.xlsx":
+            raise KeyboardInterrupt
+        return write(path, *args, **kwargs)
+
+    def files() -> list[str]:
+        issued = sample_ws.issued_dir(3)
+        return sorted(p.relative_to(issued).as_posix() for p in issued.rglob("*.xlsx"))
+
+    def recorded() -> list[tuple[str, int, str]]:
+        with Ledger(sample_ws.ledger_path) as ledger:
+            return sorted((r.center, r.version, r.file) for r in ledger.issued_rows(3))
+
+    with monkeypatch.context() as m:
+        m.setattr(issue_module, "write_center_workbook", interrupted_at_second)
+        with pytest.raises(KeyboardInterrupt):
+            issue_round(sample_ws, 3, [first, second])
+    assert (files(), recorded()) == ([], [])
+
+    issue_round(sample_ws, 3, [first, second])
+    v1 = files()
+    assert len(v1) == 2 and all(name.endswith("_3_budgetopfoelgning_2017.xlsx") for name in v1)
+    with monkeypatch.context() as m:
+        m.setattr(issue_module, "write_center_workbook", interrupted_at_second)
+        with pytest.raises(KeyboardInterrupt):
+            issue_round(sample_ws, 3, [first, second], force=True)
+    in_v1 = [f"v1/{name}" for name in v1]
+    assert files() == in_v1
+    assert [(v, Path(f).parts[-2]) for _, v, f in recorded()] == [(1, "v1"), (1, "v1")]
+    issue_round(sample_ws, 3, [first, second], force=True)
+    assert files() == sorted(v1 + in_v1)
+    assert sorted(v for _, v, _ in recorded()) == [1, 1, 2, 2]

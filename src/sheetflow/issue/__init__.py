@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import multiprocessing
@@ -183,9 +184,14 @@ def issue_round(
                 )
             )
         del parts
-        with Spool() as spool:
-            places = _run_all(jobs, progress, spool)
-            recorded = ledger.record_issued(unpack(spool.each(places)))
+        written = [workspace.issued_dir(rnd.number) / workbook_filename(c, rnd) for c in targets]
+        try:
+            with Spool() as spool:
+                places = _run_all(jobs, progress, spool)
+                recorded = ledger.record_issued(unpack(spool.each(places)))
+        except BaseException:  # Ctrl-C, a worker that failed, a ledger that refused
+            remove_unrecorded(written)
+            raise
         if ledger.round_state(rnd.number) in ("planned", "issued"):
             ledger.set_round_state(rnd.number, rnd.name, "issued")
     counts: dict[str, int] = {}
@@ -264,6 +270,16 @@ def keep_earlier_versions(
         target.parent.mkdir(parents=True, exist_ok=True)
         path.replace(target)
         ledger.set_issued_file(row.id, str(target.relative_to(workspace.root)))
+
+
+def remove_unrecorded(paths: Iterable[Path]) -> None:
+    """Remove this run's workbooks when it did not record them: written but never
+    recorded, they looked issued (and could be mailed) while status said nothing was.
+    Earlier versions were moved to ``v<version>/`` first, so the ledger's state
+    is what remains."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
