@@ -24,6 +24,7 @@ from sheetflow.model import (
     Deadline,
     Initiative,
     Milestone,
+    Note,
     Rating,
     RatingIndex,
     Register,
@@ -358,3 +359,34 @@ def test_rating_index_finds_each_rating_by_item_and_round() -> None:
     assert index.get("K1-M1", 2) is ratings[1]
     assert index.get("K1-E", 2) is ratings[2]
     assert (index.get("K1-E", 1), index.get("K1-M1", 3), index.get("K9-M1", 2)) == (None,) * 3
+
+
+def test_a_rating_carried_over_from_an_earlier_round_has_its_comment_labelled() -> None:
+    """Red in round 2 and not rated in round 3: still flagged red in round 3, but its
+    comment is round 2's (labelled), not this round's; a rating of this round keeps
+    its own comment. Found by a trial: "Ingen budget endnu." read as current."""
+    old, now = initiative("K1", [by_round(1)]), initiative("K2", [by_round(1)])
+    reg = register(old, now)
+    ratings = [
+        rating(2, old.economy_key, R, "Ingen budget endnu."),
+        rating(2, now.economy_key, R, "Ingen budget."),
+        rating(3, now.economy_key, R, "Stadig intet budget."),
+    ]
+    flags = {f.item_key: f for f in compute_flags(reg, R3, ratings)}
+    assert (flags[old.economy_key].rating, flags[old.economy_key].note) == (
+        ratings[0],
+        Note("Ingen budget endnu.", 2, own=False),
+    )
+    assert flags[now.economy_key].note == Note("Stadig intet budget.", 3, own=True)
+
+
+def test_a_change_shows_this_rounds_comment_as_its_own() -> None:
+    """Became overdue in round 2 with no smiley but a comment given in round 2: the
+    comment is this round's own, as in the flag list (a trial found it labelled
+    "2. opf.:" in the changes list and plain in the flag list)."""
+    ini = initiative("K1", [by_round(2)])
+    ratings = [rating(2, milestone_key("K1", 1), None, "Vi mangler tal fra entreprenøren.")]
+    (change,) = changes_since_previous(register(ini), R2, ratings)
+    (flag,) = [f for f in compute_flags(register(ini), R2, ratings) if f.item_key]
+    expected = Note("Vi mangler tal fra entreprenøren.", 2, own=True)
+    assert (change.kinds, change.note, flag.note) == ((BECAME_OVERDUE,), expected, expected)

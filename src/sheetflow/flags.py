@@ -111,7 +111,7 @@ def compute_flags(
                 kinds.append(MISSING)
             if kinds:
                 shown = this_round.get(ms.key) or rating
-                note = note_for(shown, history.get(ms.key, ()))
+                note = shown_note(shown, rnd, history.get(ms.key, ()))
                 flags.append(Flag(tuple(kinds), ini.center, ini.key, ms.key, shown, note))
         if ini.economy_na:
             continue
@@ -123,10 +123,18 @@ def compute_flags(
             kinds.append(MISSING)
         if kinds:
             shown = this_round.get(ini.economy_key) or eco
-            note = note_for(shown, history.get(ini.economy_key, ()))
+            note = shown_note(shown, rnd, history.get(ini.economy_key, ()))
             flags.append(Flag(tuple(kinds), ini.center, ini.key, ini.economy_key, shown, note))
     flags.extend(Flag((NOT_RETURNED,), center) for center in not_returned)
     return flags
+
+
+def shown_note(shown: Rating | None, rnd: Round, history: Iterable[Rating]) -> Note | None:
+    """The comment beside a flagged or changed item's shown rating: its own only when
+    the rating is this round's; a rating carried over from an earlier round (the
+    center did not rate the item now) has its comment labelled with its round, so
+    it never reads as this round's."""
+    return note_for(shown if shown is not None and shown.round == rnd.number else None, history)
 
 
 def _not_green(latest: Rating | None) -> bool:
@@ -185,6 +193,7 @@ def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]
     prev = max(earlier, key=lambda r: r.number)
     now = latest_ratings(ratings, rnd.number)
     before = latest_ratings(ratings, prev.number)
+    this_round = {r.item_key: r for r in ratings if r.round == rnd.number}
     history = ratings_by_item(ratings, rnd.number)
     overdue_now = overdue_keys(register, rnd, now)
     overdue_before = overdue_keys(register, prev, before)
@@ -204,7 +213,7 @@ def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]
             if key in overdue_now and key not in overdue_before:
                 kinds.append(BECAME_OVERDUE)
             if kinds:
-                note = note_for(now.get(key), history.get(key, ()))
+                note = shown_note(this_round.get(key) or now.get(key), rnd, history.get(key, ()))
                 out.append(Change(tuple(kinds), ini.center, ini.key, key, a, b, note))
     return out
 
