@@ -47,6 +47,13 @@ def states(ws: Workspace) -> dict[str, dict]:
 
 def test_accept_with_remarks_and_return_with_a_reason(ws: Workspace) -> None:
     assert states(ws)[SD]["state"] == "accepted-with-remarks"
+    # Status names the remarks: the smileys left out (a trial saw an empty note).
+    _, layout = issued_for(ws, SD, 1)
+    left_out = inputs_of(layout)[1:]
+    remarks = [(p["code"], p["cell"]) for p in states(ws)[SD]["problems"]]
+    assert remarks == [("missing-rating", cell) for cell in left_out]
+    code, out = cli("status", ws.root, "--round", 1)
+    assert code == 0 and "Der mangler en" in out, out  # the note (wrapped to the table)
     assert states(ws)[TM]["state"] == "accepted"
     code, out = cli("review", ws.root, SD, "--round", 1, "--accept")
     assert (code, out) == (0, f"1. budgetopfølgning 2026, {SD}: godkendt\n")

@@ -9,7 +9,7 @@ from sheetflow.errors import UsageError
 from sheetflow.flags import Flag, count_flags
 from sheetflow.ledger import Ledger, Received
 from sheetflow.model import Register, Round
-from sheetflow.roundstate import CenterRound, CenterState, RoundPhase, round_state
+from sheetflow.roundstate import REMARKS, CenterRound, CenterState, RoundPhase, round_state
 from sheetflow.workspace import Workspace
 
 
@@ -22,7 +22,8 @@ class CenterStatus:
     files: int
     last_received: str
     state: CenterState
-    problems: tuple[dict[str, str], ...] = ()  # the latest file's errors, when it is not accepted
+    # The latest file's errors when it is not accepted; an accepted return's remarks.
+    problems: tuple[dict[str, str], ...] = ()
     stale: bool = False
     review_reason: str = ""  # finance's reason, when it sent the return back
 
@@ -95,7 +96,10 @@ def describe_flag(register: Register, flag: Flag) -> dict[str, object]:
 def _center_status(c: CenterRound) -> CenterStatus:
     latest = c.latest
     problems: tuple[dict[str, str], ...] = ()
-    if latest is not None and c.state not in (CenterState.ACCEPTED, CenterState.MISSING):
+    if c.state is CenterState.ACCEPTED_WITH_REMARKS and c.accepted is not None:
+        # The remarks the center should fix (a trial saw the state with an empty note).
+        problems = tuple(f for f in c.accepted.finding_list if f.get("code") in REMARKS)
+    elif latest is not None and c.state not in (CenterState.ACCEPTED, CenterState.MISSING):
         problems = tuple(f for f in latest.finding_list if f.get("severity") == "error")
     reason = c.review.reason if c.review and c.state is CenterState.RETURNED else ""
     return CenterStatus(
