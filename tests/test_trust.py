@@ -374,3 +374,27 @@ def test_a_changed_contact_email_is_not_a_changed_register(own_ws: Workspace) ->
     wb.save(own_ws.register_path)
     result = collect_round(own_ws, 1)
     assert result.report.codes() == []
+
+
+def test_a_corrected_return_says_which_earlier_return_it_replaces(issued_ws: Workspace) -> None:
+    """A center's corrected file, collected in a later run than its first: the first is
+    history (not reported again), but the new one says which file it replaced (a trial
+    read "1 godkendt, 0 afløst" and could not tell)."""
+    ws = issued_ws
+    _, layout = issued_for(ws, BAD)
+    smileys = inputs_of(layout)
+    first = fill(ws, BAD, dict.fromkeys(smileys, "☺"), ws.inbox_dir(3) / "første.xlsx",
+                 saved_at=NOW - dt.timedelta(hours=2))  # fmt: skip
+    assert collect_round(ws, 3).count(Verdict.ACCEPTED) == 1
+    fill(ws, BAD, dict.fromkeys(smileys, "☹"), ws.inbox_dir(3) / "rettet.xlsx",
+         saved_at=NOW - dt.timedelta(hours=1))  # fmt: skip
+    result = collect_round(ws, 3)
+    assert [(f.path.name, f.verdict) for f in result.new] == [("rettet.xlsx", Verdict.ACCEPTED)]
+    assert [(f.code, f.file, f.message) for f in result.report] == [
+        ("replaces", "rettet.xlsx", "Afløser første.xlsx, som samme center sendte tidligere.")
+    ]
+    code, out = cli("collect", ws.root, "--round", 3, "--lang", "en")
+    assert code == 0 and "Replaces" not in out, out  # the next run: history, said once
+    shutil.copy(first, ws.inbox_dir(3) / "første igen.xlsx")  # the same bytes: history too
+    code, out = cli("collect", ws.root, "--round", 3)
+    assert "Afløser" not in out, out

@@ -462,7 +462,7 @@ def _flags_line(flags: list[Flag]) -> str:
 
 
 # Info findings worth a line on the terminal (the rest are in findings.csv).
-SHOWN_INFO = {"superseded", "message-unpacked", "file-skipped"}
+SHOWN_INFO = {"superseded", "replaces", "message-unpacked", "file-skipped"}
 
 
 def _state_word(state: str) -> str:

@@ -112,6 +112,7 @@ CATALOGUE: dict[str, Code] = {
         Code("comment-too-long", E),
         Code("formula-text", W),
         Code("superseded", INFO),
+        Code("replaces", INFO),
         Code("message-without-workbook", E, 200),
         Code("message-unreadable", E),
         Code("message-unpacked", INFO, 200),

@@ -627,18 +627,28 @@ def _record(
 
 
 def _mark_superseded(results: list[FileResult], ledger: Ledger, rnd: Round) -> None:
-    """Say, for this run's files, which later return replaced them and why."""
+    """Say, for this run's files, which later return replaced them and why; and for a
+    return that replaced a file collected in an earlier run, which one."""
     received = {r.sha256: r for r in ledger.received(rnd.number)}
     by_id = {r.id: r for r in received.values()}
+    new: dict[int, FileResult] = {}
     for result in results:
         rec = received.get(result.sha256)
         if rec is not None and result.repeated:
             result.verdict = Verdict(rec.verdict)  # history: its state now, no news
             continue
+        if rec is not None:
+            new[rec.id] = result
         if rec is None or rec.superseded_by is None:
             continue
         result.verdict = Verdict.SUPERSEDED
         result.findings.append(superseded_finding(rec, by_id.get(rec.superseded_by)))
+    for rec in by_id.values():  # earlier runs' files are history, but what replaced them is news
+        newer = new.get(rec.superseded_by) if rec.superseded_by is not None else None
+        if newer is not None and rec.id not in new:
+            newer.findings.append(
+                make_finding("replaces", file=newer.path.name, value=rec.original_name)
+            )
 
 
 def superseded_finding(rec: Received, newer: Received | None) -> Finding:
