@@ -189,6 +189,26 @@ def test_validate_one_file(issued_ws: Workspace, tmp_path: Path) -> None:
     assert {c["state"] for c in json.loads(out)["centers"]} == {"missing"}
 
 
+def test_status_before_anything_is_issued_names_the_command_that_issues(
+    sample_ws: Workspace,
+) -> None:
+    """A first day: status before issue says what to do (a trial met a bare error)."""
+    ws = sample_ws.root
+    first = min(r.number for r in sample_register().rounds)
+    code, out = run("status", ws)
+    assert (code, out) == (
+        2,
+        "Fejl: Ingen opfølgning er udsendt endnu. Udsend den første med: "
+        f'sheetflow issue "{ws}" --round {first}\n',
+    )
+    code, out = run("status", ws, "--lang", "en")
+    assert (code, out) == (
+        2,
+        f'Error: No round has been issued yet. Issue the first with: sheetflow issue "{ws}" '
+        f"--round {first}\n",
+    )
+
+
 def test_status_after_a_return(issued_ws: Workspace) -> None:
     fill_all_green(issued_ws, "Ejendomme", issued_ws.inbox_dir(3) / "ejd.xlsx")
     run("collect", issued_ws.root, "--round", "3")

@@ -119,13 +119,16 @@ def round_status(
 ) -> RoundStatus:
     """The state of a round (default: the latest round that was issued)."""
     register = workspace.load_register()
+    # Nothing issued yet: the command that issues the register's first round.
+    first = min((r.number for r in register.rounds), default=1)
+    nothing = UsageError("nothing-issued", root=workspace.root, number=first)
     if not workspace.has_ledger:
-        raise UsageError("nothing-issued")
+        raise nothing
     with Ledger(workspace.ledger_path) as ledger:
         if round_ref is None:
             issued_rounds = [r for r in register.rounds if ledger.issued_rows(r.number)]
             if not issued_rounds:
-                raise UsageError("nothing-issued")
+                raise nothing
             rnd = issued_rounds[-1]
         else:
             rnd = workspace.resolve_round(register, round_ref)
