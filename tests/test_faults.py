@@ -204,8 +204,9 @@ def test_an_interrupted_issue_leaves_no_workbook_it_did_not_record(
 ) -> None:
     """Ctrl-C after one of two workbooks was written: the written one is removed, as
     nothing was recorded (a trial found unrecorded workbooks that looked issued while
-    status said nothing was). Again under --force: version 1 stays in v1/, as the
-    ledger says, and the next --force run writes version 2."""
+    status said nothing was). Again under --force: version 1 is put back where it
+    was, in the folder and the ledger (a trial found it all under v1/ and issued/
+    empty), and the next --force run writes version 2."""
     import sheetflow.issue as issue_module
     from sheetflow.issue import issue_round
     from sheetflow.ledger import Ledger
@@ -240,8 +241,11 @@ def test_an_interrupted_issue_leaves_no_workbook_it_did_not_record(
         with pytest.raises(KeyboardInterrupt):
             issue_round(sample_ws, 3, [first, second], force=True)
     in_v1 = [f"v1/{name}" for name in v1]
-    assert files() == in_v1
-    assert [(v, Path(f).parts[-2]) for _, v, f in recorded()] == [(1, "v1"), (1, "v1")]
+    assert files() == v1
+    assert not (sample_ws.issued_dir(3) / "v1").exists()
+    assert sorted((v, Path(f).parent.name, Path(f).name) for _, v, f in recorded()) == [
+        (1, "issued", name) for name in v1
+    ]
     issue_round(sample_ws, 3, [first, second], force=True)
     assert files() == sorted(v1 + in_v1)
     assert sorted(v for _, v, _ in recorded()) == [1, 1, 2, 2]

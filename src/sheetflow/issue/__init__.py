@@ -144,7 +144,6 @@ def issue_round(
         if already and not (force or refresh):
             raise UsageError("already-issued", round=rnd.name, count=len(already))
         save_snapshot(workspace, reg_fp)
-        keep_earlier_versions(workspace, ledger, rnd, set(targets))
         history = ratings_so_far(register, ledger, rnd.number)
         asked = set(asked_keys(register, rnd, history))
         items = register.items()
@@ -185,12 +184,18 @@ def issue_round(
             )
         del parts
         written = [workspace.issued_dir(rnd.number) / workbook_filename(c, rnd) for c in targets]
+        moves: list[Moved] = []
+        moved = False
         try:
+            keep_earlier_versions(workspace, ledger, rnd, set(targets), moves)
+            moved = True
             with Spool() as spool:
                 places = _run_all(jobs, progress, spool)
                 recorded = ledger.record_issued(unpack(spool.each(places)))
         except BaseException:  # Ctrl-C, a worker that failed, a ledger that refused
-            remove_unrecorded(written)
+            if moved:  # new workbooks are written only once every earlier one moved aside
+                remove_unrecorded(written)
+            put_back_earlier_versions(workspace, ledger, moves)
             raise
         if ledger.round_state(rnd.number) in ("planned", "issued"):
             ledger.set_round_state(rnd.number, rnd.name, "issued")
@@ -257,11 +262,19 @@ def stale_centers(ledger: Ledger, round_number: int) -> set[str]:
     return {c for c, at in latest.items() if c in changed and changed[c] > at}
 
 
+# An earlier version's file moved aside: its ledger id, where it was, where it went.
+Moved = tuple[int, str, Path]
+
+
 def keep_earlier_versions(
-    workspace: Workspace, ledger: Ledger, rnd: Round, centers: set[str]
+    workspace: Workspace,
+    ledger: Ledger,
+    rnd: Round,
+    centers: set[str],
+    moves: list[Moved] | None = None,
 ) -> None:
     """Move each earlier version's file to ``issued/v<version>/`` before a new version
-    takes its name, and record where it went."""
+    takes its name, and record where it went (and in ``moves``, to put it back)."""
     for row in ledger.issued_rows(rnd.number):
         path = workspace.root / row.file
         if row.center not in centers or not path.is_file() or path.parent.name.startswith("v"):
@@ -270,16 +283,28 @@ def keep_earlier_versions(
         target.parent.mkdir(parents=True, exist_ok=True)
         path.replace(target)
         ledger.set_issued_file(row.id, str(target.relative_to(workspace.root)))
+        if moves is not None:
+            moves.append((row.id, row.file, target))
 
 
 def remove_unrecorded(paths: Iterable[Path]) -> None:
     """Remove this run's workbooks when it did not record them: written but never
-    recorded, they looked issued (and could be mailed) while status said nothing was.
-    Earlier versions were moved to ``v<version>/`` first, so the ledger's state
-    is what remains."""
+    recorded, they looked issued (and could be mailed) while status said nothing was."""
     for path in paths:
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
+
+
+def put_back_earlier_versions(workspace: Workspace, ledger: Ledger, moves: list[Moved]) -> None:
+    """Undo ``keep_earlier_versions`` after a re-issue that did not finish: the current
+    versions back where they were, in the folder and in the ledger (a trial found
+    every current workbook under v1/ after Ctrl-C, and issued/ empty)."""
+    for issued_id, file, moved in reversed(moves):
+        with contextlib.suppress(OSError):
+            moved.replace(workspace.root / file)
+            ledger.set_issued_file(issued_id, file)
+            with contextlib.suppress(OSError):
+                moved.parent.rmdir()  # the v<n> folder this run made, once empty
 
 
 @dataclass(frozen=True)
