@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sheetflow.errors import UsageError
 from sheetflow.flags import Flag, count_flags
 from sheetflow.ledger import Ledger, Received
-from sheetflow.model import Register, Round
+from sheetflow.model import Initiative, Milestone, Register, Round
 from sheetflow.roundstate import REMARKS, CenterRound, CenterState, RoundPhase, round_state
 from sheetflow.workspace import Workspace
 
@@ -61,7 +61,7 @@ class RoundStatus:
             "name": self.round.name,
             "state": self.phase.value,
             "centers": [c.to_dict() for c in self.centers],
-            "flags": [describe_flag(self.register, f) for f in self.flags],
+            "flags": flags_as_json(self.register, self.flags),
             "flag_counts": count_flags(self.flags),
             "stale": self.stale,
             "stray_files": [received_dict(r) for r in self.stray],
@@ -80,10 +80,20 @@ def received_dict(rec: Received) -> dict[str, object]:
     }
 
 
-def describe_flag(register: Register, flag: Flag) -> dict[str, object]:
-    """A flag as JSON, naming the initiative and item, not only their keys."""
+def flags_as_json(register: Register, flags: list[Flag]) -> list[dict[str, object]]:
+    """Flags as JSON, each naming its initiative and item, not only their keys. The
+    register's items are looked up once: per flag, 16,000 flags at N = 200 took
+    minutes (``status --json``)."""
+    items = register.items()
+    return [describe_flag(items, f) for f in flags]
+
+
+def describe_flag(
+    items: dict[str, tuple[Initiative, Milestone | None]], flag: Flag
+) -> dict[str, object]:
+    """A flag as JSON, from the register's ``items()``."""
     out = flag.to_dict()
-    ini_ms = register.items().get(flag.item_key) if flag.item_key else None
+    ini_ms = items.get(flag.item_key) if flag.item_key else None
     if ini_ms is not None:
         ini, ms = ini_ms
         out["initiative"] = ini.label
