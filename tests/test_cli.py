@@ -238,3 +238,28 @@ def test_demo_prints_the_master_and_the_flags(tmp_path: Path) -> None:
     code, out = run("demo", tmp_path / "real")
     assert code == 2
     assert "Vælg en anden mappe til demoen." in out
+
+
+class _CtrlCAtImport:
+    """Ctrl-C while Python loads the command line: the import of sheetflow.cli is
+    interrupted (the fault point is the import system)."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "sheetflow.cli":
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("argv", "said"), [([], "Afbrudt."), (["--lang", "en"], "Interrupted.")])
+def test_ctrl_c_while_the_command_starts_says_interrupted_without_a_traceback(
+    argv: list[str], said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from sheetflow import entry
+
+    monkeypatch.delitem(sys.modules, "sheetflow.cli")
+    monkeypatch.setattr(sys, "meta_path", [_CtrlCAtImport(), *sys.meta_path])
+    monkeypatch.setattr(sys, "argv", ["sheetflow", "status", *argv])
+    with pytest.raises(SystemExit) as ended:
+        entry.run()
+    assert (ended.value.code, capsys.readouterr()) == (130, ("", said + "\n"))

@@ -1,5 +1,5 @@
 """``python -m sheetflow``: the same as the ``sheetflow`` command."""
 
-from sheetflow.cli import main
+from sheetflow.entry import run
 
-main()
+run()
