@@ -15,6 +15,8 @@ every return filled), one run each, in this order:
   Documents/datamaps folders are the benchmark's own);
 - issue:     ``sheetflow issue WS --round 3`` for every center on a copy with
              nothing issued (its memory; ``run.py`` times it against openpyxl);
+- status:    ``sheetflow status WS --round 3 --json`` before collect (every flag
+             described; it once looked the register up per flag);
 - naive:     pandas.read_excel(engine="openpyxl") of every return's Status sheet,
   the same three columns, one DataFrame.to_excel master.
 
@@ -164,6 +166,15 @@ def run_issue(root: Path, scratch: Path) -> Run:
     return measure([sys.executable, "-m", "sheetflow", "issue", str(ws), "--round", "3"])
 
 
+def run_status(root: Path, scratch: Path) -> Run:
+    """``sheetflow status --json`` of round 3 as issue left it (every return waiting):
+    the round's state and every flag described (16,000 at N = 200)."""
+    from run import fresh_copy
+
+    ws = fresh_copy(root, scratch)
+    return measure([sys.executable, "-m", "sheetflow", "status", str(ws), "--round", "3", "--json"])
+
+
 def run_datamaps(inbox: Path, scratch: Path) -> Run:
     exe = shutil.which("datamaps", path=str(Path(sys.executable).parent)) or shutil.which(
         "datamaps"
@@ -199,7 +210,9 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "sheetflow-bench"
     )
-    parser.add_argument("--skip", nargs="*", default=[], choices=["datamaps", "naive", "issue"])
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["datamaps", "naive", "issue", "status"]
+    )
     parser.add_argument(
         "--before",
         type=Path,
@@ -228,6 +241,8 @@ def main() -> None:
                 )
             if "issue" not in args.skip:
                 todo.append(("sheetflow issue (memory)", partial(run_issue, root, scratch)))
+            if "status" not in args.skip:
+                todo.append(("sheetflow status --json", partial(run_status, root, scratch)))
             if "datamaps" not in args.skip:
                 todo.append(("datamaps import templates -m", partial(run_datamaps, inbox, scratch)))
             if "naive" not in args.skip:

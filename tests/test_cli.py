@@ -263,3 +263,15 @@ def test_ctrl_c_while_the_command_starts_says_interrupted_without_a_traceback(
     with pytest.raises(SystemExit) as ended:
         entry.run()
     assert (ended.value.code, capsys.readouterr()) == (130, ("", said + "\n"))
+
+
+def test_json_is_written_in_pieces_as_the_same_text(capsys: pytest.CaptureFixture[str]) -> None:
+    """--json output is encoded a piece at a time (a round's flags at N = 1000 were one
+    200 MB string): the text is what json.dumps makes, across many pieces."""
+    from sheetflow.cli import _echo_json
+
+    payload = {"flags": [{"center": "Børn og Unge", "smiley": "☹", "n": i} for i in range(5000)]}
+    _echo_json(payload)
+    out = capsys.readouterr().out
+    assert len(out) > 4 * (1 << 16)
+    assert out == json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

@@ -308,9 +308,7 @@ def init(
         Workspace.at(workspace).set_language(lang)  # the workspace's language from now on
     summary = summarize(register)
     if as_json:
-        click.echo(
-            json.dumps({"register": str(path), **summary.to_dict()}, ensure_ascii=False, indent=2)
-        )
+        _echo_json({"register": str(path), **summary.to_dict()})
         return
     click.echo(_say("register-written", path=path))
     if backup is not None:
@@ -426,7 +424,7 @@ def issue(
                 for w in result.workbooks
             ],
         }
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        _echo_json(payload)
         return
     click.echo(_say("issued", round=result.round.name, count=len(result.workbooks)))
     for w in result.workbooks:
@@ -459,6 +457,21 @@ def _flags_line(flags: list[Flag]) -> str:
     """ "Markeringer: røde: 3, overskredne: 1" (or "ingen")."""
     counts = [f"{_say('flags-' + k)}: {v}" for k, v in count_flags(flags).items() if v]
     return _say("flags", flags=", ".join(counts) or _say("flags-none"))
+
+
+def _echo_json(payload: object) -> None:
+    """``payload`` as indented JSON on stdout, written a piece at a time: every flag of
+    a round at N = 1000 made one string of about 200 MB (``status --json``)."""
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
+    pieces: list[str] = []
+    size = 0
+    for chunk in encoder.iterencode(payload):
+        pieces.append(chunk)
+        size += len(chunk)
+        if size >= 1 << 16:
+            click.echo("".join(pieces), nl=False)
+            pieces, size = [], 0
+    click.echo("".join(pieces))
 
 
 # Info findings worth a line on the terminal (the rest are in findings.csv).
@@ -548,7 +561,7 @@ def collect(
             "flags": [f.to_dict() for f in result.flags],
             "flag_counts": count_flags(result.flags),
         }
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        _echo_json(payload)
         sys.exit(result.exit_code)
     counts = [
         (result.count(Verdict.ACCEPTED), "verdict-accepted"),
@@ -615,7 +628,7 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
             "smileys": sum(1 for r in check.ratings if r.smiley is not None),
             "findings": [f.row(lang) for f in check.findings],
         }
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        _echo_json(payload)
         sys.exit(0 if check.accepted else 1)
     words = {Verdict.ACCEPTED: "validate-accepted", Verdict.NO_ANSWERS: "validate-no-answers"}
     state = _say(words.get(check.verdict, "validate-rejected"))
@@ -653,7 +666,7 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
         for center in payload["centers"]:  # type: ignore[attr-defined]
             problems = center["problems"]
             center["problems"] = [finding_from_dict(p).row(lang) for p in problems]
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        _echo_json(payload)
         return
     from rich.console import Console
     from rich.table import Table
