@@ -27,7 +27,7 @@ from sheetflow.issue.layout import (
     issued_fields,
 )
 from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
-from sheetflow.ledger import Ledger, NewIssued
+from sheetflow.ledger import IssuedRow, Ledger, NewIssued
 from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
 from sheetflow.register.snapshot import save_snapshot
 from sheetflow.spool import Spool
@@ -186,6 +186,7 @@ def issue_round(
         written = [workspace.issued_dir(rnd.number) / workbook_filename(c, rnd) for c in targets]
         moves: list[Moved] = []
         moved = False
+        recorded: list[IssuedRow] | None = None
         try:
             keep_earlier_versions(workspace, ledger, rnd, set(targets), moves)
             moved = True
@@ -193,9 +194,10 @@ def issue_round(
                 places = _run_all(jobs, progress, spool)
                 recorded = ledger.record_issued(unpack(spool.each(places)))
         except BaseException:  # Ctrl-C, a worker that failed, a ledger that refused
-            if moved:  # new workbooks are written only once every earlier one moved aside
-                remove_unrecorded(written)
-            put_back_earlier_versions(workspace, ledger, moves)
+            if recorded is None:  # not recorded: undo, so what remains is what the ledger says
+                if moved:  # new workbooks are written only once every earlier one moved aside
+                    remove_unrecorded(written)
+                put_back_earlier_versions(workspace, ledger, moves)
             raise
         if ledger.round_state(rnd.number) in ("planned", "issued"):
             ledger.set_round_state(rnd.number, rnd.name, "issued")
