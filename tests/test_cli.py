@@ -209,6 +209,24 @@ def test_status_before_anything_is_issued_names_the_command_that_issues(
     )
 
 
+def test_status_names_returns_in_the_inbox_not_collected_yet(issued_ws: Workspace) -> None:
+    """A return dropped in the inbox is "not collected yet" until collect reads it; a
+    renamed copy of a collected file is not (the content tells, not the name)."""
+    ws, inbox = issued_ws, issued_ws.inbox_dir(3)
+    fill_all_green(ws, "Ejendomme", inbox / "ejd.xlsx")
+    code, out = run("status", ws.root, "--round", "3", "--json")
+    assert (code, json.loads(out)["waiting_files"]) == (0, ["ejd.xlsx"])
+    code, out = run("status", ws.root, "--round", "3")
+    command = f'sheetflow collect "{ws.root}" --round 3'
+    assert f"1 fil i indbakken er ikke indsamlet endnu: {command}\n" in out, out
+    run("collect", ws.root, "--round", "3")
+    (inbox / "ejd kopi.xlsx").write_bytes((inbox / "ejd.xlsx").read_bytes())
+    code, out = run("status", ws.root, "--round", "3", "--json")
+    assert (code, json.loads(out)["waiting_files"]) == (0, [])
+    code, out = run("status", ws.root, "--round", "3")
+    assert "ikke indsamlet endnu" not in out, out
+
+
 def test_status_after_a_return(issued_ws: Workspace) -> None:
     fill_all_green(issued_ws, "Ejendomme", issued_ws.inbox_dir(3) / "ejd.xlsx")
     run("collect", issued_ws.root, "--round", "3")

@@ -703,6 +703,9 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
         click.echo(_say("stale", names=", ".join(st.stale), command=command))
     if st.stray:
         click.echo(_say("stray", count=len(st.stray)))
+    if st.waiting:
+        command = f'sheetflow collect "{workspace}" --round {st.round.number}'
+        click.echo(_say("waiting", count=len(st.waiting), command=command))
     if history:
         click.echo(_say("files-received"))
         for rec in st.history:

@@ -4,6 +4,7 @@ and the flagged items so far, all from the one round-state query."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sheetflow.errors import UsageError
 from sheetflow.flags import Flag, count_flags
@@ -49,6 +50,8 @@ class RoundStatus:
     flags: list[Flag] = field(default_factory=list)
     stray: list[Received] = field(default_factory=list)
     history: list[Received] = field(default_factory=list)
+    # Files in the round's inbox that no collect has read yet (their names).
+    waiting: list[str] = field(default_factory=list)
 
     @property
     def stale(self) -> list[str]:
@@ -65,6 +68,7 @@ class RoundStatus:
             "flag_counts": count_flags(self.flags),
             "stale": self.stale,
             "stray_files": [received_dict(r) for r in self.stray],
+            "waiting_files": list(self.waiting),
             "history": [received_dict(r) for r in self.history],
         }
 
@@ -148,5 +152,28 @@ def round_status(
                 )
         state = round_state(register, rnd, ledger)
         files = ledger.received(rnd.number) if history else []
+        waiting = not_collected(workspace.inbox_dir(rnd.number), ledger, rnd.number)
     centers = [_center_status(c) for c in state.centers]
-    return RoundStatus(rnd, state.phase, centers, register, state.flags, state.stray, files)
+    return RoundStatus(
+        rnd, state.phase, centers, register, state.flags, state.stray, files, waiting
+    )
+
+
+def not_collected(inbox: Path, ledger: Ledger, round_number: int) -> list[str]:
+    """Files in ``inbox`` whose bytes the round has not received: dropped there but not
+    collected yet (a trial expected status to see them). collect leaves each file in
+    the inbox and keeps a copy by content, so the content tells, not the name."""
+    from sheetflow.collect import gather_files, sha256_file
+
+    if not inbox.is_dir():
+        return []
+    received = {r.sha256 for r in ledger.received(round_number)}
+    files, _ = gather_files([inbox])
+    out = []
+    for path in files:
+        try:
+            if sha256_file(path) not in received:
+                out.append(path.name)
+        except OSError:  # held open or gone: not collected either
+            out.append(path.name)
+    return out
