@@ -27,6 +27,11 @@ from sheetflow.smiley import SYMBOLS, Smiley
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+# A tab, carriage return or line break before the sign still makes a formula.
+_BEFORE_SIGN = " \t\r\n"
+# The only first characters a formula-like text can have: most texts are decided by
+# their first character (a million values a ratings.csv).
+_FORMULA_START = frozenset("".join(FORMULA_PREFIXES) + _BEFORE_SIGN)
 
 
 # The deflate level of the workbook being stored in this thread; None is zlib's
@@ -125,8 +130,9 @@ def set_fixed_properties(wb: xlsxwriter.Workbook, *, title: str, subject: str = 
 
 def is_formula_like(text: str) -> bool:
     """True when a spreadsheet could read the text as a formula or DDE link."""
-    # A tab, carriage return or line break before the sign still makes a formula.
-    return text.lstrip(" \t\r\n").startswith(FORMULA_PREFIXES) if text else False
+    if not text or text[0] not in _FORMULA_START:
+        return False
+    return text.lstrip(_BEFORE_SIGN).startswith(FORMULA_PREFIXES)
 
 
 COLOURS = {

@@ -53,16 +53,9 @@ def _info_date(text: str, lang: str = "da") -> str:
     return long_date(day, lang) if day else text
 
 
-# The first characters a formula-like text can start with (``is_formula_like``):
-# any other text is safe without a closer look (a million values a ratings.csv).
-_RISKY_START = frozenset("=+-@ \t\r\n")
-
-
 def csv_safe(value: str) -> str:
     """Text a spreadsheet opening the CSV will not run as a formula."""
-    if value[:1] in _RISKY_START and is_formula_like(value):
-        return "'" + value
-    return value
+    return "'" + value if is_formula_like(value) else value
 
 
 def write_csv(target: Path, rows: Iterable[dict[str, str]], columns: list[str]) -> Path:
