@@ -305,8 +305,7 @@ def put_back_earlier_versions(workspace: Workspace, ledger: Ledger, moves: list[
         with contextlib.suppress(OSError):
             moved.replace(workspace.root / file)
             ledger.set_issued_file(issued_id, file)
-            with contextlib.suppress(OSError):
-                moved.parent.rmdir()  # the v<n> folder this run made, once empty
+            moved.parent.rmdir()  # the v<n> folder this run made, once empty (else left)
 
 
 @dataclass(frozen=True)

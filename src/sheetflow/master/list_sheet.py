@@ -50,7 +50,7 @@ class ItemList:
 
     def rows(self, first: int | None = None) -> Iterator[list[str]]:
         """The rows in order; only the first ``first`` when given."""
-        return iter(islice(self.make_rows(), first))
+        return islice(self.make_rows(), first)
 
 
 def write_list(
