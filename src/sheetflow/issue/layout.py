@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from sheetflow.checks import checks_from_layout_json, checks_json, locked_digest
 from sheetflow.form import (
@@ -63,8 +63,10 @@ HEADER_ROW = 3
 LINE_HEIGHT = 13.0
 
 
-@dataclass(frozen=True)
-class CellSpec:
+class CellSpec(NamedTuple):
+    """One cell of the status sheet. A named tuple: a center's sheet has about
+    2,000, each made in less than half a frozen dataclass's time."""
+
     row: int
     col: int
     value: str
