@@ -2,7 +2,9 @@
 
 Each case writes the same sheet twice in constant-memory mode: once through
 RowWriter's fast path, once cell by cell through xlsxwriter's own methods
-(``fast=False``), and the two files must hold identical parts."""
+(``fast=False``), and the two files must hold identical parts. The same holds
+for the in-memory sheets of QuickWorkbook and for the shared strings table,
+each against xlsxwriter's own writing."""
 
 from __future__ import annotations
 
@@ -14,9 +16,16 @@ from typing import Any
 
 import pytest
 import xlsxwriter
+from xlsxwriter.sharedstrings import SharedStrings
 
 from sheetflow.demo import DemoResult
-from sheetflow.xlsxutil import FIXED_TIME, RowWriter, release_written_rows
+from sheetflow.xlsxutil import (
+    FIXED_TIME,
+    XLSXWRITER_SST_STRINGS,
+    QuickWorkbook,
+    RowWriter,
+    release_written_rows,
+)
 
 AWKWARD = [
     "plain",
@@ -112,6 +121,72 @@ def test_refuses_a_row_already_written(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         rows.row(5, [("d", None)])
     wb.close()
+
+
+def _sheet_of_every_kind(wb: Any) -> None:
+    """Cells of every kind, formats from the cell, the row and the column, rows with
+    only a height or a comment, merged ranges, and more than one span of 16 rows."""
+    ws = wb.add_worksheet("Ark")
+    fmt = wb.add_format({"border": 1, "text_wrap": True})
+    row_fmt = wb.add_format({"bold": True})
+    ws.set_column(2, 2, 12, wb.add_format({"italic": True}))
+    ws.set_column(5, 5, 30)  # a width without a format
+    ws.set_row(3, 30, row_fmt)
+    ws.set_row(4, 18)  # a height only, no cells
+    for n, text in enumerate(AWKWARD, start=5):
+        ws.write_string(n, 0, text, fmt)
+        ws.write_string(n, 2, text)  # the column's format
+        ws.write_number(n, 3, n * 1.25, fmt if n % 2 else None)
+        ws.write_blank(n, 4, None, fmt)
+    ws.write_string(3, 1, "rækkens format")
+    ws.write_blank(3, 2, None, fmt)
+    ws.write_number(3, 5, 7)  # the row's format, not the column's
+    ws.write_datetime(2, 0, FIXED_TIME, wb.add_format({"num_format": "dd.mm.yyyy"}))
+    ws.write_boolean(2, 1, True)
+    ws.write_formula(2, 2, "=1+1", None, 2)
+    ws.write_url(2, 3, "https://example.dk", string="link")
+    ws.write_rich_string(2, 4, "a ", row_fmt, "fed", " tekst")
+    ws.merge_range(0, 0, 0, 5, "overskrift & mere", fmt)
+    ws.write_comment(40, 3, "en note i en ellers tom række")
+    ws.write_string(60, 7, "langt nede", fmt)
+    ws.write_number(61, 0, float("1e-20"))
+
+
+def test_quick_sheets_write_the_bytes_xlsxwriter_writes(tmp_path: Path) -> None:
+    parts = []
+    for cls in (xlsxwriter.Workbook, QuickWorkbook):
+        path = tmp_path / f"{cls.__name__}.xlsx"
+        wb = cls(str(path), {"in_memory": True, "strings_to_formulas": False})
+        wb.set_properties({"created": FIXED_TIME})
+        _sheet_of_every_kind(wb)
+        wb.close()
+        with zipfile.ZipFile(path) as zf:
+            parts.append({name: zf.read(name) for name in zf.namelist()})
+    ours, theirs = parts[1], parts[0]
+    assert ours.keys() == theirs.keys()
+    for name in theirs:
+        assert ours[name] == theirs[name], name
+
+
+def test_shared_strings_are_the_bytes_xlsxwriter_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def write(path: Path) -> bytes:
+        wb = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_formulas": False})
+        wb.set_properties({"created": FIXED_TIME})
+        ws = wb.add_worksheet()
+        for n, text in enumerate(AWKWARD):
+            ws.write_string(n, 0, text)
+        ws.write_string(len(AWKWARD), 0, "<r><t>ligner rig tekst</t></r>")
+        wb.close()
+        with zipfile.ZipFile(path) as zf:
+            return zf.read("xl/sharedStrings.xml")
+
+    ours = write(tmp_path / "ours.xlsx")
+    monkeypatch.setattr(SharedStrings, "_write_sst_strings", XLSXWRITER_SST_STRINGS)
+    theirs = write(tmp_path / "theirs.xlsx")
+    assert b"&lt;r&gt;&lt;t&gt;ligner" in ours  # text, never markup
+    assert ours == theirs
 
 
 def _deflated_size(data: bytes, level: int) -> int:

@@ -13,7 +13,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -45,7 +44,7 @@ from sheetflow.register.tables import (
     Column,
 )
 from sheetflow.smiley import symbol
-from sheetflow.xlsxutil import IN_MEMORY, col_letter, set_fixed_properties
+from sheetflow.xlsxutil import IN_MEMORY, QuickWorkbook, col_letter, set_fixed_properties
 
 # Rows below the last one that dropdowns and lookups still cover, for rows finance adds.
 ROOM = 500
@@ -167,7 +166,7 @@ def write_register(register: Register, path: str | Path) -> Path:
     target = Path(path)
     tables = register_rows(register)
     with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), IN_MEMORY)
+        wb = QuickWorkbook(str(tmp), IN_MEMORY)
         set_fixed_properties(wb, title="Register", subject=register.info.agreement)
         styles = _Styles(wb)
         _write_guide(wb, styles)
