@@ -135,6 +135,25 @@ class QuickCellsWorksheet(Worksheet):
             else:
                 self._write_empty_row(row, span, info)
 
+    def _calculate_spans(self) -> None:
+        """Each 16-row block's first and last used column (cells and comments): what
+        xlsxwriter finds by visiting every column of every row, from the used ones."""
+        if self.constant_memory:
+            super()._calculate_spans()
+            return
+        used: dict[int, tuple[int, int]] = {}
+        for source in (self.table, self.comments):
+            for row, cols in source.items():
+                if not cols:  # a row xlsxwriter's table only looked up
+                    continue
+                # Every stored cell and comment widened the sheet's dimensions.
+                lo, hi = min(cols), max(cols)
+                block = used.get(row // 16)
+                if block is not None:
+                    lo, hi = min(lo, block[0]), max(hi, block[1])
+                used[row // 16] = (lo, hi)
+        self.row_spans = {block: f"{lo + 1}:{hi + 1}" for block, (lo, hi) in used.items()}
+
     def _write_cells(
         self, row: int, cells: dict[int, Any], info: Any, letters: list[str], styles: dict[int, str]
     ) -> None:

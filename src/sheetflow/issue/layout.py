@@ -283,8 +283,10 @@ class _Builder:
         # by (item key, round), for the history columns.
         self.headlines: dict[tuple[str, int], str] = {}
 
-    def put(self, col: int, value: str, style: str, **kw: Any) -> None:
-        self.cells.append(CellSpec(self.row, col, value, style, **kw))
+    def put(
+        self, col: int, value: str, style: str, locked: bool = True, last_col: int | None = None
+    ) -> None:
+        self.cells.append(CellSpec(self.row, col, value, style, locked, last_col))
 
     def fill(self, style: str, first: int, last: int) -> None:
         for col in range(first, last + 1):
