@@ -194,11 +194,16 @@ def _deflated_size(data: bytes, level: int) -> int:
     return len(packer.compress(data) + packer.flush())
 
 
-def test_the_master_is_zipped_fast_and_other_workbooks_as_before(demo_result: DemoResult) -> None:
-    """The master's parts are deflated at level 1 (FastZipWorkbook); an issued workbook,
-    whose bytes tests pin, keeps zlib's default level."""
+def test_master_and_center_workbooks_are_zipped_fast_the_register_as_before(
+    demo_result: DemoResult,
+) -> None:
+    """The master's and an issued workbook's parts are deflated at level 1
+    (FastZipWorkbook; the issued one is built in memory, where each part comes as a
+    ZipInfo); the register, finance's own file, keeps zlib's default level."""
     issued = sorted((demo_result.master.parent / "issued").glob("*.xlsx"))[0]
-    for path, level in ((demo_result.master, 1), (issued, zlib.Z_DEFAULT_COMPRESSION)):
+    register = demo_result.master.parents[2] / "register.xlsx"
+    cases = ((demo_result.master, 1), (issued, 1), (register, zlib.Z_DEFAULT_COMPRESSION))
+    for path, level in cases:
         with zipfile.ZipFile(path) as archive:
             part = max(archive.infolist(), key=lambda i: i.file_size)
             assert part.compress_type == zipfile.ZIP_DEFLATED

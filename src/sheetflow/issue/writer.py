@@ -22,7 +22,7 @@ from sheetflow.issue.layout import COMMENT_MAX, StatusLayout, address, col_lette
 from sheetflow.smiley import SYMBOLS, Smiley
 from sheetflow.xlsxutil import (
     IN_MEMORY,
-    QuickWorkbook,
+    FastZipWorkbook,
     add_smiley_colours,
     print_setup,
     set_fixed_properties,
@@ -143,7 +143,7 @@ def write_center_workbook(
     """Write one center's workbook atomically and return its path; with ``corrections``
     the correction workbook for a return that needs one."""
     with atomic_path(path) as tmp:
-        wb = QuickWorkbook(str(tmp), {**IN_MEMORY, "strings_to_urls": False})
+        wb = FastZipWorkbook(str(tmp), {**IN_MEMORY, "strings_to_urls": False})
         set_fixed_properties(
             wb, title=f"{facts.center}: {facts.round_name}", subject=facts.agreement
         )
