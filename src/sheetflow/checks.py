@@ -30,19 +30,20 @@ def checks_json(
     header_row: int,
     last_row: int,
     last_col: int,
-    locked: Iterable[tuple[tuple[int, int], str]],
+    digest: str,
     inputs: list[list[str]],
     form: str = "",
 ) -> str:
     """The small JSON the ledger keeps beside an issued workbook's full layout
-    (with the form it asks, when that is not the default form)."""
+    (with the form it asks, when that is not the default form); ``digest`` is
+    ``locked_digest`` of its locked cells."""
     data: dict[str, Any] = {
         "sheet": sheet,
         "round": round_number,
         "header_row": header_row,
         "last_row": last_row,
         "last_col": last_col,
-        "digest": locked_digest(locked),
+        "digest": digest,
         "inputs": inputs,
     }
     if form:
@@ -68,7 +69,7 @@ def checks_from_layout_json(text: str) -> str:
         data["header_row"],
         last_row,
         last_col,
-        locked,
+        locked_digest(locked),
         data["inputs"],
         data.get("form", ""),
     )

@@ -379,7 +379,7 @@ class _CenterJob:
             fingerprint=fingerprint,
             register_fingerprint=reg_fp,
             layout=layout.to_json(),
-            checks=layout.checks_json(),
+            checks=layout.checks_json(fingerprint),
             lang=lang,
             asked=tuple(asked_items),
         )

@@ -152,8 +152,9 @@ class StatusLayout:
         collector compares a return with first."""
         return locked_digest(self.locked_cells())
 
-    def checks_json(self) -> str:
-        """The ledger's small summary of this sheet (see ``sheetflow.checks``)."""
+    def checks_json(self, fingerprint: str | None = None) -> str:
+        """The ledger's small summary of this sheet (see ``sheetflow.checks``), with
+        its ``fingerprint()`` when the caller already has it."""
         inputs = [[i.address, i.item_key, i.kind] for i in self.inputs]
         return checks_json(
             self.sheet,
@@ -161,7 +162,7 @@ class StatusLayout:
             self.header_row,
             self.last_row,
             self.last_col,
-            self.locked_cells(),
+            fingerprint or self.fingerprint(),
             inputs,
             self.form,
         )
