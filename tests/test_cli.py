@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -55,6 +56,37 @@ def test_init_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
         "Brug --force for at overskrive det."
     )
     assert run("init", tmp_path / "ws", "--blank", "--force")[0] == 0
+
+
+def test_init_plans_a_blank_register_or_the_starter_for_the_year_given(
+    tmp_path: Path, seed_path: Path
+) -> None:
+    """On 30 November finance sets up next year's follow-up: --year plans its rounds."""
+    from sheetflow.register.workbook import read_register
+
+    code, out = run("init", tmp_path / "blank", "--blank", "--year", "2027", "--json")
+    assert code == 0
+    register, report = read_register(tmp_path / "blank" / "register.xlsx")
+    assert report.ok
+    assert [(r.name, r.as_of, r.return_deadline) for r in register.rounds] == [
+        ("1. budgetopfølgning 2027", dt.date(2027, 3, 31), dt.date(2027, 4, 14)),
+        ("2. budgetopfølgning 2027", dt.date(2027, 6, 30), dt.date(2027, 7, 14)),
+        ("3. budgetopfølgning 2027", dt.date(2027, 9, 30), dt.date(2027, 10, 14)),
+        ("Årsafslutning 2027", dt.date(2027, 12, 31), dt.date(2028, 1, 15)),
+    ]
+    assert register.info.agreement == "Aftale om budget 2027"
+    code, out = run("init", tmp_path / "starter", "--example", "starter", "--year", "2031")
+    assert code == 0
+    assert "Opfølgninger: 1. budgetopfølgning 2031, 2. budgetopfølgning 2031," in out
+    assert run("issue", tmp_path / "starter", "--round", "1")[0] == 0
+    refused = (
+        "Fejl: --year gælder et tomt register (--blank) og eksemplerne projects, "
+        "starter; de andre registre har deres egne årstal."
+    )
+    for source in (["--sample"], ["--example", "sample"], ["--from-report", str(seed_path)]):
+        code, out = run("init", tmp_path / "other", *source, "--year", "2027")
+        assert (code, out.strip()) == (2, refused), source
+    assert not (tmp_path / "other" / "register.xlsx").exists()
 
 
 def test_init_from_report_as_json(tmp_path: Path, seed_path: Path) -> None:

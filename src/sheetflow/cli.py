@@ -255,6 +255,14 @@ def main(lang: str) -> None:
     help="A shipped example: starter (a small worked example to learn from), sample, or "
     "projects (a quarterly capital-projects return with a form of its own).",
 )
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    metavar="YEAR",
+    default=None,
+    help="The year a --blank register (or the starter or projects example) plans: its "
+    "rounds and dates (default: this year).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing register.xlsx (a backup is kept).")
 @click.option(
     "--discard-rounds",
@@ -269,6 +277,7 @@ def init(
     source: str,
     report: Path | None,
     example: str | None,
+    year: int | None,
     force: bool,
     discard_rounds: bool,
     lang: str,
@@ -285,6 +294,7 @@ def init(
       sheetflow init out --sample
       sheetflow init out --example starter
       sheetflow init out --from-report ../shared/seeds/000_5976020e23f224e8.txt
+      sheetflow init out --blank --year 2027
       sheetflow init out --blank --force
     """
     from sheetflow.register import init_workspace, summarize
@@ -301,6 +311,7 @@ def init(
             force=force,
             discard_rounds=discard_rounds,
             example=example,
+            year=year,
         )
     given = click.core.ParameterSource.COMMANDLINE
     ctx = click.get_current_context()

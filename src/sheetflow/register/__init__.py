@@ -15,7 +15,7 @@ from sheetflow.heap import give_back_freed_memory
 from sheetflow.model import ECONOMY, MILESTONE, Register, ReportInfo
 from sheetflow.notices import notify
 from sheetflow.register import cache
-from sheetflow.register.examples import EXAMPLES
+from sheetflow.register.examples import EXAMPLES, FOR_A_YEAR
 from sheetflow.register.report_text import default_rounds, import_report_file
 from sheetflow.register.workbook import read_register, write_register
 from sheetflow.workspace import Workspace, exclusive
@@ -97,11 +97,13 @@ def init_workspace(
     force: bool = False,
     discard_rounds: bool = False,
     example: str | None = None,
+    year: int | None = None,
 ) -> tuple[Path, Register, Path | None]:
     """Write ``register.xlsx`` from a shipped example, a report export, or blank.
 
     ``source="sample"`` is the example "sample"; ``source="example"`` takes
-    the example's name from ``example``. Returns the register as read back
+    the example's name from ``example``. ``year`` plans a blank register or the
+    starter and projects examples for that year (default: this one). Returns the register as read back
     from the file (keys made where an example leaves them empty), and the
     backup folder when a register was replaced.
 
@@ -115,6 +117,8 @@ def init_workspace(
         source, example = "example", "sample"
     if source == "example" and example not in EXAMPLES:
         raise UsageError("unknown-example", example=example, names=", ".join(sorted(EXAMPLES)))
+    if year is not None and source != "blank" and example not in FOR_A_YEAR:
+        raise UsageError("year-not-for-source", names=", ".join(sorted(FOR_A_YEAR)))
     target = workspace.register_path
     if target.exists() and not force:
         raise UsageError("register-exists", target=target)
@@ -132,9 +136,9 @@ def init_workspace(
         register = import_report_file(report).register
     elif source == "example":
         assert example is not None
-        register = EXAMPLES[example]()
+        register = FOR_A_YEAR[example](year) if example in FOR_A_YEAR else EXAMPLES[example]()
     else:
-        register = blank_register()
+        register = blank_register(year)
     workspace.root.mkdir(parents=True, exist_ok=True)
     backup = back_up(workspace, move_rounds=bool(rounds)) if target.exists() or rounds else None
     write_register(register, target)

@@ -216,3 +216,9 @@ EXAMPLES: dict[str, Callable[[], Register]] = {
     "sample": lambda: sample_register(up_to_round=2),
     "projects": projects_register,
 }
+# The examples planned for a year of finance's choosing (``init --year``); the sample
+# is the 2017 report.
+FOR_A_YEAR: dict[str, Callable[[int | None], Register]] = {
+    "starter": starter_register,
+    "projects": projects_register,
+}
