@@ -60,6 +60,7 @@ def test_a_rejected_return_gets_a_correction_workbook(issued_ws: Workspace) -> N
     assert path == ws.round_dir(3) / "corrections" / issued.file.rsplit("/", 1)[-1]
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "Rettelser"
+    assert wb["Rettelser"]["A1"].value == "Det skal rettes, før projektmappen kan godkendes"
     listed = [r for r in wb["Rettelser"].iter_rows(min_row=5, values_only=True) if r[0]]
     assert sorted(r[0] for r in listed) == sorted([locked, bad_smiley, long_comment])
     by_cell = {r[0]: r for r in listed}
@@ -80,6 +81,30 @@ def test_a_rejected_return_gets_a_correction_workbook(issued_ws: Workspace) -> N
         assert (status[cell].comment is not None) == (cell in (bad_smiley, long_comment))
     # The metadata is the issued workbook's: it validates like the original.
     assert wb.custom_doc_props["sheetflow.template_id"].value == issued.template_id
+
+
+def test_an_accepted_return_with_remarks_gets_a_workbook_that_says_it_is_accepted(
+    issued_ws: Workspace,
+) -> None:
+    """A center that left one smiley out is accepted with a remark; the workbook it gets
+    back must not tell it that its return was refused."""
+    ws = issued_ws
+    _, layout = issued_for(ws, CENTER)
+    smileys, comments = inputs_of(layout, "smiley"), inputs_of(layout, "comment")
+    values: dict[str, object] = {a: "☺" for a in smileys[1:]}
+    values.update({a: "Som planlagt" for a in comments})
+    fill(ws, CENTER, values, ws.inbox_dir(3) / "oes_retur.xlsx")
+    result = collect_round(ws, 3)
+    (f,) = result.files
+    assert f.verdict is Verdict.ACCEPTED
+    assert [(x.code, x.cell) for x in f.findings] == [("missing-rating", smileys[0])]
+    (path,) = result.corrections
+    sheet = openpyxl.load_workbook(path)["Rettelser"]
+    assert sheet["A1"].value == "Godkendt med bemærkninger"
+    assert str(sheet["A2"].value).startswith(
+        "Vi har modtaget og godkendt jeres projektmappe, men har bemærkninger til den."
+    )
+    assert [r[0] for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]] == [smileys[0]]
 
 
 @requires_libreoffice

@@ -98,7 +98,9 @@ def write_correction(
     lang = issued.lang
     texts = load_texts(lang, workspace.root)
     layout = StatusLayout.from_json(issued.layout)
-    corrections = build_corrections(layout, check.findings, check.answers, texts, lang)
+    corrections = build_corrections(
+        layout, check.findings, check.answers, texts, lang, accepted=check.accepted
+    )
     meta = {
         "template_id": issued.template_id,
         "round": str(issued.round),
@@ -123,9 +125,13 @@ def build_corrections(
     answers: dict[str, str],
     texts: dict[str, dict[str, object]],
     lang: str,
+    accepted: bool = False,
 ) -> Corrections:
-    """Pure: the notes and the list a correction workbook carries (no files)."""
+    """Pure: the notes and the list a correction workbook carries (no files). An
+    ``accepted`` return's workbook says so: its remarks are the center's to fix if
+    it will, not a reason it was refused."""
     t = texts["corrections"]
+    title, intro = ("title_accepted", "intro_accepted") if accepted else ("title", "intro")
     notes: dict[str, str] = {}
     rows: list[tuple[str, str, str]] = []
     for f in findings:
@@ -139,7 +145,7 @@ def build_corrections(
         notes=notes,
         rows=rows,
         sheet=str(t["sheet"]),
-        title=str(t["title"]).format(sheet=layout.sheet),
-        intro=str(t["intro"]).format(sheet=layout.sheet),
+        title=str(t[title]).format(sheet=layout.sheet),
+        intro=str(t[intro]).format(sheet=layout.sheet),
         headers=(str(t["col_cell"]), str(t["col_found"]), str(t["col_todo"])),
     )
