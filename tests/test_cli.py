@@ -80,13 +80,42 @@ def test_init_plans_a_blank_register_or_the_starter_for_the_year_given(
     assert "Opfølgninger: 1. budgetopfølgning 2031, 2. budgetopfølgning 2031," in out
     assert run("issue", tmp_path / "starter", "--round", "1")[0] == 0
     refused = (
-        "Fejl: --year gælder et tomt register (--blank) og eksemplerne projects, "
-        "starter; de andre registre har deres egne årstal."
+        "Fejl: --year gælder et tomt register (--blank) og eksemplerne projects, starter, "
+        "ikke eksemplet fra 2017 (som init skriver uden tilvalg) eller en rapport. "
+        "Et tomt register for 2027: --blank --year 2027."
     )
-    for source in (["--sample"], ["--example", "sample"], ["--from-report", str(seed_path)]):
+    for source in ([], ["--example", "sample"], ["--from-report", str(seed_path)]):
         code, out = run("init", tmp_path / "other", *source, "--year", "2027")
         assert (code, out.strip()) == (2, refused), source
+    code, out = run("init", tmp_path / "other", "--blank", "--year", "27")
+    assert code == 2
+    assert out.strip().splitlines()[-1] == (
+        "Fejl: Ugyldig værdi for '--year': '27' er ikke et årstal fra 2000 til 2100 "
+        "(for eksempel 2027)."
+    )
     assert not (tmp_path / "other" / "register.xlsx").exists()
+
+
+def test_init_refuses_two_registers_to_start_from(tmp_path: Path, seed_path: Path) -> None:
+    """click lets the last of --sample/--blank win; init says the two do not go together."""
+    cases = [
+        (["--blank", "--sample"], "--sample, --blank"),
+        (["--blank", "--example", "starter"], "--blank, --example"),
+        (
+            ["--sample", "--from-report", str(seed_path), "--year", "2027"],
+            "--sample, --from-report",
+        ),
+    ]
+    for args, named in cases:
+        code, out = run("init", tmp_path / "ws", *args)
+        assert (code, out.strip()) == (
+            2,
+            f"Fejl: Vælg ét register at starte fra: {named} kan ikke bruges sammen.",
+        ), args
+    assert not (tmp_path / "ws" / "register.xlsx").exists()
+    code, out = run("init", tmp_path / "ws", "--blank")
+    assert code == 0
+    assert "pr. center" not in out  # a blank register has no centers to list yet
 
 
 def test_init_from_report_as_json(tmp_path: Path, seed_path: Path) -> None:

@@ -23,7 +23,7 @@ from sheetflow import __version__, console
 from sheetflow.clilang import LANG, RUN, language_of_argv, speak
 from sheetflow.clilang import current_language as _lang
 from sheetflow.clilang import say as _say
-from sheetflow.errors import RegisterError, SheetflowError
+from sheetflow.errors import RegisterError, SheetflowError, UsageError
 from sheetflow.findings import Finding, Severity, finding_from_dict
 from sheetflow.flags import Flag, count_flags
 from sheetflow.model import Register
@@ -232,22 +232,34 @@ def main(lang: str) -> None:
 # --------------------------------------------------------------------- init
 
 
+class _Year(click.ParamType):
+    """A year a register can plan (2000–2100), refused in the user's language."""
+
+    name = "year"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            year = int(value)
+        except (TypeError, ValueError):
+            year = 0
+        if not 2000 <= year <= 2100:
+            self.fail(_say("not-a-year", value=value), param, ctx)
+        return year
+
+
+_YEAR = _Year()
+
+
 @main.command()
 @WORKSPACE
-@click.option(
-    "--sample",
-    "source",
-    flag_value="sample",
-    default=True,
-    help="The embedded 2017 sample (default).",
-)
+@click.option("--sample", is_flag=True, help="The embedded 2017 sample (default).")
 @click.option(
     "--from-report",
     "report",
     type=click.Path(dir_okay=False, path_type=Path),
     help="A follow-up report exported to text.",
 )
-@click.option("--blank", "source", flag_value="blank", help="An empty register to fill in.")
+@click.option("--blank", is_flag=True, help="An empty register to fill in.")
 @click.option(
     "--example",
     metavar="NAME",
@@ -257,7 +269,7 @@ def main(lang: str) -> None:
 )
 @click.option(
     "--year",
-    type=click.IntRange(2000, 2100),
+    type=_YEAR,
     metavar="YEAR",
     default=None,
     help="The year a --blank register (or the starter or projects example) plans: its "
@@ -274,7 +286,8 @@ def main(lang: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def init(
     workspace: Path,
-    source: str,
+    sample: bool,
+    blank: bool,
     report: Path | None,
     example: str | None,
     year: int | None,
@@ -299,11 +312,18 @@ def init(
     """
     from sheetflow.register import init_workspace, summarize
 
-    if report is not None:
-        source = "report"
-    elif example is not None:
-        source = "example"
+    chosen = {
+        "sample": sample,
+        "blank": blank,
+        "example": example is not None,
+        "report": report is not None,
+    }
+    given = [name for name, on in chosen.items() if on]
+    source = given[0] if given else "sample"
     with _library_errors():
+        if len(given) > 1:  # click would let the last one win, unsaid
+            options = ", ".join("--from-report" if g == "report" else f"--{g}" for g in given)
+            raise UsageError("one-register", given=options)
         path, register, backup = init_workspace(
             Workspace.at(workspace),
             source,
@@ -313,9 +333,9 @@ def init(
             example=example,
             year=year,
         )
-    given = click.core.ParameterSource.COMMANDLINE
+    typed = click.core.ParameterSource.COMMANDLINE
     ctx = click.get_current_context()
-    if given in (ctx.get_parameter_source("lang"), ctx.find_root().get_parameter_source("lang")):
+    if typed in (ctx.get_parameter_source("lang"), ctx.find_root().get_parameter_source("lang")):
         Workspace.at(workspace).set_language(lang)  # the workspace's language from now on
     summary = summarize(register)
     if as_json:
@@ -334,7 +354,8 @@ def init(
         )
     )
     click.echo(_say("rounds-line", names=", ".join(summary.rounds)))
-    click.echo(_say("per-center"))
+    if summary.centers:  # a blank register has none yet
+        click.echo(_say("per-center"))
     for center, n in summary.centers.items():
         click.echo(f"    {n:3d}  {center}")
     if summary.ratings:

@@ -118,7 +118,7 @@ def init_workspace(
     if source == "example" and example not in EXAMPLES:
         raise UsageError("unknown-example", example=example, names=", ".join(sorted(EXAMPLES)))
     if year is not None and source != "blank" and example not in FOR_A_YEAR:
-        raise UsageError("year-not-for-source", names=", ".join(sorted(FOR_A_YEAR)))
+        raise UsageError("year-not-for-source", names=", ".join(sorted(FOR_A_YEAR)), year=year)
     target = workspace.register_path
     if target.exists() and not force:
         raise UsageError("register-exists", target=target)
