@@ -491,6 +491,35 @@ def test_missing_rating_is_a_warning(issued_ws: Workspace) -> None:
     assert [(fl.center, fl.item_key) for fl in missing] == [(BAD, smiley.item_key)]
 
 
+def test_a_missing_smiley_is_named_by_its_initiative_and_line(issued_ws: Workspace) -> None:
+    """'Der mangler en smiley ved -0,8 mio. kr.' did not say whose economy it was: the
+    finding names the initiative's number, the line and its text, from the register."""
+    ws = issued_ws
+    add_good_returns(ws)
+    layout = bad_layout(ws)
+    register = ws.load_register()
+    asked = {i.item_key: i.address for i in layout.inputs if i.kind == "smiley"}
+    ini = next(
+        i
+        for i in register.initiatives
+        if i.center == BAD
+        and i.economy_key in asked
+        and any(ms.key in asked for ms in i.milestones)
+    )
+    first = next(ms for ms in ini.milestones if ms.key in asked)
+    path = spoil(
+        ws, "to_mangler.xlsx", values={asked[ini.economy_key]: None, asked[first.key]: None}
+    )
+    _, files = run(ws)
+    found = [(f.code, f.cell, f.value) for f in files[path.name].findings]
+    assert sorted(found) == sorted(
+        [
+            ("missing-rating", asked[ini.economy_key], f"{ini.number} Økonomi: {ini.economy}"),
+            ("missing-rating", asked[first.key], f"{ini.number} Milepæl: {first.text}"),
+        ]
+    )
+
+
 # ---------------------------------------------------------- comment-too-long
 
 

@@ -302,7 +302,7 @@ def test_bad_values_written_around_the_validation_each_give_their_own_finding(
     _fill(issued, bad)
     (file,) = collect_round(issued, 1).files
     at = {key: _address(issued, *key) for key in bad}
-    e2_text = "Besparelse på 1,5 mio. kr."
+    e2_text = "2.02 Økonomi: Besparelse på 1,5 mio. kr."  # initiative, row label, text
     assert [(f.code, f.cell, f.value, f.expected) for f in file.findings] == [
         ("answer-unknown-choice", at["ini1", "rag"], "Lilla", "Grøn, Gul, Rød"),
         ("answer-not-a-number", at["ini1", "cost"], "1,2 mio.", "1234,5 eller 1.234,5"),

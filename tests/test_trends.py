@@ -19,6 +19,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 import sheetflow
+import sheetflow.api
 from sheetflow.collect import collect_round
 from sheetflow.demo import demo_answers, fill_return
 from sheetflow.issue import issue_round

@@ -8,6 +8,7 @@ was issued, and every row key with its row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from sheetflow.findings import Finding, Severity, detail, make_finding
 from sheetflow.form import SMILEY, TEXT
 from sheetflow.issue.layout import (
     COL_KEY,
+    COL_NUMBER,
     COL_TEXT,
     COMMENT_MAX,
     CheckLayout,
@@ -244,6 +246,37 @@ def typed_texts(
     return out
 
 
+# A milestone's or economy line's key is its initiative's key with this ending.
+_ITEM_ENDING = re.compile(r"-(?:E|M\d+)$")
+
+
+class ItemLabels:
+    """What a finding about an input calls its item, from the returned sheet's locked
+    cells: its initiative's number, the row's label and its text ("4.01 Økonomi:
+    -0,8 mio. kr."). The text alone named an economy line by its amount, and a
+    milestone without its initiative. Findings show 80 characters of a value."""
+
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
+        self._rows: dict[str, int] | None = None
+
+    def _text(self, row: int, col: int) -> str:
+        return " ".join(cell_text(self.grid.get((row, col))).split())
+
+    def __call__(self, row: int, item_key: str) -> str:
+        own = self._text(row, COL_TEXT)
+        initiative = _ITEM_ENDING.sub("", item_key)
+        if initiative == item_key:  # the initiative's own row (a form's field)
+            number = self._text(row, COL_NUMBER)
+            return " ".join(p for p in (number, own) if p) or item_key
+        if self._rows is None:
+            self._rows = {cell_text(v): r for (r, c), v in self.grid.items() if c == COL_KEY and v}
+        at = self._rows.get(initiative)
+        number = self._text(at, COL_NUMBER) if at is not None else ""
+        label = " ".join(p for p in (number, self._text(row, COL_NUMBER)) if p)
+        return (f"{label}: {own}" if label and own else label or own) or item_key
+
+
 def read_inputs(
     returned: ReturnedWorkbook, layout: CheckLayout, finding: Callable[..., Finding]
 ) -> tuple[list[Rating], list[Finding]]:
@@ -255,6 +288,7 @@ def read_inputs(
         return grid.get(parse_address(addr)) if addr else None
 
     sheet = layout.sheet
+    labels = ItemLabels(grid)
     by_item: dict[str, dict[str, str]] = {}
     for cell in layout.inputs:
         by_item.setdefault(cell.item_key, {})[cell.kind] = cell.address
@@ -314,10 +348,8 @@ def read_inputs(
                 )
             )
         if smiley is None and not invalid:
-            label = cell_text(grid.get((parse_address(smiley_addr or "A1")[0], COL_TEXT)))[:60]
-            findings.append(
-                finding("missing-rating", sheet=sheet, cell=smiley_addr, value=label or item_key)
-            )
+            label = labels(parse_address(smiley_addr or "A1")[0], item_key)
+            findings.append(finding("missing-rating", sheet=sheet, cell=smiley_addr, value=label))
         source = f"{returned.name}!{sheet}!{smiley_addr}"
         ratings.append(Rating(layout.round, item_key, smiley, comment, source))
     return ratings, findings
@@ -336,6 +368,7 @@ def read_form_inputs(
     assert layout.form is not None
     form = layout.form
     grid = returned.cells.get(layout.sheet, {})
+    labels = ItemLabels(grid)
     formulas = returned.formulas.get(layout.sheet, set())
     sheet = layout.sheet
     answers: list[Answer] = []
@@ -378,7 +411,7 @@ def read_form_inputs(
                 )
             )
         if parsed.value is None and f.required:
-            label = cell_text(grid.get((pos[0], COL_TEXT)))[:60] or cell.item_key
+            label = labels(pos[0], cell.item_key)
             code = "missing-rating" if f.type == SMILEY else "missing-answer"
             value = label if f.type == SMILEY else f"{label}: {f.label(lang)}"
             findings.append(finding(code, sheet=sheet, cell=cell.address, value=value))
