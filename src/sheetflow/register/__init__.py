@@ -103,9 +103,9 @@ def init_workspace(
 
     ``source="sample"`` is the example "sample"; ``source="example"`` takes
     the example's name from ``example``. ``year`` plans a blank register or the
-    starter and projects examples for that year (default: this one). Returns the register as read back
-    from the file (keys made where an example leaves them empty), and the
-    backup folder when a register was replaced.
+    starter and projects examples for that year (default: this one). Returns the
+    register as read back from the file (keys made where an example leaves them
+    empty), and the backup folder when a register was replaced.
 
     Replacing a register keeps a backup. When the ledger already holds issued
     rounds, a new register would orphan them, so that needs ``discard_rounds``
@@ -136,7 +136,7 @@ def init_workspace(
         register = import_report_file(report).register
     elif source == "example":
         assert example is not None
-        register = FOR_A_YEAR[example](year) if example in FOR_A_YEAR else EXAMPLES[example]()
+        register = EXAMPLES[example](year)
     else:
         register = blank_register(year)
     workspace.root.mkdir(parents=True, exist_ok=True)

@@ -211,14 +211,11 @@ PROJECT_ANSWERS: dict[int, dict[str, tuple[str, float, dt.date, str]]] = {
 }  # fmt: skip
 
 
-EXAMPLES: dict[str, Callable[[], Register]] = {
+# Each example for a year (None: this year); the sample is the 2017 report's own.
+EXAMPLES: dict[str, Callable[[int | None], Register]] = {
     "starter": starter_register,
-    "sample": lambda: sample_register(up_to_round=2),
+    "sample": lambda _year: sample_register(up_to_round=2),
     "projects": projects_register,
 }
-# The examples planned for a year of finance's choosing (``init --year``); the sample
-# is the 2017 report.
-FOR_A_YEAR: dict[str, Callable[[int | None], Register]] = {
-    "starter": starter_register,
-    "projects": projects_register,
-}
+# The examples that plan the year they are given (``init --year``).
+FOR_A_YEAR = frozenset({"starter", "projects"})
