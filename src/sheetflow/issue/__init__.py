@@ -274,7 +274,7 @@ def keep_earlier_versions(
     ledger: Ledger,
     rnd: Round,
     centers: set[str],
-    moves: list[Moved] | None = None,
+    moves: list[Moved],
 ) -> None:
     """Move each earlier version's file to ``issued/v<version>/`` before a new version
     takes its name, and record where it went (and in ``moves``, to put it back)."""
@@ -286,8 +286,7 @@ def keep_earlier_versions(
         target.parent.mkdir(parents=True, exist_ok=True)
         path.replace(target)
         ledger.set_issued_file(row.id, str(target.relative_to(workspace.root)))
-        if moves is not None:
-            moves.append((row.id, row.file, target))
+        moves.append((row.id, row.file, target))
 
 
 def remove_unrecorded(paths: Iterable[Path]) -> None:
