@@ -151,23 +151,24 @@ def round_status(
                     "round-not-issued", round=rnd.name, root=workspace.root, number=rnd.number
                 )
         state = round_state(register, rnd, ledger)
-        files = ledger.received(rnd.number) if history else []
-        waiting = not_collected(workspace.inbox_dir(rnd.number), ledger, rnd.number)
+        received = ledger.received(rnd.number)
+        files = received if history else []
+        waiting = not_collected(workspace.inbox_dir(rnd.number), {r.sha256 for r in received})
     centers = [_center_status(c) for c in state.centers]
     return RoundStatus(
         rnd, state.phase, centers, register, state.flags, state.stray, files, waiting
     )
 
 
-def not_collected(inbox: Path, ledger: Ledger, round_number: int) -> list[str]:
-    """Files in ``inbox`` whose bytes the round has not received: dropped there but not
-    collected yet (a trial expected status to see them). collect leaves each file in
-    the inbox and keeps a copy by content, so the content tells, not the name."""
+def not_collected(inbox: Path, received: set[str]) -> list[str]:
+    """Files in ``inbox`` whose bytes are not among the round's ``received`` (sha256):
+    dropped there but not collected yet (a trial expected status to see them).
+    collect leaves each file in the inbox and keeps a copy by content, so the
+    content tells, not the name."""
     from sheetflow.collect import gather_files, sha256_file
 
     if not inbox.is_dir():
         return []
-    received = {r.sha256 for r in ledger.received(round_number)}
     files, _ = gather_files([inbox])
     out = []
     for path in files:
