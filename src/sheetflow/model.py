@@ -256,6 +256,15 @@ def milestone_key(initiative_key: str, position: int) -> str:
     return f"{initiative_key}-M{position}"
 
 
+_ITEM_ENDING = re.compile(r"-(?:E|M\d+)$")
+
+
+def initiative_of(item_key: str) -> str:
+    """The initiative key of a milestone or economy key (``milestone_key``,
+    ``economy_key``); an initiative's own key is itself."""
+    return _ITEM_ENDING.sub("", item_key)
+
+
 def initiative_key(title: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     """A stable key from the title, unique among ``taken``.
 

@@ -8,7 +8,6 @@ was issued, and every row key with its row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +29,7 @@ from sheetflow.issue.layout import (
     parse_address,
 )
 from sheetflow.ledger import Issued
-from sheetflow.model import Rating
+from sheetflow.model import Rating, initiative_of
 from sheetflow.roundstate import Verdict
 from sheetflow.smiley import (
     Smiley,
@@ -246,10 +245,6 @@ def typed_texts(
     return out
 
 
-# A milestone's or economy line's key is its initiative's key with this ending.
-_ITEM_ENDING = re.compile(r"-(?:E|M\d+)$")
-
-
 class ItemLabels:
     """What a finding about an input calls its item, from the returned sheet's locked
     cells: its initiative's number, the row's label and its text ("4.01 Økonomi:
@@ -265,7 +260,7 @@ class ItemLabels:
 
     def __call__(self, row: int, item_key: str) -> str:
         own = self._text(row, COL_TEXT)
-        initiative = _ITEM_ENDING.sub("", item_key)
+        initiative = initiative_of(item_key)
         if initiative == item_key:  # the initiative's own row (a form's field)
             number = self._text(row, COL_NUMBER)
             return " ".join(p for p in (number, own) if p) or item_key
