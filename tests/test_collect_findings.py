@@ -668,7 +668,7 @@ def _ratings_csv_round3(ws: Workspace, center: str) -> list[dict[str, str]]:
     """The center's round-3 rows that were asked (not those marked "ikke relevant")."""
     import csv
 
-    with ws.ratings_csv(3).open(encoding="utf-8", newline="") as fh:
+    with ws.ratings_csv(3).open(encoding="utf-8-sig", newline="") as fh:
         return [
             r
             for r in csv.DictReader(fh)
@@ -829,7 +829,7 @@ def test_messages_in_english(issued_ws: Workspace) -> None:
             danish.append(f"{name}: {f.render('en')}")
     assert danish == [], "Danish text in English messages:\n" + "\n".join(danish)
     # findings.csv carries the same English messages.
-    text = ws.findings_csv(3).read_text(encoding="utf-8")
+    text = ws.findings_csv(3).read_text(encoding="utf-8-sig")
     assert "is not a valid smiley" in text
 
 

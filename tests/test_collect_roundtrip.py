@@ -8,6 +8,7 @@ the rest return nothing.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import shutil
@@ -140,7 +141,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, _issued_round3_template) 
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         return list(reader.fieldnames or []), list(reader)
 
@@ -273,6 +274,8 @@ def test_formula_like_comments_are_text_in_master(scenario: Scenario) -> None:
 def test_ratings_csv_columns_and_rows(scenario: Scenario) -> None:
     assert scenario.result.ratings_csv == scenario.ws.ratings_csv(3)
     raw = scenario.ws.ratings_csv(3).read_bytes()
+    # Excel on Windows reads UTF-8 only after a byte order mark (else æøå are garbled).
+    assert raw.startswith(codecs.BOM_UTF8 + b"round,center,")
     raw.decode("utf-8")
     columns, rows = read_csv(scenario.ws.ratings_csv(3))
     assert columns == DOCUMENTED_COLUMNS
@@ -361,6 +364,7 @@ def test_ratings_csv_formula_like_comments_are_defused(scenario: Scenario) -> No
 
 def test_findings_csv(scenario: Scenario) -> None:
     assert scenario.result.findings_csv == scenario.ws.findings_csv(3)
+    assert scenario.ws.findings_csv(3).read_bytes().startswith(codecs.BOM_UTF8 + b"file,sheet,")
     columns, rows = read_csv(scenario.ws.findings_csv(3))
     assert columns == ["file", "sheet", "cell", "code", "severity", "message"]
     got = [(r["file"], r["sheet"], r["cell"], r["code"], r["severity"]) for r in rows]

@@ -26,7 +26,7 @@ def seed(seed_text: str) -> Seed:
 @pytest.fixture(scope="module")
 def rows(demo_result: DemoResult) -> list[Row]:
     path = Path(demo_result.collect.ratings_csv)
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 

@@ -78,8 +78,8 @@ def _state(ws: Workspace) -> tuple:
     return (
         received,
         ratings,
-        ws.ratings_csv(3).read_text("utf-8"),
-        ws.findings_csv(3).read_text("utf-8"),
+        ws.ratings_csv(3).read_text("utf-8-sig"),
+        ws.findings_csv(3).read_text("utf-8-sig"),
         ws.master_path(3).read_bytes(),
     )
 

@@ -63,7 +63,7 @@ def test_round_two_keeps_round_ones_answers_joined_by_id(issued: Workspace) -> N
     (file,) = collect_round(issued, 2).files
     assert file.verdict.value == "accepted", [(f.code, f.cell) for f in file.findings]
 
-    with issued.ratings_csv(2).open(encoding="utf-8", newline="") as fh:
+    with issued.ratings_csv(2).open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     mine = [r for r in rows if r["center"] == CENTER and r["number"] == "2.01"]
     assert list(rows[0])[-8:] == [

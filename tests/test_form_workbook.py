@@ -335,7 +335,7 @@ def test_a_workbook_sent_back_empty_is_no_answers_not_a_return(issued: Workspace
 def _csv(ws: Workspace, round_number: int = 1) -> list[dict[str, str]]:
     import csv
 
-    with ws.ratings_csv(round_number).open(encoding="utf-8", newline="") as fh:
+    with ws.ratings_csv(round_number).open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 

@@ -104,7 +104,7 @@ def runnable(field: str) -> bool:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -266,8 +266,8 @@ def test_look_alike_center_does_not_count_for_the_real_one(batch: Batch) -> None
 
 
 def test_nothing_of_a_rejected_file_leaks_into_the_outputs(batch: Batch) -> None:
-    outputs = batch.result.ratings_csv.read_text(encoding="utf-8")
-    outputs += batch.result.findings_csv.read_text(encoding="utf-8")
+    outputs = batch.result.ratings_csv.read_text(encoding="utf-8-sig")
+    outputs += batch.result.findings_csv.read_text(encoding="utf-8-sig")
     book = openpyxl.load_workbook(batch.result.master, read_only=True)
     for sheet in book.worksheets:
         for row in sheet.iter_rows(values_only=True):

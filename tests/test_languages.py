@@ -105,7 +105,7 @@ def test_every_verb_speaks_one_language(
             leaks[" ".join(map(str, step[:1] + step[2:]))] = (found, out)
     assert leaks == {}
     # The outputs of the last collect in this language.
-    with ws.findings_csv(3).open(encoding="utf-8") as fh:
+    with ws.findings_csv(3).open(encoding="utf-8-sig") as fh:
         messages = " ".join(r["message"] for r in csv.DictReader(fh))
     assert words(without(messages, texts), foreign) == []
     wb = openpyxl.load_workbook(ws.master_path(3))

@@ -95,7 +95,7 @@ def test_ratings_csv_keeps_both_quarters_typed_and_no_economy_rows(
     demo: tuple[Workspace, str],
 ) -> None:
     ws, _ = demo
-    with ws.ratings_csv(2).open(encoding="utf-8", newline="") as fh:
+    with ws.ratings_csv(2).open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["item"] for r in rows} == {"initiative"}
     got = [
@@ -113,7 +113,7 @@ def test_an_optional_question_left_empty_is_not_a_gap(demo: tuple[Workspace, str
     """`risk` is not required: an empty risk is blank, never "mangler" nor a missing field;
     every required question is answered in the example, so nothing is missing."""
     ws, _ = demo
-    with ws.ratings_csv(2).open(encoding="utf-8", newline="") as fh:
+    with ws.ratings_csv(2).open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     empty_risk = [r for r in rows if r["risk"] == ""]
     assert empty_risk  # the example leaves some risks empty

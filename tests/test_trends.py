@@ -62,7 +62,7 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Year:
                 )
                 fill_return(wb.path, layout, answers, ws.inbox_dir(number) / wb.path.name)
         collect_round(ws, number)
-    with ws.ratings_csv(3).open(encoding="utf-8", newline="") as fh:
+    with ws.ratings_csv(3).open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     return Year(ws, ws.load_register(), rows)
 
@@ -328,7 +328,7 @@ def test_api_round_argument_means_as_of_that_round(year: Year) -> None:
     with sheetflow.open(year.ws.root) as fu:
         one, two = fu.ratings(1), fu.ratings("2. budgetopfølgning 2017")
     assert set(one["round"]) == {1} and set(two["round"]) == {1, 2}
-    with year.ws.ratings_csv(2).open(encoding="utf-8", newline="") as fh:
+    with year.ws.ratings_csv(2).open(encoding="utf-8-sig", newline="") as fh:
         assert len(two) == len(list(csv.DictReader(fh)))
 
 
@@ -392,7 +392,7 @@ def test_api_returns_and_findings(year: Year) -> None:
     assert set(returns["verdict"]) == {"accepted"}
     assert len(findings) == sum(len(r.finding_list) for r in received)
     assert findings["severity"].dtype.ordered
-    with year.ws.findings_csv(3).open(encoding="utf-8", newline="") as fh:
+    with year.ws.findings_csv(3).open(encoding="utf-8-sig", newline="") as fh:
         csv3 = [(r["file"], r["cell"], r["code"]) for r in csv.DictReader(fh)]
     got3 = findings[findings["round"] == 3]
     assert sorted(zip(got3["file"], got3["cell"], got3["code"], strict=True)) == sorted(csv3)

@@ -210,7 +210,7 @@ def test_a_year_finance_can_trust(tmp_path: Path) -> None:
     assert shown == {"1. opf.: Anlæg forventes overholdt"}
     detail = {r[1]: r for r in cells(ws, 2, "Delelementer") if r[1]}
     assert detail["3,0 mio. kr. i anlæg"][3:6] == ("😐", "☹", "1. opf.: Anlæg forventes overholdt")
-    with ws.ratings_csv(2).open(encoding="utf-8") as fh:
+    with ws.ratings_csv(2).open(encoding="utf-8-sig") as fh:
         rows = [r for r in fh.read().splitlines() if ",T1," in r and ",economy," in r]
     assert rows[-1].split(",")[9:11] == ["red", ""]
 

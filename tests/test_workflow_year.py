@@ -84,7 +84,7 @@ def _agree(ws: Workspace, rnd: int) -> set[str]:
     returned = {"accepted", "accepted-later-rejected"}
     assert {c["center"] for c in status["centers"] if c["state"] in returned} == accepted
     assert status["flag_counts"]["not-returned"] == len(status["centers"]) - len(accepted)
-    with ws.ratings_csv(rnd).open(encoding="utf-8") as fh:
+    with ws.ratings_csv(rnd).open(encoding="utf-8-sig") as fh:
         rows = [r for r in csv.DictReader(fh) if r["round"] == str(rnd) and "!" in r["source"]]
     assert {(r["initiative_key"], r["milestone_text"], r["rating"]) for r in rows} == collected
     sheet = openpyxl.load_workbook(ws.master_path(rnd), data_only=True)["Overblik"]

@@ -59,8 +59,12 @@ def csv_safe(value: str) -> str:
 
 
 def write_csv(target: Path, rows: Iterable[dict[str, str]], columns: list[str]) -> Path:
-    """Write rows as UTF-8 CSV atomically, one row at a time (memory stays flat)."""
-    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
+    """Write rows as UTF-8 CSV atomically, one row at a time (memory stays flat).
+
+    With a byte order mark: Excel on Windows reads a CSV without one in the
+    machine's code page, and æøå come out as "Ã¦Ã¸Ã¥" (pandas and the csv
+    module's "utf-8-sig" skip the mark)."""
+    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(columns)
         safe = csv_safe
