@@ -4,6 +4,8 @@ person would) and the corrected file is accepted."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import openpyxl
 import pytest
 
@@ -12,6 +14,7 @@ from libreoffice import edit_op, requires_libreoffice, run_lo
 from sheetflow.collect import collect_round
 from sheetflow.issue.layout import COL_TEXT, address
 from sheetflow.ledger import Ledger
+from sheetflow.review import review
 from sheetflow.roundstate import Verdict
 from sheetflow.smiley import Smiley
 from sheetflow.workspace import Workspace
@@ -105,6 +108,75 @@ def test_an_accepted_return_with_remarks_gets_a_workbook_that_says_it_is_accepte
         "Vi har modtaget og godkendt jeres projektmappe, men har bemærkninger til den."
     )
     assert [r[0] for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]] == [smileys[0]]
+
+
+def _remarks_and_clean(ws: Workspace) -> tuple[dict[str, object], dict[str, object]]:
+    """A return with one smiley left out, and the same return corrected."""
+    _, layout = issued_for(ws, CENTER)
+    smileys, comments = inputs_of(layout, "smiley"), inputs_of(layout, "comment")
+    clean: dict[str, object] = {a: "☺" for a in smileys}
+    clean.update({a: f"Rettet {n}" for n, a in enumerate(comments)})
+    first = {**clean, smileys[0]: None}
+    first.update({a: "Første udgave" for a in comments})
+    return first, clean
+
+
+def test_a_return_replaced_in_the_same_run_gets_no_correction_workbook(
+    issued_ws: Workspace,
+) -> None:
+    """Two returns of one center in one collect: the earlier one (a smiley left out) is
+    replaced by the later, clean one. A workbook made from the earlier one would put
+    its old answers back when the center sent it in."""
+    ws = issued_ws
+    first, clean = _remarks_and_clean(ws)
+    saved = dt.datetime(2017, 10, 2, 9, 0)
+    fill(ws, CENTER, first, ws.inbox_dir(3) / "a_first.xlsx", saved_at=saved)
+    fill(
+        ws, CENTER, clean, ws.inbox_dir(3) / "b_fixed.xlsx", saved_at=saved + dt.timedelta(hours=1)
+    )
+    result = collect_round(ws, 3)
+    assert sorted((f.path.name, f.verdict) for f in result.files) == [
+        ("a_first.xlsx", Verdict.SUPERSEDED),
+        ("b_fixed.xlsx", Verdict.ACCEPTED),
+    ]
+    assert result.corrections == []
+    assert not (ws.round_dir(3) / "corrections").exists()
+
+
+def test_a_corrected_return_removes_the_correction_workbook(issued_ws: Workspace) -> None:
+    """corrections/ holds what a center still has to fix: once its corrected return is
+    accepted without remarks, the workbook it was sent is gone."""
+    ws = issued_ws
+    first, clean = _remarks_and_clean(ws)
+    saved = dt.datetime(2017, 10, 2, 9, 0)
+    fill(ws, CENTER, first, ws.inbox_dir(3) / "a_first.xlsx", saved_at=saved)
+    (path,) = collect_round(ws, 3).corrections
+    assert path.is_file()
+    fill(ws, CENTER, clean, ws.inbox_dir(3) / "b_fixed.xlsx", saved_at=saved + dt.timedelta(days=1))
+    result = collect_round(ws, 3)
+    assert [(f.path.name, f.verdict) for f in result.new] == [("b_fixed.xlsx", Verdict.ACCEPTED)]
+    assert result.corrections == []
+    assert not path.exists()
+
+
+def test_a_return_finance_sends_back_gets_a_workbook_that_says_it_must_be_fixed(
+    issued_ws: Workspace,
+) -> None:
+    """``review --return``: the return counted, but finance wants it fixed; its workbook
+    must not say "accepted with remarks"."""
+    ws = issued_ws
+    _, clean = _remarks_and_clean(ws)
+    fill(ws, CENTER, clean, ws.inbox_dir(3) / "retur.xlsx")
+    assert collect_round(ws, 3).corrections == []
+    result = review(ws, 3, CENTER, reason="Kommentarerne skal forklare forsinkelsen.")
+    assert result.correction is not None
+    sheet = openpyxl.load_workbook(result.correction)["Rettelser"]
+    assert sheet["A1"].value == "Det skal rettes, før projektmappen kan godkendes"
+    listed = [r for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]]
+    assert [r[1] for r in listed] == [
+        "Økonomi har sendt afleveringen tilbage til rettelse: "
+        "Kommentarerne skal forklare forsinkelsen."
+    ]
 
 
 @requires_libreoffice

@@ -7,11 +7,13 @@ for that center (same layout and metadata, so it validates like the original)
 with every valid answer of the return pre-filled, each problem cell marked
 with a note in the center's language, and a first sheet listing the findings
 (cell, what was found, what to do). Filling the marked cells and sending the
-file back is all a center has to do.
+file back is all a center has to do. A center has one at most, from its latest
+file that no later return replaced; a clean accepted return removes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from sheetflow import __version__
@@ -70,36 +72,62 @@ def correction_path(workspace: Workspace, rnd: Round, issued_file: str) -> Path:
     return workspace.round_dir(rnd.number) / "corrections" / Path(issued_file).name
 
 
-def write_corrections(
+def update_corrections(
     workspace: Workspace,
     register: Register,
     rnd: Round,
     ledger: Ledger,
-    checks: list[FileCheck],
+    checks: list[tuple[FileCheck, Verdict]],
 ) -> list[Path]:
-    """A correction workbook for every check that needs one (the latest per center)."""
+    """Each center's correction workbook after a collect, from its latest file of the
+    round that no later return replaced (``checks`` in the order they were recorded,
+    with the verdict each ended with).
+
+    A correction is written when that file needs one, and an earlier one is removed
+    when that file is a clean accepted return: corrections/ holds only what a center
+    still has to fix, never answers a later return has corrected.
+    """
     latest: dict[str, FileCheck] = {}
-    for check in checks:
-        if check.center is not None and check.round == rnd.number and needs_correction(check):
-            latest[check.center] = check
+    for check, verdict in checks:
+        if check.center is None or check.round != rnd.number or check.template_id is None:
+            continue
+        if verdict is Verdict.SUPERSEDED or {f.code for f in check.findings} & NOT_FOR_THE_CENTER:
+            continue
+        latest[check.center] = check
     written = []
     for check in latest.values():
         assert check.template_id is not None
         versions = ledger.issued_by_template(check.template_id)
-        if versions:
-            written.append(write_correction(workspace, register, rnd, versions[-1], check))
+        if not versions:
+            continue
+        if needs_correction(check):
+            issued = versions[-1]
+            written.append(
+                write_correction(workspace, register, rnd, issued, check, check.accepted)
+            )
+        elif check.verdict is Verdict.ACCEPTED:
+            # Open in Excel on Windows, it cannot be removed; the next collect tries again.
+            with contextlib.suppress(OSError):
+                correction_path(workspace, rnd, versions[-1].file).unlink(missing_ok=True)
     return written
 
 
 def write_correction(
-    workspace: Workspace, register: Register, rnd: Round, issued: Issued, check: FileCheck
+    workspace: Workspace,
+    register: Register,
+    rnd: Round,
+    issued: Issued,
+    check: FileCheck,
+    accepted: bool,
 ) -> Path:
-    """The correction workbook of one return, in the language it was issued in."""
+    """The correction workbook of one return, in the language it was issued in;
+    ``accepted`` when the return counts as it is (its remarks are the center's to
+    fix if it will), false when it was rejected or finance sent it back."""
     lang = issued.lang
     texts = load_texts(lang, workspace.root)
     layout = StatusLayout.from_json(issued.layout)
     corrections = build_corrections(
-        layout, check.findings, check.answers, texts, lang, accepted=check.accepted
+        layout, check.findings, check.answers, texts, lang, accepted=accepted
     )
     meta = {
         "template_id": issued.template_id,

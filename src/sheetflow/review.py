@@ -115,11 +115,11 @@ def _send_back(
     findings.append(make_finding("returned-for-correction", file=rec.original_name, value=reason))
     check = FileCheck(
         rec.original_name,
-        Verdict.ACCEPTED,
+        Verdict.ACCEPTED,  # it still counts until a corrected return replaces it
         rec.template_id,
         rec.center,
         rec.round,
         findings,
         answers=answers,
     )
-    return write_correction(workspace, register, rnd, issued, check)
+    return write_correction(workspace, register, rnd, issued, check, accepted=False)

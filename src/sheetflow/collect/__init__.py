@@ -412,20 +412,21 @@ def collect_round(
             workspace_root=str(workspace.root),
             closed=closed,
         )
-        batch = list(zip(pending, checks, strict=True))
-        for (slot, path, sha, stored), check in order_batch(batch, workspace, rnd):
+        batch = order_batch(list(zip(pending, checks, strict=True)), workspace, rnd)
+        for (slot, path, sha, stored), check in batch:
             results[slot] = _record(
                 ledger, workspace, rnd, path, sha, stored, check, provenance.get(path, "")
             )
         for path in prefer or []:
             _prefer(ledger, rnd, path, results)
-        from sheetflow.correct import write_corrections
+        _mark_superseded(results, ledger, rnd)
+        from sheetflow.correct import update_corrections
 
-        corrections = write_corrections(workspace, register, rnd, ledger, [c for _, c in batch])
+        ended = [(check, results[recorded[0]].verdict) for recorded, check in batch]
+        corrections = update_corrections(workspace, register, rnd, ledger, ended)
         # Recorded: what the readers sent back (every rating of every file, 50 MB at
         # N = 1000) is in the ledger now; the master reads it from there.
-        del checks, batch, pending
-        _mark_superseded(results, ledger, rnd)
+        del checks, batch, pending, ended
         changed = register_changes(workspace, register, rnd, ledger)
         for result in results:
             if not result.repeated:
