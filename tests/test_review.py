@@ -103,6 +103,33 @@ def test_review_refuses_what_it_cannot_decide(ws: Workspace) -> None:
     assert code == 2 and "har ingen projektmappe" in out
 
 
+def test_finance_confirms_an_accepted_return_a_rejected_file_followed(ws: Workspace) -> None:
+    """A center's accepted return, then a file of its that is rejected: finance is asked
+    to act until it decides the accepted return stands (or the center sends a good
+    one); a file rejected after that decision asks again."""
+    _, layout = issued_for(ws, TM, 1)
+    bad = {a: "måske" for a in inputs_of(layout)}
+    fill(ws, TM, bad, ws.inbox_dir(1) / "tm igen.xlsx", round_number=1)
+    code, out = cli("collect", ws.root, "--round", 1)
+    assert code == 1
+    command = f'sheetflow review "{ws.root}" "{TM}" --round 1 --accept'
+    assert out.split("Kræver opmærksomhed:\n", 1)[1].splitlines()[:2] == [
+        f"  {TM}: godkendt; senere fil afvist",
+        f"    Den godkendte aflevering gælder stadig. Bekræft den med: {command}",
+    ]
+    assert states(ws)[TM]["state"] == "accepted-later-rejected"
+    code, out = cli("review", ws.root, TM, "--round", 1, "--accept")
+    assert code == 0, out
+    assert states(ws)[TM]["state"] == "accepted"
+    code, out = cli("collect", ws.root, "--round", 1)
+    assert code == 0, out
+    worse = {a: "nej" for a in inputs_of(layout)}
+    fill(ws, TM, worse, ws.inbox_dir(1) / "tm tredje.xlsx", round_number=1)
+    code, _ = cli("collect", ws.root, "--round", 1)
+    assert code == 1
+    assert states(ws)[TM]["state"] == "accepted-later-rejected"
+
+
 def test_a_misspelt_center_gets_a_suggestion(ws: Workspace) -> None:
     code, out = cli("review", ws.root, "Teknik og Miljo", "--round", 1, "--accept")
     assert code == 2

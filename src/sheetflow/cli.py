@@ -28,7 +28,7 @@ from sheetflow.findings import Finding, Severity, finding_from_dict
 from sheetflow.flags import Flag, count_flags
 from sheetflow.model import Register
 from sheetflow.notices import NAMED_VALUES, More, Notices, collect_notices
-from sheetflow.roundstate import RoundState, Verdict
+from sheetflow.roundstate import CenterState, RoundState, Verdict
 from sheetflow.smiley import symbol
 from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace
 
@@ -517,11 +517,19 @@ def _state_word(state: str) -> str:
     return text(_lang(), "master", "state_" + state.replace("-", "_"))
 
 
-def _attention_lines(state: RoundState | None) -> list[str]:
-    """Centers finance must act on, one line each."""
+def _attention_lines(state: RoundState | None, root: Path) -> list[str]:
+    """Centers finance must act on, one line each; where finance decides, how."""
     if state is None:
         return []
-    return [f"  {c.center}: {_state_word(c.state)}" for c in state.needs_attention]
+    lines = []
+    for c in state.needs_attention:
+        lines.append(f"  {c.center}: {_state_word(c.state)}")
+        if c.state is CenterState.ACCEPTED_LATER_REJECTED:
+            command = (
+                f'sheetflow review "{root}" "{c.center}" --round {state.round.number} --accept'
+            )
+            lines.append("    " + _say("attention-later-rejected", command=command))
+    return lines
 
 
 @main.command()
@@ -615,7 +623,7 @@ def collect(
     if result.corrections:
         folder = result.corrections[0].parent
         click.echo(_say("corrections-written", count=len(result.corrections), folder=folder))
-    attention = _attention_lines(state)
+    attention = _attention_lines(state, ws.root)
     if attention:
         click.echo(_say("needs-attention"))
         for line in attention:

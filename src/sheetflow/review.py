@@ -1,9 +1,10 @@
 """Finance's review of a return: accept it with its remarks, or send it back.
 
 ``sheetflow review WS --round R CENTER --accept`` accepts a return that came in
-with remarks (findings the center could fix); ``--return "reason"`` sends an
-accepted return back for correction with finance's own reason: the center's
-state becomes "returned for correction", reminders carry the reason, and a
+with remarks (findings the center could fix), or confirms that an accepted
+return stands when a file the center sent after it was rejected; ``--return
+"reason"`` sends an accepted return back for correction with finance's own
+reason: the center's state becomes "returned for correction", reminders carry the reason, and a
 correction workbook (the return's answers pre-filled, the reason on its first
 sheet) is written for the center. Every decision is in the ledger with time
 and reason.
@@ -69,6 +70,7 @@ def review(
         if c.accepted is None or c.state not in (
             CenterState.ACCEPTED,
             CenterState.ACCEPTED_WITH_REMARKS,
+            CenterState.ACCEPTED_LATER_REJECTED,  # finance decides the accepted one stands
             CenterState.RETURNED,
         ):
             raise UsageError("review-nothing", center=center, round=rnd.name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sheetflow.answer_book import AnswerBook, answer_flags
@@ -148,15 +148,27 @@ REMARKS = {"missing-rating", "comment-too-long", "formula-in-cell", "formula-tex
 
 
 def reviewed_state(
-    state: CenterState, accepted: Received | None, review: Review | None
+    state: CenterState,
+    accepted: Received | None,
+    review: Review | None,
+    received: Sequence[Received],
 ) -> CenterState:
-    """Finance's latest decision on the accepted return, when it is about that return;
-    else an accepted return with remarks is told apart from a clean one."""
-    if accepted is None or state is not CenterState.ACCEPTED:
+    """Finance's latest decision on the accepted return, when it is about that return
+    and was made after every rejected file that followed it (``received``, the
+    center's files); else an accepted return with remarks is told apart from a
+    clean one. A file rejected after the decision is news again."""
+    if accepted is None or state not in (
+        CenterState.ACCEPTED,
+        CenterState.ACCEPTED_LATER_REJECTED,
+    ):
         return state
     if review is not None and review.received_id == accepted.id:
-        return CenterState.RETURNED if review.action == "return" else CenterState.ACCEPTED
-    if any(f.get("code") in REMARKS for f in accepted.finding_list):
+        later = [r for r in received if r.id > accepted.id and r.verdict != Verdict.SUPERSEDED]
+        if all(r.received_at <= review.at for r in later):
+            return CenterState.RETURNED if review.action == "return" else CenterState.ACCEPTED
+    if state is CenterState.ACCEPTED and any(
+        f.get("code") in REMARKS for f in accepted.finding_list
+    ):
         return CenterState.ACCEPTED_WITH_REMARKS
     return state
 
@@ -201,7 +213,7 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
     asked: dict[str, set[str]] = {}
     for name, rows in versions.items():
         state, accepted = center_state(mine.get(name, []))
-        state = reviewed_state(state, accepted, reviews.get(name))
+        state = reviewed_state(state, accepted, reviews.get(name), mine.get(name, []))
         if accepted is not None and accepted.template_id in by_template:
             asked[name] = set(by_template[accepted.template_id].asked)
         last_change = changed_since.get(name)
