@@ -19,9 +19,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from helpers import fill, inputs_of, issued_for
+from helpers import fill, fill_all_green, inputs_of, issued_for
 from libreoffice import HAVE_LIBREOFFICE, edit_op, run_lo
-from person import R1, SD, SS, TM, fill_register
+from person import R1, R2, SD, SS, TM, fill_register
 from sheetflow.cli import main
 from sheetflow.workspace import Workspace
 
@@ -224,6 +224,8 @@ def test_a_year_finance_can_trust(tmp_path: Path) -> None:
     )
     assert states(ws, 1)[SD] == "accepted"
     assert status(ws, 2)["stale"] == [SD]
+    # Collected where it belongs, the file no longer counts against round 2's inbox.
+    assert status(ws, 2)["stray_files"] == []
     code, out = cli("issue", ws.root, "--round", 2, "--refresh")
     assert code == 0, out
     assert "version 2" in out and SD.split()[0] in out and TM.split()[0] not in out
@@ -255,3 +257,35 @@ def test_a_year_finance_can_trust(tmp_path: Path) -> None:
     (backup,) = list((ws.root / "backup").iterdir())
     assert {p.name for p in backup.iterdir()} >= {"register.xlsx", "ledger.sqlite", "rounds"}
     assert not ws.ledger_path.exists()
+
+
+def test_late_returns_of_round_1_make_only_the_waiting_centers_workbooks_out_of_date(
+    officer_ws: Workspace,
+) -> None:
+    """Two centers' round-1 returns come late, into round 2's inbox. One of them has
+    already returned round 2: its round-2 answers count, and asking it to fill in a
+    refreshed workbook would only confuse it. The other still owes round 2."""
+    ws = officer_ws
+    fill_all_green(ws, TM, ws.inbox_dir(1) / "tm.xlsx", round_number=1)
+    assert cli("collect", ws.root, "--round", 1)[0] == 0  # two centers still missing
+    assert cli("issue", ws.root, "--round", 2)[0] == 0
+    fill_all_green(ws, SD, ws.inbox_dir(2) / "sd runde 2.xlsx", round_number=2)
+    late = [
+        fill_all_green(ws, center, ws.inbox_dir(2) / f"{center} runde 1.xlsx", round_number=1)
+        for center in (SD, SS)
+    ]
+    code, out = cli("collect", ws.root, "--round", 2)
+    assert code == 1, out
+    assert sorted(f["file"] for f in status(ws, 2)["stray_files"]) == sorted(p.name for p in late)
+    code, out = cli("collect", ws.root, "--round", 1, *late)
+    assert code == 0, out
+    assert out.splitlines()[-1] == (
+        f"Den samlede projektmappe for {R2} viser stadig svarene fra før. "
+        f'Opdatér den med: sheetflow collect "{ws.root}" --round 2'
+    )
+    assert states(ws, 1) == {TM: "accepted", SD: "accepted", SS: "accepted"}
+    round2 = status(ws, 2)
+    assert (round2["stale"], round2["stray_files"]) == ([SS], [])
+    code, out = cli("issue", ws.root, "--round", 2, "--refresh", "--json")
+    assert code == 0, out
+    assert [w["center"] for w in json.loads(out)["workbooks"]] == [SS]

@@ -591,6 +591,7 @@ def collect(
             "findings_csv": str(result.findings_csv),
             "reopened": result.reopened,
             "corrections": [str(p) for p in result.corrections],
+            "later_rounds_to_collect": [r.number for r in result.later_rounds],
             "files": [
                 {**f.to_dict(), "findings": [x.row(lang) for x in f.findings]} for f in result.files
             ],
@@ -633,6 +634,9 @@ def collect(
         click.echo(_say("reopened", round=result.round.name, command=command))
     click.echo(_flags_line(result.flags))
     click.echo(_say("master-written", path=result.master))
+    for later in result.later_rounds:
+        command = f'sheetflow collect "{ws.root}" --round {later.number}'
+        click.echo(_say("later-round-outdated", round=later.name, command=command))
     sys.exit(result.exit_code)
 
 

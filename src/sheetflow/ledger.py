@@ -555,6 +555,17 @@ class Ledger:
         ).fetchall()
         return [Received(**dict(r)) for r in rows]
 
+    def collected_in_own_round(self, sha256: str) -> bool:
+        """The file was received in a round it was issued for (a file first sent to the
+        wrong round, then collected into its own)."""
+        row = self.db.execute(
+            "SELECT 1 FROM received r JOIN issued i "
+            "ON i.template_id = r.template_id AND i.round = r.round "
+            "WHERE r.sha256 = ? LIMIT 1",
+            (sha256,),
+        ).fetchone()
+        return row is not None
+
     def received_by_hash(self, round_number: int, sha256: str) -> Received | None:
         row = self.db.execute(
             "SELECT * FROM received WHERE round=? AND sha256=?", (round_number, sha256)

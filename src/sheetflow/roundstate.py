@@ -202,8 +202,8 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
     for rec in ledger.received(rnd.number):
         if rec.center and rec.template_id in by_template:
             mine.setdefault(rec.center, []).append(rec)
-        elif rec.verdict != Verdict.UNPACKED:  # an opened e-mail: its workbooks count
-            stray.append(rec)
+        elif rec.verdict != Verdict.UNPACKED and not ledger.collected_in_own_round(rec.sha256):
+            stray.append(rec)  # (an opened e-mail: its workbooks count)
     versions: dict[str, list[IssuedRow]] = {}
     for i in issued:
         versions.setdefault(i.center, []).append(i)
@@ -216,8 +216,10 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
         state = reviewed_state(state, accepted, reviews.get(name), mine.get(name, []))
         if accepted is not None and accepted.template_id in by_template:
             asked[name] = set(by_template[accepted.template_id].asked)
+        # A workbook issued before an earlier round's return of the center was recorded
+        # lacks that history; it matters while the center still owes this round.
         last_change = changed_since.get(name)
-        stale = last_change is not None and last_change > rows[-1].issued_at
+        stale = last_change is not None and last_change > rows[-1].issued_at and not state.returned
         centers.append(
             CenterRound(
                 name,

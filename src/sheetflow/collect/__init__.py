@@ -76,6 +76,9 @@ class CollectResult:
     state: RoundState | None = None
     reopened: bool = False  # a closed round was reopened: it stays open until closed again
     corrections: list[Path] = field(default_factory=list)  # correction workbooks written
+    # Later rounds, open, whose masters show this round's answers as they were before
+    # this run accepted new ones: collecting them again brings them up to date.
+    later_rounds: list[Round] = field(default_factory=list)
 
     @property
     def new(self) -> list[FileResult]:
@@ -442,6 +445,15 @@ def collect_round(
         outputs = consolidate(
             workspace, register, rnd, ledger, recorded, lang=lang, date_text=date_text
         )
+        later = []
+        if any(r.verdict is Verdict.ACCEPTED and not r.repeated for r in results):
+            later = [
+                r
+                for r in register.rounds
+                if r.number > rnd.number
+                and workspace.master_path(r.number).exists()
+                and ledger.round_state(r.number) != RoundPhase.CLOSED
+            ]
     return CollectResult(
         rnd,
         results,
@@ -453,6 +465,7 @@ def collect_round(
         outputs.state,
         reopened,
         corrections,
+        later,
     )
 
 

@@ -31,6 +31,7 @@ from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workboo
 from sheetflow.ledger import IssuedRow, Ledger, NewIssued
 from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
 from sheetflow.register.snapshot import save_snapshot
+from sheetflow.roundstate import round_state
 from sheetflow.spool import Spool
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
@@ -138,7 +139,8 @@ def issue_round(
     reg_fp = register_fingerprint(register)
     with Ledger(workspace.ledger_path) as ledger:
         if refresh:
-            targets = [c for c in targets if c in stale_centers(ledger, rnd.number)]
+            state = round_state(register, rnd, ledger)
+            targets = [c for c in targets if c in {x.center for x in state.centers if x.stale}]
             if not targets:
                 raise UsageError("nothing-stale", round=rnd.name)
         already = sorted({i.center for i in ledger.issued_rows(rnd.number)} & set(targets))
@@ -253,16 +255,6 @@ def received_typed(ledger: Ledger, round_number: int) -> dict[str, list[Answer]]
         if a.round == round_number:
             out.setdefault(a.center, []).append(a)
     return out
-
-
-def stale_centers(ledger: Ledger, round_number: int) -> set[str]:
-    """Centers whose latest workbook of the round was issued before an earlier round's
-    return of theirs was recorded: its history columns miss that return."""
-    changed = ledger.earlier_rounds_changed(round_number)
-    latest: dict[str, str] = {}
-    for row in ledger.issued_rows(round_number):
-        latest[row.center] = row.issued_at
-    return {c for c, at in latest.items() if c in changed and changed[c] > at}
 
 
 # An earlier version's file moved aside: its ledger id, where it was, where it went.
