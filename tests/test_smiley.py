@@ -26,6 +26,12 @@ from sheetflow.smiley import SYMBOLS, Smiley, UnknownSmiley, parse_smiley
         ("🙁", Smiley.RED),
         ("rød", Smiley.RED),
         ("Rød", Smiley.RED),
+        # A symbol with its colour's word, as the guide sheet lists them.
+        ("☺  Grøn", Smiley.GREEN),
+        ("☺ grøn", Smiley.GREEN),
+        ("gul 😐", Smiley.YELLOW),
+        ("☹rød", Smiley.RED),
+        ("🙂 green", Smiley.GREEN),
     ],
 )
 def test_every_spelling_maps_to_one_smiley(text: str, expected: Smiley) -> None:
@@ -37,7 +43,9 @@ def test_empty_cells_are_no_rating(empty: str | None) -> None:
     assert parse_smiley(empty) is None
 
 
-@pytest.mark.parametrize("value", ["ok", "😃", "grønt", "x", "☺☺", 1.0, "gr0n"])
+@pytest.mark.parametrize(
+    "value", ["ok", "😃", "grønt", "x", "☺☺", 1.0, "gr0n", "☺ rød", "rød ☺", "☺ ok", "☺ grønt"]
+)
 def test_unknown_values_are_refused_never_guessed(value: object) -> None:
     with pytest.raises(UnknownSmiley):
         parse_smiley(value)

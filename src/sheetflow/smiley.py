@@ -91,10 +91,24 @@ def parse_smiley(value: object) -> Smiley | None:
     key = clean_text(value).casefold()
     if not key:
         return None
-    try:
-        return _SPELLINGS[key]
-    except KeyError:
-        raise UnknownSmiley(value) from None
+    found = _SPELLINGS.get(key) or _symbol_and_word(key)
+    if found is None:
+        raise UnknownSmiley(value)
+    return found
+
+
+def _symbol_and_word(key: str) -> Smiley | None:
+    """A symbol with its own colour's word, either way round ("☺ grøn", as the guide
+    sheet shows them); a symbol with another colour's word is no smiley."""
+    for spelling, smiley in _SPELLINGS.items():
+        if spelling.isalpha():
+            continue
+        rest = (
+            key.removeprefix(spelling) if key.startswith(spelling) else key.removesuffix(spelling)
+        )
+        if rest != key and rest.isalpha():
+            return smiley if _SPELLINGS.get(rest) is smiley else None
+    return None
 
 
 def symbol(smiley: Smiley | None) -> str:
