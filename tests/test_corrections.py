@@ -141,6 +141,8 @@ def test_a_return_replaced_in_the_same_run_gets_no_correction_workbook(
     ]
     assert result.corrections == []
     assert not (ws.round_dir(3) / "corrections").exists()
+    # What collect prints: why the first was replaced, not its remarks.
+    assert [(f.file, f.code) for f in result.report] == [("a_first.xlsx", "superseded")]
 
 
 def test_a_corrected_return_removes_the_correction_workbook(issued_ws: Workspace) -> None:

@@ -432,7 +432,11 @@ def collect_round(
         del checks, batch, pending, ended
         changed = register_changes(workspace, register, rnd, ledger)
         for result in results:
-            if not result.repeated:
+            if result.verdict is Verdict.SUPERSEDED and not result.repeated:
+                # Replaced in this very run: why, not remarks the center need not fix
+                # (they stay with the file in findings.csv and the master).
+                report.extend(f for f in result.findings if f.code == "superseded")
+            elif not result.repeated:
                 report.extend(result.findings)
         report.extend(changed)
         # The outputs list every file of the round, from the ledger: the same
