@@ -8,9 +8,11 @@ import datetime as dt
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
 from helpers import fill, inputs_of, issued_for
 from libreoffice import edit_op, requires_libreoffice, run_lo
+from sheetflow.cli import main
 from sheetflow.collect import collect_round
 from sheetflow.issue.layout import COL_TEXT, address
 from sheetflow.ledger import Ledger
@@ -84,6 +86,18 @@ def test_a_rejected_return_gets_a_correction_workbook(issued_ws: Workspace) -> N
         assert (status[cell].comment is not None) == (cell in (bad_smiley, long_comment))
     # The metadata is the issued workbook's: it validates like the original.
     assert wb.custom_doc_props["sheetflow.template_id"].value == issued.template_id
+
+
+def test_collect_names_the_correction_workbooks_it_wrote(issued_ws: Workspace) -> None:
+    ws = issued_ws
+    _bad_return(ws)
+    result = CliRunner().invoke(main, ["collect", str(ws.root), "--round", "3"])
+    assert result.exit_code == 1, result.output
+    issued, _ = issued_for(ws, CENTER)
+    folder = ws.round_dir(3) / "corrections"
+    lines = result.output.splitlines()
+    at = lines.index(f"Rettelsesprojektmapper til centrene: 1 i {folder}")
+    assert lines[at + 1] == f"  {issued.file.rsplit('/', 1)[-1]}"
 
 
 def test_an_accepted_return_with_remarks_gets_a_workbook_that_says_it_is_accepted(

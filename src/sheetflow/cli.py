@@ -517,6 +517,9 @@ def _state_word(state: str) -> str:
     return text(_lang(), "master", "state_" + state.replace("-", "_"))
 
 
+CORRECTIONS_LISTED = 20  # collect names the correction workbooks it wrote, up to this many
+
+
 def _attention_lines(state: RoundState | None, root: Path) -> list[str]:
     """Centers finance must act on, one line each; where finance decides, how."""
     if state is None:
@@ -624,6 +627,9 @@ def collect(
     if result.corrections:
         folder = result.corrections[0].parent
         click.echo(_say("corrections-written", count=len(result.corrections), folder=folder))
+        if len(result.corrections) <= CORRECTIONS_LISTED:  # which to send, when few
+            for path in result.corrections:
+                click.echo(f"  {path.name}")
     attention = _attention_lines(state, ws.root)
     if attention:
         click.echo(_say("needs-attention"))
