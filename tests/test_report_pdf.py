@@ -33,8 +33,10 @@ TRENDS_HEADER = re.compile(
 FINDINGS_HEADER = re.compile(r"Fil\s+Ark\s+Celle\s+Kode\s+Alvor\s+Besked")
 
 
-def _report(ws: Path, *args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner(env=env).invoke(main, ["report", str(ws), "--round", "3", "--pdf", *args])
+def _report(
+    ws: Path, *args: str, env: dict[str, str] | None = None, flag: tuple[str, ...] = ("--pdf",)
+) -> Result:
+    return CliRunner(env=env).invoke(main, ["report", str(ws), "--round", "3", *flag, *args])
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,8 @@ def pages(
     if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
         pytest.skip("LibreOffice (soffice) and poppler-utils are not installed")
     target = tmp_path_factory.mktemp("report") / "Udvalg oktober æøå.pdf"
-    result = _report(demo_result.master.parents[2], "--to", str(target))
+    # The PDF is report's one format: ``--pdf`` may be left out.
+    result = _report(demo_result.master.parents[2], "--to", str(target), flag=())
     assert result.exit_code == 0, result.output
     assert result.output == f"PDF til udvalget: {target}\n"
     return pdf_pages(target)

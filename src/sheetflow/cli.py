@@ -1004,7 +1004,7 @@ def export(workspace: Path, round_ref: str | None, target: Path, lang: str) -> N
 @main.command()
 @WORKSPACE
 @click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
-@click.option("--pdf", "as_pdf", is_flag=True, required=True, help="Print the report as PDF.")
+@click.option("--pdf", "as_pdf", is_flag=True, help="Print the report as PDF (the one format).")
 @click.option(
     "--to",
     "target",
@@ -1028,8 +1028,8 @@ def report(
 
     \b
     Example:
-      sheetflow report out --round 3 --pdf
-      sheetflow report out --round 3 --pdf --to "Committee October.pdf"
+      sheetflow report out --round 3
+      sheetflow report out --round 3 --to "Committee October.pdf"
     """
     from sheetflow.report import ToolError, committee_pdf
 
