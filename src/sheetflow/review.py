@@ -4,10 +4,10 @@
 with remarks (findings the center could fix), or confirms that an accepted
 return stands when a file the center sent after it was rejected; ``--return
 "reason"`` sends an accepted return back for correction with finance's own
-reason: the center's state becomes "returned for correction", reminders carry the reason, and a
-correction workbook (the return's answers pre-filled, the reason on its first
-sheet) is written for the center. Every decision is in the ledger with time
-and reason.
+reason: the center's state becomes "returned for correction", reminders carry
+the reason, and a correction workbook (the return's answers pre-filled, the
+reason on its first sheet) is written for the center. Every decision is in the
+ledger with time and reason.
 """
 
 from __future__ import annotations
