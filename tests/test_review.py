@@ -118,9 +118,13 @@ def test_finance_confirms_an_accepted_return_a_rejected_file_followed(ws: Worksp
         f"    Den godkendte aflevering gælder stadig. Bekræft den med: {command}",
     ]
     assert states(ws)[TM]["state"] == "accepted-later-rejected"
+    issued, _ = issued_for(ws, TM, 1)
+    correction = ws.round_dir(1) / "corrections" / issued.file.rsplit("/", 1)[-1]
+    assert correction.is_file()  # for the rejected file
     code, out = cli("review", ws.root, TM, "--round", 1, "--accept")
     assert code == 0, out
     assert states(ws)[TM]["state"] == "accepted"
+    assert not correction.exists()  # finance's decision: nothing left for the center to fix
     code, out = cli("collect", ws.root, "--round", 1)
     assert code == 0, out
     worse = {a: "nej" for a in inputs_of(layout)}

@@ -12,12 +12,13 @@ ledger with time and reason.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from sheetflow.answers import cell_value_text
 from sheetflow.collect.validate import FileCheck
-from sheetflow.correct import write_correction
+from sheetflow.correct import correction_path, write_correction
 from sheetflow.errors import UsageError
 from sheetflow.findings import finding_from_dict, make_finding
 from sheetflow.issue.layout import StatusLayout, answers_at
@@ -86,6 +87,9 @@ def review(
         correction = None
         if not accept:
             correction = _send_back(workspace, register, rnd, ledger, c.accepted.id, reason or "")
+        elif c.versions:  # finance accepts it as it is: nothing is left for the center to fix
+            with contextlib.suppress(OSError):  # open in Excel on Windows: stays
+                correction_path(workspace, rnd, c.versions[-1].file).unlink(missing_ok=True)
         new_state = CenterState.ACCEPTED if accept else CenterState.RETURNED
     return ReviewResult(rnd, center, new_state, correction)
 
