@@ -106,10 +106,15 @@ def update_corrections(
                 write_correction(workspace, register, rnd, issued, check, check.accepted)
             )
         elif check.verdict is Verdict.ACCEPTED:
-            # Open in Excel on Windows, it cannot be removed; the next collect tries again.
-            with contextlib.suppress(OSError):
-                correction_path(workspace, rnd, versions[-1].file).unlink(missing_ok=True)
+            remove_correction(workspace, rnd, versions[-1].file)
     return written
+
+
+def remove_correction(workspace: Workspace, rnd: Round, issued_file: str) -> None:
+    """Remove a center's correction workbook, when it has nothing left to fix. Open in
+    Excel on Windows it cannot be removed, and stays until the next try."""
+    with contextlib.suppress(OSError):
+        correction_path(workspace, rnd, issued_file).unlink(missing_ok=True)
 
 
 def write_correction(

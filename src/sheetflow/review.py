@@ -12,13 +12,12 @@ ledger with time and reason.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from sheetflow.answers import cell_value_text
 from sheetflow.collect.validate import FileCheck
-from sheetflow.correct import correction_path, write_correction
+from sheetflow.correct import remove_correction, write_correction
 from sheetflow.errors import UsageError
 from sheetflow.findings import finding_from_dict, make_finding
 from sheetflow.issue.layout import StatusLayout, answers_at
@@ -88,8 +87,7 @@ def review(
         if not accept:
             correction = _send_back(workspace, register, rnd, ledger, c.accepted.id, reason or "")
         elif c.versions:  # finance accepts it as it is: nothing is left for the center to fix
-            with contextlib.suppress(OSError):  # open in Excel on Windows: stays
-                correction_path(workspace, rnd, c.versions[-1].file).unlink(missing_ok=True)
+            remove_correction(workspace, rnd, c.versions[-1].file)
         new_state = CenterState.ACCEPTED if accept else CenterState.RETURNED
     return ReviewResult(rnd, center, new_state, correction)
 
