@@ -139,8 +139,8 @@ def issue_round(
     reg_fp = register_fingerprint(register)
     with Ledger(workspace.ledger_path) as ledger:
         if refresh:
-            state = round_state(register, rnd, ledger)
-            targets = [c for c in targets if c in {x.center for x in state.centers if x.stale}]
+            stale = {c.center for c in round_state(register, rnd, ledger).centers if c.stale}
+            targets = [c for c in targets if c in stale]
             if not targets:
                 raise UsageError("nothing-stale", round=rnd.name)
         already = sorted({i.center for i in ledger.issued_rows(rnd.number)} & set(targets))
