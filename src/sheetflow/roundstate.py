@@ -202,8 +202,10 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
     for rec in ledger.received(rnd.number):
         if rec.center and rec.template_id in by_template:
             mine.setdefault(rec.center, []).append(rec)
-        elif rec.verdict != Verdict.UNPACKED and not ledger.collected_in_own_round(rec.sha256):
-            stray.append(rec)  # (an opened e-mail: its workbooks count)
+        elif rec.verdict == Verdict.UNPACKED:
+            continue  # an opened e-mail: its workbooks count
+        elif not ledger.collected_in_own_round(rec.sha256):  # not since collected where it belongs
+            stray.append(rec)
     versions: dict[str, list[IssuedRow]] = {}
     for i in issued:
         versions.setdefault(i.center, []).append(i)
