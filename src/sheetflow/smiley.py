@@ -103,10 +103,13 @@ def _symbol_and_word(key: str) -> Smiley | None:
     for spelling, smiley in _SPELLINGS.items():
         if spelling.isalpha():
             continue
-        rest = (
-            key.removeprefix(spelling) if key.startswith(spelling) else key.removesuffix(spelling)
-        )
-        if rest != key and rest.isalpha():
+        if key.startswith(spelling):
+            rest = key[len(spelling) :]
+        elif key.endswith(spelling):
+            rest = key[: -len(spelling)]
+        else:
+            continue
+        if rest.isalpha():
             return smiley if _SPELLINGS.get(rest) is smiley else None
     return None
 
