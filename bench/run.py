@@ -11,7 +11,8 @@ fresh process so peak RSS is that run's own:
 - collect:   ``sheetflow collect`` end to end (read, validate, record, master,
              csv), and its reading-and-checking phase alone;
 - baseline:  pandas.read_excel(engine="openpyxl") of every return's status sheet;
-- floor:     zipfile decompression of every return's sheet parts;
+- floor:     zipfile decompression of every return's sheet parts, measured
+             side by side with read+check (--pairs times; the median ratio);
 - issue:     ``sheetflow issue`` for N centers against the same workbooks
              written cell by cell with openpyxl;
 - master:    the consolidated workbook for N × 40 initiatives.
@@ -201,11 +202,32 @@ def run(code: str, *args: str, bench: str = str(HERE)) -> dict:
     return _child(code.format(bench=bench), *args)
 
 
+def floor_and_check(inbox: str, ws: Path, pairs: int) -> tuple[dict, dict]:
+    """The floor and read+check, measured back to back ``pairs`` times.
+
+    On a shared machine either can be slowed by 40 % from one run to the next;
+    two runs side by side see about the same machine. The pair with the median
+    ratio is reported, with every pair's ratio beside it.
+    """
+    measured = []
+    for _ in range(pairs):
+        floor = run(FLOOR, inbox)
+        check = run(CHECK, str(ws))
+        measured.append((check["seconds"] / floor["seconds"], floor, check))
+    measured.sort(key=lambda m: m[0])
+    _, floor, check = measured[len(measured) // 2]
+    check["ratios"] = [round(m[0], 1) for m in measured]
+    return floor, check
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000])
     parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "sheetflow-bench"
+    )
+    parser.add_argument(
+        "--pairs", type=int, default=5, help="floor and read+check runs, side by side"
     )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -215,9 +237,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             scratch = Path(tmp)
             inbox = str(root / "ws" / "rounds" / "3" / "inbox")
-            floor = run(FLOOR, inbox)
+            floor, check = floor_and_check(inbox, fresh_copy(root, scratch), args.pairs)
             baseline = run(BASELINE, inbox)
-            check = run(CHECK, str(fresh_copy(root, scratch)))
             collect = run(COLLECT, str(fresh_copy(root, scratch)), str(n))
             master = run(MASTER, str(fresh_copy(root, scratch)))
             issue_ws = fresh_copy(root, scratch)
@@ -243,7 +264,8 @@ def report(rows: list) -> None:
             f"  check vs naive baseline:   {baseline['seconds'] / check['seconds']:6.1f}x faster   (target >= 15)"
         )
         print(
-            f"  check vs read floor:       {check['seconds'] / floor['seconds']:6.1f}x the floor (target <= 4)"
+            f"  check vs read floor:       {check['seconds'] / floor['seconds']:6.1f}x the floor (target <= 4;"
+            f" median of {len(check['ratios'])} pairs: {', '.join(map(str, check['ratios']))})"
         )
         print(
             f"  collect end to end vs baseline: {baseline['seconds'] / collect['seconds']:6.1f}x faster"
