@@ -771,7 +771,12 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
 @WORKSPACE
 @click.argument("center")
 @click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
-@click.option("--accept", is_flag=True, help="Accept the center's return with its remarks.")
+@click.option(
+    "--accept",
+    is_flag=True,
+    help="Accept the center's return with its remarks, or confirm it stands after a"
+    " later file was rejected.",
+)
 @click.option(
     "--return",
     "reason",
@@ -785,9 +790,12 @@ def review(
 ) -> None:
     """Finance's decision on CENTER's return: --accept it, or --return it with a reason.
 
-    A returned return writes a correction workbook for the center (its answers
-    pre-filled, the reason on the first sheet); reminders then carry the reason.
-    Every decision is kept in the ledger with time and reason.
+    --accept also confirms an accepted return when a later file of the center
+    was rejected: the return stands, and the correction workbook made for the
+    rejected file is removed. A returned return writes a correction workbook for
+    the center (its answers pre-filled, the reason on the first sheet);
+    reminders then carry the reason. Every decision is kept in the ledger with
+    time and reason.
 
     \b
     Examples:
