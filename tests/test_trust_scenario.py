@@ -7,6 +7,7 @@ says, what the ledger recorded and what the master's cells show.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import shutil
@@ -289,3 +290,27 @@ def test_late_returns_of_round_1_make_only_the_waiting_centers_workbooks_out_of_
     code, out = cli("issue", ws.root, "--round", 2, "--refresh", "--json")
     assert code == 0, out
     assert [w["center"] for w in json.loads(out)["workbooks"]] == [SS]
+    # Brought up to date as collect said, round 2's findings keep each late file's
+    # error as history, and say it has since been collected where it belongs.
+    assert cli("collect", ws.root, "--round", 2)[0] == 0
+    with ws.findings_csv(2).open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["file"], r["severity"], r["code"], r["message"]) for r in rows] == [
+        row
+        for p in late
+        for row in (
+            (
+                p.name,
+                "error",
+                "wrong-round",
+                f"Projektmappen hører til {R1}, ikke til {R2}. Hent den ind i sin egen "
+                f'opfølgning med: sheetflow collect "{ws.root}" --round 1 "{p}"',
+            ),
+            (
+                p.name,
+                "info",
+                "collected-in-own-round",
+                f"Hentet ind siden i sin egen opfølgning, {R1}.",
+            ),
+        )
+    ]

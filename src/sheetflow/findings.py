@@ -113,6 +113,7 @@ CATALOGUE: dict[str, Code] = {
         Code("formula-text", W),
         Code("superseded", INFO),
         Code("replaces", INFO),
+        Code("collected-in-own-round", INFO),
         Code("message-without-workbook", E, 200),
         Code("message-unreadable", E),
         Code("message-unpacked", INFO, 200),

@@ -555,16 +555,16 @@ class Ledger:
         ).fetchall()
         return [Received(**dict(r)) for r in rows]
 
-    def collected_in_own_round(self, sha256: str) -> bool:
-        """The file was received in a round it was issued for (a file first sent to the
-        wrong round, then collected into its own)."""
+    def own_round_of(self, sha256: str) -> int | None:
+        """The round the file was received in that it was issued for (a file first sent
+        to the wrong round, then collected into its own); None when there is none."""
         row = self.db.execute(
-            "SELECT 1 FROM received r JOIN issued i "
+            "SELECT r.round FROM received r JOIN issued i "
             "ON i.template_id = r.template_id AND i.round = r.round "
-            "WHERE r.sha256 = ? LIMIT 1",
+            "WHERE r.sha256 = ? ORDER BY r.id LIMIT 1",
             (sha256,),
         ).fetchone()
-        return row is not None
+        return int(row[0]) if row is not None else None
 
     def received_by_hash(self, round_number: int, sha256: str) -> Received | None:
         row = self.db.execute(

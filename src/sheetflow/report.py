@@ -153,7 +153,7 @@ def _master_in(workspace: Workspace, register: Register, rnd: Round, lang: str, 
 
     with Ledger(workspace.ledger_path, read_only=True) as ledger:
         report = Report()
-        report.extend(history_findings(ledger, rnd))
+        report.extend(history_findings(ledger, rnd, {r.number: r.name for r in register.rounds}))
         _, data = round_master(register, rnd, ledger, report, lang)
     return write_master(data, path, load_texts(lang, workspace.root))
 

@@ -204,7 +204,7 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
             mine.setdefault(rec.center, []).append(rec)
         elif rec.verdict == Verdict.UNPACKED:
             continue  # an opened e-mail: its workbooks count
-        elif not ledger.collected_in_own_round(rec.sha256):  # not since collected where it belongs
+        elif ledger.own_round_of(rec.sha256) is None:  # not since collected where it belongs
             stray.append(rec)
     versions: dict[str, list[IssuedRow]] = {}
     for i in issued:

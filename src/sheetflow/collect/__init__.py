@@ -443,7 +443,7 @@ def collect_round(
         # however many runs it took to collect them.
         recorded = Report()
         recorded.extend(f for r in results if r.verdict is Verdict.SKIPPED for f in r.findings)
-        recorded.extend(history_findings(ledger, rnd))
+        recorded.extend(history_findings(ledger, rnd, round_names))
         recorded.extend(changed)
         ledger.set_round_state(rnd.number, rnd.name, RoundPhase.CONSOLIDATED)
         outputs = consolidate(
@@ -682,15 +682,30 @@ def superseded_finding(rec: Received, newer: Received | None) -> Finding:
     )
 
 
-def history_findings(ledger: Ledger, rnd: Round) -> list[Finding]:
-    """Every finding of every file received in the round, in arrival order."""
+def history_findings(
+    ledger: Ledger, rnd: Round, round_names: dict[int, str] | None = None
+) -> list[Finding]:
+    """Every finding of every file received in the round, in arrival order.
+
+    A file of another round, since collected into its own, says so after its
+    wrong-round error: the error is the round's history, the command it gave
+    has been run.
+    """
     received = ledger.received(rnd.number)
     by_id = {r.id: r for r in received}
     out: list[Finding] = []
     for rec in received:
-        out.extend(finding_from_dict(d) for d in rec.finding_list)
+        stored = rec.finding_list
+        out.extend(finding_from_dict(d) for d in stored)
         if rec.superseded_by is not None:
             out.append(superseded_finding(rec, by_id.get(rec.superseded_by)))
+        elif any(d.get("code") == "wrong-round" for d in stored):
+            own = ledger.own_round_of(rec.sha256)
+            if own is not None and own != rnd.number:
+                name = (round_names or {}).get(own, own)
+                out.append(
+                    make_finding("collected-in-own-round", file=rec.original_name, value=name)
+                )
     return out
 
 
