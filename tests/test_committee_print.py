@@ -105,7 +105,8 @@ def test_the_committee_copy_hides_only_the_findings_sheet(
 
 def test_a_returns_state_has_room_for_its_longest_words(officer_ws, tmp_path: Path) -> None:
     """'godkendt med bemærkninger' ran past the one narrow Status column of the
-    summary's returns table in the committee PDF; the state spans four columns."""
+    summary's returns table in the committee PDF; the state spans four columns, after
+    the five numbers (the fifth counts returns without answers)."""
     from helpers import fill, issued_for
     from sheetflow.collect import collect_round
 
@@ -119,8 +120,8 @@ def test_a_returns_state_has_room_for_its_longest_words(officer_ws, tmp_path: Pa
     for r in range(1, 12):  # the returns table comes first; the counts name centers too
         rows.setdefault(sheet.cell(r, 1).value, r)
     header, row = rows["Center"], rows[center]
-    assert sheet.cell(row, 6).value == "godkendt med bemærkninger"
+    assert sheet.cell(row, 7).value == "godkendt med bemærkninger"
     merged = {str(m) for m in sheet.merged_cells.ranges}
-    assert {f"F{header}:I{header}", f"F{row}:I{row}"} <= merged
-    widths = [sheet.column_dimensions[c].width for c in "FGHI"]
-    assert sum(widths) >= len("godkendt med bemærkninger") + 4
+    assert {f"G{header}:J{header}", f"G{row}:J{row}"} <= merged
+    widths = [sheet.column_dimensions[c].width for c in "GHIJ"]
+    assert sum(widths) >= len("uafklaret: flere afleveringer") + 4

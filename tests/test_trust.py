@@ -86,6 +86,33 @@ def test_untouched_return_is_no_answers_and_the_center_stays_missing(own_ws: Wor
         assert ledger.accepted_ratings() == []
 
 
+def test_the_committee_table_counts_an_empty_return_apart_from_a_rejected_one(
+    own_ws: Workspace,
+) -> None:
+    """The summary's returns table said "Afvist 1" for a workbook sent back untouched,
+    though nothing in it was wrong; it has a column of its own."""
+    ws = own_ws
+    issued, _ = issued_for(ws, TM, 1)
+    shutil.copyfile(ws.root / issued.file, ws.inbox_dir(1) / "tom.xlsx")
+    _, layout = issued_for(ws, SD, 1)
+    fill(ws, SD, {inputs_of(layout)[0]: "måske"}, ws.inbox_dir(1) / "forkert.xlsx", round_number=1)
+    result = collect_round(ws, 1)
+    assert result.master is not None
+    sheet = openpyxl.load_workbook(result.master)["Overblik"]
+    rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
+    start = next(n for n, r in enumerate(rows) if r[0] == "Center")
+    assert rows[start][:7] == (
+        "Center", "Udsendt", "Modtaget", "Godkendt", "Afvist", "Uden svar", "Status"
+    )  # fmt: skip
+    table = {r[0]: r[1:7] for r in rows[start + 1 : start + 5]}
+    assert table == {
+        TM: (1, 1, 0, 0, 1, "modtaget uden svar"),
+        SD: (1, 1, 0, 1, 0, "afvist"),
+        "Social og Sundhed": (1, 0, 0, 0, 0, "mangler"),
+        "I alt": ("=SUM(B3:B5)", "=SUM(C3:C5)", "=SUM(D3:D5)", "=SUM(E3:E5)", "=SUM(F3:F5)", None),
+    }
+
+
 # (3) Exit code from the current state.
 
 

@@ -102,7 +102,13 @@ class CenterRound:
 
     @property
     def rejected(self) -> int:
-        return sum(r.verdict in (Verdict.REJECTED, Verdict.NO_ANSWERS) for r in self.received)
+        """Files rejected for what was wrong in them."""
+        return sum(r.verdict == Verdict.REJECTED for r in self.received)
+
+    @property
+    def no_answers(self) -> int:
+        """Files that came back without a single answer (not rejected: nothing was wrong)."""
+        return sum(r.verdict == Verdict.NO_ANSWERS for r in self.received)
 
 
 @dataclass

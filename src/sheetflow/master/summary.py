@@ -250,7 +250,13 @@ class ReturnRow:
     returned: int
     accepted: int
     rejected: int
+    no_answers: int = 0
     state: CenterState = CenterState.MISSING
+
+    @property
+    def counts(self) -> tuple[int, int, int, int, int]:
+        """The table's numbers: issued, returned, accepted, rejected, without answers."""
+        return (self.issued, self.returned, self.accepted, self.rejected, self.no_answers)
 
 
 @dataclass

@@ -84,6 +84,7 @@ def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
         t["col_returned"],
         t["col_accepted"],
         t["col_rejected"],
+        t["col_no_answers"],
     ]
     ws.write_row(row, 0, headers, st.header)
     # The state spans four grid columns: "godkendt med bemærkninger" ran past one.
@@ -92,14 +93,14 @@ def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
     for r in data.returns:
         row += 1
         ws.write_string(row, 0, r.center, st.cell)
-        for col, value in enumerate((r.issued, r.returned, r.accepted, r.rejected), start=1):
+        for col, value in enumerate(r.counts, start=1):
             ws.write_number(row, col, value, st.number)
         state = t["state_" + r.state.value.replace("-", "_")]
         ws.merge_range(row, STATE_COLUMNS[0], row, STATE_COLUMNS[1], state, st.cell_line)
     row += 1
     ws.write_string(row, 0, t["total"], st.total_label)
-    for col in range(1, 5):
-        total = sum((r.issued, r.returned, r.accepted, r.rejected)[col - 1] for r in data.returns)
+    for col in range(1, len(headers)):
+        total = sum(r.counts[col - 1] for r in data.returns)
         _sum_formula(ws, row, col, first, row - 1, total, st.total)
     return row
 
@@ -198,7 +199,8 @@ def _flag_labels(flag: Flag, t: dict[str, Any]) -> str:
 # The summary sheet's grid, and the flag table's fields on it: (first, last) column.
 SUMMARY_WIDTHS = [30] + [9] * 8 + [24, 8, 40]
 FLAG_COLUMNS = [(0, 0), (1, 2), (3, 4), (5, 8), (9, 9), (10, 10), (11, 11)]
-STATE_COLUMNS = (5, 8)  # the returns table's state, as wide as a flag list's milestone
+# The returns table's state, after its five numbers: as wide as "uafklaret: flere afleveringer".
+STATE_COLUMNS = (6, 9)
 CHART_HEIGHT_PX = 300
 
 
