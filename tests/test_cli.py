@@ -203,8 +203,25 @@ def test_collect_all_accepted_exits_0(issued_ws: Workspace) -> None:
     code, out = run("collect", issued_ws.root, "--round", "3")
     assert code == 0, out
     lines = out.splitlines()
-    assert lines[0] == "3. budgetopfølgning 2017: 9 godkendt, 0 afvist, 0 afløst, 0 sprunget over"
+    assert lines[0] == "3. budgetopfølgning 2017: 9 godkendt, 0 afvist"
     assert lines[-1] == f"Samlet projektmappe: {issued_ws.master_path(3)}"
+
+
+def test_collect_names_a_return_replaced_in_the_same_run_in_its_count_line(
+    issued_ws: Workspace,
+) -> None:
+    """Superseded and skipped files are counted only when there are some."""
+    now = dt.datetime.now(dt.UTC)
+    _, layout = issued_for(issued_ws, "Ejendomme")
+    smileys = dict.fromkeys(inputs_of(layout, "smiley"), "☺")
+    for name, hours in (("første.xlsx", 2), ("anden.xlsx", 1)):
+        saved = now - dt.timedelta(hours=hours)
+        fill(issued_ws, "Ejendomme", smileys, issued_ws.inbox_dir(3) / name, saved_at=saved)
+    (issued_ws.inbox_dir(3) / "~$anden.xlsx").write_bytes(b"lock")
+    code, out = run("collect", issued_ws.root, "--round", "3")
+    assert out.splitlines()[0] == (
+        "3. budgetopfølgning 2017: 1 godkendt, 0 afvist, 1 afløst, 1 sprunget over"
+    ), out
 
 
 def test_collect_with_a_rejected_file_exits_1_and_says_why(issued_ws: Workspace) -> None:

@@ -610,10 +610,12 @@ def collect(
     counts = [
         (result.count(Verdict.ACCEPTED), "verdict-accepted"),
         (result.count(Verdict.REJECTED), "verdict-rejected"),
+    ]
+    # Named only when there are some: "0 afløst" beside "Afløser …" (the earlier
+    # return of a previous run, which this count never includes) read as a contradiction.
+    extra = [
         (result.count(Verdict.SUPERSEDED), "verdict-superseded"),
         (sum(f.verdict is Verdict.SKIPPED for f in result.files), "verdict-skipped"),
-    ]
-    extra = [
         (result.count(Verdict.NO_ANSWERS), "verdict-no-answers"),
         (result.count(Verdict.UNDECIDED), "verdict-undecided"),
         (result.seen_before, "seen-before"),
