@@ -219,6 +219,7 @@ def test_collect_names_a_return_replaced_in_the_same_run_in_its_count_line(
         fill(issued_ws, "Ejendomme", smileys, issued_ws.inbox_dir(3) / name, saved_at=saved)
     (issued_ws.inbox_dir(3) / "~$anden.xlsx").write_bytes(b"lock")
     code, out = run("collect", issued_ws.root, "--round", "3")
+    assert code == 0, out
     assert out.splitlines()[0] == (
         "3. budgetopfølgning 2017: 1 godkendt, 0 afvist, 1 afløst, 1 sprunget over"
     ), out

@@ -105,9 +105,7 @@ def test_a_year_finance_can_trust(tmp_path: Path) -> None:
     code, out = cli("collect", ws.root, "--round", 1)
     assert code == 1, out
     # (2) An untouched workbook is received, not returned: the center stays missing.
-    assert out.splitlines()[0] == (
-        f"{R1}: 1 godkendt, 1 afvist, 1 uden svar"
-    )
+    assert out.splitlines()[0] == (f"{R1}: 1 godkendt, 1 afvist, 1 uden svar")
     assert states(ws, 1) == {TM: "accepted", SD: "no-answers", SS: "rejected"}
     with sqlite3.connect(ws.ledger_path) as db:
         verdicts = dict(db.execute("SELECT original_name, verdict FROM received WHERE round=1"))
@@ -129,9 +127,7 @@ def test_a_year_finance_can_trust(tmp_path: Path) -> None:
     fill(ws, SS, values, inbox1 / "social rettet.xlsx", round_number=1)
     code, out = cli("collect", ws.root, "--round", 1)
     assert code == 1, out  # Skole og Dagtilbud still sent nothing usable
-    assert (
-        out.splitlines()[0] == f"{R1}: 1 godkendt, 0 afvist, 3 set før"
-    )
+    assert out.splitlines()[0] == f"{R1}: 1 godkendt, 0 afvist, 3 set før"
     assert "Kræver opmærksomhed:\n  Skole og Dagtilbud: modtaget uden svar" in out
     assert "social.xlsx" not in out
     assert states(ws, 1)[SS] == "accepted"
