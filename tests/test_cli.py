@@ -93,7 +93,27 @@ def test_init_plans_a_blank_register_or_the_starter_for_the_year_given(
         "Fejl: Ugyldig værdi for '--year': '27' er ikke et årstal fra 2000 til 2100 "
         "(for eksempel 2027)."
     )
-    assert not (tmp_path / "other" / "register.xlsx").exists()
+    assert not (tmp_path / "other").exists()  # a refused init leaves no folder behind
+
+
+def test_a_refused_init_removes_the_folders_it_made_and_only_those(
+    tmp_path: Path, seed_path: Path
+) -> None:
+    """A first try with an option that does not fit left the new workspace folder
+    with a lock file in it; a folder finance made before is kept."""
+    nested = tmp_path / "Økonomi 2027" / "runde æ"
+    code, _ = run("init", nested, "--year", "2027")
+    assert code == 2
+    assert list(tmp_path.iterdir()) == []
+    code, _ = run("init", nested, "--from-report", tmp_path / "findes ikke.txt")
+    assert code == 2
+    assert list(tmp_path.iterdir()) == []
+    nested.mkdir(parents=True)
+    (nested.parent / "noter.txt").write_text("finance's own", encoding="utf-8")
+    code, _ = run("init", nested, "--example", "sample", "--year", "2027")
+    assert code == 2
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["noter.txt", "runde æ", "Økonomi 2027"]
+    assert run("init", nested, "--blank", "--year", "2027")[0] == 0
 
 
 def test_init_refuses_two_registers_to_start_from(tmp_path: Path, seed_path: Path) -> None:

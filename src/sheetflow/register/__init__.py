@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
@@ -88,7 +89,6 @@ __all__ = [
 ]
 
 
-@exclusive
 def init_workspace(
     workspace: Workspace,
     source: str = "sample",
@@ -100,6 +100,64 @@ def init_workspace(
     year: int | None = None,
 ) -> tuple[Path, Register, Path | None]:
     """Write ``register.xlsx`` from a shipped example, a report export, or blank.
+
+    The workspace folder and its lock file are made before anything is checked;
+    an init refused (an option that does not fit, a report that cannot be read)
+    removes the lock file and the folders it made, so a first try with a typo
+    leaves nothing behind.
+    """
+    made = _first_missing(workspace.root)
+    had_lock = workspace.lock_path.exists()
+    try:
+        return _init_workspace(
+            workspace,
+            source,
+            report,
+            force=force,
+            discard_rounds=discard_rounds,
+            example=example,
+            year=year,
+        )
+    except Exception:
+        if not had_lock:
+            with contextlib.suppress(OSError):
+                workspace.lock_path.unlink(missing_ok=True)
+        if made is not None:
+            _remove_made_folders(workspace, made)
+        raise
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost of ``folder`` and its parents that does not exist yet."""
+    missing = None
+    while not folder.exists() and folder.parent != folder:
+        missing, folder = folder, folder.parent
+    return missing
+
+
+def _remove_made_folders(workspace: Workspace, top: Path) -> None:
+    """Remove the folders from the workspace's up to ``top``, each only while empty."""
+    folder = workspace.root
+    with contextlib.suppress(OSError):  # not empty: something else is there, keep it
+        while True:
+            folder.rmdir()
+            if folder == top:
+                break
+            folder = folder.parent
+
+
+@exclusive
+def _init_workspace(
+    workspace: Workspace,
+    source: str,
+    report: str | Path | None,
+    *,
+    force: bool,
+    discard_rounds: bool,
+    example: str | None,
+    year: int | None,
+) -> tuple[Path, Register, Path | None]:
+    """``init_workspace`` under the workspace lock.
 
     ``source="sample"`` is the example "sample"; ``source="example"`` takes
     the example's name from ``example``. ``year`` plans a blank register or the
