@@ -121,6 +121,8 @@ def test_a_returns_state_has_room_for_its_longest_words(officer_ws, tmp_path: Pa
         rows.setdefault(sheet.cell(r, 1).value, r)
     header, row = rows["Center"], rows[center]
     assert sheet.cell(row, 7).value == "godkendt med bemærkninger"
+    # Indented: right after a right-aligned number it read as "0godkendt".
+    assert (sheet.cell(header, 7).alignment.indent, sheet.cell(row, 7).alignment.indent) == (1, 1)
     merged = {str(m) for m in sheet.merged_cells.ranges}
     assert {f"G{header}:J{header}", f"G{row}:J{row}"} <= merged
     widths = [sheet.column_dimensions[c].width for c in "GHIJ"]

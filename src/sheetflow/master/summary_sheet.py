@@ -88,7 +88,7 @@ def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
     ]
     ws.write_row(row, 0, headers, st.header)
     # The state spans four grid columns: "godkendt med bemærkninger" ran past one.
-    ws.merge_range(row, STATE_COLUMNS[0], row, STATE_COLUMNS[1], t["col_state"], st.header)
+    ws.merge_range(row, STATE_COLUMNS[0], row, STATE_COLUMNS[1], t["col_state"], st.header_line)
     first = row + 1
     for r in data.returns:
         row += 1
