@@ -28,7 +28,10 @@ print("released", flush=True)
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
-    return Workspace.at(tmp_path / "Økonomi 2026" / "runde å")
+    """A workspace folder (only init and demo make one that is not there)."""
+    root = tmp_path / "Økonomi 2026" / "runde å"
+    root.mkdir(parents=True)
+    return Workspace.at(root)
 
 
 def _holder(tmp_path: Path, ws: Workspace) -> subprocess.Popen[str]:

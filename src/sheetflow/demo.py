@@ -28,7 +28,7 @@ from sheetflow.register import init_workspace
 from sheetflow.register.examples import PROJECT_ANSWERS
 from sheetflow.register.sample import sample_answers
 from sheetflow.smiley import symbol
-from sheetflow.workspace import Workspace, exclusive
+from sheetflow.workspace import Workspace, creates_workspace
 
 DEMO_ROUND = 3
 MARKER = ".sheetflow-demo"
@@ -174,7 +174,7 @@ def run_projects_demo(
 EXAMPLES = ("sample", "projects")
 
 
-@exclusive
+@creates_workspace
 def run_demo(
     workspace: Workspace,
     *,

@@ -120,14 +120,20 @@ class Workspace:
         return self.root / ".sheetflow.lock.json"
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self, create: bool = False) -> Iterator[None]:
         """Hold the workspace lock; a second command gets ``WorkspaceBusy`` at once.
 
         The lock is an operating-system lock (``filelock``: flock on POSIX,
         ``LockFileEx`` through msvcrt on Windows), so it ends with the process
         that holds it: a crashed command never leaves a stale lock behind.
+        Only ``create`` (init, demo) makes a workspace folder that is not there;
+        any other verb given a mistyped path says there is no register there,
+        and leaves no folder with a lock file behind.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.root.mkdir(parents=True, exist_ok=True)
+        elif not self.root.is_dir():
+            raise UsageError("no-register", root=self.root)
         key = str(self.lock_path.resolve())
         if key in _HELD:
             lock, depth = _HELD[key]
@@ -224,12 +230,20 @@ T = TypeVar("T")
 
 def exclusive(fn: Callable[P, T]) -> Callable[P, T]:
     """Run a library step that writes to a workspace under its lock (first argument)."""
+    return _under_lock(fn, create=False)
 
+
+def creates_workspace(fn: Callable[P, T]) -> Callable[P, T]:
+    """``exclusive`` for the steps that may make the workspace folder (init, demo)."""
+    return _under_lock(fn, create=True)
+
+
+def _under_lock(fn: Callable[P, T], create: bool) -> Callable[P, T]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         workspace = args[0]
         assert isinstance(workspace, Workspace)
-        with workspace.locked():
+        with workspace.locked(create=create):
             return fn(*args, **kwargs)
 
     return wrapper

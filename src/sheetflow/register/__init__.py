@@ -19,7 +19,7 @@ from sheetflow.register import cache
 from sheetflow.register.examples import EXAMPLES, FOR_A_YEAR
 from sheetflow.register.report_text import default_rounds, import_report_file
 from sheetflow.register.workbook import read_register, write_register
-from sheetflow.workspace import Workspace, exclusive
+from sheetflow.workspace import Workspace, creates_workspace
 
 SOURCES = ("sample", "report", "blank", "example")
 
@@ -146,7 +146,7 @@ def _remove_made_folders(workspace: Workspace, top: Path) -> None:
             folder = folder.parent
 
 
-@exclusive
+@creates_workspace
 def _init_workspace(
     workspace: Workspace,
     source: str,
