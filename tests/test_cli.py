@@ -245,6 +245,46 @@ def test_collect_names_a_return_replaced_in_the_same_run_in_its_count_line(
     ), out
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["issue", "--round", "3"],
+        ["collect", "--round", "3"],
+        ["close", "--round", "3"],
+        ["remind", "--round", "3"],
+        ["review", "Ejendomme", "--round", "3", "--accept"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_a_mistyped_workspace_path_leaves_no_folder_behind(tmp_path: Path, args: list[str]) -> None:
+    """A verb that writes took the workspace lock first, which made the folder (and a
+    lock file in it) before it found no register there."""
+    typo = tmp_path / "Økonomi 2027" / "runde ae"
+    code, out = run(args[0], typo, *args[1:])
+    assert (code, out.strip()) == (
+        2,
+        f'Fejl: Der er intet register i {typo}/. Start med: sheetflow init "{typo}"',
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_review_with_the_center_alone_uses_the_default_workspace(
+    issued_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The usage line is [WORKSPACE] CENTER: one name is the center, in ./out, as for
+    every verb whose workspace is left out (click gave the name to WORKSPACE and then
+    said CENTER was missing)."""
+    fill_all_green(issued_ws, "Ejendomme", issued_ws.inbox_dir(3) / "ejd.xlsx")
+    assert run("collect", issued_ws.root, "--round", "3")[0] == 0
+    monkeypatch.chdir(issued_ws.root.parent)
+    issued_ws.root.rename("out")
+    code, out = run("review", "Ejendomme", "--round", "3", "--accept")
+    assert code == 0, out
+    assert out.splitlines()[0] == "3. budgetopfølgning 2017, Ejendomme: godkendt"
+    code, out = run("review", "--round", "3", "--accept")
+    assert (code, out.splitlines()[-1]) == (2, "Fejl: Mangler argument 'CENTER'.")
+
+
 def test_collect_with_a_rejected_file_exits_1_and_says_why(issued_ws: Workspace) -> None:
     _, layout = issued_for(issued_ws, "Ejendomme")
     cell = inputs_of(layout)[0]

@@ -56,7 +56,12 @@ def test_accept_with_remarks_and_return_with_a_reason(ws: Workspace) -> None:
     assert code == 0 and "Der mangler en" in out, out  # the note (wrapped to the table)
     assert states(ws)[TM]["state"] == "accepted"
     code, out = cli("review", ws.root, SD, "--round", 1, "--accept")
-    assert (code, out) == (0, f"1. budgetopfølgning 2026, {SD}: godkendt\n")
+    # The master collect wrote shows the center as it was, until the next collect.
+    outdated = (
+        "Den samlede projektmappe for 1. budgetopfølgning 2026 viser endnu ikke afgørelsen. "
+        f'Opdatér den med: sheetflow collect "{ws.root}" --round 1\n'
+    )
+    assert (code, out) == (0, f"1. budgetopfølgning 2026, {SD}: godkendt\n{outdated}")
     assert states(ws)[SD]["state"] == "accepted"
 
     code, out = cli("review", ws.root, TM, "--round", 1, "--return", REASON)
@@ -64,7 +69,7 @@ def test_accept_with_remarks_and_return_with_a_reason(ws: Workspace) -> None:
     correction = ws.round_dir(1) / "corrections" / "Teknik_og_Miljoe_1_budgetopfoelgning_2026.xlsx"
     assert out == (
         f"1. budgetopfølgning 2026, {TM}: sendt tilbage til rettelse\n"
-        f"  Rettelsesprojektmappe til centret: {correction}\n"
+        f"  Rettelsesprojektmappe til centret: {correction}\n{outdated}"
     )
     st = states(ws)[TM]
     assert (st["state"], st["review_reason"]) == ("returned", REASON)

@@ -769,9 +769,21 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
 # ------------------------------------------------------------------- review
 
 
+def _center_alone(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """One name given: it is the CENTER, in the default workspace, as the usage line
+    ``[WORKSPACE] CENTER`` promises (click gave it to WORKSPACE and missed CENTER)."""
+    if value is not None:
+        return value
+    if ctx.get_parameter_source("workspace") is not click.core.ParameterSource.COMMANDLINE:
+        raise click.MissingParameter(ctx=ctx, param=param)
+    alone = str(ctx.params["workspace"])
+    ctx.params["workspace"] = Path(DEFAULT_WORKSPACE)  # before --lang reads its language
+    return alone
+
+
 @main.command()
 @WORKSPACE
-@click.argument("center")
+@click.argument("center", required=False, callback=_center_alone, metavar="CENTER")
 @click.option("--round", "round_ref", required=True, help="The round's number or name, e.g. 3.")
 @click.option(
     "--accept",
@@ -794,10 +806,10 @@ def review(
 
     --accept also confirms an accepted return when a later file of the center
     was rejected: the return stands, and the correction workbook made for the
-    rejected file is removed. A returned return writes a correction workbook for
-    the center (its answers pre-filled, the reason on the first sheet);
-    reminders then carry the reason. Every decision is kept in the ledger with
-    time and reason.
+    rejected file is removed. --return writes a correction workbook for the
+    center (its answers pre-filled, the reason on the first sheet); reminders
+    then carry the reason. Every decision is kept in the ledger with time and
+    reason; the next collect shows it in the master workbook.
 
     \b
     Examples:
@@ -813,6 +825,9 @@ def review(
     click.echo(f"{result.round.name}, {result.center}: {_state_word(result.state)}")
     if result.correction is not None:
         click.echo(_say("review-correction", path=result.correction))
+    if result.master_outdated:
+        command = f'sheetflow collect "{workspace}" --round {result.round.number}'
+        click.echo(_say("review-master-outdated", round=result.round.name, command=command))
 
 
 # ------------------------------------------------------------ close, remind

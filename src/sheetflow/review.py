@@ -34,6 +34,8 @@ class ReviewResult:
     center: str
     state: CenterState
     correction: Path | None = None
+    # The round's master was written before this decision: it shows the center as it was.
+    master_outdated: bool = False
 
 
 @exclusive
@@ -89,7 +91,8 @@ def review(
         elif c.versions:  # finance accepts it as it is: nothing is left for the center to fix
             remove_correction(workspace, rnd, c.versions[-1].file)
         new_state = CenterState.ACCEPTED if accept else CenterState.RETURNED
-    return ReviewResult(rnd, center, new_state, correction)
+    outdated = workspace.master_path(rnd.number).exists()
+    return ReviewResult(rnd, center, new_state, correction, outdated)
 
 
 def _send_back(
