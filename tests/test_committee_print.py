@@ -106,7 +106,7 @@ def test_the_committee_copy_hides_only_the_findings_sheet(
 def test_a_returns_state_has_room_for_its_longest_words(officer_ws, tmp_path: Path) -> None:
     """'godkendt med bemærkninger' ran past the one narrow Status column of the
     summary's returns table in the committee PDF; the state spans four columns, after
-    the five numbers (the fifth counts returns without answers)."""
+    the six numbers."""
     from helpers import fill, issued_for
     from sheetflow.collect import collect_round
 
@@ -120,10 +120,11 @@ def test_a_returns_state_has_room_for_its_longest_words(officer_ws, tmp_path: Pa
     for r in range(1, 12):  # the returns table comes first; the counts name centers too
         rows.setdefault(sheet.cell(r, 1).value, r)
     header, row = rows["Center"], rows[center]
-    assert sheet.cell(row, 7).value == "godkendt med bemærkninger"
+    assert sheet.cell(row, 8).value == "godkendt med bemærkninger"
     # Indented: right after a right-aligned number it read as "0godkendt".
-    assert (sheet.cell(header, 7).alignment.indent, sheet.cell(row, 7).alignment.indent) == (1, 1)
+    for cell in (sheet.cell(header, 8), sheet.cell(row, 8)):
+        assert (cell.alignment.horizontal, cell.alignment.indent) == ("left", 1)
     merged = {str(m) for m in sheet.merged_cells.ranges}
-    assert {f"G{header}:J{header}", f"G{row}:J{row}"} <= merged
-    widths = [sheet.column_dimensions[c].width for c in "GHIJ"]
+    assert {f"H{header}:K{header}", f"H{row}:K{row}"} <= merged
+    widths = [sheet.column_dimensions[c].width for c in "HIJK"]
     assert sum(widths) >= len("uafklaret: flere afleveringer") + 4

@@ -88,7 +88,7 @@ def test_accept_with_remarks_and_return_with_a_reason(ws: Workspace) -> None:
     returns: dict[str, object] = {}
     for r in rows:  # the returns table comes first
         if r[0] in (TM, SD):
-            returns.setdefault(r[0], r[6])
+            returns.setdefault(r[0], r[7])
     assert returns == {TM: "sendt tilbage til rettelse", SD: "godkendt"}
     code, out = cli("remind", ws.root, "--round", 1)
     assert code == 0, out

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import fill, fill_all_green, inputs_of, issued_for
-from person import SD, TM, fill_register
+from person import SD, SS, TM, fill_register
 from sheetflow.cli import main
 from sheetflow.collect import collect_round
 from sheetflow.findings import Detail
@@ -86,30 +86,37 @@ def test_untouched_return_is_no_answers_and_the_center_stays_missing(own_ws: Wor
         assert ledger.accepted_ratings() == []
 
 
-def test_the_committee_table_counts_an_empty_return_apart_from_a_rejected_one(
+def test_the_committee_table_says_what_became_of_every_file_returned(
     own_ws: Workspace,
 ) -> None:
     """The summary's returns table said "Afvist 1" for a workbook sent back untouched,
-    though nothing in it was wrong; it has a column of its own."""
+    though nothing in it was wrong, and a replaced return counted as received and
+    nowhere else: "Modtaget 2, Godkendt 1, Afvist 0". Each has a column of its own."""
     ws = own_ws
     issued, _ = issued_for(ws, TM, 1)
     shutil.copyfile(ws.root / issued.file, ws.inbox_dir(1) / "tom.xlsx")
     _, layout = issued_for(ws, SD, 1)
     fill(ws, SD, {inputs_of(layout)[0]: "måske"}, ws.inbox_dir(1) / "forkert.xlsx", round_number=1)
+    _, layout = issued_for(ws, SS, 1)
+    for name, hours in (("først.xlsx", 2), ("rettet.xlsx", 1)):
+        saved = NOW - dt.timedelta(hours=hours)
+        values = dict.fromkeys(inputs_of(layout, "smiley"), "☺")
+        fill(ws, SS, values, ws.inbox_dir(1) / name, round_number=1, saved_at=saved)
     result = collect_round(ws, 1)
     assert result.master is not None
     sheet = openpyxl.load_workbook(result.master)["Overblik"]
     rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
     start = next(n for n, r in enumerate(rows) if r[0] == "Center")
-    assert rows[start][:7] == (
-        "Center", "Udsendt", "Modtaget", "Godkendt", "Afvist", "Uden svar", "Status"
+    assert rows[start][:8] == (
+        "Center", "Udsendt", "Modtaget", "Godkendt", "Afvist", "Uden svar", "Afløst", "Status"
     )  # fmt: skip
-    table = {r[0]: r[1:7] for r in rows[start + 1 : start + 5]}
+    table = {r[0]: r[1:8] for r in rows[start + 1 : start + 5]}
+    sums = tuple(f"=SUM({c}3:{c}5)" for c in "BCDEFG")
     assert table == {
-        TM: (1, 1, 0, 0, 1, "modtaget uden svar"),
-        SD: (1, 1, 0, 1, 0, "afvist"),
-        "Social og Sundhed": (1, 0, 0, 0, 0, "mangler"),
-        "I alt": ("=SUM(B3:B5)", "=SUM(C3:C5)", "=SUM(D3:D5)", "=SUM(E3:E5)", "=SUM(F3:F5)", None),
+        TM: (1, 1, 0, 0, 1, 0, "modtaget uden svar"),
+        SD: (1, 1, 0, 1, 0, 0, "afvist"),
+        SS: (1, 2, 1, 0, 0, 1, "godkendt"),
+        "I alt": (*sums, None),
     }
 
 
@@ -365,10 +372,10 @@ def test_a_wrong_round_file_does_not_count_against_the_round(own_ws: Workspace) 
             min_row=3, max_row=5, values_only=True
         )
     ]
-    assert [r[:7] for r in returns] == [
-        (TM, 1, 0, 0, 0, 0, "mangler"),
-        (SD, 1, 0, 0, 0, 0, "mangler"),
-        ("Social og Sundhed", 1, 0, 0, 0, 0, "mangler"),
+    assert [r[:8] for r in returns] == [
+        (TM, 1, 0, 0, 0, 0, 0, "mangler"),
+        (SD, 1, 0, 0, 0, 0, 0, "mangler"),
+        ("Social og Sundhed", 1, 0, 0, 0, 0, 0, "mangler"),
     ]
     # The next collect does not report it again, nor fail on it.
     again = collect_round(own_ws, 2)

@@ -110,6 +110,11 @@ class CenterRound:
         """Files that came back without a single answer (not rejected: nothing was wrong)."""
         return sum(r.verdict == Verdict.NO_ANSWERS for r in self.received)
 
+    @property
+    def superseded(self) -> int:
+        """Returns a later return of the center replaced."""
+        return sum(r.verdict == Verdict.SUPERSEDED for r in self.received)
+
 
 @dataclass
 class RoundState:

@@ -83,6 +83,7 @@ def master_data(state: RoundState, findings: list[dict[str, str]], date_text: st
             accepted=1 if c.state.returned else 0,
             rejected=c.rejected,
             no_answers=c.no_answers,
+            superseded=c.superseded,
             state=c.state,
         )
         for c in state.centers

@@ -26,11 +26,11 @@ class Styles:
         self.header = f(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", border=1)
         self.cell = f(border=1, border_color="#BFBFBF")
         # One line that may run on into the empty cells to its right (a state in words),
-        # indented so it does not read as one word with the number on its left.
-        self.cell_line = f(border=1, border_color="#BFBFBF", text_wrap=False, indent=1)
-        self.header_line = f(
-            bold=True, bg_color="#1F4E78", font_color="#FFFFFF", border=1, indent=1
-        )
+        # indented so it does not read as one word with the number on its left (an
+        # indent without align="left" is lost in LibreOffice).
+        line = {"align": "left", "indent": 1}
+        self.cell_line = f(border=1, border_color="#BFBFBF", text_wrap=False, **line)
+        self.header_line = f(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", border=1, **line)
         self.number = f(border=1, border_color="#BFBFBF", align="right")
         self.total = f(border=1, bold=True, top=2, align="right")
         self.total_label = f(border=1, bold=True, top=2)

@@ -251,12 +251,21 @@ class ReturnRow:
     accepted: int
     rejected: int
     no_answers: int = 0
+    superseded: int = 0
     state: CenterState = CenterState.MISSING
 
     @property
-    def counts(self) -> tuple[int, int, int, int, int]:
-        """The table's numbers: issued, returned, accepted, rejected, without answers."""
-        return (self.issued, self.returned, self.accepted, self.rejected, self.no_answers)
+    def counts(self) -> tuple[int, int, int, int, int, int]:
+        """The table's numbers: issued, returned, then what became of the returned files
+        (accepted, rejected, without answers, replaced by a later one)."""
+        return (
+            self.issued,
+            self.returned,
+            self.accepted,
+            self.rejected,
+            self.no_answers,
+            self.superseded,
+        )
 
 
 @dataclass

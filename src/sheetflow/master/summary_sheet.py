@@ -85,6 +85,7 @@ def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any
         t["col_accepted"],
         t["col_rejected"],
         t["col_no_answers"],
+        t["col_superseded"],
     ]
     ws.write_row(row, 0, headers, st.header)
     # The state spans four grid columns: "godkendt med bemærkninger" ran past one.
@@ -199,8 +200,8 @@ def _flag_labels(flag: Flag, t: dict[str, Any]) -> str:
 # The summary sheet's grid, and the flag table's fields on it: (first, last) column.
 SUMMARY_WIDTHS = [30] + [9] * 8 + [24, 8, 40]
 FLAG_COLUMNS = [(0, 0), (1, 2), (3, 4), (5, 8), (9, 9), (10, 10), (11, 11)]
-# The returns table's state, after its five numbers: as wide as "uafklaret: flere afleveringer".
-STATE_COLUMNS = (6, 9)
+# The returns table's state, after its six numbers: as wide as "uafklaret: flere afleveringer".
+STATE_COLUMNS = (7, 10)
 CHART_HEIGHT_PX = 300
 
 
