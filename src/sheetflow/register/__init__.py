@@ -174,7 +174,11 @@ def _init_workspace(
     if source == "sample":
         source, example = "example", "sample"
     if source == "example" and example not in EXAMPLES:
-        raise UsageError("unknown-example", example=example, names=", ".join(sorted(EXAMPLES)))
+        from sheetflow.register.reader import near_miss
+
+        near = near_miss(example or "", EXAMPLES)
+        key = "unknown-example-near" if near else "unknown-example"
+        raise UsageError(key, example=example, near=near, names=", ".join(sorted(EXAMPLES)))
     if year is not None and source != "blank" and example not in FOR_A_YEAR:
         raise UsageError("year-not-for-source", names=", ".join(sorted(FOR_A_YEAR)), year=year)
     target = workspace.register_path
