@@ -101,6 +101,16 @@ def init_workspace(
 ) -> tuple[Path, Register, Path | None]:
     """Write ``register.xlsx`` from a shipped example, a report export, or blank.
 
+    ``source="sample"`` is the example "sample"; ``source="example"`` takes
+    the example's name from ``example``. ``year`` plans a blank register or the
+    starter and projects examples for that year (default: this one). Returns the
+    register as read back from the file (keys made where an example leaves them
+    empty), and the backup folder when a register was replaced.
+
+    Replacing a register keeps a backup. When the ledger already holds issued
+    rounds, a new register would orphan them, so that needs ``discard_rounds``
+    as well, and the ledger and rounds move into the backup.
+
     The workspace folder and its lock file are made before anything is checked;
     an init refused (an option that does not fit, a report that cannot be read)
     removes the lock file and the folders it made, so a first try with a typo
@@ -157,18 +167,7 @@ def _init_workspace(
     example: str | None,
     year: int | None,
 ) -> tuple[Path, Register, Path | None]:
-    """``init_workspace`` under the workspace lock.
-
-    ``source="sample"`` is the example "sample"; ``source="example"`` takes
-    the example's name from ``example``. ``year`` plans a blank register or the
-    starter and projects examples for that year (default: this one). Returns the
-    register as read back from the file (keys made where an example leaves them
-    empty), and the backup folder when a register was replaced.
-
-    Replacing a register keeps a backup. When the ledger already holds issued
-    rounds, a new register would orphan them, so that needs ``discard_rounds``
-    as well, and the ledger and rounds move into the backup.
-    """
+    """``init_workspace``'s work, under the workspace lock."""
     if source not in SOURCES:
         raise UsageError("unknown-source", source=source)
     if source == "sample":
