@@ -116,21 +116,6 @@ def test_a_refused_init_removes_the_folders_it_made_and_only_those(
     assert run("init", nested, "--blank", "--year", "2027")[0] == 0
 
 
-def test_init_suggests_the_example_meant(tmp_path: Path) -> None:
-    code, out = run("init", tmp_path / "ws", "--example", "startr")
-    assert (code, out.strip().splitlines()[-1]) == (
-        2,
-        "Fejl: Ukendt eksempel 'startr'. Mente du 'starter'? "
-        "Vælg et af: projects, sample, starter.",
-    )
-    code, out = run("init", tmp_path / "ws", "--example", "budget", "--lang", "en")
-    assert (code, out.strip().splitlines()[-1]) == (
-        2,
-        "Error: Unknown example 'budget'. Choose one of: projects, sample, starter.",
-    )
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_init_refuses_two_registers_to_start_from(tmp_path: Path, seed_path: Path) -> None:
     """click lets the last of --sample/--blank win; init says the two do not go together."""
     cases = [

@@ -416,14 +416,19 @@ def test_init_example_starter_then_issue_from_the_cli(tmp_path: Path) -> None:
     assert "[advarsel]" not in issue.stderr and "[fejl]" not in issue.stderr
 
 
-def test_init_unknown_example_names_the_examples(tmp_path: Path) -> None:
+def test_init_unknown_example_names_the_examples_and_the_one_meant(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["init", str(tmp_path / "ws"), "--example", "startr"])
     assert result.exit_code == 2
-    assert (
-        result.output.strip()
-        == "Fejl: Ukendt eksempel 'startr'. Vælg et af: projects, sample, starter."
+    assert result.output.strip() == (
+        "Fejl: Ukendt eksempel 'startr'. Mente du 'starter'? Vælg et af: projects, sample, starter."
     )
-    assert not (tmp_path / "ws" / "register.xlsx").exists()
+    args = ["init", str(tmp_path / "ws"), "--example", "budget", "--lang", "en"]
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.output.strip()) == (
+        2,
+        "Error: Unknown example 'budget'. Choose one of: projects, sample, starter.",
+    )
+    assert list(tmp_path.iterdir()) == []  # no folder left behind either
 
 
 def test_init_example_sample_is_init_sample(tmp_path: Path) -> None:
