@@ -213,6 +213,11 @@ def test_trend_counts_and_chart(year: Year) -> None:
             for k in (1, 2, 3)
         ]
         assert table[label] == [*want, None], label
+    # Why these differ from the summary's counts, under the table.
+    assert rows[head + 5][3] == (
+        "Hver opfølgnings egne svar. Overblik tæller hvert punkts seneste smiley, "
+        "også en smiley fra en tidligere opfølgning."
+    )
     with zipfile.ZipFile(master) as z:
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
     trend = [c for c in charts if "Udvikling!" in c]

@@ -134,6 +134,8 @@ def _counts(
                 ws.write_number(n, FIRST_ROUND_COL + i, counts[i][bucket], st.number)
             else:
                 ws.write_blank(n, FIRST_ROUND_COL + i, None, st.number)
+    # The summary's counts take each item's latest smiley: say why the two differ.
+    ws.write_string(3 + len(COUNTED), 3, str(t["trends_counts_note"]), st.note)
     chart = wb.add_chart({"type": "column", "subtype": "stacked"})
     sheet = ws.get_name()
     last_col = FIRST_ROUND_COL + len(rounds) - 1
