@@ -195,6 +195,15 @@ def test_init_lang_makes_the_workspace_speak_it(
     assert "Markeringer:" in run("status", ws, "--round", 1)[1]
     monkeypatch.delenv("SHEETFLOW_LANG")
     assert "Markeringer:" in run("status", ws, "--round", 1, "--lang", "da")[1]
+    # Collect writes the committee's master in the run's language, and says so when
+    # that is not the workspace's own.
+    code, out = run("collect", ws, "--round", 1, "--lang", "da")
+    assert out.splitlines()[-1] == (
+        "Den samlede projektmappe er skrevet på dansk (--lang da). Arbejdsområdets sprog "
+        "er engelsk; en collect uden --lang skriver den på engelsk igen."
+    ), out
+    code, out = run("collect", ws, "--round", 1)
+    assert out.splitlines()[-1].startswith("Master workbook: "), out
     # A workspace made without --lang has no setting: Danish.
     other = tmp_path / "dansk"
     assert run("init", other, "--example", "starter")[1].startswith("Register skrevet:")

@@ -30,7 +30,7 @@ from sheetflow.model import Register
 from sheetflow.notices import NAMED_VALUES, More, Notices, collect_notices
 from sheetflow.roundstate import CenterState, RoundState, Verdict
 from sheetflow.smiley import symbol
-from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace
+from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace, workspace_language
 
 WORKSPACE = click.argument(
     "workspace", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_WORKSPACE
@@ -642,6 +642,10 @@ def collect(
         click.echo(_say("reopened", round=result.round.name, command=command))
     click.echo(_flags_line(result.flags))
     click.echo(_say("master-written", path=result.master))
+    own = workspace_language(ws.root)
+    if lang != own:  # --lang or SHEETFLOW_LANG: the committee's document changed language
+        written, usual = _say(f"language-{lang}"), _say(f"language-{own}")
+        click.echo(_say("master-other-language", code=lang, written=written, usual=usual))
     for later in result.later_rounds:
         command = f'sheetflow collect "{ws.root}" --round {later.number}'
         click.echo(_say("later-round-outdated", round=later.name, command=command))
