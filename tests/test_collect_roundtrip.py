@@ -364,11 +364,16 @@ def test_ratings_csv_formula_like_comments_are_defused(scenario: Scenario) -> No
 
 def test_findings_csv(scenario: Scenario) -> None:
     assert scenario.result.findings_csv == scenario.ws.findings_csv(3)
-    assert scenario.ws.findings_csv(3).read_bytes().startswith(codecs.BOM_UTF8 + b"file,sheet,")
+    assert scenario.ws.findings_csv(3).read_bytes().startswith(codecs.BOM_UTF8 + b"file,center,")
     columns, rows = read_csv(scenario.ws.findings_csv(3))
-    assert columns == ["file", "sheet", "cell", "code", "severity", "message"]
-    got = [(r["file"], r["sheet"], r["cell"], r["code"], r["severity"]) for r in rows]
-    expected = [(f.file, f.sheet, f.cell, f.code, f.severity.value) for f in scenario.result.report]
+    assert columns == ["file", "center", "sheet", "cell", "code", "severity", "message"]
+    got = [(r["file"], r["center"], r["sheet"], r["cell"], r["code"], r["severity"]) for r in rows]
+    # Each file's center, as the scenario sent it (the file names are the scenario's own).
+    center_of = {t.file: t.center for t in scenario.typed} | {"by_retur.xlsx": REJECTED}
+    expected = [
+        (f.file, center_of[f.file], f.sheet, f.cell, f.code, f.severity.value)
+        for f in scenario.result.report
+    ]
     # The CSV lists the round's files in arrival order; this run saw every one of them.
     assert sorted(got) == sorted(expected)
     hr = next(t for t in scenario.typed if t.center == "HR og Organisationsudvikling")

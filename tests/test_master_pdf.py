@@ -18,7 +18,7 @@ from sheetflow.demo import DemoResult
 pytestmark = [requires_libreoffice, pytest.mark.libreoffice]
 
 DETAIL_HEADER = re.compile(r"Delelement\s+Tid\s+1\.\s+2\.\s+3\.\s+Seneste status / kommentar")
-FINDINGS_HEADER = re.compile(r"Fil\s+Ark\s+Celle\s+Kode\s+Alvor\s+Besked")
+FINDINGS_HEADER = re.compile(r"Fil\s+Center\s+Ark\s+Celle\s+Kode\s+Alvor\s+Besked")
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from sheetflow.texts import LOCALES, load_texts
 from sheetflow.workspace import Workspace
 from sheetflow.xlsxutil import is_formula_like
 
-FINDING_COLUMNS = ["file", "sheet", "cell", "code", "severity", "message"]
+FINDING_COLUMNS = ["file", "center", "sheet", "cell", "code", "severity", "message"]
 
 
 @dataclass
@@ -128,9 +128,23 @@ def round_master(
     date_text = (
         date_text or _info_date(register.info.date, lang) or long_date(dt.date.today(), lang)
     )
-    data = master_data(state, [f.row(lang) for f in report], date_text)
+    rows = [f.row(lang) for f in report]
+    center_of = centers_by_file(ledger, rnd)
+    for row in rows:  # so finance can filter a center's remarks
+        row["center"] = center_of.get(row.get("file", ""), "")
+    data = master_data(state, rows, date_text)
     data.asked = asked_by_round(register, rnd, ledger)
     return state, data
+
+
+def centers_by_file(ledger: Ledger, rnd: Round) -> dict[str, str]:
+    """The center each file received in the round came from, by the file's name; a
+    name two centers' files share names neither (a finding carries only the name)."""
+    seen: dict[str, set[str]] = {}
+    for rec in ledger.received(rnd.number):
+        if rec.center:
+            seen.setdefault(rec.original_name, set()).add(rec.center)
+    return {name: next(iter(c)) for name, c in seen.items() if len(c) == 1}
 
 
 def consolidate(

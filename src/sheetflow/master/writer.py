@@ -121,11 +121,12 @@ def _findings(
 ) -> None:
     """Every finding of the round's returns, for finance; see ``_findings_print``."""
     ws = wb.add_worksheet(t["findings_sheet"])
-    widths = [34, 10, 8, 22, 9, 80]
+    widths = [34, 24, 10, 8, 22, 9, 80]
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     headers = [
         t["col_file"],
+        t["col_center"],
         t["col_sheet"],
         t["col_cell"],
         t["col_code"],
@@ -139,7 +140,7 @@ def _findings(
     rows = RowWriter(ws)
     for row, f in enumerate(data.findings, start=1):
         cells: list[tuple[str | float | None, Any]] = []
-        for key in ("file", "sheet", "cell", "code", "severity", "message"):
+        for key in ("file", "center", "sheet", "cell", "code", "severity", "message"):
             value = f.get(key, "")
             if key == "severity":  # a word in the workbook's language; the code stays a code
                 value = t.get(f"severity_{value}", value)
