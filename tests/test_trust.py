@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import shutil
 import subprocess
@@ -118,6 +119,29 @@ def test_the_committee_table_says_what_became_of_every_file_returned(
         SS: (1, 2, 1, 0, 0, 1, "godkendt"),
         "I alt": (*sums, None),
     }
+
+
+def test_findings_name_the_center_a_file_came_from_unless_two_share_its_name(
+    own_ws: Workspace,
+) -> None:
+    """findings.csv's center column, by file name: two centers' files named alike
+    (collected in two runs, so both stand in the round) name neither."""
+    ws = own_ws
+
+    def comment_only(center: str, name: str) -> None:
+        """A return with a comment and no smiley: accepted, with remarks."""
+        _, layout = issued_for(ws, center, 1)
+        fill(ws, center, {inputs_of(layout, "comment")[0]: "Se bilag."}, ws.inbox_dir(1) / name,
+             round_number=1)  # fmt: skip
+
+    comment_only(TM, "retur.xlsx")
+    collect_round(ws, 1)
+    comment_only(SD, "retur.xlsx")
+    comment_only(SS, "social.xlsx")
+    collect_round(ws, 1)
+    with ws.findings_csv(1).open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {(r["file"], r["center"]) for r in rows} == {("retur.xlsx", ""), ("social.xlsx", SS)}
 
 
 # (3) Exit code from the current state.
