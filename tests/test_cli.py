@@ -268,6 +268,23 @@ def test_a_mistyped_workspace_path_leaves_no_folder_behind(tmp_path: Path, args:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_path_typed_without_its_danish_letters_names_the_workspace_beside_it(
+    tmp_path: Path,
+) -> None:
+    """'Start med: sheetflow init <the typo>' would have made a second, stray workspace."""
+    real = tmp_path / "Budget 2027" / "opfølgning ø"
+    assert run("init", real, "--blank")[0] == 0
+    typo = real.parent / "opfolgning o"
+    for args in (["status"], ["issue", "--round", "1"]):
+        code, out = run(args[0], typo, *args[1:])
+        assert (code, out.strip()) == (
+            2,
+            f'Fejl: Der er intet register i {typo}/. Mente du "{real}"? '
+            f'Ellers start med: sheetflow init "{typo}"',
+        ), args
+    assert sorted(p.name for p in real.parent.iterdir()) == ["opfølgning ø"]
+
+
 def test_review_with_the_center_alone_uses_the_default_workspace(
     issued_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -282,6 +299,9 @@ def test_review_with_the_center_alone_uses_the_default_workspace(
     assert code == 0, out
     assert out.splitlines()[0] == "3. budgetopfølgning 2017, Ejendomme: godkendt"
     code, out = run("review", "--round", "3", "--accept")
+    assert (code, out.splitlines()[-1]) == (2, "Fejl: Mangler argument 'CENTER'.")
+    # A folder given alone is the workspace, with the center left out.
+    code, out = run("review", "out", "--round", "3", "--accept")
     assert (code, out.splitlines()[-1]) == (2, "Fejl: Mangler argument 'CENTER'.")
 
 

@@ -778,9 +778,11 @@ def _center_alone(ctx: click.Context, param: click.Parameter, value: str | None)
     ``[WORKSPACE] CENTER`` promises (click gave it to WORKSPACE and missed CENTER)."""
     if value is not None:
         return value
-    if ctx.get_parameter_source("workspace") is not click.core.ParameterSource.COMMANDLINE:
+    given = ctx.params["workspace"]
+    typed = ctx.get_parameter_source("workspace") is click.core.ParameterSource.COMMANDLINE
+    if not typed or Path(given).is_dir():  # a folder: the workspace, and CENTER left out
         raise click.MissingParameter(ctx=ctx, param=param)
-    alone = str(ctx.params["workspace"])
+    alone = str(given)
     ctx.params["workspace"] = Path(DEFAULT_WORKSPACE)  # before --lang reads its language
     return alone
 

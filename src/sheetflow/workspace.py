@@ -119,6 +119,23 @@ class Workspace:
         """Who holds the lock (pid, host, command), written beside it by the holder."""
         return self.root / ".sheetflow.lock.json"
 
+    def no_register(self) -> UsageError:
+        """There is no register here: the error that says how to start one, and names
+        the workspace beside it the user most likely meant (a path typed without its
+        æøå, say), so a typo does not end in a second, stray workspace."""
+        from sheetflow.register.reader import near_miss
+
+        try:
+            beside = [
+                d.name for d in self.root.parent.iterdir() if Workspace(d).register_path.is_file()
+            ]
+        except OSError:
+            beside = []
+        near = near_miss(self.root.name, beside)
+        if near:
+            return UsageError("no-register-near", root=self.root, near=self.root.parent / near)
+        return UsageError("no-register", root=self.root)
+
     @contextlib.contextmanager
     def locked(self, create: bool = False) -> Iterator[None]:
         """Hold the workspace lock; a second command gets ``WorkspaceBusy`` at once.
@@ -133,7 +150,7 @@ class Workspace:
         if create:
             self.root.mkdir(parents=True, exist_ok=True)
         elif not self.root.is_dir():
-            raise UsageError("no-register", root=self.root)
+            raise self.no_register()
         key = str(self.lock_path.resolve())
         if key in _HELD:
             lock, depth = _HELD[key]

@@ -218,7 +218,7 @@ def load_register(workspace: Workspace) -> Register:
     """
     path = workspace.register_path
     if not path.is_file():
-        raise UsageError("no-register", root=workspace.root)
+        raise workspace.no_register()
     try:
         register, report = _read_cached(workspace, path)
     except SheetflowError:
