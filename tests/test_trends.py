@@ -215,8 +215,9 @@ def test_trend_counts_and_chart(year: Year) -> None:
         assert table[label] == [*want, None], label
     # Why these differ from the summary's counts, under the table.
     assert rows[head + 5][3] == (
-        "Hver opfølgnings egne svar. Overblik tæller hvert punkts seneste smiley, "
-        "også en smiley fra en tidligere opfølgning."
+        "Milepæle og økonomi tilsammen, hver opfølgnings egne svar. Overblik tæller dem "
+        "hver for sig og tæller hvert punkts seneste smiley, også en fra en tidligere "
+        "opfølgning."
     )
     with zipfile.ZipFile(master) as z:
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]

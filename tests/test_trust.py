@@ -119,6 +119,13 @@ def test_the_committee_table_says_what_became_of_every_file_returned(
         SS: (1, 2, 1, 0, 0, 1, "godkendt"),
         "I alt": (*sums, None),
     }
+    # Sent back for correction, the return still counts (its answers stand) and is
+    # counted as accepted, so the row still adds up.
+    assert cli("review", ws.root, SS, "--round", 1, "--return", "Kommentarer mangler.")[0] == 0
+    collect_round(ws, 1)
+    sheet = openpyxl.load_workbook(ws.master_path(1))["Overblik"]
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == SS)
+    assert row[1:8] == (1, 2, 1, 0, 0, 1, "sendt tilbage til rettelse")
 
 
 def test_findings_name_the_center_a_file_came_from_unless_two_share_its_name(
@@ -184,6 +191,10 @@ def test_returns_saved_at_the_same_time_are_undecided_until_finance_prefers(
     assert f'--prefer "{two}"' in result.report.findings[1].message
     assert result.exit_code == 1
     assert result.state is not None and result.state.center(BAD).state is CenterState.UNDECIDED
+    # The committee's returns table: two accepted returns, neither replaced yet.
+    summary = openpyxl.load_workbook(ws.master_path(3))["Overblik"]
+    row = next(r for r in summary.iter_rows(values_only=True) if r[0] == BAD)
+    assert row[1:8] == (1, 2, 2, 0, 0, 0, "uafklaret: flere afleveringer")
     code, out = cli("collect", ws.root, "--round", 3, "--prefer", two)
     assert code == 0, out
     with Ledger(ws.ledger_path) as ledger:

@@ -101,6 +101,12 @@ class CenterRound:
         return self.versions[-1].version if self.versions else 0
 
     @property
+    def accepted_files(self) -> int:
+        """Accepted files no later return replaced: the one that counts (sent back for
+        correction or not), or the several whose order finance must decide."""
+        return sum(r.verdict in (Verdict.ACCEPTED, Verdict.UNDECIDED) for r in self.received)
+
+    @property
     def rejected(self) -> int:
         """Files rejected for what was wrong in them."""
         return sum(r.verdict == Verdict.REJECTED for r in self.received)

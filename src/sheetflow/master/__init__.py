@@ -80,7 +80,7 @@ def master_data(state: RoundState, findings: list[dict[str, str]], date_text: st
             center=c.center,
             issued=len(c.versions),
             returned=len(c.received),
-            accepted=1 if c.state.returned else 0,
+            accepted=c.accepted_files,
             rejected=c.rejected,
             no_answers=c.no_answers,
             superseded=c.superseded,
