@@ -93,8 +93,12 @@ def test_accept_with_remarks_and_return_with_a_reason(ws: Workspace) -> None:
     code, out = cli("remind", ws.root, "--round", 1)
     assert code == 0, out
     draft = ws.reminders_dir(1) / "Teknik_og_Miljoe.eml"
+    assert f"  {draft}  (sendt tilbage til rettelse)" in out.splitlines(), out
     msg = BytesParser(policy=policy.default).parsebytes(draft.read_bytes())
-    assert f"- {REASON}" in msg.get_body(("plain",)).get_content()
+    text = msg.get_body(("plain",)).get_content()
+    assert f"- {REASON}" in text
+    # Finance's reason, not a rejection's findings: no cells are marked red.
+    assert "begrundelsen står på det første ark" in text and "rødt" not in text
     (attachment,) = list(msg.iter_attachments())
     assert attachment.get_content() == correction.read_bytes()
 

@@ -30,7 +30,7 @@ KIND_OF = {
     CenterState.MISSING: "missing",
     CenterState.NO_ANSWERS: "no_answers",
     CenterState.REJECTED: "correction",
-    CenterState.RETURNED: "correction",
+    CenterState.RETURNED: "returned",  # finance's reason; no cells are marked
 }
 
 
@@ -95,7 +95,7 @@ def remind(
             issued = c.versions[-1]
             attach = workspace.root / issued.file
             correction = correction_path(workspace, rnd, issued.file)
-            if kind == "correction" and correction.is_file():
+            if kind in ("correction", "returned") and correction.is_file():
                 attach = correction
             texts = load_texts(issued.lang, workspace.root)
             msg = compose(

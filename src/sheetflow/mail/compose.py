@@ -19,7 +19,7 @@ from sheetflow.model import Center, Register, Round, format_date
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 FALLBACK_SENDER = "okonomi@localhost"
-KINDS = ("cover", "missing", "no_answers", "correction")
+KINDS = ("cover", "missing", "no_answers", "correction", "returned")
 
 
 def address_of(name: str, email: str) -> Address | None:
@@ -66,7 +66,8 @@ def compose(
     link: str = "",
     today: dt.date | None = None,
 ) -> EmailMessage:
-    """One message of ``kind`` (cover, missing, no_answers, correction) to a center."""
+    """One message of ``kind`` (cover, missing, no_answers, correction, returned) to a
+    center; "returned" is a return finance sent back with its own reason."""
     if kind not in KINDS:
         raise ValueError(kind)
     t = texts["mail"]
