@@ -55,6 +55,12 @@ def test_accept_with_remarks_and_return_with_a_reason(ws: Workspace) -> None:
     code, out = cli("status", ws.root, "--round", 1)
     assert code == 0 and "Der mangler en" in out, out  # the note (wrapped to the table)
     assert states(ws)[TM]["state"] == "accepted"
+    # Accepted without remarks: there is nothing to decide, and nothing is recorded.
+    code, out = cli("review", ws.root, TM, "--round", 1, "--accept")
+    assert (code, out) == (
+        0,
+        f"{TM} er allerede godkendt i 1. budgetopfølgning 2026; intet er ændret.\n",
+    )
     code, out = cli("review", ws.root, SD, "--round", 1, "--accept")
     # The master collect wrote shows the center as it was, until the next collect.
     outdated = (

@@ -828,6 +828,9 @@ def review(
         result = review_return(
             Workspace.at(workspace), round_ref, center, accept=accept, reason=reason
         )
+    if result.unchanged:
+        click.echo(_say("review-unchanged", center=result.center, round=result.round.name))
+        return
     click.echo(f"{result.round.name}, {result.center}: {_state_word(result.state)}")
     if result.correction is not None:
         click.echo(_say("review-correction", path=result.correction))

@@ -36,6 +36,7 @@ class ReviewResult:
     correction: Path | None = None
     # The round's master was written before this decision: it shows the center as it was.
     master_outdated: bool = False
+    unchanged: bool = False  # accepted already, without remarks: nothing was recorded
 
 
 @exclusive
@@ -76,8 +77,10 @@ def review(
             CenterState.RETURNED,
         ):
             raise UsageError("review-nothing", center=center, round=rnd.name)
-        action = "accept" if accept else "return"
         center = c.center  # as the register spells it
+        if accept and c.state is CenterState.ACCEPTED:
+            return ReviewResult(rnd, center, c.state, unchanged=True)
+        action = "accept" if accept else "return"
         ledger.record_review(
             round_number=rnd.number,
             center=center,
