@@ -205,6 +205,40 @@ def test_returns_saved_at_the_same_time_are_undecided_until_finance_prefers(
     assert one.exists()
 
 
+def test_the_same_file_twice_in_one_collect_is_read_once(issued_ws: Workspace) -> None:
+    """A center's mail saved twice ("retur.xlsx", "retur (1).xlsx"): the second copy
+    of the same bytes stopped collect with a database error (exit 3), after the first
+    was recorded. It is now seen before, as in a later run."""
+    ws = issued_ws
+    first = fill_all_green(ws, BAD, ws.inbox_dir(3) / "retur.xlsx")
+    shutil.copyfile(first, ws.inbox_dir(3) / "retur (1).xlsx")
+    code, out = cli("collect", ws.root, "--round", 3)
+    assert (code, out.splitlines()[0]) == (
+        0,
+        "3. budgetopfølgning 2017: 1 godkendt, 0 afvist, 1 set før",
+    ), out
+    with Ledger(ws.ledger_path) as ledger:
+        assert [r.original_name for r in ledger.received(3)] == ["retur (1).xlsx"]
+
+
+def test_undecided_returns_are_named_in_full_with_their_times(issued_ws: Workspace) -> None:
+    """The message lists every return of the center with its saved time; at 80
+    characters a trial saw the second time cut off mid-value."""
+    ws = issued_ws
+    _, layout = issued_for(ws, BAD)
+    same = NOW - dt.timedelta(hours=1)
+    names = [f"{safe_name(BAD)}_3_budgetopfoelgning_2017 {n}.xlsx" for n in ("første", "rettet")]
+    for name, smiley in zip(names, ("☺", "☹"), strict=True):
+        values = dict.fromkeys(inputs_of(layout), smiley)
+        fill(ws, BAD, values, ws.inbox_dir(3) / name, saved_at=same)
+    result = collect_round(ws, 3)
+    stamp = same.replace(tzinfo=None).isoformat(timespec="seconds")
+    listed = ", ".join(f"{n} ({stamp})" for n in sorted(names))
+    assert [f.code for f in result.report] == ["return-order-undecided"] * 2
+    for f in result.report:
+        assert f"({listed})" in f.message, f.message
+
+
 # (5) Nothing is destroyed.
 
 

@@ -119,7 +119,7 @@ CATALOGUE: dict[str, Code] = {
         Code("message-unpacked", INFO, 200),
         Code("returned-for-correction", E, 1000),
         Code("no-answers", E),
-        Code("return-order-undecided", E),
+        Code("return-order-undecided", E, 400),  # every file of the center, with its time
         Code("register-changed", W, 500),
     ]
 }

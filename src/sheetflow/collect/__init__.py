@@ -388,6 +388,9 @@ def collect_round(
         ledger.set_round_state(rnd.number, rnd.name, RoundPhase.COLLECTING)
         files, provenance = _open_messages(files, ledger, workspace, rnd, results)
         pending: list[tuple[int, Path, str, Path]] = []
+        # A second copy of the same bytes in this run (a mail saved twice as "retur.xlsx"
+        # and "retur (1).xlsx"): read once, and the copy is seen before, as in a later run.
+        copies: list[tuple[int, Path, str]] = []
         for path in files:
             taken = take(path, workspace.archive_dir(rnd.number))
             if isinstance(taken, Problem):  # not read now, not recorded: the next run reads it
@@ -396,7 +399,10 @@ def collect_round(
                 continue
             sha, stored = taken
             seen = ledger.received_by_hash(rnd.number, sha)
-            if seen is None:
+            if seen is None and any(sha == p[2] for p in pending):
+                copies.append((len(results), path, sha))
+                results.append(FileResult(path, Verdict.REJECTED, sha256=sha, repeated=True))
+            elif seen is None:
                 pending.append((len(results), path, sha, stored))
                 results.append(FileResult(path, Verdict.REJECTED, sha256=sha))
             else:
@@ -420,6 +426,12 @@ def collect_round(
             results[slot] = _record(
                 ledger, workspace, rnd, path, sha, stored, check, provenance.get(path, "")
             )
+        for slot, path, sha in copies:
+            first = ledger.received_by_hash(rnd.number, sha)
+            if first is not None:
+                results[slot] = _repeated(path, sha, first)
+            if progress:
+                progress(path.name)
         for path in prefer or []:
             _prefer(ledger, rnd, path, results)
         _mark_superseded(results, ledger, rnd)
