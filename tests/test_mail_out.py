@@ -163,6 +163,60 @@ def test_reminders_say_why_in_the_centers_language(ws: Workspace, smtp: tuple[In
     assert attachment.get_content() == (ws.issued_dir(1) / attachment.get_filename()).read_bytes()
 
 
+def test_a_reminder_written_before_a_center_returned_is_never_sent(
+    ws: Workspace, smtp: tuple[Inbox, int]
+) -> None:
+    """A trial's 'send --reminders' mailed "your workbook must be corrected" to centers
+    accepted since the drafts were written, and did so in a closed round."""
+    inbox, port = smtp
+    assert cli("issue", ws.root, "--round", 1)[0] == 0
+    code, out = cli("remind", ws.root, "--round", 1)  # drafts only: 3 centers owe
+    assert code == 0 and out.splitlines()[0].endswith("3 påmindelser skrevet, 0 sendt"), out
+    drafts = ws.reminders_dir(1)
+    assert sorted(p.name for p in drafts.iterdir()) == [
+        "Skole_og_Dagtilbud.eml", "Social_og_Sundhed.eml", "Teknik_og_Miljoe.eml"
+    ]  # fmt: skip
+    for center in (TM, SD):
+        _, layout = issued_for(ws, center, 1)
+        values = dict.fromkeys(inputs_of(layout, "smiley"), "☺")
+        fill(ws, center, values, ws.inbox_dir(1) / f"{center}.xlsx", round_number=1)
+    assert cli("collect", ws.root, "--round", 1)[0] == 0
+    code, out = cli("send", ws.root, "--round", 1, "--reminders", "--smtp", f"127.0.0.1:{port}")
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            "1. budgetopfølgning 2026: 1 sendt, 0 sendt før, 0 ikke sendt",
+            "Ikke sendt, og fjernet: påmindelser til centre, der ikke mangler noget "
+            f"længere ({SD}, {TM}).",
+        ],
+    ), out
+    assert [rcpts for _, rcpts, _ in inbox.messages] == [["ss@vestby.dk"]]
+    assert [p.name for p in drafts.iterdir()] == ["Social_og_Sundhed.eml"]
+    # A closed round sends no reminders at all.
+    assert cli("close", ws.root, "--round", 1, "--force")[0] == 0
+    code, out = cli("send", ws.root, "--round", 1, "--reminders", "--smtp", f"127.0.0.1:{port}")
+    assert (code, out.strip()) == (
+        2,
+        "Fejl: 1. budgetopfølgning 2026 er lukket; der sendes ingen påmindelser.",
+    ), out
+    assert len(inbox.messages) == 1
+
+
+def test_remind_removes_the_drafts_of_centers_that_owe_nothing_any_more(ws: Workspace) -> None:
+    """The reminders folder is what there is to send, also by hand from Outlook."""
+    assert cli("issue", ws.root, "--round", 1)[0] == 0
+    assert cli("remind", ws.root, "--round", 1)[0] == 0
+    _, layout = issued_for(ws, TM, 1)
+    values = dict.fromkeys(inputs_of(layout, "smiley"), "☺")
+    fill(ws, TM, values, ws.inbox_dir(1) / "tm.xlsx", round_number=1)
+    assert cli("collect", ws.root, "--round", 1)[0] == 0
+    code, out = cli("remind", ws.root, "--round", 1)
+    assert code == 0 and out.splitlines()[0].endswith("2 påmindelser skrevet, 0 sendt"), out
+    assert sorted(p.name for p in ws.reminders_dir(1).iterdir()) == [
+        "Skole_og_Dagtilbud.eml", "Social_og_Sundhed.eml"
+    ]  # fmt: skip
+
+
 def test_a_login_is_never_sent_without_tls(
     ws: Workspace, smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -949,6 +949,8 @@ def send(
         )
     counts = {"sent": len(sent.sent), "already": len(sent.already), "failed": len(sent.failed)}
     click.echo(_say("sent", round=rnd.name, **counts))
+    if sent.obsolete:
+        click.echo(_say("reminders-obsolete", names=", ".join(sent.obsolete)))
     retry = _send_command(workspace, rnd.number, smtp, smtp_user, reminders=reminders)
     _report_sending(sent.sent, sent.failed, retry)
     sys.exit(1 if sent.failed else 0)

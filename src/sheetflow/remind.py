@@ -22,7 +22,7 @@ from sheetflow.lifecycle import is_closed
 from sheetflow.mail.compose import Attachment, compose, contact
 from sheetflow.mail.outbox import Smtp, record_written, send_messages, write_message
 from sheetflow.model import Round
-from sheetflow.roundstate import CenterRound, CenterState, round_state
+from sheetflow.roundstate import CenterRound, CenterState, RoundState, round_state
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
 
@@ -47,6 +47,20 @@ class RemindResult:
     def exit_code(self) -> int:
         """1 when a reminder could not be sent."""
         return 1 if self.failed else 0
+
+
+def owing(state: RoundState) -> dict[str, str]:
+    """The centers a reminder is for now, with its kind (missing, no_answers,
+    correction, returned); undecided centers are finance's to settle."""
+    return {c.center: KIND_OF[c.state] for c in state.missing if c.state in KIND_OF}
+
+
+def drop_obsolete(workspace: Workspace, ledger: Ledger, rnd: Round, now: dict[str, str]) -> None:
+    """Remove the reminder drafts of centers that owe nothing any more: the folder is
+    what there is to send, by ``send --reminders`` or by hand from Outlook."""
+    for center, file in ledger.written_messages(rnd.number, "reminder"):
+        if center not in now:
+            (workspace.root / file).unlink(missing_ok=True)
 
 
 def reasons_for(c: CenterRound, lang: str) -> list[str]:
@@ -84,8 +98,10 @@ def remind(
         state = round_state(register, rnd, ledger)
         result = RemindResult(rnd)
         written: list[tuple[str, Path]] = []
+        kinds = owing(state)
+        drop_obsolete(workspace, ledger, rnd, kinds)
         for c in state.missing:
-            kind = KIND_OF.get(c.state)
+            kind = kinds.get(c.center)
             if kind is None:  # undecided: finance chooses, the center did return
                 continue
             center, unusable = contact(register, c.center)

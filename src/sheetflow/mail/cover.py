@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sheetflow.errors import UsageError
 from sheetflow.issue import IssueResult, safe_name
 from sheetflow.ledger import Ledger
 from sheetflow.mail.compose import Attachment, compose, contact
@@ -61,7 +62,16 @@ def send_round(
     workspace: Workspace, round_ref: str | int, kind: str, smtp: Smtp
 ) -> tuple[Round, Sent]:
     """Send every message of ``kind`` (cover, reminder) written for the round and not
-    sent yet; the latest message per center only."""
+    sent yet; the latest message per center only.
+
+    Reminders go only while the round is open and only to centers that still owe
+    a return: a draft written before the center's return was accepted is removed,
+    not sent (``Sent.obsolete``).
+    """
+    from sheetflow.lifecycle import is_closed
+    from sheetflow.remind import drop_obsolete, owing
+    from sheetflow.roundstate import round_state
+
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
     with Ledger(workspace.ledger_path) as ledger:
@@ -70,5 +80,14 @@ def send_round(
             path = workspace.root / file
             if path.is_file():
                 latest[center] = path
+        obsolete: list[str] = []
+        if kind == "reminder":
+            if is_closed(ledger, rnd):
+                raise UsageError("remind-closed", round=rnd.name)
+            now = owing(round_state(register, rnd, ledger))
+            obsolete = sorted(c for c in latest if c not in now)
+            drop_obsolete(workspace, ledger, rnd, now)
+            latest = {c: p for c, p in latest.items() if c in now}
         sent = send_messages(workspace, ledger, rnd.number, kind, list(latest.items()), smtp)
+        sent.obsolete = obsolete
     return rnd, sent

@@ -48,6 +48,7 @@ class Sent:
     sent: list[str] = field(default_factory=list)  # centers
     already: list[str] = field(default_factory=list)  # sent before, not again
     failed: list[tuple[str, str]] = field(default_factory=list)  # (center, error)
+    obsolete: list[str] = field(default_factory=list)  # reminders no longer due, removed
 
 
 # What went wrong, as far as a person can act on it, by the exception's name.
