@@ -221,6 +221,28 @@ def test_the_same_file_twice_in_one_collect_is_read_once(issued_ws: Workspace) -
         assert [r.original_name for r in ledger.received(3)] == ["retur (1).xlsx"]
 
 
+def test_prefer_on_the_first_collect_reads_the_chosen_file_once(issued_ws: Workspace) -> None:
+    """A trial preferred a file in the inbox on the very first collect: it was read
+    twice (inbox and --prefer), and the count line said '2 godkendt' for one."""
+    ws = issued_ws
+    _, layout = issued_for(ws, BAD)
+    same = NOW - dt.timedelta(hours=1)
+    for name, smiley in (("en.xlsx", "☺"), ("to.xlsx", "☹")):
+        values = dict.fromkeys(inputs_of(layout), smiley)
+        fill(ws, BAD, values, ws.inbox_dir(3) / name, saved_at=same)
+    chosen = ws.inbox_dir(3) / "to.xlsx"
+    code, out = cli("collect", ws.root, "--round", 3, "--prefer", chosen)
+    assert (code, out.splitlines()[0]) == (
+        0,
+        "3. budgetopfølgning 2017: 1 godkendt, 0 afvist, 1 afløst",
+    ), out
+    with Ledger(ws.ledger_path) as ledger:
+        assert {r.original_name: r.verdict for r in ledger.received(3)} == {
+            "en.xlsx": "superseded",
+            "to.xlsx": "accepted",
+        }
+
+
 def test_undecided_returns_are_named_in_full_with_their_times(issued_ws: Workspace) -> None:
     """The message lists every return of the center with its saved time; at 80
     characters a trial saw the second time cut off mid-value."""

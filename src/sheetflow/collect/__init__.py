@@ -128,7 +128,9 @@ def gather_files(inputs: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, s
     # Within one batch, returns of one center are ordered by the time the workbook
     # itself says it was saved (see ``order_batch``).
     # A file gone since it was listed (a save or sync replacing it) is not there to read.
-    return sorted((p for p in found if p.exists()), key=str), skipped
+    # A file named twice (the inbox, and the same file after --prefer) is read once.
+    unique = {p.resolve(): p for p in reversed(found) if p.exists()}
+    return sorted(unique.values(), key=str), skipped
 
 
 def sha256_file(path: Path) -> str:
@@ -614,11 +616,12 @@ def _prefer(ledger: Ledger, rnd: Round, path: Path, results: list[FileResult]) -
     if rec is None or rec.center is None or not ledger.has_ratings(rec.id):
         raise UsageError("prefer-not-accepted", file=path.name, round=rnd.name)
     ledger.prefer(rec.id)
-    for result in results:
-        if result.sha256 == rec.sha256:
-            result.verdict = Verdict.ACCEPTED
-            result.repeated = False
-            result.findings = [f for f in result.findings if f.code != "return-order-undecided"]
+    # The first file with those bytes is the return; a copy of it stays seen before.
+    result = next((r for r in results if r.sha256 == rec.sha256), None)
+    if result is not None:
+        result.verdict = Verdict.ACCEPTED
+        result.repeated = False
+        result.findings = [f for f in result.findings if f.code != "return-order-undecided"]
 
 
 def _repeated(path: Path, sha: str, seen: Received) -> FileResult:
