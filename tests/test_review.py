@@ -86,6 +86,12 @@ def test_accept_with_remarks_and_return_with_a_reason(ws: Workspace) -> None:
     wb = openpyxl.load_workbook(correction)
     listed = [r for r in wb["Rettelser"].iter_rows(min_row=5, values_only=True) if r[0]]
     assert listed[-1][1] == f"Økonomi har sendt afleveringen tilbage til rettelse: {REASON}"
+    # Finance's reason alone marks no cell, and the sheet does not say it does.
+    head = [v for r in wb["Rettelser"].iter_rows(max_row=4, values_only=True) for v in r if v]
+    assert (
+        "Vi har modtaget jeres projektmappe. Jeres svar er allerede udfyldt her. Ret det, der "
+        "står nedenfor, gem filen som .xlsx og send den tilbage." in head
+    ), head
     _, layout = issued_for(ws, TM, 1)
     assert {wb["Status"][a].value for a in inputs_of(layout, "smiley")} == {"☺"}
     # The master's returns table says so; a reminder carries the reason and the workbook.

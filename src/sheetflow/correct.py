@@ -164,7 +164,6 @@ def build_corrections(
     ``accepted`` return's workbook says so: its remarks are the center's to fix if
     it will, not a reason it was refused."""
     t = texts["corrections"]
-    title, intro = ("title_accepted", "intro_accepted") if accepted else ("title", "intro")
     notes: dict[str, str] = {}
     rows: list[tuple[str, str, str]] = []
     for f in findings:
@@ -173,6 +172,9 @@ def build_corrections(
         rows.append((where, message, what))
         if f.sheet == layout.sheet and f.cell:
             notes[f.cell] = f"{message}\n{what}".strip()
+    title, intro = ("title_accepted", "intro_accepted") if accepted else ("title", "intro")
+    if not notes and not accepted:  # finance's reason alone (review --return): no cell marked
+        intro = "intro_unmarked"
     return Corrections(
         answers=answers,
         notes=notes,
