@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -272,17 +273,29 @@ def test_a_path_typed_without_its_danish_letters_names_the_workspace_beside_it(
     tmp_path: Path,
 ) -> None:
     """'Start med: sheetflow init <the typo>' would have made a second, stray workspace."""
-    real = tmp_path / "Budget 2027" / "opfølgning ø"
+    real = tmp_path / "Budget 2027" / "opfølgning å"
     assert run("init", real, "--blank")[0] == 0
-    typo = real.parent / "opfolgning o"
-    for args in (["status"], ["issue", "--round", "1"]):
+    typos = [
+        real.parent / "opfolgning a",
+        tmp_path / "Budget 2O27" / "opfolgning a",  # two folders mistyped
+        real.parent / unicodedata.normalize("NFD", "opfølgning å"),  # as macOS may pass it
+    ]
+    for typo, args in zip(typos, (["status"], ["issue", "--round", "1"], ["status"]), strict=True):
         code, out = run(args[0], typo, *args[1:])
         assert (code, out.strip()) == (
             2,
             f'Fejl: Der er intet register i {typo}/. Mente du "{real}"? '
             f'Ellers start med: sheetflow init "{typo}"',
         ), args
-    assert sorted(p.name for p in real.parent.iterdir()) == ["opfølgning ø"]
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_dir()) == [
+        "Budget 2027", "opfølgning å"
+    ]  # fmt: skip
+    # A name near nothing gets no guess.
+    code, out = run("status", tmp_path / "Andet" / "helt andet")
+    assert out.strip() == (
+        f"Fejl: Der er intet register i {tmp_path / 'Andet' / 'helt andet'}/. "
+        f'Start med: sheetflow init "{tmp_path / "Andet" / "helt andet"}"'
+    )
 
 
 def test_review_with_the_center_alone_uses_the_default_workspace(

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,19 +122,11 @@ class Workspace:
 
     def no_register(self) -> UsageError:
         """There is no register here: the error that says how to start one, and names
-        the workspace beside it the user most likely meant (a path typed without its
-        æøå, say), so a typo does not end in a second, stray workspace."""
-        from sheetflow.register.reader import near_miss
-
-        try:
-            beside = [
-                d.name for d in self.root.parent.iterdir() if Workspace(d).register_path.is_file()
-            ]
-        except OSError:
-            beside = []
-        near = near_miss(self.root.name, beside)
-        if near:
-            return UsageError("no-register-near", root=self.root, near=self.root.parent / near)
+        the workspace the user most likely meant (a path typed without its æøå, in
+        one folder or several), so a typo does not end in a second, stray workspace."""
+        near = _meant(self.root)
+        if near is not None:
+            return UsageError("no-register-near", root=self.root, near=near)
         return UsageError("no-register", root=self.root)
 
     @contextlib.contextmanager
@@ -204,6 +197,36 @@ class Workspace:
             names = ", ".join(f"{r.number} ({r.name})" for r in register.rounds)
             raise UsageError("unknown-round", ref=ref, names=names)
         return rnd
+
+
+def _meant(root: Path) -> Path | None:
+    """The workspace ``root`` most likely stands for: each folder of it that does not
+    exist replaced by the nearest name beside it (the last by a folder that holds a
+    register); None when a folder has no near name or the result is no workspace."""
+    from sheetflow.register.reader import near_miss
+
+    missing: list[str] = []
+    found = root
+    while not found.is_dir():
+        if found.parent == found:
+            return None
+        missing.append(found.name)
+        found = found.parent
+    for depth, name in enumerate(reversed(missing), start=1):
+        last = depth == len(missing)
+        try:
+            beside = [
+                d.name
+                for d in found.iterdir()
+                if d.is_dir() and (not last or Workspace(d).register_path.is_file())
+            ]
+        except OSError:
+            return None
+        near = near_miss(unicodedata.normalize("NFC", name), beside)
+        if not near:
+            return None
+        found = found / near
+    return found if missing and Workspace(found).register_path.is_file() else None
 
 
 def _command_line() -> str:
