@@ -507,7 +507,7 @@ def _echo_json(payload: object) -> None:
 
 
 # Info findings worth a line on the terminal (the rest are in findings.csv).
-SHOWN_INFO = {"superseded", "replaces", "message-unpacked", "file-skipped"}
+SHOWN_INFO = {"superseded", "replaces", "message-unpacked", "file-skipped", "same-file"}
 
 
 def _state_word(state: str) -> str:

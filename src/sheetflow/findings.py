@@ -114,6 +114,7 @@ CATALOGUE: dict[str, Code] = {
         Code("superseded", INFO),
         Code("replaces", INFO),
         Code("collected-in-own-round", INFO),
+        Code("same-file", INFO),
         Code("message-without-workbook", E, 200),
         Code("message-unreadable", E),
         Code("message-unpacked", INFO, 200),

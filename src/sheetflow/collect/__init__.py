@@ -428,10 +428,12 @@ def collect_round(
             results[slot] = _record(
                 ledger, workspace, rnd, path, sha, stored, check, provenance.get(path, "")
             )
+        same: list[Finding] = []  # said once, in this run's output
         for slot, path, sha in copies:
             first = ledger.received_by_hash(rnd.number, sha)
             if first is not None:
                 results[slot] = _repeated(path, sha, first)
+                same.append(make_finding("same-file", file=path.name, value=first.original_name))
             if progress:
                 progress(path.name)
         for path in prefer or []:
@@ -452,6 +454,7 @@ def collect_round(
                 report.extend(f for f in result.findings if f.code == "superseded")
             elif not result.repeated:
                 report.extend(result.findings)
+        report.extend(same)
         report.extend(changed)
         # The outputs list every file of the round, from the ledger: the same
         # however many runs it took to collect them.
