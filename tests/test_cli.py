@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import unicodedata
 from pathlib import Path
 
@@ -318,6 +319,25 @@ def test_review_with_the_center_alone_uses_the_default_workspace(
     # A folder given alone is the workspace, with the center left out.
     code, out = run("review", "out", "--round", "3", "--accept")
     assert (code, out.splitlines()[-1]) == (2, "Fejl: Mangler argument 'CENTER'.")
+
+
+def test_validate_says_when_the_file_was_collected_already(issued_ws: Workspace) -> None:
+    """A trial validated a file already collected and was told only 'godkendes'."""
+    path = fill_all_green(issued_ws, "Ejendomme", issued_ws.inbox_dir(3) / "ejd.xlsx")
+    code, out = run("validate", path, issued_ws.root)
+    assert (code, out.splitlines()) == (0, ["ejd.xlsx: godkendes (Ejendomme, 9 smileys)"])
+    assert json.loads(run("validate", path, issued_ws.root, "--json")[1])["collected_as"] is None
+    assert run("collect", issued_ws.root, "--round", "3")[0] == 0
+    copy = issued_ws.root.parent / "kopi.xlsx"
+    copy.write_bytes(path.read_bytes())
+    code, out = run("validate", copy, issued_ws.root)
+    assert code == 0 and len(out.splitlines()) == 2, out
+    assert re.fullmatch(
+        r"Filen er allerede indsamlet, som ejd\.xlsx, \d{4}-\d\d-\d\d \d\d:\d\d\.",
+        out.splitlines()[1],
+    ), out
+    payload = json.loads(run("validate", copy, issued_ws.root, "--json")[1])
+    assert payload["collected_as"] == "ejd.xlsx"
 
 
 def test_collect_with_a_rejected_file_exits_1_and_says_why(issued_ws: Workspace) -> None:

@@ -668,10 +668,12 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
       sheetflow validate Ejendomme_3_budgetopfoelgning_2017.xlsx out
       sheetflow validate returned.xlsx out --json
     """
-    from sheetflow.collect import validate_file
+    from sheetflow.collect import collected_before, validate_file
 
+    ws = Workspace.at(workspace)
     with _library_errors():
-        check = validate_file(Workspace.at(workspace), file, round_ref)
+        check = validate_file(ws, file, round_ref)
+        before = collected_before(ws, file, check.round) if check.round is not None else None
     if as_json:
         payload = {
             "file": str(file),
@@ -683,6 +685,7 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
             "ratings": len(check.ratings),  # items read, answered or not
             "smileys": sum(1 for r in check.ratings if r.smiley is not None),
             "findings": [f.row(lang) for f in check.findings],
+            "collected_as": before.original_name if before else None,
         }
         _echo_json(payload)
         sys.exit(0 if check.accepted else 1)
@@ -692,6 +695,9 @@ def validate(file: Path, workspace: Path, round_ref: str | None, lang: str, as_j
     about = f" ({check.center}, {_say('n-smileys', count=given)})" if check.center else ""
     click.echo(f"{file.name}: {state}{about}")
     _print_findings(check.findings)
+    if before is not None:
+        when = _local_time(before.received_at)
+        click.echo(_say("validate-collected", name=before.original_name, when=when))
     sys.exit(0 if check.accepted else 1)
 
 

@@ -748,6 +748,15 @@ def register_changes(
     return [make_finding("register-changed", value=value, hint=command)]
 
 
+def collected_before(workspace: Workspace, path: Path, round_number: int) -> Received | None:
+    """The record of ``path``'s bytes when the round has collected them already (validate
+    says so: its verdict is what collect would say, not news)."""
+    if not workspace.has_ledger:
+        return None
+    with Ledger(workspace.ledger_path, read_only=True) as ledger:
+        return ledger.received_by_hash(round_number, sha256_file(path))
+
+
 def validate_file(
     workspace: Workspace, path: Path, round_ref: str | int | None = None
 ) -> FileCheck:
