@@ -192,6 +192,19 @@ def test_a_reminder_written_before_a_center_returned_is_never_sent(
     ), out
     assert [rcpts for _, rcpts, _ in inbox.messages] == [["ss@vestby.dk"]]
     assert [p.name for p in drafts.iterdir()] == ["Social_og_Sundhed.eml"]
+    # The reminder that went stays as the record of what the center was told, after
+    # its return too, and is not sent again.
+    _, layout = issued_for(ws, SS, 1)
+    values = dict.fromkeys(inputs_of(layout, "smiley"), "☺")
+    fill(ws, SS, values, ws.inbox_dir(1) / "ss.xlsx", round_number=1)
+    assert cli("collect", ws.root, "--round", 1)[0] == 0
+    assert cli("remind", ws.root, "--round", 1)[0] == 0
+    code, out = cli("send", ws.root, "--round", 1, "--reminders", "--smtp", f"127.0.0.1:{port}")
+    assert (code, out.splitlines()) == (
+        0,
+        ["1. budgetopfølgning 2026: 0 sendt, 0 sendt før, 0 ikke sendt"],
+    ), out
+    assert [p.name for p in drafts.iterdir()] == ["Social_og_Sundhed.eml"]
     # A closed round sends no reminders at all.
     assert cli("close", ws.root, "--round", 1, "--force")[0] == 0
     code, out = cli("send", ws.root, "--round", 1, "--reminders", "--smtp", f"127.0.0.1:{port}")

@@ -20,7 +20,7 @@ from sheetflow.issue import safe_name
 from sheetflow.ledger import Ledger
 from sheetflow.lifecycle import is_closed
 from sheetflow.mail.compose import Attachment, compose, contact
-from sheetflow.mail.outbox import Smtp, record_written, send_messages, write_message
+from sheetflow.mail.outbox import Smtp, digest, record_written, send_messages, write_message
 from sheetflow.model import Round
 from sheetflow.roundstate import CenterRound, CenterState, RoundState, round_state
 from sheetflow.texts import load_texts
@@ -55,12 +55,21 @@ def owing(state: RoundState) -> dict[str, str]:
     return {c.center: KIND_OF[c.state] for c in state.missing if c.state in KIND_OF}
 
 
-def drop_obsolete(workspace: Workspace, ledger: Ledger, rnd: Round, now: dict[str, str]) -> None:
-    """Remove the reminder drafts of centers that owe nothing any more: the folder is
-    what there is to send, by ``send --reminders`` or by hand from Outlook."""
+def drop_obsolete(
+    workspace: Workspace, ledger: Ledger, rnd: Round, now: dict[str, str]
+) -> list[str]:
+    """Remove the unsent reminder drafts of centers that owe nothing any more, so the
+    folder never offers one to send, by ``send --reminders`` or by hand from Outlook;
+    a reminder that went stays, as the record of what the center was told. Returns
+    the centers whose drafts were removed."""
+    sent = ledger.sent_digests(rnd.number, "reminder")
+    removed = []
     for center, file in ledger.written_messages(rnd.number, "reminder"):
-        if center not in now:
-            (workspace.root / file).unlink(missing_ok=True)
+        path = workspace.root / file
+        if center not in now and path.is_file() and digest(path) not in sent:
+            path.unlink()
+            removed.append(center)
+    return sorted(set(removed))
 
 
 def reasons_for(c: CenterRound, lang: str) -> list[str]:

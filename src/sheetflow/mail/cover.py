@@ -65,8 +65,8 @@ def send_round(
     sent yet; the latest message per center only.
 
     Reminders go only while the round is open and only to centers that still owe
-    a return: a draft written before the center's return was accepted is removed,
-    not sent (``Sent.obsolete``).
+    a return: an unsent draft written before the center's return was accepted is
+    removed, not sent (``Sent.obsolete``).
     """
     from sheetflow.lifecycle import is_closed
     from sheetflow.remind import drop_obsolete, owing
@@ -85,8 +85,7 @@ def send_round(
             if is_closed(ledger, rnd):
                 raise UsageError("remind-closed", round=rnd.name)
             now = owing(round_state(register, rnd, ledger))
-            obsolete = sorted(c for c in latest if c not in now)
-            drop_obsolete(workspace, ledger, rnd, now)
+            obsolete = drop_obsolete(workspace, ledger, rnd, now)
             latest = {c: p for c, p in latest.items() if c in now}
         sent = send_messages(workspace, ledger, rnd.number, kind, list(latest.items()), smtp)
         sent.obsolete = obsolete
