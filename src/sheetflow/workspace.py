@@ -136,14 +136,35 @@ class Workspace:
         The lock is an operating-system lock (``filelock``: flock on POSIX,
         ``LockFileEx`` through msvcrt on Windows), so it ends with the process
         that holds it: a crashed command never leaves a stale lock behind.
-        Only ``create`` (init, demo) makes a workspace folder that is not there;
-        any other verb given a mistyped path says there is no register there,
-        and leaves no folder with a lock file behind.
+        Only ``create`` (init, demo) makes a workspace folder that is not there,
+        and a step that fails removes again the lock file and the folders it made
+        (each only while empty): a refused first init leaves nothing behind. Any
+        other verb given a mistyped path says there is no register there, and
+        leaves no folder with a lock file behind.
         """
-        if create:
-            self.root.mkdir(parents=True, exist_ok=True)
-        elif not self.root.is_dir():
-            raise self.no_register()
+        if not create:
+            if not self.root.is_dir():
+                raise self.no_register()
+            with self._held():
+                yield
+            return
+        made = _first_missing(self.root)
+        had_lock = self.lock_path.exists()
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._held():
+                yield
+        except Exception:
+            if not had_lock:
+                with contextlib.suppress(OSError):
+                    self.lock_path.unlink(missing_ok=True)
+            if made is not None:
+                _remove_empty_folders(self.root, made)
+            raise
+
+    @contextlib.contextmanager
+    def _held(self) -> Iterator[None]:
+        """The lock itself, reentrant within a process (see ``locked``)."""
         key = str(self.lock_path.resolve())
         if key in _HELD:
             lock, depth = _HELD[key]
@@ -199,20 +220,36 @@ class Workspace:
         return rnd
 
 
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost of ``folder`` and its parents that is not a folder yet."""
+    missing = None
+    while not folder.is_dir() and folder.parent != folder:
+        missing, folder = folder, folder.parent
+    return missing
+
+
+def _remove_empty_folders(folder: Path, top: Path) -> None:
+    """Remove ``folder`` and its parents up to ``top``, each only while empty."""
+    with contextlib.suppress(OSError):  # not empty: something else is there, keep it
+        while True:
+            folder.rmdir()
+            if folder == top:
+                break
+            folder = folder.parent
+
+
 def _meant(root: Path) -> Path | None:
     """The workspace ``root`` most likely stands for: each folder of it that does not
     exist replaced by the nearest name beside it (the last by a folder that holds a
     register); None when a folder has no near name or the result is no workspace."""
     from sheetflow.register.reader import near_miss
 
-    missing: list[str] = []
-    found = root
-    while not found.is_dir():
-        if found.parent == found:
-            return None
-        missing.append(found.name)
-        found = found.parent
-    for depth, name in enumerate(reversed(missing), start=1):
+    top = _first_missing(root)
+    if top is None:
+        return None
+    found = top.parent
+    missing = root.relative_to(found).parts
+    for depth, name in enumerate(missing, start=1):
         last = depth == len(missing)
         try:
             beside = [
@@ -226,7 +263,7 @@ def _meant(root: Path) -> Path | None:
         if not near:
             return None
         found = found / near
-    return found if missing and Workspace(found).register_path.is_file() else None
+    return found if Workspace(found).register_path.is_file() else None
 
 
 def _command_line() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
@@ -89,6 +88,7 @@ __all__ = [
 ]
 
 
+@creates_workspace
 def init_workspace(
     workspace: Workspace,
     source: str = "sample",
@@ -111,63 +111,10 @@ def init_workspace(
     rounds, a new register would orphan them, so that needs ``discard_rounds``
     as well, and the ledger and rounds move into the backup.
 
-    The workspace folder and its lock file are made before anything is checked;
-    an init refused (an option that does not fit, a report that cannot be read)
-    removes the lock file and the folders it made, so a first try with a typo
-    leaves nothing behind.
+    A refused init (an option that does not fit, a report that cannot be read)
+    leaves nothing behind: ``Workspace.locked`` removes the lock file and the
+    folders it made.
     """
-    made = _first_missing(workspace.root)
-    had_lock = workspace.lock_path.exists()
-    try:
-        return _init_workspace(
-            workspace,
-            source,
-            report,
-            force=force,
-            discard_rounds=discard_rounds,
-            example=example,
-            year=year,
-        )
-    except Exception:
-        if not had_lock:
-            with contextlib.suppress(OSError):
-                workspace.lock_path.unlink(missing_ok=True)
-        if made is not None:
-            _remove_made_folders(workspace, made)
-        raise
-
-
-def _first_missing(folder: Path) -> Path | None:
-    """The outermost of ``folder`` and its parents that does not exist yet."""
-    missing = None
-    while not folder.exists() and folder.parent != folder:
-        missing, folder = folder, folder.parent
-    return missing
-
-
-def _remove_made_folders(workspace: Workspace, top: Path) -> None:
-    """Remove the folders from the workspace's up to ``top``, each only while empty."""
-    folder = workspace.root
-    with contextlib.suppress(OSError):  # not empty: something else is there, keep it
-        while True:
-            folder.rmdir()
-            if folder == top:
-                break
-            folder = folder.parent
-
-
-@creates_workspace
-def _init_workspace(
-    workspace: Workspace,
-    source: str,
-    report: str | Path | None,
-    *,
-    force: bool,
-    discard_rounds: bool,
-    example: str | None,
-    year: int | None,
-) -> tuple[Path, Register, Path | None]:
-    """``init_workspace``'s work, under the workspace lock."""
     if source not in SOURCES:
         raise UsageError("unknown-source", source=source)
     if source == "sample":
