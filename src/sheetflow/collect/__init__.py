@@ -393,6 +393,7 @@ def collect_round(
         # A second copy of the same bytes in this run (a mail saved twice as "retur.xlsx"
         # and "retur (1).xlsx"): read once, and the copy is seen before, as in a later run.
         copies: list[tuple[int, Path, str]] = []
+        reading: set[str] = set()  # the bytes this run reads (pending's shas)
         for path in files:
             taken = take(path, workspace.archive_dir(rnd.number))
             if isinstance(taken, Problem):  # not read now, not recorded: the next run reads it
@@ -401,10 +402,11 @@ def collect_round(
                 continue
             sha, stored = taken
             seen = ledger.received_by_hash(rnd.number, sha)
-            if seen is None and any(sha == p[2] for p in pending):
+            if seen is None and sha in reading:
                 copies.append((len(results), path, sha))
                 results.append(FileResult(path, Verdict.REJECTED, sha256=sha, repeated=True))
             elif seen is None:
+                reading.add(sha)
                 pending.append((len(results), path, sha, stored))
                 results.append(FileResult(path, Verdict.REJECTED, sha256=sha))
             else:
@@ -445,7 +447,7 @@ def collect_round(
         corrections = update_corrections(workspace, register, rnd, ledger, ended)
         # Recorded: what the readers sent back (every rating of every file, 50 MB at
         # N = 1000) is in the ledger now; the master reads it from there.
-        del checks, batch, pending, ended
+        del checks, batch, pending, ended, reading
         changed = register_changes(workspace, register, rnd, ledger)
         for result in results:
             if result.verdict is Verdict.SUPERSEDED and not result.repeated:
