@@ -18,6 +18,7 @@ from sheetflow.heap import give_back_freed_memory
 from sheetflow.ledger import Ledger
 from sheetflow.master.summary import (
     CSV_COLUMNS,
+    FINDING_COLUMNS,
     MasterData,
     ReturnRow,
     count_ratings,
@@ -29,8 +30,6 @@ from sheetflow.roundstate import RoundState, round_state
 from sheetflow.texts import LOCALES, load_texts
 from sheetflow.workspace import Workspace
 from sheetflow.xlsxutil import is_formula_like
-
-FINDING_COLUMNS = ["file", "center", "sheet", "cell", "code", "severity", "message"]
 
 
 @dataclass

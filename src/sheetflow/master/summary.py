@@ -31,6 +31,9 @@ from sheetflow.roundstate import CenterState
 from sheetflow.trends import State, TrendRow, iter_trend_rows, overview
 
 BUCKETS = ("green", "yellow", "red", "unrated")
+# findings.csv and the findings sheet, in this order.
+FINDING_COLUMNS = ["file", "center", "sheet", "cell", "code", "severity", "message"]
+
 CSV_COLUMNS = [
     "round",
     "center",

@@ -20,7 +20,7 @@ from sheetflow.atomic import atomic_path
 from sheetflow.master.answers_sheet import write_answers
 from sheetflow.master.detail_sheet import write_detail
 from sheetflow.master.styles import Styles
-from sheetflow.master.summary import MasterData
+from sheetflow.master.summary import FINDING_COLUMNS, MasterData
 from sheetflow.master.summary_sheet import write_summary
 from sheetflow.master.trend_sheet import write_trends
 from sheetflow.model import format_date
@@ -140,7 +140,7 @@ def _findings(
     rows = RowWriter(ws)
     for row, f in enumerate(data.findings, start=1):
         cells: list[tuple[str | float | None, Any]] = []
-        for key in ("file", "center", "sheet", "cell", "code", "severity", "message"):
+        for key in FINDING_COLUMNS:
             value = f.get(key, "")
             if key == "severity":  # a word in the workbook's language; the code stays a code
                 value = t.get(f"severity_{value}", value)
