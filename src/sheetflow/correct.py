@@ -14,6 +14,7 @@ file that no later return replaced; a clean accepted return removes it.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
 from sheetflow import __version__
@@ -78,10 +79,12 @@ def update_corrections(
     rnd: Round,
     ledger: Ledger,
     checks: list[tuple[FileCheck, Verdict]],
+    whole: Callable[[FileCheck], FileCheck] = lambda check: check,
 ) -> list[Path]:
     """Each center's correction workbook after a collect, from its latest file of the
     round that no later return replaced (``checks`` in the order they were recorded,
-    with the verdict each ended with).
+    with the verdict each ended with). ``whole`` gives a check its answers back when
+    collect put them aside (collect.taken_back).
 
     A correction is written when that file needs one, and an earlier one is removed
     when that file is a clean accepted return: corrections/ holds only what a center
@@ -102,6 +105,7 @@ def update_corrections(
             continue
         if needs_correction(check):
             issued = versions[-1]
+            check = whole(check)
             written.append(
                 write_correction(workspace, register, rnd, issued, check, check.accepted)
             )

@@ -60,6 +60,9 @@ class FileCheck:
     saved_at: str | None = None
     answers: dict[str, str] = field(default_factory=dict)  # valid input cells: address → text
     typed: list[Answer] = field(default_factory=list)  # every asked field's answer, typed
+    # Where collect put the ratings and answers aside (collect.put_aside) while the
+    # other files are read; None when the check carries them itself.
+    aside: int | None = None
 
     @property
     def accepted(self) -> bool:
