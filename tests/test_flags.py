@@ -34,6 +34,7 @@ from sheetflow.model import (
     economy_key,
     milestone_key,
 )
+from sheetflow.roundstate import unanswered_items
 from sheetflow.smiley import Smiley
 
 G, Y, R = Smiley.GREEN, Smiley.YELLOW, Smiley.RED
@@ -244,24 +245,27 @@ def test_missing_when_asked_and_not_answered() -> None:
     reg = register(initiative("D1", [by_round(1), by_round(2)]))
     m1, m2, eco = milestone_key("D1", 1), milestone_key("D1", 2), economy_key("D1")
     ratings = [rating(1, m1, Y), rating(2, m1, G), rating(2, m2, None), rating(2, eco, None)]
-    asked = {CENTER: {m1, m2, eco}}
-    answered = {CENTER: {m1}}
-    flags = compute_flags(reg, R2, ratings, asked, answered)
+    unanswered = unanswered_items({CENTER: (m1, m2, eco)}, {m1}, set())
+    assert unanswered == {CENTER: {m2, eco}}
+    flags = compute_flags(reg, R2, ratings, unanswered)
     assert flagged(flags) == {m2: (OVERDUE, MISSING), eco: (MISSING,)}
 
 
 def test_answered_items_are_not_missing() -> None:
-    reg = register(initiative("D1", [by_round(2)]))
-    ms, eco = milestone_key("D1", 1), economy_key("D1")
-    ratings = [rating(2, ms, G), rating(2, eco, G)]
-    flags = compute_flags(reg, R2, ratings, {CENTER: {ms, eco}}, {CENTER: {ms, eco}})
-    assert flags == []
+    ms, eco, other = milestone_key("D1", 1), economy_key("D1"), milestone_key("D2", 1)
+    # A smiley answers an item; in a form without one, a typed answer of the center does.
+    assert unanswered_items({CENTER: (ms, eco)}, {ms, eco}, set()) == {}
+    assert unanswered_items({CENTER: (ms, eco)}, {ms}, {(CENTER, eco)}) == {}
+    assert unanswered_items({CENTER: (ms, eco)}, {ms}, {(OTHER, eco)}) == {CENTER: {eco}}
+    # What another center was asked and answered is not this center's.
+    asked = {CENTER: (ms,), OTHER: (other,)}
+    assert unanswered_items(asked, {other}, set()) == {CENTER: {ms}}
 
 
 def test_missing_only_for_the_center_that_was_asked() -> None:
     reg = register(initiative("D1", [by_round(3)]), initiative("D2", [by_round(3)], OTHER))
     m1, m2 = milestone_key("D1", 1), milestone_key("D2", 1)
-    flags = compute_flags(reg, R2, [], {OTHER: {m1, m2}}, {})
+    flags = compute_flags(reg, R2, [], {OTHER: {m1, m2}})
     assert flagged(flags) == {m2: (MISSING,)}
     assert flags[0].center == OTHER
 
@@ -285,8 +289,8 @@ def test_placeholders_are_never_flagged() -> None:
     p1, ms, p3 = (milestone_key("D1", n) for n in (1, 2, 3))
     assert reg.initiatives[0].milestones[0].is_placeholder
     ratings = [rating(1, p1, R), rating(2, p3, R), rating(2, ms, G)]
-    asked = {CENTER: {p1, ms, p3}}
-    assert compute_flags(reg, R3, ratings, asked, {CENTER: {ms}}) == []
+    # Were the placeholders somehow left without an answer, still no flag.
+    assert compute_flags(reg, R3, ratings, {CENTER: {p1, p3}}) == []
     assert compute_flags(reg, R3, []) == [Flag((OVERDUE,), CENTER, "D1", ms, None)]
 
 

@@ -77,26 +77,23 @@ def compute_flags(
     register: Register,
     rnd: Round,
     ratings: Iterable[Rating],
-    asked: dict[str, set[str]] | None = None,
-    answered: dict[str, set[str]] | None = None,
+    unanswered: dict[str, set[str]] | None = None,
     not_returned: Iterable[str] = (),
 ) -> list[Flag]:
     """Flags in register order, then the centers that did not return.
 
-    ``asked`` maps a center that returned an accepted workbook to the item
-    keys its workbook asked for; ``answered`` to the keys it gave a smiley.
+    ``unanswered`` maps a center that returned an accepted workbook to the item
+    keys its workbook asked for and it left without an answer (``roundstate``).
     """
     rounds = register.rounds_by_number
     all_ratings = list(ratings)
     latest = latest_ratings(all_ratings, rnd.number)
     this_round = {r.item_key: r for r in all_ratings if r.round == rnd.number}
     history = ratings_by_item(all_ratings, rnd.number)
-    asked = asked or {}
-    answered = answered or {}
+    unanswered = unanswered or {}
     flags: list[Flag] = []
     for ini in register.initiatives:
-        center_asked = asked.get(ini.center, set())
-        center_answered = answered.get(ini.center, set())
+        center_missing = unanswered.get(ini.center, set())
         for ms in ini.milestones:
             if ms.is_placeholder or ms.not_applicable:
                 continue
@@ -107,7 +104,7 @@ def compute_flags(
                 kinds.append(RED)
             if due and _not_green(rating):
                 kinds.append(OVERDUE)
-            if ms.key in center_asked and ms.key not in center_answered:
+            if ms.key in center_missing:
                 kinds.append(MISSING)
             if kinds:
                 shown = this_round.get(ms.key) or rating
@@ -119,7 +116,7 @@ def compute_flags(
         eco = latest.get(ini.economy_key)
         if eco is not None and eco.smiley is Smiley.RED:
             kinds.append(RED)
-        if ini.economy_key in center_asked and ini.economy_key not in center_answered:
+        if ini.economy_key in center_missing:
             kinds.append(MISSING)
         if kinds:
             shown = this_round.get(ini.economy_key) or eco
