@@ -354,26 +354,23 @@ def test_a_groupby_reproduces_the_summary_counts(year: Year) -> None:
         frame = fu.ratings(3)
     as_of = pd.Timestamp("2017-09-30")
     buckets = ["green", "yellow", "red", "unrated"]
-    # Economy: this round's rating of every initiative.
-    eco = frame[
-        (frame["round"] == 3) & (frame["item"] == "economy") & (frame["state"] != "not-applicable")
-    ]
-    eco_counts = (
-        eco.assign(b=eco["rating"].astype(object).fillna("unrated"))
-        .groupby(["center", "b"])
-        .size()
-        .unstack(fill_value=0)
-        .reindex(columns=buckets, fill_value=0)
+
+    def by_latest(items: pd.DataFrame) -> pd.DataFrame:
+        """Counts per center of each item's latest rating up to round 3, else unrated."""
+        latest = items.dropna(subset=["rating"]).sort_values("round").groupby("item_key").tail(1)
+        unrated = items[~items["item_key"].isin(latest["item_key"])].drop_duplicates("item_key")
+        every = pd.concat(
+            [latest.assign(b=latest["rating"].astype(object)), unrated.assign(b="unrated")]
+        )
+        counts = every.groupby(["center", "b"]).size().unstack(fill_value=0)
+        return counts.reindex(columns=buckets, fill_value=0)
+
+    # Economy: every initiative, by its latest rating (a red carried over stays red).
+    eco_counts = by_latest(
+        frame[(frame["item"] == "economy") & (frame["state"] != "not-applicable")]
     )
     # Milestones due by the as-of date, by their latest rating.
-    ms = frame[(frame["item"] == "milestone") & (frame["deadline_date"] <= as_of)]
-    latest = ms.dropna(subset=["rating"]).sort_values("round").groupby("item_key").tail(1)
-    unrated = ms[~ms["item_key"].isin(latest["item_key"])].drop_duplicates("item_key")
-    ms_all = pd.concat(
-        [latest.assign(b=latest["rating"].astype(object)), unrated.assign(b="unrated")]
-    )
-    ms_counts = ms_all.groupby(["center", "b"]).size().unstack(fill_value=0)
-    ms_counts = ms_counts.reindex(columns=buckets, fill_value=0)
+    ms_counts = by_latest(frame[(frame["item"] == "milestone") & (frame["deadline_date"] <= as_of)])
     sheet = _summary_center_counts(year.ws.master_path(3))
     assert sheet, "the summary has a counts table"
     for center, numbers in sheet.items():

@@ -5,17 +5,19 @@ per round of the register:
 
 - green / yellow / red: rated in that round;
 - missing: the round asked for it (or recorded it without a smiley) and no
-  smiley came; every round asks for the economy, so an unrated economy line
-  is missing;
+  smiley came; every workbook asks for the economy, so an unrated economy line
+  is missing, unless the round's workbooks (issued by sheetflow) did not ask
+  for it: an initiative added to the register after the round;
 - not asked: a milestone due by the round's as-of date that the round did not
-  ask about (e.g. it was green before, so it was not asked again);
+  ask about (e.g. it was green before, so it was not asked again), or an
+  economy line the round's workbooks did not ask about;
 - not applicable: a milestone not due yet;
 - not relevant: an item marked "ikke relevant" in the register (never asked,
   never missing);
 - future: a round after the one reported on (left empty).
 
 These are exactly ratings.csv's rows: a milestone is in ratings.csv for a
-round when it was rated or asked, an economy line always.
+round when it was rated or asked, an economy line when ``economy_asked``.
 
 The streak is how many rounds in a row, counting back from the round
 reported on, the item was rated yellow or red; any other state ends it.
@@ -74,20 +76,32 @@ def item_state(
     milestone: Milestone | None,
     rnd: Round,
     rating: Rating | None,
-    asked: set[str],
+    asked: set[str] | None,
     rounds: dict[int, Round],
     not_relevant: bool = False,
 ) -> State:
-    """The state of one item in one round (up to the round reported on)."""
+    """The state of one item in one round (up to the round reported on); ``asked``
+    holds what the round's issued workbooks asked for, None when the ledger has
+    no workbooks of the round (its ratings came with the register)."""
     if rating is not None and rating.smiley is not None:
         return State(rating.smiley.value)
     if not_relevant:
         return State.NOT_RELEVANT
-    if milestone is None or rating is not None or key in asked:
+    if milestone is None:
+        return State.MISSING if economy_asked(key, rating, asked) else State.NOT_ASKED
+    if rating is not None or key in (asked or ()):
         return State.MISSING
     if not milestone.deadline.due_by(rnd, rounds):
         return State.NOT_APPLICABLE
     return State.NOT_ASKED
+
+
+def economy_asked(key: str, rating: Rating | None, asked: set[str] | None) -> bool:
+    """Whether a round asked for an economy line: every workbook does, so it did when
+    the line was rated or recorded, or when the round's workbooks are not known
+    (``asked`` None); else when they asked for it. An initiative added to the
+    register after the round was never asked there, and is no gap in it."""
+    return rating is not None or asked is None or key in asked
 
 
 def streak(states: Iterable[State], of: tuple[State, ...]) -> int:
@@ -132,7 +146,7 @@ def iter_trend_rows(
                     ms,
                     r,
                     by_key.get(key, r.number),
-                    asked.get(r.number, set()),
+                    asked.get(r.number),
                     by_number,
                     key in not_relevant,
                 )

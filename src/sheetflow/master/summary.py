@@ -28,7 +28,7 @@ from sheetflow.model import (
     latest_ratings,
 )
 from sheetflow.roundstate import CenterState
-from sheetflow.trends import State, TrendRow, iter_trend_rows, overview
+from sheetflow.trends import State, TrendRow, economy_asked, iter_trend_rows, overview
 
 BUCKETS = ("green", "yellow", "red", "unrated")
 # findings.csv and the findings sheet, in this order.
@@ -86,12 +86,13 @@ def count_ratings(
     """Counts per section number and per center, for round ``rnd``.
 
     Milestones: those with text due by the as-of date, by their latest
-    rating. Economy: every initiative, by its rating in this round. Items
-    marked "ikke relevant" in the register are not counted (they are no gap).
+    rating. Economy: every initiative, by its latest rating, as the flags judge
+    it (a red carried over from an earlier round is red in the flag list, and
+    counted red beside it). Items marked "ikke relevant" in the register are
+    not counted (they are no gap).
     """
     rounds = register.rounds_by_number
     latest = latest_ratings(ratings, rnd.number)
-    this_round = {r.item_key: r for r in ratings if r.round == rnd.number}
     by_section: dict[str, Counts] = {s.number: Counts() for s in register.sections}
     by_center: dict[str, Counts] = {c: Counts() for c in register.responsible_centers()}
     # A form of finance's own that asks no smiley of an item kind does not count it.
@@ -106,7 +107,7 @@ def count_ratings(
         if ini.economy_na or not economy:
             continue
         for t in targets:
-            t.economy[_bucket(this_round.get(ini.economy_key))] += 1
+            t.economy[_bucket(latest.get(ini.economy_key))] += 1
     return by_section, by_center
 
 
@@ -118,8 +119,8 @@ def ratings_rows(
     answers: AnswerBook | None = None,
 ) -> Iterator[dict[str, str]]:
     """Rows of ratings.csv, one at a time: every milestone per round in which it was
-    rated or asked for (or marked not applicable), and every economy line per round,
-    for rounds 1..R. "state" tells an answer from a gap and from "ikke relevant".
+    rated or asked for (or marked not applicable), and every economy line per round
+    that asked for it (``economy_asked``), for rounds 1..R. "state" tells an answer from a gap and from "ikke relevant".
 
     With ``answers`` (a form of finance's own), each row also has one typed column per
     field (``AnswerBook.columns``), and an initiative answered or asked for in a round
@@ -183,6 +184,8 @@ def ratings_rows(
             rating = by_key.get(ini.economy_key, k)
             if book is not None and _not_asked(book, ini.economy_key, k, rating, asked):
                 continue  # a form that asks nothing of the economy line: no row for it
+            if not ini.economy_na and not economy_asked(ini.economy_key, rating, asked.get(k)):
+                continue  # added to the register after round k: not asked there
             yield (
                 {
                     **base,
