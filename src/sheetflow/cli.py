@@ -28,7 +28,7 @@ from sheetflow.findings import Finding, Severity, finding_from_dict
 from sheetflow.flags import Flag, count_flags
 from sheetflow.model import Register
 from sheetflow.notices import NAMED_VALUES, More, Notices, collect_notices
-from sheetflow.roundstate import CenterState, RoundState, Verdict
+from sheetflow.roundstate import CenterState, RoundPhase, RoundState, Verdict
 from sheetflow.smiley import symbol
 from sheetflow.workspace import DEFAULT_WORKSPACE, Workspace, workspace_language
 
@@ -764,9 +764,11 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
         command = f'sheetflow issue "{workspace}" --round {st.round.number} --refresh'
         click.echo(_say("stale", names=", ".join(st.stale), command=command))
     if st.stray:
-        click.echo(_say("stray", count=len(st.stray)))
+        names = ", ".join(rec.original_name for rec in st.stray)
+        click.echo(_say("stray", count=len(st.stray), names=names))
     if st.waiting:
-        command = f'sheetflow collect "{workspace}" --round {st.round.number}'
+        reopen = " --reopen" if st.phase is RoundPhase.CLOSED else ""
+        command = f'sheetflow collect "{workspace}" --round {st.round.number}{reopen}'
         click.echo(_say("waiting", count=len(st.waiting), command=command))
     if history:
         click.echo(_say("files-received"))
