@@ -441,6 +441,7 @@ def test_status_names_files_it_could_not_tie_to_a_center(issued_ws: Workspace) -
     run("close", ws.root, "--round", "3", "--force")
     fill_all_green(ws, "Ejendomme", inbox / "sent.xlsx")
     code, out = run("status", ws.root, "--round", "3")
+    assert code == 0, out
     command = f'sheetflow collect "{ws.root}" --round 3 --reopen'
     assert f"1 fil i indbakken er ikke indsamlet endnu: {command}\n" in out, out
 

@@ -316,6 +316,12 @@ def test_collect_says_what_changed_in_the_register_since_issue(own_ws: Workspace
     )
     assert f'sheetflow issue "{own_ws.root}" --round 1 --force' in f.message
     assert result.exit_code == 0
+    # Once a center has answered, a new version goes only to those still owing.
+    fill_all_green(own_ws, TM, own_ws.inbox_dir(1) / "tm.xlsx", round_number=1)
+    (f,) = collect_round(own_ws, 1).report
+    assert f.code == "register-changed"
+    command = f'sheetflow issue "{own_ws.root}" --round 1 --force --center "{SD}" --center "{SS}"'
+    assert f.message.endswith(f"projektmapperne: {command}"), f.message
 
 
 def test_a_later_round_out_means_no_advice_to_reissue_an_earlier_one(

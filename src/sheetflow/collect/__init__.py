@@ -775,7 +775,23 @@ def register_changes(
         return []
     value = detail_list(what) if what else detail("register-differs")
     command = f'sheetflow issue "{workspace.root}" --round {rnd.number} --force'
+    owing = centers_owing(ledger, rnd)
+    if owing and len(owing) < len({i.center for i in ledger.issued_rows(rnd.number)}):
+        # A new version for the centers that have answered would only ask them again.
+        command += "".join(f' --center "{center}"' for center in owing)
     return [make_finding("register-changed", value=value, hint=command)]
+
+
+def centers_owing(ledger: Ledger, rnd: Round) -> list[str]:
+    """The centers sent a workbook of ``rnd`` without an accepted return (or several
+    undecided ones) so far, in the order they were issued."""
+    answered = {
+        r.center
+        for r in ledger.received(rnd.number)
+        if r.verdict in (Verdict.ACCEPTED, Verdict.UNDECIDED)
+    }
+    issued = dict.fromkeys(i.center for i in ledger.issued_rows(rnd.number))
+    return [center for center in issued if center not in answered]
 
 
 def collected_before(workspace: Workspace, path: Path, round_number: int) -> Received | None:
