@@ -1,10 +1,12 @@
 """A register that grows during the year, from finance's seat: an initiative added after
 round 1 is no gap in round 1, and a red economy line the center left unanswered in
-round 2 is counted red beside the red flag the committee reads.
+round 2 is counted red beside the red flag the committee reads, its comment labelled
+with its round on the detail sheet.
 
 Found by a new user's trial: round 1's "Mangler" went from 1 to 2 in round 2's master
 (trends, ratings.csv, exports) once an initiative was added, and the summary counted a
-carried-over red economy as "Uden smiley" while its flag list showed it red.
+carried-over red economy as "Uden smiley" while its flag list showed it red, and the
+detail sheet showed a round-1 comment as if it were the status in round 3.
 """
 
 from __future__ import annotations
@@ -148,4 +150,15 @@ def test_an_initiative_added_later_and_a_red_left_unanswered(tmp_path: Path) -> 
             "",
             "1. opf.: Overskridelse 0,3 mio. kr.",
         )
+    ]
+
+    # The detail sheet shows the red's comment beside its smiley, labelled with its
+    # round: round 2 asked again and got no answer, so it is not the status now.
+    detail = openpyxl.load_workbook(ws.master_path(2))["Delelementer"]
+    rows = [r for r in detail.iter_rows(values_only=True) if r[0] == "Økonomi"]
+    assert [r[3:] for r in rows] == [
+        ("☹", "", "1. opf.: Overskridelse 0,3 mio. kr."),
+        ("☺", "☺", ""),
+        ("☺", "☺", ""),
+        ("", "☺", ""),
     ]

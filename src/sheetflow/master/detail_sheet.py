@@ -12,7 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 from sheetflow.issue.layout import text_height
 from sheetflow.master.styles import Styles
 from sheetflow.master.summary import MasterData, note_text
-from sheetflow.model import Initiative, RatingIndex, note_for
+from sheetflow.model import Initiative, Rating, RatingIndex, note_for
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import (
     RELEASE_EVERY,
@@ -34,6 +34,7 @@ class _Detail:
     def __init__(self, ws: Worksheet, st: Styles, t: dict[str, Any], data: MasterData) -> None:
         self.ws, self.st, self.t = ws, st, t
         self.rounds = [r for r in data.register.rounds if r.number <= data.round.number]
+        self.asked = data.asked
         self.first_smiley = 3
         self.comment_col = self.first_smiley + len(self.rounds)
         self.widths = [
@@ -140,8 +141,12 @@ class _Detail:
             cells.append((symbol(rating.smiley if rating else None), smiley_fmt))
             if rating is not None:
                 history.append(rating)
-        # The latest answer's own comment; another round's comment only labelled.
+        # The latest answer's own comment; another round's comment only labelled, and the
+        # latest answer's too when a later round asked again and got none (it is not
+        # the status now, though it stands beside the latest smiley).
         latest = next((r for r in reversed(history) if r.smiley is not None or r.comment), None)
+        if latest is not None and self.asked_again(key, latest.round, history):
+            latest = None
         comment = note_text(note_for(latest, history), self.t)
         if not comment and key in self.not_relevant:
             comment = self.t["not_relevant"]
@@ -152,6 +157,14 @@ class _Detail:
         )
         self.rows.row(self.row, cells, height)
         self.next_row(height)
+
+    def asked_again(self, key: str, answered: int, history: list[Rating]) -> bool:
+        """Whether a round after ``answered`` (up to the report's) asked for the item, or
+        recorded it, without a smiley or comment of its own."""
+        later = [r.number for r in self.rounds if r.number > answered]
+        return any(key in self.asked.get(n, ()) for n in later) or any(
+            r.round > answered for r in history
+        )
 
     def page_breaks(self) -> list[int]:
         if not self.blocks:  # no initiatives: nothing to keep together

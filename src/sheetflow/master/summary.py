@@ -120,7 +120,8 @@ def ratings_rows(
 ) -> Iterator[dict[str, str]]:
     """Rows of ratings.csv, one at a time: every milestone per round in which it was
     rated or asked for (or marked not applicable), and every economy line per round
-    that asked for it (``economy_asked``), for rounds 1..R. "state" tells an answer from a gap and from "ikke relevant".
+    that asked for it (``economy_asked``), for rounds 1..R. "state" tells an answer
+    from a gap and from "ikke relevant".
 
     With ``answers`` (a form of finance's own), each row also has one typed column per
     field (``AnswerBook.columns``), and an initiative answered or asked for in a round
