@@ -176,3 +176,15 @@ def test_a_master_without_smileys_prints_no_empty_smiley_pages(
     assert "Indsendte projektmapper" in overview and "Markeret nu" in overview
     with zipfile.ZipFile(ws.master_path(2)) as z:  # openpyxl drops charts on reading
         assert [n for n in z.namelist() if n.startswith("xl/charts/")] == []
+
+
+def test_the_front_page_carries_the_registers_own_title(demo: tuple[Workspace, str]) -> None:
+    """Oplysninger › Titel is the register's name for the follow-up; a trial typed the
+    municipality into it and found it nowhere. It is the front page's second line."""
+    ws, _ = demo
+    register = ws.load_register()
+    front = openpyxl.load_workbook(ws.master_path(2))["Forside"]
+    lines = [row[0] for row in front.iter_rows(values_only=True) if row[0]]
+    at = lines.index(f"Anden opfølgning på {register.info.agreement}")
+    assert register.info.title.startswith("Kvartalsopfølgning på anlægsprojekter ")
+    assert lines[at + 1 : at + 3] == [register.info.title, "Læsevejledning"]

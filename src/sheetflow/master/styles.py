@@ -20,6 +20,7 @@ class Styles:
 
         smiley = {"align": "center", "valign": "top", "font_size": 13}
         self.title = f(bold=True, font_size=18, text_wrap=False)
+        self.subtitle = f(font_size=13, text_wrap=False)
         self.heading = f(bold=True, font_size=12, text_wrap=False, bottom=1)
         self.label = f(bold=True)
         self.text = f()

@@ -42,6 +42,18 @@ def master_title(data: MasterData, t: dict[str, Any]) -> str:
     return str(t["title"]).format(ordinal=ordinal, agreement=data.register.info.agreement)
 
 
+def register_title(data: MasterData, t: dict[str, Any]) -> str:
+    """The register's own title (Oplysninger › Titel) as the front page's second line,
+    when finance gave one that says more than the page's title: the municipality, say.
+    A round's title (the sample's "Tredje opfølgning på …") or the blank register's
+    ("Opfølgning på <aftale>") says nothing more, and is left out."""
+    own = " ".join(data.register.info.title.split())
+    agreement = data.register.info.agreement
+    plain = {str(t["title"]).format(ordinal=o, agreement=agreement) for o in t["ordinals"]}
+    plain.add(f"Opfølgning på {agreement}")
+    return "" if own.casefold() in {p.casefold() for p in plain} else own
+
+
 def write_master(data: MasterData, path: Path, texts: dict[str, dict[str, Any]]) -> Path:
     """Write the consolidated workbook atomically, in the language of ``texts``."""
     t = texts["master"]
@@ -100,7 +112,13 @@ def _front(
     row += 1
     ws.write_string(row, 0, title, st.title)
     ws.set_row(row, 28)
-    row += 2
+    row += 1
+    subtitle = register_title(data, t)
+    if subtitle:
+        ws.write_string(row, 0, subtitle, st.subtitle)
+        ws.set_row(row, 20)
+        row += 1
+    row += 1
     ws.write_string(row, 0, t["guide_heading"], st.heading)
     row += 1
     for paragraph in t["guide"]:
