@@ -16,6 +16,7 @@ from click.testing import CliRunner
 import sheetflow
 from sheetflow.cli import main
 from sheetflow.demo import DemoResult
+from sheetflow.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -217,3 +218,27 @@ def test_a_target_locked_by_excel_is_a_clear_message(
     )
     assert target.read_bytes() == b"the analyst's open copy"
     assert [p.name for p in target.parent.iterdir()] == ["udtræk.xlsx"]  # no temporary left
+
+
+def test_the_findings_table_lists_what_findings_csv_lists(issued_ws: Workspace) -> None:
+    """A trial's export had 7 findings where findings.csv had more: why a return was
+    replaced was in the CSV and the master, not in the export."""
+    import csv
+    import datetime as dt
+
+    from helpers import fill_all_green, set_saved_at
+
+    ws = issued_ws
+    first = fill_all_green(ws, "Ejendomme", ws.inbox_dir(3) / "ejd.xlsx")
+    second = fill_all_green(ws, "Ejendomme", ws.inbox_dir(3) / "ejd rettet.xlsx")
+    set_saved_at(first, dt.datetime(2017, 10, 2, 9, 0, tzinfo=dt.UTC))
+    set_saved_at(second, dt.datetime(2017, 10, 3, 9, 0, tzinfo=dt.UTC))
+    assert CliRunner().invoke(main, ["collect", str(ws.root), "--round", "3"]).exit_code == 0
+    with ws.findings_csv(3).open(encoding="utf-8-sig", newline="") as fh:
+        listed = [(r["file"], r["code"], r["message"]) for r in csv.DictReader(fh)]
+    assert [code for _, code, _ in listed] == ["superseded"]
+    with sheetflow.open(ws.root) as fu:
+        table = fu.findings(3)
+    rows = table[table["round"] == 3]
+    assert list(zip(rows["file"], rows["code"], rows["message"], strict=True)) == listed
+    assert list(rows["center"]) == ["Ejendomme"]

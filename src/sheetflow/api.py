@@ -23,8 +23,8 @@ import pandas as pd
 
 from sheetflow.answer_book import AnswerBook, csv_column, csv_value
 from sheetflow.answers import NotApplicable
+from sheetflow.collect import received_findings
 from sheetflow.errors import UsageError
-from sheetflow.findings import finding_from_dict
 from sheetflow.form import DATE, INTEGER, NUMBER, YESNO
 from sheetflow.ledger import Ledger
 from sheetflow.master import asked_by_round
@@ -336,20 +336,32 @@ class Followup:
         return typed_frame(records, RETURNS_COLUMNS, self.rounds_type)
 
     def findings(self, round: str | int | None = None) -> pd.DataFrame:
-        """Every finding recorded with a received file of rounds 1..R."""
+        """Every finding of the files received in rounds 1..R, as findings.csv lists each
+        round's (``received_findings``: with why a return was replaced)."""
         rnd = self.round(round)
-        records = [
-            {
-                "received_id": r.id,
-                "round": r.round,
-                "center": r.center or "",
-                "file": f.get("file") or r.file,
-                **{k: f.get(k, "") for k in ("sheet", "cell", "code", "severity")},
-                "message": finding_from_dict(f).render(self.lang),
-            }
-            for r in self._received(rnd)
-            for f in r.findings
-        ]
+        names = {r.number: r.name for r in self.register.rounds}
+        records = []
+        for each in sorted(self.register.rounds, key=lambda r: r.number):
+            if each.number > rnd.number:
+                break
+            try:
+                found = list(received_findings(self._ledger, each, names))
+            except sqlite3.OperationalError:  # a ledger from before any collect
+                found = []
+            records += [
+                {
+                    "received_id": rec.id,
+                    "round": each.number,
+                    "center": rec.center or "",
+                    "file": f.file or rec.original_name,
+                    "sheet": f.sheet,
+                    "cell": f.cell,
+                    "code": f.code,
+                    "severity": f.severity.value,
+                    "message": f.render(self.lang),
+                }
+                for rec, f in found
+            ]
         return typed_frame(records, FINDINGS_COLUMNS, self.rounds_type)
 
     def tables(self, round: str | int | None = None) -> dict[str, pd.DataFrame]:

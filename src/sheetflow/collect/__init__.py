@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -733,28 +733,35 @@ def superseded_finding(rec: Received, newer: Received | None) -> Finding:
 def history_findings(
     ledger: Ledger, rnd: Round, round_names: dict[int, str] | None = None
 ) -> list[Finding]:
-    """Every finding of every file received in the round, in arrival order.
+    """Every finding of every file received in the round, in arrival order
+    (``received_findings``)."""
+    return [finding for _, finding in received_findings(ledger, rnd, round_names)]
 
-    A file of another round, since collected into its own, says so after its
-    wrong-round error: the error is the round's history, the command it gave
-    has been run.
-    """
+
+def received_findings(
+    ledger: Ledger, rnd: Round, round_names: dict[int, str] | None = None
+) -> Iterator[tuple[Received, Finding]]:
+    """Each file received in the round with each of its findings, in arrival order: what
+    it was found to be, then why a later return replaced it. A file of another round,
+    since collected into its own, says so after its wrong-round error: the error is
+    the round's history, the command it gave has been run. findings.csv, the master's
+    findings sheet and the exports' findings table all list these."""
     received = ledger.received(rnd.number)
     by_id = {r.id: r for r in received}
-    out: list[Finding] = []
     for rec in received:
         stored = rec.finding_list
-        out.extend(finding_from_dict(d) for d in stored)
+        for d in stored:
+            yield rec, finding_from_dict(d)
         if rec.superseded_by is not None:
-            out.append(superseded_finding(rec, by_id.get(rec.superseded_by)))
+            yield rec, superseded_finding(rec, by_id.get(rec.superseded_by))
         elif any(d.get("code") == "wrong-round" for d in stored):
             own = ledger.own_round_of(rec.sha256)
             if own is not None and own != rnd.number:
                 name = (round_names or {}).get(own, own)
-                out.append(
-                    make_finding("collected-in-own-round", file=rec.original_name, value=name)
+                yield (
+                    rec,
+                    make_finding("collected-in-own-round", file=rec.original_name, value=name),
                 )
-    return out
 
 
 def register_changes(
