@@ -421,21 +421,22 @@ def test_status_names_returns_in_the_inbox_not_collected_yet(issued_ws: Workspac
     assert "ikke indsamlet endnu" not in out, out
 
 
-def test_status_names_files_it_could_not_tie_to_a_center(issued_ws: Workspace) -> None:
-    """A return sent as .csv is no center's: status names it, and does not say it is
-    from another round (a trial's .xls and .csv were round 2's, just unreadable). In a
-    closed round, the command for a file not collected yet reopens it."""
+def test_status_names_inbox_files_that_count_for_no_center(issued_ws: Workspace) -> None:
+    """A return sent as .csv counts for no center: status names it, and does not say it
+    is from another round (a trial's .xls and .csv were round 2's, just unreadable), nor
+    that it is no center's (a late file of round 1 is its center's, in its own round).
+    In a closed round, the command for a file not collected yet reopens it."""
     ws, inbox = issued_ws, issued_ws.inbox_dir(3)
     (inbox / "Vej og Park 2.csv").write_text("Nr.;Smiley\n1.01;☺\n", encoding="utf-8")
     run("collect", ws.root, "--round", "3")
     code, out = run("status", ws.root, "--round", "3")
     assert (
-        "1 fil i indbakken kunne ikke knyttes til et center i denne opfølgning: "
+        "1 fil i indbakken tæller ikke for noget center i denne opfølgning: "
         "Vej og Park 2.csv (hvorfor står i master.xlsx under Fund).\n"
     ) in out, out
     code, out = run("status", ws.root, "--round", "3", "--lang", "en")
     assert (
-        "1 file in the inbox could not be tied to a center of this round: "
+        "1 file in the inbox counts for no center of this round: "
         "Vej og Park 2.csv (why is in master.xlsx under Findings).\n"
     ) in out, out
     run("close", ws.root, "--round", "3", "--force")
