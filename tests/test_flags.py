@@ -319,10 +319,24 @@ def test_flag_shows_this_rounds_rating_when_given() -> None:
     reg = register(initiative("D1", [by_round(1)]))
     ms = milestone_key("D1", 1)
     ratings = [rating(1, ms, R, "Gammel"), rating(2, ms, None, "Ny kommentar")]
-    flags = compute_flags(reg, R2, ratings, {CENTER: {ms}}, {})
+    flags = compute_flags(reg, R2, ratings, {CENTER: {ms}})
     assert flags[0].kinds == (RED, OVERDUE, MISSING)
     assert flags[0].rating is not None
     assert flags[0].rating.comment == "Ny kommentar"
+
+
+def test_a_red_left_blank_is_shown_red_with_its_rounds_comment() -> None:
+    """A trial's red flag had no smiley: round 2 recorded the item blank, and the flag
+    showed that blank rating. The red it flags is shown, its comment labelled."""
+    reg = register(initiative("D1", [by_round(1)]))
+    ms = milestone_key("D1", 1)
+    ratings = [rating(1, ms, R, "Gammel"), rating(2, ms, None)]
+    (flag,) = compute_flags(reg, R2, ratings, {CENTER: {ms}})
+    assert (flag.kinds, flag.rating, flag.note) == (
+        (RED, OVERDUE, MISSING),
+        ratings[0],
+        Note("Gammel", 1, own=False),
+    )
 
 
 # ------------------------------------------------------------------ changes

@@ -127,7 +127,8 @@ def test_an_initiative_added_later_and_a_red_left_unanswered(tmp_path: Path) -> 
     assert new_economy[5:7] == ["Ikke spurgt", "☺"]
 
     # The summary counts Teknik og Miljø's economy by its latest smiley (red, from
-    # round 1), as its flag list shows it; one initiative each, three milestones due.
+    # round 1), as its flag list shows it, ☹ beside its round-1 comment; one
+    # initiative each, three milestones due.
     counts = center_counts(ws.master_path(2))
     assert counts == {
         TM: [2, 0, 0, 0, 0, 0, 1, 0],
@@ -147,7 +148,7 @@ def test_an_initiative_added_later_and_a_red_left_unanswered(tmp_path: Path) -> 
             TM,
             "Økonomi",
             "",
-            "",
+            "☹",
             "1. opf.: Overskridelse 0,3 mio. kr.",
         )
     ]

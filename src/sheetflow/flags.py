@@ -107,7 +107,7 @@ def compute_flags(
             if ms.key in center_missing:
                 kinds.append(MISSING)
             if kinds:
-                shown = this_round.get(ms.key) or rating
+                shown = shown_rating(this_round.get(ms.key), rating)
                 note = shown_note(shown, rnd, history.get(ms.key, ()))
                 flags.append(Flag(tuple(kinds), ini.center, ini.key, ms.key, shown, note))
         if ini.economy_na:
@@ -119,11 +119,21 @@ def compute_flags(
         if ini.economy_key in center_missing:
             kinds.append(MISSING)
         if kinds:
-            shown = this_round.get(ini.economy_key) or eco
+            shown = shown_rating(this_round.get(ini.economy_key), eco)
             note = shown_note(shown, rnd, history.get(ini.economy_key, ()))
             flags.append(Flag(tuple(kinds), ini.center, ini.key, ini.economy_key, shown, note))
     flags.extend(Flag((NOT_RETURNED,), center) for center in not_returned)
     return flags
+
+
+def shown_rating(now: Rating | None, latest: Rating | None) -> Rating | None:
+    """The rating a flag shows: this round's (``now``) when the center gave a smiley or
+    a comment, else the latest with a smiley, carried over from an earlier round (its
+    comment labelled with that round). A red left blank is shown red beside its "red"
+    flag, not as an empty cell; a comment given now is shown as this round's."""
+    if now is not None and (now.smiley is not None or now.comment):
+        return now
+    return latest or now
 
 
 def shown_note(shown: Rating | None, rnd: Round, history: Iterable[Rating]) -> Note | None:
