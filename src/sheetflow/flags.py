@@ -191,10 +191,15 @@ class Change:
     answers: tuple[AnswerFlag, ...] = ()  # NEWLY_FLAGGED: the answers, with their previous
 
 
-def changes_since_previous(register: Register, rnd: Round, ratings: list[Rating]) -> list[Change]:
+def changes_since_previous(
+    register: Register, rnd: Round, ratings: list[Rating], held: set[int] | None = None
+) -> list[Change]:
     """Items that turned red, turned green (from a rated non-green) or became overdue
-    since the round before ``rnd``; empty for the first round."""
-    earlier = [r for r in register.rounds if r.number < rnd.number]
+    since the round before ``rnd``, the latest of the ``held`` ones (default: every
+    round of the register); empty for the first round."""
+    earlier = [
+        r for r in register.rounds if r.number < rnd.number and (held is None or r.number in held)
+    ]
     if not earlier:
         return []
     prev = max(earlier, key=lambda r: r.number)

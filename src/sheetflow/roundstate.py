@@ -267,8 +267,10 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
     flags = compute_flags(register, rnd, ratings, unanswered, not_returned)
     found = answer_flags(register, rnd.number, book)
     flags = with_answer_flags(flags, found)
-    changes = changes_since_previous(register, rnd, ratings)
-    earlier = [r.number for r in register.rounds if r.number < rnd.number]
+    # The previous round is the latest one held: a round finance skipped compares nothing.
+    held = set(ledger.rounds_recorded()) | {r.round for r in ratings}
+    changes = changes_since_previous(register, rnd, ratings, held)
+    earlier = [r.number for r in register.rounds if r.number < rnd.number and r.number in held]
     if found and earlier:
         before = answer_flags(register, max(earlier), book)
         changes += answer_changes(register, rnd, found, before)

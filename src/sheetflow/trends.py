@@ -104,6 +104,14 @@ def economy_asked(key: str, rating: Rating | None, asked: set[str] | None) -> bo
     return rating is not None or asked is None or key in asked
 
 
+def held_rounds(asked: dict[int, set[str]], ratings: Iterable[Rating]) -> set[int]:
+    """The rounds that took place: issued by sheetflow (``asked``) or with ratings (the
+    register's own, for rounds before sheetflow). A round of the register that was
+    never held (finance went from round 2 to the year end) asks nothing, is no gap,
+    and does not break a streak."""
+    return set(asked) | {r.round for r in ratings}
+
+
 def streak(states: Iterable[State], of: tuple[State, ...]) -> int:
     """How many states in a row, from the last, are among ``of``."""
     n = 0
@@ -131,6 +139,9 @@ def iter_trend_rows(
     by_number = register.rounds_by_number
     by_key = RatingIndex(ratings)
     not_relevant = register.not_applicable()
+    held = held_rounds(asked, ratings)
+    # Where a past round's state counts in a streak: the rounds held up to ``upto``.
+    streak_at = [i for i, r in enumerate(rounds) if r.number <= upto.number and r.number in held]
     # A form of finance's own that asks no smiley of an item kind has no smiley trend for it.
     milestones, economy = register.form.rates(MILESTONE), register.form.rates(ECONOMY)
     for ini in register.initiatives:
@@ -146,7 +157,7 @@ def iter_trend_rows(
                     ms,
                     r,
                     by_key.get(key, r.number),
-                    asked.get(r.number),
+                    asked.get(r.number) if r.number in held else set(),
                     by_number,
                     key in not_relevant,
                 )
@@ -154,7 +165,7 @@ def iter_trend_rows(
                 else State.FUTURE
                 for r in rounds
             )
-            past = states[: sum(1 for r in rounds if r.number <= upto.number)]
+            past = [states[i] for i in streak_at]
             yield TrendRow(
                 ini, ms, key, states, streak(past, NOT_GREEN), streak(past, (State.RED,))
             )

@@ -28,7 +28,14 @@ from sheetflow.model import (
     latest_ratings,
 )
 from sheetflow.roundstate import CenterState
-from sheetflow.trends import State, TrendRow, economy_asked, iter_trend_rows, overview
+from sheetflow.trends import (
+    State,
+    TrendRow,
+    economy_asked,
+    held_rounds,
+    iter_trend_rows,
+    overview,
+)
 
 BUCKETS = ("green", "yellow", "red", "unrated")
 # findings.csv and the findings sheet, in this order.
@@ -131,7 +138,10 @@ def ratings_rows(
     not_relevant = register.not_applicable()
     sections = {s.number: s for s in register.sections}
     rounds = register.rounds_by_number
+    held = held_rounds(asked, ratings)
     for k in sorted(r.number for r in register.rounds if r.number <= rnd.number):
+        if k not in held:
+            continue  # never held: nothing was asked or answered
         for ini in register.initiatives:
             base = {
                 "round": str(k),
