@@ -408,3 +408,34 @@ def test_a_change_shows_this_rounds_comment_as_its_own() -> None:
     (flag,) = [f for f in compute_flags(register(ini), R2, ratings) if f.item_key]
     expected = Note("Vi mangler tal fra entreprenøren.", 2, own=True)
     assert (change.kinds, change.note, flag.note) == ((BECAME_OVERDUE,), expected, expected)
+
+
+# ------------------------------------------------------------------ summary counts
+
+
+def test_summary_counts_what_was_answered_or_asked() -> None:
+    """An item with a smiley counts by it, "ikke relevant" or not (the trends sheet
+    counts it so); one without is a gap only when it is relevant and the round asked
+    for it (an initiative added after the round is none)."""
+    from dataclasses import replace
+
+    from sheetflow.master.summary import count_ratings
+
+    answered_na = replace(initiative("D1", [by_round(1)]), economy_na=True)
+    silent_na = replace(initiative("D2", [by_round(1)]), economy_na=True)
+    added = initiative("D3", [])
+    asked_blank = initiative("D4", [])
+    reg = register(answered_na, silent_na, added, asked_blank)
+    ratings = [rating(1, economy_key("D1"), Y), rating(1, milestone_key("D1", 1), G)]
+    asked = {milestone_key("D1", 1), economy_key("D1"), milestone_key("D2", 1)}
+    asked.add(economy_key("D4"))
+    _, by_center = count_ratings(reg, R1, ratings, asked)
+    counts = by_center[CENTER]
+    # Milestones: D1's green, D2's unanswered. Economy: D1's yellow, D4's unanswered.
+    assert (dict(counts.milestones), dict(counts.economy)) == (
+        {"green": 1, "unrated": 1},
+        {"yellow": 1, "unrated": 1},
+    )
+    # Without a record of what round 1 asked, every relevant line without a smiley is a gap.
+    _, by_center = count_ratings(reg, R1, ratings)
+    assert dict(by_center[CENTER].economy) == {"yellow": 1, "unrated": 2}

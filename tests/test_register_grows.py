@@ -163,3 +163,12 @@ def test_an_initiative_added_later_and_a_red_left_unanswered(tmp_path: Path) -> 
         ("☺", "☺", ""),
         ("", "☺", ""),
     ]
+
+    # Round 1's master, written again now (as a late file would have it), counts what
+    # round 1 asked: Skole og Dagtilbud's new initiative was no part of it.
+    cli("collect", ws.root, "--round", 1)
+    assert center_counts(ws.master_path(1)) == {
+        TM: [1, 0, 0, 0, 0, 0, 1, 0],
+        SD: [1, 0, 0, 0, 1, 0, 0, 0],
+        SS: [0, 0, 0, 0, 1, 0, 0, 0],
+    }

@@ -72,8 +72,15 @@ def write_csv(target: Path, rows: Iterable[dict[str, str]], columns: list[str]) 
     return target
 
 
-def master_data(state: RoundState, findings: list[dict[str, str]], date_text: str) -> MasterData:
-    """What the master workbook shows, from the round's state."""
+def master_data(
+    state: RoundState,
+    findings: list[dict[str, str]],
+    date_text: str,
+    asked: dict[int, set[str]] | None = None,
+) -> MasterData:
+    """What the master workbook shows, from the round's state and what each round's
+    workbooks asked (``asked_by_round``)."""
+    asked = asked or {}
     returns = [
         ReturnRow(
             center=c.center,
@@ -87,7 +94,9 @@ def master_data(state: RoundState, findings: list[dict[str, str]], date_text: st
         )
         for c in state.centers
     ]
-    by_section, by_center = count_ratings(state.register, state.round, state.ratings)
+    by_section, by_center = count_ratings(
+        state.register, state.round, state.ratings, asked.get(state.round.number)
+    )
     return MasterData(
         state.register,
         state.round,
@@ -100,6 +109,7 @@ def master_data(state: RoundState, findings: list[dict[str, str]], date_text: st
         date_text,
         state.changes,
         answers=state.answers,
+        asked=asked,
     )
 
 
@@ -131,8 +141,7 @@ def round_master(
     center_of = centers_by_file(ledger, rnd)
     for row in rows:  # so finance can filter a center's remarks
         row["center"] = center_of.get(row.get("file", ""), "")
-    data = master_data(state, rows, date_text)
-    data.asked = asked_by_round(register, rnd, ledger)
+    data = master_data(state, rows, date_text, asked_by_round(register, rnd, ledger))
     return state, data
 
 

@@ -88,15 +88,18 @@ def _bucket(rating: Rating | None) -> str:
 
 
 def count_ratings(
-    register: Register, rnd: Round, ratings: list[Rating]
+    register: Register, rnd: Round, ratings: list[Rating], asked: set[str] | None = None
 ) -> tuple[dict[str, Counts], dict[str, Counts]]:
     """Counts per section number and per center, for round ``rnd``.
 
     Milestones: those with text due by the as-of date, by their latest
     rating. Economy: every initiative, by its latest rating, as the flags judge
     it (a red carried over from an earlier round is red in the flag list, and
-    counted red beside it). Items marked "ikke relevant" in the register are
-    not counted (they are no gap).
+    counted red beside it). An item without a smiley is a gap, counted
+    unrated, unless the register marks it "ikke relevant" or the round's
+    workbooks (``asked``, None when not issued by sheetflow) did not ask for
+    it: an initiative added after the round. An item with a smiley counts by
+    it, "ikke relevant" or not, as the trends sheet counts it.
     """
     rounds = register.rounds_by_number
     latest = latest_ratings(ratings, rnd.number)
@@ -104,17 +107,26 @@ def count_ratings(
     by_center: dict[str, Counts] = {c: Counts() for c in register.responsible_centers()}
     # A form of finance's own that asks no smiley of an item kind does not count it.
     milestones, economy = register.form.rates(MILESTONE), register.form.rates(ECONOMY)
+
+    def bucket(key: str, not_relevant: bool) -> str | None:
+        rating = latest.get(key)
+        if rating is None and (not_relevant or (asked is not None and key not in asked)):
+            return None
+        return _bucket(rating)
+
     for ini in register.initiatives:
         targets = [by_section.setdefault(ini.section, Counts()), by_center[ini.center]]
         for ms in ini.milestones if milestones else ():
-            if ms.is_placeholder or ms.not_applicable or not ms.deadline.due_by(rnd, rounds):
+            if ms.is_placeholder or not ms.deadline.due_by(rnd, rounds):
                 continue
+            counted = bucket(ms.key, ms.not_applicable)
+            if counted is not None:
+                for t in targets:
+                    t.milestones[counted] += 1
+        counted = bucket(ini.economy_key, ini.economy_na) if economy else None
+        if counted is not None:
             for t in targets:
-                t.milestones[_bucket(latest.get(ms.key))] += 1
-        if ini.economy_na or not economy:
-            continue
-        for t in targets:
-            t.economy[_bucket(latest.get(ini.economy_key))] += 1
+                t.economy[counted] += 1
     return by_section, by_center
 
 
