@@ -174,3 +174,29 @@ def test_register_opens_in_libreoffice(register_file: Path, tmp_path: Path) -> N
     register, report = read_register(out)
     assert _where(report) == SEED_WARNINGS
     assert register == read_register(register_file)[0]
+
+
+def test_an_initiative_added_at_the_bottom_joins_its_section(tmp_path: Path) -> None:
+    """A second trial added 4.03 under 5.01 in the sheet; the master then printed
+    section 4 twice. Initiatives are read in the sections' order, rows as typed."""
+    from person import TABLES, fill_register
+
+    path = tmp_path / "register.xlsx"
+    write_register(blank_register(2026), path)
+    tables = {name: [dict(row) for row in rows] for name, rows in TABLES.items()}
+    tables["Afsnit"].append({"Nr.": "2", "Afsnit": "Borgerservice"})
+    first = tables["Delelementer"][0]
+    tables["Delelementer"] += [
+        {**first, "Nøgle": "B1", "Afsnit": "2", "Nr.": "2.01", "Titel": "Selvbetjening"},
+        {**first, "Nøgle": "T2", "Afsnit": "1", "Nr.": "1.04", "Titel": "Nye busruter"},
+    ]
+    fill_register(path, tables)
+    register, report = read_register(path)
+    assert report.findings == []
+    assert [(i.section, i.number) for i in register.initiatives] == [
+        ("1", "1.01"),
+        ("1", "1.02"),
+        ("1", "1.03"),
+        ("1", "1.04"),
+        ("2", "2.01"),
+    ]

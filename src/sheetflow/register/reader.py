@@ -427,13 +427,18 @@ def _read_initiatives(
             else "register-duplicate-number"
         )
         reader.finding(code, sheet=INITIATIVES, cell=cell, value=number, expected=first)
-    return [
+    made = [
         Initiative(
             **{f.name: getattr(i, f.name) for f in fields(Initiative) if f.name != "milestones"},
             milestones=tuple(sorted(milestones.get(i.key, []), key=lambda m: m.position)),
         )
         for i in read.drafts
     ]
+    # Grouped by section, in the sections' order, each section's rows as typed: an
+    # initiative added at the bottom of the sheet joins its section, where the master
+    # prints it, instead of opening the section a second time after the last one.
+    order = {number: n for n, number in enumerate(section_numbers)}
+    return sorted(made, key=lambda i: order.get(i.section, len(order)))
 
 
 def _check_initiative(
