@@ -533,3 +533,25 @@ def test_a_corrected_return_says_which_earlier_return_it_replaces(issued_ws: Wor
     shutil.copy(first, ws.inbox_dir(3) / "første igen.xlsx")  # the same bytes: history too
     code, out = cli("collect", ws.root, "--round", 3)
     assert "Afløser" not in out, out
+
+
+def test_a_workbook_named_after_another_center_is_said_so(own_ws: Workspace) -> None:
+    """A second trial's Kultur og Fritid filled in ØP's workbook and sent it as
+    "Kultur og Fritid runde 2.xlsx": it counted for ØP, replaced ØP's own return, and
+    nothing but its name told. Now a warning says whose workbook it is."""
+    inbox = own_ws.inbox_dir(1)
+    fill_all_green(own_ws, TM, inbox / f"{SD} retur.xlsx", round_number=1)
+    fill_all_green(own_ws, SS, inbox / "social_og_sundhed_runde_1.xlsx", round_number=1)
+    result = collect_round(own_ws, 1)
+    assert [(f.code, f.file, f.message) for f in result.report] == [
+        (
+            "file-names-other-center",
+            f"{SD} retur.xlsx",
+            f"Filnavnet nævner {SD}, men projektmappen er udsendt til {TM} og tæller for "
+            f"{TM}. Har {SD} udfyldt den forkerte projektmappe?",
+        )
+    ]
+    assert [(r.center, r.verdict.value) for r in result.new] == [
+        (TM, "accepted"),
+        (SS, "accepted"),
+    ]

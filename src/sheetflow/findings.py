@@ -115,6 +115,7 @@ CATALOGUE: dict[str, Code] = {
         Code("replaces", INFO),
         Code("collected-in-own-round", INFO),
         Code("same-file", INFO),
+        Code("file-names-other-center", W),
         Code("message-without-workbook", E, 200),
         Code("message-unreadable", E),
         Code("message-unpacked", INFO, 200),

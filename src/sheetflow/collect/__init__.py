@@ -451,6 +451,18 @@ def collect_round(
             spool=spool,
         )
         batch = order_batch(list(zip(pending, checks, strict=True)), workspace, rnd)
+        centers = list(dict.fromkeys(i.center for i in ledger.issued_rows(rnd.number)))
+        for (_, path, _, _), check in batch:
+            other = names_other_center(path.name, check.center, centers)
+            if other is not None and check.accepted:
+                check.findings.append(
+                    make_finding(
+                        "file-names-other-center",
+                        file=path.name,
+                        value=other,
+                        expected=check.center,
+                    )
+                )
         for (slot, path, sha, stored), check in batch:
             whole = taken_back(spool, check)
             results[slot] = _record(
@@ -599,6 +611,26 @@ def _message_findings(path: Path, unpacked: Any, reason: str) -> tuple[list[Find
 
 
 Pending = tuple[tuple[int, Path, str, Path], FileCheck]
+
+
+def _name_words(text: str) -> str:
+    """A name as lowercase ASCII words between spaces, as issue spells it in file names
+    (æ → ae): "Kultur og Fritid" and "kultur_og_fritid" read alike."""
+    from sheetflow.issue import safe_name
+
+    return f" {safe_name(text).lower().replace('_', ' ')} "
+
+
+def names_other_center(file_name: str, center: str | None, centers: Iterable[str]) -> str | None:
+    """Another center of the round that a file's name names, when it does not name the
+    center whose workbook it is: a trial's "Kultur og Fritid runde 2.xlsx" was ØP's
+    workbook filled in by Kultur og Fritid, and replaced ØP's own return unnoticed."""
+    if center is None:
+        return None
+    stem = _name_words(Path(file_name).stem)
+    if _name_words(center) in stem:
+        return None
+    return next((c for c in centers if c != center and _name_words(c) in stem), None)
 
 
 def order_batch(batch: list[Pending], workspace: Workspace, rnd: Round) -> list[Pending]:
