@@ -7,6 +7,7 @@ valid returns from other centers, which must still be accepted.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import os
 import shutil
@@ -19,6 +20,7 @@ import pytest
 
 from helpers import fill, fill_all_green, inputs_of, issued_for, set_saved_at
 from sheetflow.collect import CollectResult, FileResult, collect_round, validate_file
+from sheetflow.collect.safety import Problem, sniff
 from sheetflow.contract import META_PREFIX, META_SHEET
 from sheetflow.findings import CATALOGUE, Finding, Severity
 from sheetflow.issue import issue_round, safe_name
@@ -867,3 +869,27 @@ def test_validate_file_checks_without_recording(issued_ws: Workspace) -> None:
         assert ledger.received(3) == []
     assert not ws.master_path(3).exists()
     assert list(ws.archive_dir(3).iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        # Excel on a Danish Windows saves "CSV (semikolonsepareret)" in its code page.
+        ("Nr.;Smiley;Kommentar\r\n1.01;Grøn;Går efter planen\r\n".encode("cp1252"), "csv"),
+        # UTF-8 cut in the middle of an "ø" by the 2,048 bytes sniffed.
+        (("x" * 2047 + "ø;a\n").encode("utf-8"), "text"),
+        (("a;b\n" + "ø" * 2000).encode("utf-8"), "csv"),
+        # Excel's "Unicode text": UTF-16 with its byte order mark, tab-separated.
+        (codecs.BOM_UTF16_LE + "Nr.\tSmiley\n1.01\tGrøn\n".encode("utf-16-le"), "csv"),
+        (b"\x00\x01\x02binary\xff\xfe", "unknown"),
+    ],
+    ids=["cp1252-csv", "utf8-cut-in-a-char", "utf8-csv", "utf16-text", "binary"],
+)
+def test_a_file_that_is_no_workbook_is_named_for_what_it_is(
+    tmp_path: Path, data: bytes, kind: str
+) -> None:
+    """A second trial's CSV, saved by Excel on Windows, was "et ukendt format": only UTF-8
+    was tried, and a character cut by the bytes sniffed made UTF-8 fail too."""
+    path = tmp_path / "retur.csv"
+    path.write_bytes(data)
+    assert sniff(path) == ("", Problem("file-not-workbook", kind))

@@ -9,6 +9,7 @@ limits, and say precisely what is wrong. They never raise on bad input.
 
 from __future__ import annotations
 
+import codecs
 import re
 import zipfile
 import zlib
@@ -113,15 +114,37 @@ def _ole_problem(path: Path) -> Problem:
 
 
 def _guess_text_kind(head: bytes) -> str:
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
+    """What a file that is no workbook looks like, from its first bytes."""
+    text = _as_text(head)
+    if text is None:
         return "unknown"
     if text.lstrip().lower().startswith(("<html", "<!doctype html")):
         return "html"
     if any(sep in text for sep in (",", ";", "\t")):
         return "csv"
     return "text"
+
+
+def _as_text(head: bytes) -> str | None:
+    """The first bytes of a file as text, or None when they are not: UTF-8 (cut off
+    anywhere, a character split at the end included), UTF-16 with its byte order
+    mark (Excel's "Unicode text"), or Windows' own code page, in which Excel on a
+    Danish Windows saves "CSV (semikolonsepareret)"."""
+    encodings: tuple[str, ...]
+    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if head.startswith(bom):
+            head, encodings = head[len(bom) :], (codec,)
+            break
+    else:
+        encodings = ("utf-8", "cp1252")
+    for encoding in encodings:
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(head)
+        except UnicodeDecodeError:
+            continue
+        if not any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+            return text
+    return None
 
 
 def check_package(zf: zipfile.ZipFile) -> Problem | None:
