@@ -219,6 +219,10 @@ def test_trend_counts_and_chart(year: Year) -> None:
         "hver for sig og tæller hvert punkts seneste smiley, også en fra en tidligere "
         "opfølgning."
     )
+    assert rows[head + 6][3] == (
+        "Mangler er alt, opfølgningen spurgte om uden at få en smiley, også hos centre uden "
+        'godkendt aflevering; markeringen "Mangler smiley" gælder kun godkendte afleveringer.'
+    )
     with zipfile.ZipFile(master) as z:
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
     trend = [c for c in charts if "Udvikling!" in c]

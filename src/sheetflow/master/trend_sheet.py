@@ -134,8 +134,10 @@ def _counts(
                 ws.write_number(n, FIRST_ROUND_COL + i, counts[i][bucket], st.number)
             else:
                 ws.write_blank(n, FIRST_ROUND_COL + i, None, st.number)
-    # The summary's counts take each item's latest smiley: say why the two differ.
+    # The summary's counts take each item's latest smiley: say why the two differ, and
+    # what "missing" counts here beside the flag of that name.
     ws.write_string(3 + len(COUNTED), 3, str(t["trends_counts_note"]), st.note)
+    ws.write_string(4 + len(COUNTED), 3, str(t["trends_missing_note"]), st.note)
     chart = wb.add_chart({"type": "column", "subtype": "stacked"})
     sheet = ws.get_name()
     last_col = FIRST_ROUND_COL + len(rounds) - 1
@@ -153,8 +155,8 @@ def _counts(
     chart.set_y_axis(integer_axis(max((sum(c.values()) for c in counts), default=0)))
     chart.set_legend({"position": "right"})
     chart.set_size({"width": 720, "height": CHART_ROWS * 20})
-    ws.insert_chart(8, 1, chart)
-    return 8 + CHART_ROWS + 2
+    ws.insert_chart(9, 1, chart)
+    return 9 + CHART_ROWS + 2
 
 
 def _items(
