@@ -36,7 +36,7 @@ from sheetflow.issue.layout import CheckLayout
 from sheetflow.ledger import Issued, Ledger, Received
 from sheetflow.lifecycle import ensure_open
 from sheetflow.model import Register, Round
-from sheetflow.roundstate import RoundPhase, RoundState, Verdict
+from sheetflow.roundstate import CenterState, RoundPhase, RoundState, Verdict, center_state
 from sheetflow.spool import Spool
 from sheetflow.workspace import Workspace, exclusive
 
@@ -451,9 +451,9 @@ def collect_round(
             spool=spool,
         )
         batch = order_batch(list(zip(pending, checks, strict=True)), workspace, rnd)
-        centers = list(dict.fromkeys(i.center for i in ledger.issued_rows(rnd.number)))
+        names = center_names(i.center for i in ledger.issued_rows(rnd.number))
         for (_, path, _, _), check in batch:
-            other = names_other_center(path.name, check.center, centers)
+            other = names_other_center(path.name, check.center, names)
             if other is not None and check.accepted:
                 check.findings.append(
                     make_finding(
@@ -621,16 +621,23 @@ def _name_words(text: str) -> str:
     return f" {safe_name(text).lower().replace('_', ' ')} "
 
 
-def names_other_center(file_name: str, center: str | None, centers: Iterable[str]) -> str | None:
-    """Another center of the round that a file's name names, when it does not name the
-    center whose workbook it is: a trial's "Kultur og Fritid runde 2.xlsx" was ØP's
-    workbook filled in by Kultur og Fritid, and replaced ØP's own return unnoticed."""
+def center_names(centers: Iterable[str]) -> dict[str, str]:
+    """Each center of a round with its name as ``_name_words`` spells it, spelled once
+    for a whole collect rather than once per file and center."""
+    return {center: _name_words(center) for center in centers}
+
+
+def names_other_center(file_name: str, center: str | None, names: dict[str, str]) -> str | None:
+    """Another center of the round (``names``: ``center_names``) that a file's name
+    names, when it does not name the center whose workbook it is: a trial's "Kultur og
+    Fritid runde 2.xlsx" was ØP's workbook filled in by Kultur og Fritid, and replaced
+    ØP's own return unnoticed."""
     if center is None:
         return None
     stem = _name_words(Path(file_name).stem)
-    if _name_words(center) in stem:
+    if names.get(center, _name_words(center)) in stem:
         return None
-    return next((c for c in centers if c != center and _name_words(c) in stem), None)
+    return next((c for c, words in names.items() if c != center and words in stem), None)
 
 
 def order_batch(batch: list[Pending], workspace: Workspace, rnd: Round) -> list[Pending]:
@@ -814,23 +821,27 @@ def register_changes(
         return []
     value = detail_list(what) if what else detail("register-differs")
     command = f'sheetflow issue "{workspace.root}" --round {rnd.number} --force'
-    owing = centers_owing(ledger, rnd)
-    if owing and len(owing) < len({i.center for i in ledger.issued_rows(rnd.number)}):
+    issued = list(dict.fromkeys(i.center for i in ledger.issued_rows(rnd.number)))
+    owing = centers_owing(ledger, rnd, issued)
+    if owing and len(owing) < len(issued):
         # A new version for the centers that have answered would only ask them again.
         command += "".join(f' --center "{center}"' for center in owing)
     return [make_finding("register-changed", value=value, hint=command)]
 
 
-def centers_owing(ledger: Ledger, rnd: Round) -> list[str]:
-    """The centers sent a workbook of ``rnd`` without an accepted return (or several
-    undecided ones) so far, in the order they were issued."""
-    answered = {
-        r.center
-        for r in ledger.received(rnd.number)
-        if r.verdict in (Verdict.ACCEPTED, Verdict.UNDECIDED)
-    }
-    issued = dict.fromkeys(i.center for i in ledger.issued_rows(rnd.number))
-    return [center for center in issued if center not in answered]
+def centers_owing(ledger: Ledger, rnd: Round, issued: list[str]) -> list[str]:
+    """Of the centers ``issued`` a workbook of ``rnd``, those without an accepted return
+    (or several undecided ones) so far, as ``roundstate.center_state`` tells them."""
+    files: dict[str, list[Received]] = {}
+    for rec in ledger.received(rnd.number):
+        if rec.center:
+            files.setdefault(rec.center, []).append(rec)
+    answered = (
+        CenterState.ACCEPTED,
+        CenterState.ACCEPTED_LATER_REJECTED,
+        CenterState.UNDECIDED,
+    )
+    return [c for c in issued if center_state(files.get(c, []))[0] not in answered]
 
 
 def collected_before(workspace: Workspace, path: Path, round_number: int) -> Received | None:
