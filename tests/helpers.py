@@ -1,4 +1,5 @@
-"""Helpers for tests: find an issued workbook and its layout, fill it like a center."""
+"""Helpers for tests: find an issued workbook and its layout, fill it like a center, run
+the CLI as a person types it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from click.testing import CliRunner
 
+from sheetflow.cli import main
 from sheetflow.issue.layout import StatusLayout
 from sheetflow.ledger import Issued, Ledger
 from sheetflow.workspace import Workspace
@@ -80,3 +83,43 @@ def fill_all_green(ws: Workspace, center: str, target: Path, round_number: int =
     values: dict[str, object] = {a: "☺" for a in inputs_of(layout, "smiley")}
     values.update({a: "Går efter planen." for a in inputs_of(layout, "comment")})
     return fill(ws, center, values, target, round_number=round_number)
+
+
+def answer_cells(
+    ws: Workspace, center: str, rnd: int, by_key: dict[str, tuple[str, str]]
+) -> dict[str, object]:
+    """Input cells (address → value) for items by key: their smiley and comment. Every
+    key must be one the center's workbook asks for."""
+    _, layout = issued_for(ws, center, rnd)
+    values: dict[str, object] = {}
+    for i in layout.inputs:
+        if i.item_key in by_key:
+            smiley, comment = by_key[i.item_key]
+            value = smiley if i.kind == "smiley" else comment
+            if value:
+                values[i.address] = value
+    assert {i.item_key for i in layout.inputs} >= set(by_key), (center, by_key)
+    return values
+
+
+def send_answers(ws: Workspace, center: str, rnd: int, by_key: dict[str, tuple[str, str]]) -> Path:
+    """The center's return in the round's inbox: smiley and comment for the items in
+    ``by_key`` (``answer_cells``), nothing else."""
+    values = answer_cells(ws, center, rnd, by_key)
+    return fill(ws, center, values, ws.inbox_dir(rnd) / f"{center}.xlsx", round_number=rnd)
+
+
+def cli(*args: object) -> tuple[int, str]:
+    """sheetflow run as a person types it: its exit code and output. No traceback may
+    reach them."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+def cli_done(*args: object) -> str:
+    """``cli`` for a step that must do its work: exit 0, or 1 where a person must act."""
+    code, out = cli(*args)
+    assert code in (0, 1), out
+    return out

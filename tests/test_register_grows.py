@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from click.testing import CliRunner
 
 import sheetflow
-from helpers import fill, issued_for
+from helpers import cli_done, issued_for, send_answers
 from person import R2, SD, SS, TM, fill_register
-from sheetflow.cli import main
 from sheetflow.workspace import Workspace
 
 NEW = {
@@ -39,24 +37,6 @@ NEW = {
     ],
     "Milepæle": [{"Delelement": "N1", "Nr.": 1, "Milepæl": "Hjemmeside i luften", "Tid": R2}],
 }
-
-
-def cli(*args: object) -> str:
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exit_code in (0, 1), result.output
-    return result.output
-
-
-def answer(ws: Workspace, center: str, rnd: int, by_key: dict[str, tuple[str, str]]) -> Path:
-    """The center's return: smiley and comment for the items in ``by_key``, nothing else."""
-    _, layout = issued_for(ws, center, rnd)
-    values: dict[str, object] = {}
-    for i in layout.inputs:
-        smiley, comment = by_key.get(i.item_key, ("", ""))
-        value = smiley if i.kind == "smiley" else comment
-        if value:
-            values[i.address] = value
-    return fill(ws, center, values, ws.inbox_dir(rnd) / f"{center}.xlsx", round_number=rnd)
 
 
 def asked(ws: Workspace, center: str, rnd: int) -> list[str]:
@@ -79,26 +59,26 @@ def center_counts(path: Path) -> dict[str, list[Any]]:
 
 def test_an_initiative_added_later_and_a_red_left_unanswered(tmp_path: Path) -> None:
     ws = Workspace.at(tmp_path / "Budget 2026" / "opfølgning æ")
-    cli("init", ws.root, "--blank")
+    cli_done("init", ws.root, "--blank")
     fill_register(ws.register_path)
-    cli("issue", ws.root, "--round", 1)
+    cli_done("issue", ws.root, "--round", 1)
     assert asked(ws, TM, 1) == ["T1-E", "T1-M1"]
     assert asked(ws, SD, 1) == ["S1-E", "S1-M1"]
     assert asked(ws, SS, 1) == ["H1-E"]
-    answer(ws, TM, 1, {"T1-M1": ("☺", ""), "T1-E": ("☹", "Overskridelse 0,3 mio. kr.")})
-    answer(ws, SD, 1, {"S1-M1": ("☺", ""), "S1-E": ("☺", "")})
-    answer(ws, SS, 1, {"H1-E": ("☺", "")})
-    cli("collect", ws.root, "--round", 1)
+    send_answers(ws, TM, 1, {"T1-M1": ("☺", ""), "T1-E": ("☹", "Overskridelse 0,3 mio. kr.")})
+    send_answers(ws, SD, 1, {"S1-M1": ("☺", ""), "S1-E": ("☺", "")})
+    send_answers(ws, SS, 1, {"H1-E": ("☺", "")})
+    cli_done("collect", ws.root, "--round", 1)
 
     # Between the rounds finance adds an initiative for Skole og Dagtilbud.
     fill_register(ws.register_path, NEW)
-    cli("issue", ws.root, "--round", 2)
+    cli_done("issue", ws.root, "--round", 2)
     assert asked(ws, SD, 2) == ["N1-E", "N1-M1", "S1-E"]
     # Teknik og Miljø answers its milestone and leaves the red economy line unanswered.
-    answer(ws, TM, 2, {"T1-M2": ("☺", "")})
-    answer(ws, SD, 2, {"N1-M1": ("😐", "Forsinket"), "N1-E": ("☺", ""), "S1-E": ("☺", "")})
-    answer(ws, SS, 2, {"H1-M1": ("☺", ""), "H1-E": ("☺", "")})
-    cli("collect", ws.root, "--round", 2)
+    send_answers(ws, TM, 2, {"T1-M2": ("☺", "")})
+    send_answers(ws, SD, 2, {"N1-M1": ("😐", "Forsinket"), "N1-E": ("☺", ""), "S1-E": ("☺", "")})
+    send_answers(ws, SS, 2, {"H1-M1": ("☺", ""), "H1-E": ("☺", "")})
+    cli_done("collect", ws.root, "--round", 2)
 
     # Round 1 asked five items and got five answers: nothing of it is missing, in
     # ratings.csv and in the export's frame as in round 1's own master.
@@ -166,7 +146,7 @@ def test_an_initiative_added_later_and_a_red_left_unanswered(tmp_path: Path) -> 
 
     # Round 1's master, written again now (as a late file would have it), counts what
     # round 1 asked: Skole og Dagtilbud's new initiative was no part of it.
-    cli("collect", ws.root, "--round", 1)
+    cli_done("collect", ws.root, "--round", 1)
     assert center_counts(ws.master_path(1)) == {
         TM: [1, 0, 0, 0, 0, 0, 1, 0],
         SD: [1, 0, 0, 0, 1, 0, 0, 0],

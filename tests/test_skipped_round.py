@@ -12,45 +12,26 @@ import csv
 from pathlib import Path
 
 import openpyxl
-from click.testing import CliRunner
 
-from helpers import fill, issued_for
+from helpers import cli_done, send_answers
 from person import SD, SS, TM, fill_register
-from sheetflow.cli import main
 from sheetflow.workspace import Workspace
-
-
-def cli(*args: object) -> str:
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exit_code in (0, 1), result.output
-    return result.output
-
-
-def answer(ws: Workspace, center: str, rnd: int, by_key: dict[str, tuple[str, str]]) -> None:
-    _, layout = issued_for(ws, center, rnd)
-    values: dict[str, object] = {}
-    for i in layout.inputs:
-        smiley, comment = by_key.get(i.item_key, ("", ""))
-        value = smiley if i.kind == "smiley" else comment
-        if value:
-            values[i.address] = value
-    fill(ws, center, values, ws.inbox_dir(rnd) / f"{center}.xlsx", round_number=rnd)
 
 
 def test_a_round_finance_skips_is_no_gap(tmp_path: Path) -> None:
     ws = Workspace.at(tmp_path / "Budget 2026" / "uden runde 2")
-    cli("init", ws.root, "--blank")
+    cli_done("init", ws.root, "--blank")
     fill_register(ws.register_path)
-    cli("issue", ws.root, "--round", 1)
-    answer(ws, TM, 1, {"T1-M1": ("☺", ""), "T1-E": ("☹", "Overskridelse")})
-    answer(ws, SD, 1, {"S1-M1": ("☺", ""), "S1-E": ("☺", "")})
-    answer(ws, SS, 1, {"H1-E": ("☺", "")})
-    cli("collect", ws.root, "--round", 1)
-    cli("issue", ws.root, "--round", 3)
-    answer(ws, TM, 3, {"T1-M2": ("😐", "Forsinket"), "T1-E": ("☹", "Stadig over")})
-    answer(ws, SD, 3, {"S1-E": ("☺", "")})
-    answer(ws, SS, 3, {"H1-M1": ("☺", ""), "H1-E": ("☺", "")})
-    cli("collect", ws.root, "--round", 3)
+    cli_done("issue", ws.root, "--round", 1)
+    send_answers(ws, TM, 1, {"T1-M1": ("☺", ""), "T1-E": ("☹", "Overskridelse")})
+    send_answers(ws, SD, 1, {"S1-M1": ("☺", ""), "S1-E": ("☺", "")})
+    send_answers(ws, SS, 1, {"H1-E": ("☺", "")})
+    cli_done("collect", ws.root, "--round", 1)
+    cli_done("issue", ws.root, "--round", 3)
+    send_answers(ws, TM, 3, {"T1-M2": ("😐", "Forsinket"), "T1-E": ("☹", "Stadig over")})
+    send_answers(ws, SD, 3, {"S1-E": ("☺", "")})
+    send_answers(ws, SS, 3, {"H1-M1": ("☺", ""), "H1-E": ("☺", "")})
+    cli_done("collect", ws.root, "--round", 3)
 
     with ws.ratings_csv(3).open(encoding="utf-8-sig", newline="") as fh:
         rounds = sorted({r["round"] for r in csv.DictReader(fh)})

@@ -18,23 +18,15 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from helpers import fill, fill_all_green, inputs_of, issued_for
+from helpers import answer_cells as answer
+from helpers import cli, fill, fill_all_green, inputs_of, issued_for
 from libreoffice import HAVE_LIBREOFFICE, edit_op, run_lo
 from person import R1, R2, SD, SS, TM, fill_register
-from sheetflow.cli import main
 from sheetflow.workspace import Workspace
 
 pytestmark = pytest.mark.libreoffice
 NOW = dt.datetime.now(dt.UTC)
-
-
-def cli(*args: object) -> tuple[int, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code, result.output
 
 
 def status(ws: Workspace, rnd: int) -> dict[str, Any]:
@@ -50,20 +42,6 @@ def states(ws: Workspace, rnd: int) -> dict[str, str]:
 def cells(ws: Workspace, rnd: int, sheet: str) -> list[tuple[Any, ...]]:
     wb = openpyxl.load_workbook(ws.master_path(rnd))
     return [tuple(r) for r in wb[sheet].iter_rows(values_only=True)]
-
-
-def answer(ws: Workspace, center: str, rnd: int, by_key: dict[str, tuple[str, str]]) -> dict:
-    """Input cells (address → value) for items by key: their smiley and comment."""
-    _, layout = issued_for(ws, center, rnd)
-    values: dict[str, object] = {}
-    for i in layout.inputs:
-        if i.item_key in by_key:
-            smiley, comment = by_key[i.item_key]
-            value = smiley if i.kind == "smiley" else comment
-            if value:
-                values[i.address] = value
-    assert {i.item_key for i in layout.inputs} >= set(by_key), (center, by_key)
-    return values
 
 
 def free_port() -> int:
