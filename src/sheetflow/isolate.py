@@ -23,7 +23,7 @@ import signal
 import sys
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -236,7 +236,7 @@ class _Slot:
 
 
 def run_isolated(
-    items: list[Any],
+    items: Sequence[Any],
     task: Callable[[Any, Any], Any],
     init: Callable[[], Any] = _no_state,
     *,

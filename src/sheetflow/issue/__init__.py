@@ -11,14 +11,16 @@ import os
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from sheetflow import __version__
 from sheetflow.answers import Answer, cell_value_text
 from sheetflow.errors import SheetflowError, UsageError
+from sheetflow.heap import give_back_freed_memory
 from sheetflow.isolate import START_METHOD_ENV, Limits, run_isolated, start_method
 from sheetflow.issue.layout import (
     StatusLayout,
@@ -147,66 +149,49 @@ def issue_round(
         if already and not (force or refresh):
             raise UsageError("already-issued", round=rnd.name, count=len(already))
         save_snapshot(workspace, reg_fp)
-        history = ratings_so_far(register, ledger, rnd.number)
-        asked = set(asked_keys(register, rnd, history))
-        items = register.items()
-        by_center: dict[str, list[Rating]] = {}
-        for r in history:
-            if r.item_key in items:
-                by_center.setdefault(items[r.item_key][0].center, []).append(r)
         workspace.make_round_dirs(rnd.number)
         links: dict[str, str] = {}
         if link_base:
             from sheetflow.web.store import upload_links
 
             links = upload_links(workspace, rnd.number, targets, link_base)
-        answers = received_answers(ledger, rnd.number, items)
-        typed = received_typed(ledger, rnd.number)
-        headlines = headline_history(register, ledger, rnd, lang)
-        parts = center_parts(register, targets)
-        jobs = []
-        for center in targets:
-            keys = own_keys(parts[center])
-            jobs.append(
-                _CenterJob(
-                    center,
-                    parts[center],
-                    rnd,
-                    by_center.get(center, []),
-                    texts,
-                    asked & keys,
-                    reg_fp,
-                    lang,
-                    password,
-                    workspace.root,
-                    answers.get(center, []),
-                    links.get(center, ""),
-                    typed.get(center, []),
-                    {k: v for k, v in headlines.items() if k[0] in keys},
-                )
-            )
-        del parts
+        counts = Counter(ini.center for ini in register.initiatives)
+        own_form = not register.form.is_default
         written = [workspace.issued_dir(rnd.number) / workbook_filename(c, rnd) for c in targets]
         moves: list[Moved] = []
         moved = False
         recorded: list[IssuedRow] | None = None
-        try:
-            keep_earlier_versions(workspace, ledger, rnd, set(targets), moves)
-            moved = True
-            with Spool() as spool:
-                places = _run_all(jobs, progress, spool)
-                recorded = ledger.record_issued(unpack(spool.each(places)))
-        except BaseException:  # Ctrl-C, a worker that failed, a ledger that refused
-            if recorded is None:  # not recorded: undo, so what remains is what the ledger says
-                if moved:  # new workbooks are written only once every earlier one moved aside
-                    remove_unrecorded(written)
-                put_back_earlier_versions(workspace, ledger, moves)
-            raise
+        with Spool() as jobs, Spool() as done:
+            # Every center's job waits on disk, so the register can go before the
+            # workbooks are written: at 1,000 centers it held 100 MB of the parent
+            # beside two workers for the whole of their run.
+            places = spool_jobs(
+                jobs,
+                register,
+                ledger,
+                rnd,
+                targets,
+                reg_fp,
+                lang,
+                password,
+                workspace.root,
+                links,
+            )
+            del register
+            give_back_freed_memory()
+            try:
+                keep_earlier_versions(workspace, ledger, rnd, set(targets), moves)
+                moved = True
+                outcomes = _run_all(SpooledJobs(jobs, places, targets), texts, progress, done)
+                recorded = ledger.record_issued(unpack(done.each(outcomes)))
+            except BaseException:  # Ctrl-C, a worker that failed, a ledger that refused
+                if recorded is None:  # not recorded: undo, so what remains is what the ledger says
+                    if moved:  # new workbooks are written only once every earlier one moved aside
+                        remove_unrecorded(written)
+                    put_back_earlier_versions(workspace, ledger, moves)
+                raise
         if ledger.round_state(rnd.number) in ("planned", "issued"):
             ledger.set_round_state(rnd.number, rnd.name, "issued")
-    counts: dict[str, int] = {}
-    for ini in register.initiatives:
-        counts[ini.center] = counts.get(ini.center, 0) + 1
     workbooks = [
         IssuedWorkbook(
             center=rec.center,
@@ -215,11 +200,64 @@ def issue_round(
             version=rec.version,
             initiatives=counts.get(rec.center, 0),
             inputs=len(rec.asked),
-            own_form=not register.form.is_default,
+            own_form=own_form,
         )
         for rec in recorded
     ]
     return IssueResult(rnd, workbooks, links)
+
+
+def spool_jobs(
+    spool: Spool,
+    register: Register,
+    ledger: Ledger,
+    rnd: Round,
+    targets: list[str],
+    reg_fp: str,
+    lang: str,
+    password: str | None,
+    root: Path,
+    links: dict[str, str],
+) -> list[int]:
+    """Put each target center's job (its slice of the register, its history, what it
+    already answered) in ``spool``, without the texts every job shares; where each went,
+    in the order of ``targets``. What this gathers from the whole register is gone
+    when it returns."""
+    history = ratings_so_far(register, ledger, rnd.number)
+    asked = set(asked_keys(register, rnd, history))
+    items = register.items()
+    by_center: dict[str, list[Rating]] = {}
+    for r in history:
+        if r.item_key in items:
+            by_center.setdefault(items[r.item_key][0].center, []).append(r)
+    del history
+    answers = received_answers(ledger, rnd.number, items)
+    del items
+    typed = received_typed(ledger, rnd.number)
+    headlines = headline_history(register, ledger, rnd, lang)
+    parts = center_parts(register, targets)
+    places = []
+    for center in targets:
+        part = parts.pop(center)
+        keys = own_keys(part)
+        job = _CenterJob(
+            center,
+            part,
+            rnd,
+            by_center.pop(center, []),
+            {},
+            asked & keys,
+            reg_fp,
+            lang,
+            password,
+            root,
+            answers.get(center, []),
+            links.get(center, ""),
+            typed.get(center, []),
+            {k: v for k, v in headlines.items() if k[0] in keys},
+        )
+        places.append(spool.put(job))
+    return places
 
 
 def received_answers(
@@ -377,6 +415,26 @@ class _CenterJob:
         )
 
 
+class SpooledJobs(Sequence[_CenterJob]):
+    """The jobs ``spool_jobs`` put aside, read back one at a time as workers take them."""
+
+    def __init__(self, spool: Spool, places: list[int], centers: list[str]) -> None:
+        self._spool, self._places, self.centers = spool, places, centers
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    @overload
+    def __getitem__(self, index: int) -> _CenterJob: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[_CenterJob]: ...
+    def __getitem__(self, index: int | slice) -> _CenterJob | Sequence[_CenterJob]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        job: _CenterJob = self._spool.get(self._places[index])
+        return job
+
+
 # A workbook to record, its layout apart and compressed: a layout is ~120,000
 # characters, stored by Python at 4 bytes each when it holds a smiley; a
 # thousand of them waiting to be recorded were most of issue's memory.
@@ -453,25 +511,28 @@ PARALLEL_FROM = 4  # below this many centers, starting workers costs more than i
 
 
 def _run_all(
-    jobs: list[_CenterJob], progress: Callable[[str], None] | None, spool: Spool
+    jobs: SpooledJobs,
+    texts: dict[str, dict[str, Any]],
+    progress: Callable[[str], None] | None,
+    spool: Spool,
 ) -> list[int]:
     """Every center's workbook, on both cores when there are enough of them; where in
     ``spool`` each one's description was put aside, in the order of ``jobs``."""
+    centers = jobs.centers
     if len(jobs) < PARALLEL_FROM:
         places = []
-        for job in jobs:
-            places.append(spool.put(pack(job.issue())))
+        for center, job in zip(centers, jobs, strict=True):
+            places.append(spool.put(pack(replace(job, texts=texts).issue())))
             if progress:
-                progress(job.center)
+                progress(center)
         return places
 
     def done(index: int) -> None:
         if progress:
-            progress(jobs[index].center)
+            progress(centers[index])
 
-    texts = jobs[0].texts  # one catalogue for the run (load_texts)
     outcomes = run_isolated(
-        [replace(job, texts={}) for job in jobs],
+        jobs,
         _issue_in_worker,
         functools.partial(_worker_texts, texts),
         limits=Limits(seconds=600),
@@ -479,7 +540,7 @@ def _run_all(
         method=issue_start_method(),
         keep=spool.put,
     )
-    failed = [(j.center, o.reason) for j, o in zip(jobs, outcomes, strict=True) if not o.ok]
+    failed = [(c, o.reason) for c, o in zip(centers, outcomes, strict=True) if not o.ok]
     if failed:
         center, reason = failed[0]
         raise SheetflowError("workbook-not-written", center=center, reason=reason)

@@ -82,7 +82,9 @@ def store(cache_dir: Path, key: str, register: Register, report: Report) -> None
     """Keep a read for next time; a disk that refuses is no error (the cache is optional)."""
     try:
         cache_dir.mkdir(exist_ok=True)
-        with atomic_path(cache_dir / CACHE_NAME) as tmp:
-            tmp.write_bytes(pickle.dumps((key, register, report), protocol=5))
+        with atomic_path(cache_dir / CACHE_NAME) as tmp, tmp.open("wb") as fh:
+            # Straight to the file: the pickle as one bytes object was 30 MB more at
+            # the top of a cold read at 40,000 initiatives.
+            pickle.dump((key, register, report), fh, protocol=5)
     except OSError:
         pass
