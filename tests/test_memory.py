@@ -116,8 +116,8 @@ def test_issue_holds_no_register_while_its_workbooks_are_written(
     sample_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each center's job waits in a spool; the register and every initiative are gone
-    from the parent by the time the workers start (at 1,000 centers the register held
-    the parent at 150 MB beside them for the whole run)."""
+    from the parent by the time the workers start (at 1,000 centers they held the
+    parent at 150 MB beside the workers for the whole run)."""
     loaded: list[weakref.ref[Register]] = []
     seen: dict[str, Any] = {}
     load = Workspace.load_register
