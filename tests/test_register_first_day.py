@@ -152,9 +152,17 @@ def test_first_day_every_mistake_once_then_issue(tmp_path: Path) -> None:
     assert code == 0, err
     keys = [expected_key(title) for _, _, title, _, _ in INITIATIVES]
     assert err.splitlines() == [
-        f"  [info] register.xlsx / Delelementer / A{r}: Delelementet '{number} {title}' har "
-        f"fået nøglen '{key}'; sheetflow skriver den i registret. (register-key-assigned)"
-        for r, ((_, number, title, _, _), key) in enumerate(zip(INITIATIVES, keys, strict=True), 2)
+        *(
+            f"  [info] register.xlsx / Delelementer / A{r}: Delelementet '{number} {title}' har "
+            f"fået nøglen '{key}'; sheetflow skriver den i registret. (register-key-assigned)"
+            for r, ((_, number, title, _, _), key) in enumerate(
+                zip(INITIATIVES, keys, strict=True), 2
+            )
+        ),
+        # Oplysninger was left as the blank register has it: the guide would name no one.
+        "  [advarsel] register.xlsx / Oplysninger: Oplysninger har ingen e-mailadresse, så "
+        "projektmappernes vejledning siger 'Send den til  senest …'. Udfyld E-mail (og Kontakt) "
+        "på arket Oplysninger, og udsend igen med --force. (register-no-email)",
     ]
     sheet = openpyxl.load_workbook(register)["Delelementer"]
     assert [sheet[f"A{r}"].value for r in range(2, 7)] == keys
@@ -174,7 +182,13 @@ def test_first_day_every_mistake_once_then_issue(tmp_path: Path) -> None:
         ("3.01", 2): "31.12.2026",
     }
 
-    # A second run finds the keys in place: nothing to tell, nothing changed.
+    # The person fills in the e-mail the warning asked for. A second run finds the
+    # keys in place: nothing to tell, nothing changed.
+    wb = openpyxl.load_workbook(register)
+    info = wb["Oplysninger"]
+    row = next(r for r in range(1, info.max_row + 1) if info.cell(r, 1).value == "E-mail")
+    info.cell(row, 2).value = "okonomi@vestby.dk"
+    wb.save(register)
     before = register.read_bytes()
     code, _, err = cli("issue", ws, "--round", "2")
     assert (code, err) == (0, "")

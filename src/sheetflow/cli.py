@@ -421,6 +421,13 @@ def issue(
         raise click.UsageError(_say("smtp-needs-mail"))
     server = _smtp(smtp, smtp_user)
     ws = Workspace.at(workspace)
+    ctx = click.get_current_context()
+    typed = click.core.ParameterSource.COMMANDLINE
+    # A new version keeps its workbook's language unless --lang says otherwise.
+    chosen = typed in (
+        ctx.get_parameter_source("lang"),
+        ctx.find_root().get_parameter_source("lang"),
+    )
     with _library_errors(warnings=True), progress_bar(_say("progress-issue")) as tick:
         result = issue_round(
             ws,
@@ -432,6 +439,7 @@ def issue(
             refresh=refresh,
             progress=tick,
             link_base=link_base,
+            keep_language=not chosen,
         )
     covers, sent = None, None
     if mail:

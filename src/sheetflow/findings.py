@@ -63,6 +63,7 @@ CATALOGUE: dict[str, Code] = {
         Code("register-bad-date", E),
         Code("register-bad-number", E),
         Code("register-bad-email", E),
+        Code("register-no-email", W),
         Code("register-bad-smiley", E),
         Code("register-bad-value", E),
         Code("register-bad-rule", E),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import hashlib
 import multiprocessing
@@ -20,6 +19,7 @@ from typing import Any, overload
 from sheetflow import __version__
 from sheetflow.answers import Answer, cell_value_text
 from sheetflow.errors import SheetflowError, UsageError
+from sheetflow.findings import make_finding
 from sheetflow.heap import give_back_freed_memory
 from sheetflow.isolate import START_METHOD_ENV, Limits, run_isolated, start_method
 from sheetflow.issue.layout import (
@@ -32,7 +32,10 @@ from sheetflow.issue.layout import (
 from sheetflow.issue.writer import Corrections, GuideFacts, write_center_workbook
 from sheetflow.ledger import IssuedRow, Ledger, NewIssued
 from sheetflow.model import Initiative, Rating, Register, Round, asked_keys, format_date
+from sheetflow.notices import notify
+from sheetflow.register.reader import near_miss
 from sheetflow.register.snapshot import save_snapshot
+from sheetflow.register.tables import INFO_SHEET
 from sheetflow.roundstate import round_state
 from sheetflow.spool import Spool
 from sheetflow.texts import load_texts
@@ -122,13 +125,16 @@ def issue_round(
     refresh: bool = False,
     progress: Callable[[str], None] | None = None,
     link_base: str | None = None,
+    keep_language: bool = False,
 ) -> IssueResult:
     """Write the round's workbooks to ``rounds/<n>/issued/`` and record them.
 
     ``refresh`` re-issues, as a new version, only the workbooks that lack history
     recorded after they were issued (a late return of an earlier round). Every
-    earlier version's file is kept in ``issued/v<version>/``. ``link_base``
-    (the web intake's address) writes each center's upload link into its guide sheet.
+    earlier version's file is kept in ``issued/v<version>/``. ``keep_language``
+    writes a new version in the language of the version it replaces (``lang`` is
+    then for centers issued for the first time). ``link_base`` (the web intake's
+    address) writes each center's upload link into its guide sheet.
     """
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
@@ -136,8 +142,12 @@ def issue_round(
         raise UsageError("nothing-to-issue", root=workspace.root)
     if not register.form.is_default and not issued_fields(register.form):
         raise UsageError("form-asks-nothing")
+    refuse_clashing_names(register.responsible_centers(), rnd)
+    if not register.info.email:  # the guide would say "Send it to  by …"
+        notify(
+            [make_finding("register-no-email", file=workspace.register_path.name, sheet=INFO_SHEET)]
+        )
     targets = _targets(register, centers)
-    texts = load_texts(lang, workspace.root)
     reg_fp = register_fingerprint(register)
     with Ledger(workspace.ledger_path) as ledger:
         if refresh:
@@ -145,9 +155,13 @@ def issue_round(
             targets = [c for c in targets if c in stale]
             if not targets:
                 raise UsageError("nothing-stale", round=rnd.name)
-        already = sorted({i.center for i in ledger.issued_rows(rnd.number)} & set(targets))
+        issued_rows = ledger.issued_rows(rnd.number)
+        already = [c for c in targets if c in {i.center for i in issued_rows}]
         if already and not (force or refresh):
-            raise UsageError("already-issued", round=rnd.name, count=len(already))
+            raise already_issued(workspace, rnd, already, [c for c in targets if c not in already])
+        earlier = {row.center: row.lang for row in issued_rows} if keep_language else {}
+        languages = {center: earlier.get(center, lang) for center in targets}
+        texts = {code: load_texts(code, workspace.root) for code in sorted(set(languages.values()))}
         save_snapshot(workspace, reg_fp)
         workspace.make_round_dirs(rnd.number)
         links: dict[str, str] = {}
@@ -170,9 +184,8 @@ def issue_round(
                 register,
                 ledger,
                 rnd,
-                targets,
+                languages,
                 reg_fp,
-                lang,
                 password,
                 workspace.root,
                 links,
@@ -212,17 +225,20 @@ def spool_jobs(
     register: Register,
     ledger: Ledger,
     rnd: Round,
-    targets: list[str],
+    languages: dict[str, str],
     reg_fp: str,
-    lang: str,
     password: str | None,
     root: Path,
     links: dict[str, str],
 ) -> list[int]:
     """Put each target center's job (its slice of the register, its history, what it
     already answered) in ``spool``, without the texts every job shares; where each went,
-    in the order of ``targets``. What this gathers from the whole register is gone
-    when it returns."""
+    in the order of ``languages`` (each target center's language). What this gathers
+    from the whole register is gone when it returns.
+
+    An item the center has already answered in this round stays asked, though a
+    late return of an earlier round made it green since: a new version keeps every
+    answer given (a trial's red vanished with the question)."""
     history = ratings_so_far(register, ledger, rnd.number)
     asked = set(asked_keys(register, rnd, history))
     items = register.items()
@@ -234,27 +250,32 @@ def spool_jobs(
     answers = received_answers(ledger, rnd.number, items)
     del items
     typed = received_typed(ledger, rnd.number)
-    headlines = headline_history(register, ledger, rnd, lang)
-    parts = center_parts(register, targets)
+    headlines = {
+        code: headline_history(register, ledger, rnd, code) for code in set(languages.values())
+    }
+    parts = center_parts(register, list(languages))
     places = []
-    for center in targets:
+    for center, lang in languages.items():
         part = parts.pop(center)
         keys = own_keys(part)
+        given = answers.get(center, [])
+        typed_given = typed.get(center, [])
+        answered = {r.item_key for r in given} | {a.item_key for a in typed_given}
         job = _CenterJob(
             center,
             part,
             rnd,
             by_center.pop(center, []),
             {},
-            asked & keys,
+            (asked | answered) & keys,
             reg_fp,
             lang,
             password,
             root,
-            answers.get(center, []),
+            given,
             links.get(center, ""),
-            typed.get(center, []),
-            {k: v for k, v in headlines.items() if k[0] in keys},
+            typed_given,
+            {k: v for k, v in headlines[lang].items() if k[0] in keys},
         )
         places.append(spool.put(job))
     return places
@@ -485,14 +506,17 @@ def own_keys(part: Register) -> set[str]:
     return {key for ini in part.initiatives for key in _keys(ini)}
 
 
-def _worker_texts(texts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+Texts = dict[str, dict[str, dict[str, Any]]]  # a catalogue (``load_texts``) per language
+
+
+def _worker_texts(texts: Texts) -> Texts:
     """A worker's state: the texts every workbook uses, sent once to each worker
     instead of with every center's job (half of a job's 94 KB pickled)."""
     return texts
 
 
-def _issue_in_worker(texts: dict[str, dict[str, Any]], job: _CenterJob) -> Packed:
-    return pack(replace(job, texts=texts).issue())
+def _issue_in_worker(texts: Texts, job: _CenterJob) -> Packed:
+    return pack(replace(job, texts=texts[job.lang]).issue())
 
 
 def issue_start_method() -> str:
@@ -512,17 +536,18 @@ PARALLEL_FROM = 4  # below this many centers, starting workers costs more than i
 
 def _run_all(
     jobs: SpooledJobs,
-    texts: dict[str, dict[str, Any]],
+    texts: dict[str, dict[str, dict[str, Any]]],
     progress: Callable[[str], None] | None,
     spool: Spool,
 ) -> list[int]:
     """Every center's workbook, on both cores when there are enough of them; where in
-    ``spool`` each one's description was put aside, in the order of ``jobs``."""
+    ``spool`` each one's description was put aside, in the order of ``jobs``.
+    ``texts`` holds the catalogue of each language the jobs are written in."""
     centers = jobs.centers
     if len(jobs) < PARALLEL_FROM:
         places = []
         for center, job in zip(centers, jobs, strict=True):
-            places.append(spool.put(pack(replace(job, texts=texts).issue())))
+            places.append(spool.put(pack(replace(job, texts=texts[job.lang]).issue())))
             if progress:
                 progress(center)
         return places
@@ -547,21 +572,51 @@ def _run_all(
     return [o.value for o in outcomes]
 
 
+def refuse_clashing_names(centers: list[str], rnd: Round) -> None:
+    """Refuse a register where two centers' workbooks would get one file name: names
+    spelled alike but for æ/ae or letter case ("Børn og Unge" and "Boern og Unge",
+    "Teknik og Miljø" and "Teknik og miljø", one file on Windows). Issued, one
+    would silently replace the other."""
+    seen: dict[str, str] = {}
+    for center in centers:
+        first = seen.setdefault(safe_name(center).casefold(), center)
+        if first != center:
+            raise UsageError(
+                "center-names-clash", first=first, second=center, file=workbook_filename(first, rnd)
+            )
+
+
+def already_issued(
+    workspace: Workspace, rnd: Round, issued: list[str], others: list[str]
+) -> UsageError:
+    """Why a round already issued is refused: to which centers, and, when others are
+    still to be issued, the command that issues to those only."""
+    names = ", ".join(issued)
+    if not others:
+        return UsageError("already-issued", round=rnd.name, count=len(issued), names=names)
+    command = f'sheetflow issue "{workspace.root}" --round {rnd.number}' + "".join(
+        f' --center "{center}"' for center in others
+    )
+    return UsageError(
+        "already-issued-others", round=rnd.name, count=len(issued), names=names, command=command
+    )
+
+
 def _targets(register: Register, centers: list[str] | None) -> list[str]:
     responsible = register.responsible_centers()
     if not centers:
         return responsible
     by_fold = {c.casefold(): c for c in responsible}
-    wanted = {by_fold.get(c.casefold(), c) for c in centers}
+    # A space typed at either end (or pasted with the name) is no part of it.
+    wanted = {by_fold.get(c.strip().casefold(), c.strip()) for c in centers}
     unknown = sorted(wanted - set(responsible))
     if unknown:
-        near = difflib.get_close_matches(unknown[0], responsible, n=1, cutoff=0.6)
-        key = "unknown-center-near" if near else "unknown-center"
+        near = near_miss(unknown[0], responsible)
         raise UsageError(
-            key,
+            "unknown-center-near" if near else "unknown-center",
             unknown=", ".join(unknown),
             names=", ".join(responsible),
-            near=near[0] if near else "",
+            near=near,
         )
     return [c for c in responsible if c in wanted]
 

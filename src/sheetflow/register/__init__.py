@@ -171,9 +171,13 @@ def load_register(workspace: Workspace) -> Register:
     except SheetflowError:
         raise
     except Exception as exc:  # not a workbook at all, or damaged beyond its tables
-        raise UsageError(
-            "register-unreadable", path=path, error=f"{type(exc).__name__}: {exc}"
-        ) from exc
+        error = f"{type(exc).__name__}: {exc}"
+        copy = latest_copy(workspace)
+        if copy is None:
+            raise UsageError(
+                "register-unreadable-no-copy", path=path, error=error, root=workspace.root
+            ) from exc
+        raise UsageError("register-unreadable", path=path, error=error, copy=copy) from exc
     if report.errors:
         raise RegisterError(
             "register-has-errors",
@@ -182,6 +186,13 @@ def load_register(workspace: Workspace) -> Register:
         )
     notify(_save_keys(workspace, report))
     return register
+
+
+def latest_copy(workspace: Workspace) -> Path | None:
+    """The newest copy of the register kept in ``history/`` when a round was issued
+    (``snapshot.save_snapshot``), to restore a damaged register from; None when none."""
+    copies = list((workspace.root / "history").glob("register-*.xlsx"))
+    return max(copies, key=lambda p: p.stat().st_mtime_ns) if copies else None
 
 
 def _read_cached(workspace: Workspace, path: Path) -> tuple[Register, Report]:

@@ -106,10 +106,19 @@ def _text(value: Any) -> str:
 
 
 def near_miss(value: str, choices: Iterable[str]) -> str:
-    """The choice the user most likely meant by ``value`` (difflib), or ""."""
+    """The choice the user most likely meant by ``value`` (difflib), or "". A short
+    word typed for a long name ("Kultr" for "Kultur og Fritid") is matched against
+    the name's beginning, which difflib's whole-name ratio misses."""
     options = {c.casefold(): c for c in choices if c}
-    best = difflib.get_close_matches(value.casefold(), list(options), n=1, cutoff=0.6)
-    return options[best[0]] if best else ""
+    typed = value.strip().casefold()
+    best = difflib.get_close_matches(typed, list(options), n=1, cutoff=0.6)
+    if best:
+        return options[best[0]]
+    if len(typed) < 3:
+        return ""
+    starts = {folded[: len(typed) + 1]: folded for folded in options}
+    best = difflib.get_close_matches(typed, list(starts), n=1, cutoff=0.8)
+    return options[starts[best[0]]] if best else ""
 
 
 def valid_email(text: str) -> bool:

@@ -1,0 +1,177 @@
+"""Issuing and issuing again, from finance's seat on a register of their own.
+
+Found by a new user's trial (trial 28):
+- two centers spelled alike but for æ/ae or letter case were issued one file, the
+  second silently replacing the first;
+- a re-issue dropped a red the center had already given in the round, because a late
+  return of an earlier round had made the milestone green since;
+- --force and --refresh wrote an English workbook's new version in Danish;
+- "already issued to 1 center" named no center and no way to issue to the rest;
+- a trailing space in --center made the center unknown; "Kultr" got no suggestion;
+- a damaged register pointed to backup/, where no copy was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from helpers import cli, cli_done, issued_for, send_answers
+from person import R1, SD, SS, TM, fill_register
+from sheetflow.errors import UsageError
+from sheetflow.issue import refuse_clashing_names
+from sheetflow.ledger import Ledger
+from sheetflow.model import Round
+from sheetflow.workspace import Workspace
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    """The officer's register (tests/person.py) in a folder with spaces and æøå."""
+    ws = Workspace.at(tmp_path / "Økonomi 2026" / "opfølgning å")
+    cli_done("init", ws.root, "--blank")
+    fill_register(ws.register_path)
+    return ws
+
+
+def latest(ws: Workspace, rnd: int) -> dict[str, tuple[int, str]]:
+    """Each center's latest issued version and its language, from the ledger."""
+    with Ledger(ws.ledger_path, read_only=True) as ledger:
+        return {row.center: (row.version, row.lang) for row in ledger.issued_rows(rnd)}
+
+
+def test_centers_whose_workbooks_would_share_a_file_are_refused(ws: Workspace) -> None:
+    fill_register(
+        ws.register_path,
+        {
+            "Centre": [{"Center": "Teknik og miljø", "Kontaktperson": "Ib", "E-mail": "i@v.dk"}],
+            "Delelementer": [
+                {
+                    "Nøgle": "X1",
+                    "Afsnit": "1",
+                    "Nr.": "1.09",
+                    "Titel": "Vejbump",
+                    "Ansvarligt center": "Teknik og miljø",
+                },
+            ],
+        },
+    )
+    code, out = cli("issue", ws.root, "--round", 1)
+    assert code == 2
+    assert out.splitlines()[-1] == (
+        "Fejl: Centrene 'Teknik og Miljø' og 'Teknik og miljø' ville få samme filnavn "
+        "(Teknik_og_Miljoe_1_budgetopfoelgning_2026.xlsx), så den ene projektmappe ville "
+        "erstatte den anden (på Windows skelnes store og små bogstaver ikke). Ret navnet på "
+        "det ene i register.xlsx (arkene Centre og Delelementer); er det det samme center, "
+        "så stav det ens."
+    )
+    assert not ws.ledger_path.exists() or latest(ws, 1) == {}
+    assert not list(ws.root.glob("rounds/*/issued/*.xlsx"))
+
+
+def test_names_spelled_with_ae_for_æ_clash_too() -> None:
+    rnd = Round(1, "1. opfølgning", dt.date(2026, 3, 31), dt.date(2026, 4, 14))
+    refuse_clashing_names(["Børn og Unge", "Ældre og Omsorg", "Børn og Ældre"], rnd)  # apart
+    with pytest.raises(UsageError) as caught:
+        refuse_clashing_names(["Børn og Unge", "Ældre og Omsorg", "Boern og Unge"], rnd)
+    assert (caught.value.key, caught.value.arguments) == (
+        "center-names-clash",
+        {
+            "first": "Børn og Unge",
+            "second": "Boern og Unge",
+            "file": "Boern_og_Unge_1_opfoelgning.xlsx",
+        },
+    )
+
+
+def test_a_new_version_keeps_a_red_given_before_a_late_return_made_it_green(
+    ws: Workspace,
+) -> None:
+    cli_done("issue", ws.root, "--round", 1)
+    cli_done("collect", ws.root, "--round", 1)  # Teknik og Miljø has not answered yet
+    cli_done("issue", ws.root, "--round", 2)
+    assert "T1-M1" in {i.item_key for i in issued_for(ws, TM, 2)[1].inputs}  # asked again
+    send_answers(ws, TM, 2, {"T1-M1": ("☹", "Stadig rød"), "T1-M2": ("☺", ""), "T1-E": ("☺", "")})
+    cli_done("collect", ws.root, "--round", 2)
+    # Round 1's return arrives late and says the milestone was green then.
+    send_answers(ws, TM, 1, {"T1-M1": ("☺", ""), "T1-E": ("☺", "")})
+    cli_done("collect", ws.root, "--round", 1)
+
+    cli_done("issue", ws.root, "--round", 2, "--force", "--center", TM)
+    issued, layout = issued_for(ws, TM, 2)
+    assert issued.version == 2
+    sheet = openpyxl.load_workbook(ws.root / issued.file)[layout.sheet]
+    given = {(i.item_key, i.kind): sheet[i.address].value for i in layout.inputs}
+    assert given == {
+        ("T1-M1", "smiley"): "☹",
+        ("T1-M1", "comment"): "Stadig rød",
+        ("T1-M2", "smiley"): "☺",
+        ("T1-M2", "comment"): None,
+        ("T1-E", "smiley"): "☺",
+        ("T1-E", "comment"): None,
+    }
+
+
+def test_a_new_version_keeps_its_language_unless_lang_is_given(ws: Workspace) -> None:
+    cli_done("issue", ws.root, "--round", 1, "--center", TM, "--lang", "en")
+    cli_done("issue", ws.root, "--round", 1, "--center", SD)
+    cli_done("issue", ws.root, "--round", 1, "--force")
+    assert latest(ws, 1) == {TM: (2, "en"), SD: (2, "da"), SS: (1, "da")}
+    issued, _ = issued_for(ws, TM, 1)
+    assert openpyxl.load_workbook(ws.root / issued.file).sheetnames[:2] == ["Guide", "Status"]
+
+    cli_done("issue", ws.root, "--round", 1, "--force", "--center", TM, "--lang", "da")
+    assert latest(ws, 1) == {TM: (3, "da"), SD: (2, "da"), SS: (1, "da")}
+
+
+def test_a_round_issued_to_some_says_to_whom_and_how_to_issue_the_rest(ws: Workspace) -> None:
+    cli_done("issue", ws.root, "--round", 1, "--center", TM)
+    code, out = cli("issue", ws.root, "--round", 1)
+    command = f'sheetflow issue "{ws.root}" --round 1 --center "{SD}" --center "{SS}"'
+    assert (code, out.splitlines()[-1]) == (
+        2,
+        f"Fejl: {R1} er allerede udsendt til 1 center ({TM}). Udsend kun til de øvrige med: "
+        f"{command}   Brug --force for at udsende en ny version til alle.",
+    )
+    cli_done("issue", ws.root, "--round", 1, "--center", SD, "--center", SS)
+    code, out = cli("issue", ws.root, "--round", 1)
+    assert (code, out.splitlines()[-1]) == (
+        2,
+        f"Fejl: {R1} er allerede udsendt til 3 centre ({TM}, {SD}, {SS}). "
+        "Brug --force for at udsende en ny version.",
+    )
+
+
+def test_center_names_as_people_type_them(ws: Workspace) -> None:
+    cli_done("issue", ws.root, "--round", 1, "--center", f"{TM} ")
+    assert list(latest(ws, 1)) == [TM]
+    code, out = cli("issue", ws.root, "--round", 1, "--center", "Skol")
+    assert (code, out.splitlines()[-1]) == (
+        2,
+        f"Fejl: Ukendt center: Skol. Mente du '{SD}'? Centre med delelementer: {TM}, {SD}, {SS}.",
+    )
+
+
+def test_a_damaged_register_names_the_copy_to_restore(ws: Workspace) -> None:
+    register = ws.register_path
+    good = register.read_bytes()
+    register.write_bytes(good[:5000])
+    code, out = cli("status", ws.root)
+    assert code == 2
+    assert out.splitlines()[-1].endswith(
+        f'eller begynd forfra med: sheetflow init "{ws.root}" --force'
+    )
+
+    register.write_bytes(good)
+    cli_done("issue", ws.root, "--round", 1)
+    (copy,) = (ws.root / "history").glob("register-*.xlsx")
+    register.write_bytes(good[:5000])
+    code, out = cli("status", ws.root)
+    assert code == 2
+    assert out.splitlines()[-1].endswith(
+        f"Gendan det fra den seneste kopi, sheetflow gemte, da en opfølgning blev udsendt: {copy}"
+    )
+    assert copy.read_bytes() == good
