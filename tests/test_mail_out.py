@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from helpers import fill, inputs_of, issued_for
 from person import SD, SS, TM, fill_register
 from sheetflow.cli import main
+from sheetflow.issue import safe_name
 from sheetflow.register import init_workspace
 from sheetflow.workspace import Workspace
 
@@ -249,3 +250,26 @@ def test_a_login_is_never_sent_without_tls(
     assert code == 1, out
     assert out.count("adgangskoden sendes ikke ukrypteret") == 3
     assert "hemmeligt" not in out
+
+
+def test_a_new_version_takes_the_place_of_its_unsent_cover_letter(
+    ws: Workspace, smtp: tuple[Inbox, int]
+) -> None:
+    """A trial found Teknik og Miljø's v1 letter, the old workbook attached, beside v2 in
+    the outbox, for anyone opening the folder in Outlook to send. A letter that went
+    stays: it is the record of what the center was sent."""
+    _, port = smtp
+    assert cli("issue", ws.root, "--round", 1, "--mail")[0] == 0
+    outbox = ws.round_dir(1) / "outbox"
+    first = sorted(p.name for p in outbox.iterdir())
+    assert cli("issue", ws.root, "--round", 1, "--mail", "--force", "--center", TM)[0] == 0
+    tm = safe_name(TM)
+    assert sorted(p.name for p in outbox.iterdir()) == sorted(
+        [*(n for n in first if not n.startswith(tm)), f"{tm}_v2.eml"]
+    )
+    assert cli("send", ws.root, "--round", 1, "--smtp", f"127.0.0.1:{port}")[0] == 0
+    assert cli("issue", ws.root, "--round", 1, "--mail", "--force", "--center", TM)[0] == 0
+    assert sorted(p.name for p in outbox.iterdir() if p.name.startswith(tm)) == [
+        f"{tm}_v2.eml",
+        f"{tm}_v3.eml",
+    ]

@@ -322,6 +322,11 @@ def test_collect_says_what_changed_in_the_register_since_issue(own_ws: Workspace
     assert f.code == "register-changed"
     command = f'sheetflow issue "{own_ws.root}" --round 1 --force --center "{SD}" --center "{SS}"'
     assert f.message.endswith(f"projektmapperne: {command}"), f.message
+    # A center that has answered still gets one when the change is in its own part: its
+    # workbook lacks what changed (a trial's new initiative was never asked).
+    fill_all_green(own_ws, SD, own_ws.inbox_dir(1) / "sd.xlsx", round_number=1)
+    (f,) = collect_round(own_ws, 1).report
+    assert f.message.endswith(f"projektmapperne: {command}"), f.message
 
 
 def test_a_later_round_out_means_no_advice_to_reissue_an_earlier_one(
@@ -555,3 +560,29 @@ def test_a_workbook_named_after_another_center_is_said_so(own_ws: Workspace) -> 
         (TM, "accepted"),
         (SS, "accepted"),
     ]
+
+
+def test_the_centers_a_register_change_is_about() -> None:
+    """Pure: an initiative moved names both centers, a rating names its item's owner,
+    and a change to what every workbook carries (the rounds) names all (None)."""
+    from dataclasses import replace
+
+    from sheetflow.model import Rating
+    from sheetflow.register.examples import starter_register
+    from sheetflow.register.snapshot import centers_changed
+    from sheetflow.smiley import Smiley
+
+    before = starter_register(2026)
+    before.initiatives = [replace(i, key=f"K{n}") for n, i in enumerate(before.initiatives)]
+    centers = sorted({i.center for i in before.initiatives})
+    assert len(centers) >= 3
+    first = before.initiatives[0]
+    other = next(c for c in centers if c != first.center)
+    untouched = replace(before, initiatives=list(before.initiatives))
+    assert centers_changed(before, untouched) == set()
+    moved = replace(before, initiatives=[replace(first, center=other), *before.initiatives[1:]])
+    assert centers_changed(before, moved) == {first.center, other}
+    last = before.initiatives[-1]
+    rated = replace(before, ratings=[Rating(1, last.economy_key, Smiley.RED, "", "register")])
+    assert centers_changed(before, rated) == {last.center}
+    assert centers_changed(before, replace(before, rounds=before.rounds[:2])) is None

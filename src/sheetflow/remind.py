@@ -20,7 +20,13 @@ from sheetflow.issue import safe_name
 from sheetflow.ledger import Ledger
 from sheetflow.lifecycle import is_closed
 from sheetflow.mail.compose import Attachment, compose, contact
-from sheetflow.mail.outbox import Smtp, digest, record_written, send_messages, write_message
+from sheetflow.mail.outbox import (
+    Smtp,
+    drop_unsent,
+    record_written,
+    send_messages,
+    write_message,
+)
 from sheetflow.model import Round
 from sheetflow.roundstate import CenterRound, CenterState, RoundState, round_state
 from sheetflow.texts import load_texts
@@ -62,14 +68,8 @@ def drop_obsolete(
     folder never offers one to send, by ``send --reminders`` or by hand from Outlook;
     a reminder that went stays, as the record of what the center was told. Returns
     the centers whose drafts were removed."""
-    sent = ledger.sent_digests(rnd.number, "reminder")
-    removed = []
-    for center, file in ledger.written_messages(rnd.number, "reminder"):
-        path = workspace.root / file
-        if center not in now and path.is_file() and digest(path) not in sent:
-            path.unlink()
-            removed.append(center)
-    return sorted(set(removed))
+    written = {center for center, _ in ledger.written_messages(rnd.number, "reminder")}
+    return drop_unsent(workspace, ledger, rnd.number, "reminder", written - set(now))
 
 
 def reasons_for(c: CenterRound, lang: str) -> list[str]:

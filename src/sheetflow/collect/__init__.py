@@ -808,7 +808,7 @@ def register_changes(
 ) -> list[Finding]:
     """A warning when the register is no longer the one the round was issued from."""
     from sheetflow.issue import register_fingerprint
-    from sheetflow.register.snapshot import describe_changes, load_snapshot
+    from sheetflow.register.snapshot import centers_changed, describe_changes, load_snapshot
 
     issued_fp = ledger.latest_register_fingerprint(rnd.number)
     if issued_fp is None or issued_fp == register_fingerprint(register):
@@ -822,10 +822,13 @@ def register_changes(
     value = detail_list(what) if what else detail("register-differs")
     command = f'sheetflow issue "{workspace.root}" --round {rnd.number} --force'
     issued = list(dict.fromkeys(i.center for i in ledger.issued_rows(rnd.number)))
-    owing = centers_owing(ledger, rnd, issued)
-    if owing and len(owing) < len(issued):
-        # A new version for the centers that have answered would only ask them again.
-        command += "".join(f' --center "{center}"' for center in owing)
+    owing = set(centers_owing(ledger, rnd, issued))
+    # A new version for a center that has answered would only ask it again, unless
+    # its own part of the register changed (an initiative added for it, say).
+    changed = centers_changed(before, register) if before is not None else None
+    wanted = [c for c in issued if c in owing or (changed is not None and c in changed)]
+    if wanted and len(wanted) < len(issued):
+        command += "".join(f' --center "{center}"' for center in wanted)
     return [make_finding("register-changed", value=value, hint=command)]
 
 

@@ -10,7 +10,14 @@ from sheetflow.errors import UsageError
 from sheetflow.issue import IssueResult, safe_name
 from sheetflow.ledger import Ledger
 from sheetflow.mail.compose import Attachment, compose, contact
-from sheetflow.mail.outbox import Sent, Smtp, record_written, send_messages, write_message
+from sheetflow.mail.outbox import (
+    Sent,
+    Smtp,
+    drop_unsent,
+    record_written,
+    send_messages,
+    write_message,
+)
 from sheetflow.model import Round
 from sheetflow.texts import load_texts
 from sheetflow.workspace import Workspace, exclusive
@@ -34,6 +41,9 @@ def write_covers(workspace: Workspace, issued: IssueResult) -> Covers:
     out = Covers()
     with Ledger(workspace.ledger_path) as ledger:
         langs = {r.template_id: r.lang for r in ledger.issued_rows(rnd.number)}
+        # An unsent letter with an earlier version attached would still offer itself
+        # in the outbox (a trial found v1 beside v2, the old workbook attached).
+        drop_unsent(workspace, ledger, rnd.number, "cover", {w.center for w in issued.workbooks})
         for wb in issued.workbooks:
             center, unusable = contact(register, wb.center)
             if unusable:

@@ -191,3 +191,20 @@ def _record(
         error=_error(exc) if exc else "",
         sha256=digest(path),
     )
+
+
+def drop_unsent(
+    workspace: Workspace, ledger: Ledger, round_number: int, kind: str, centers: set[str]
+) -> list[str]:
+    """Remove the unsent drafts of ``kind`` written for ``centers``, so the outbox never
+    offers one that no longer holds (by ``send`` or by hand from Outlook); a message
+    that went stays, as the record of what the center was told. The centers whose
+    drafts were removed, sorted."""
+    sent = ledger.sent_digests(round_number, kind)
+    removed = set()
+    for center, file in ledger.written_messages(round_number, kind):
+        path = workspace.root / file
+        if center in centers and path.is_file() and digest(path) not in sent:
+            path.unlink()
+            removed.add(center)
+    return sorted(removed)

@@ -66,3 +66,27 @@ def describe_changes(before: Register, after: Register) -> list[Detail]:
     if before.form != after.form:
         out.append(detail("changed-form"))
     return out
+
+
+def centers_changed(before: Register, after: Register) -> set[str] | None:
+    """The centers whose part of the register differs: an initiative of theirs added,
+    changed, removed or moved (both centers), or a rating of one of their items. None
+    when what changed is every center's (the information sheet, the rounds, the
+    centers or the form)."""
+    if (
+        before.info != after.info
+        or before.rounds != after.rounds
+        or [c.name for c in before.centers] != [c.name for c in after.centers]
+        or before.form != after.form
+    ):
+        return None
+    old = {i.key: i for i in before.initiatives}
+    new = {i.key: i for i in after.initiatives}
+    out = {i.center for key, i in new.items() if old.get(key) != i}
+    out.update(i.center for key, i in old.items() if new.get(key) != i)
+    rated_before, rated_after = set(before.ratings), set(after.ratings)
+    owner = {key: ini.center for key, (ini, _) in {**before.items(), **after.items()}.items()}
+    for r in rated_before ^ rated_after:
+        if r.item_key in owner:
+            out.add(owner[r.item_key])
+    return out
