@@ -21,6 +21,7 @@ import pytest
 
 from helpers import cli, cli_done, issued_for, send_answers
 from person import R1, SD, SS, TM, fill_register
+from sheetflow.collect import Verdict, collect_round
 from sheetflow.errors import UsageError
 from sheetflow.issue import refuse_clashing_names
 from sheetflow.ledger import Ledger
@@ -41,6 +42,20 @@ def latest(ws: Workspace, rnd: int) -> dict[str, tuple[int, str]]:
     """Each center's latest issued version and its language, from the ledger."""
     with Ledger(ws.ledger_path, read_only=True) as ledger:
         return {row.center: (row.version, row.lang) for row in ledger.issued_rows(rnd)}
+
+
+def rename_milestone(ws: Workspace, initiative: str, number: int, text: str) -> None:
+    """Finance types a new text for a milestone in register.xlsx."""
+    wb = openpyxl.load_workbook(ws.register_path)
+    sheet = wb["Milepæle"]
+    header = [c.value for c in sheet[1]]
+    col = {name: header.index(name) for name in ("Delelement", "Nr.", "Milepæl")}
+    (row,) = [
+        r for r in sheet.iter_rows(min_row=2)
+        if r[col["Delelement"]].value == initiative and r[col["Nr."]].value == number
+    ]  # fmt: skip
+    row[col["Milepæl"]].value = text
+    wb.save(ws.register_path)
 
 
 def test_centers_whose_workbooks_would_share_a_file_are_refused(ws: Workspace) -> None:
@@ -175,3 +190,26 @@ def test_a_damaged_register_names_the_copy_to_restore(ws: Workspace) -> None:
         f"Gendan det fra den seneste kopi, sheetflow gemte, da en opfølgning blev udsendt: {copy}"
     )
     assert copy.read_bytes() == good
+
+
+def test_a_return_made_on_an_older_version_is_read_against_its_own_text(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Teknik og Miljø fills in version 1; finance renames the milestone and re-issues;
+    the center then sends the version it had. The answer is kept, with a warning that
+    names the text it answered and the one the register has now."""
+    cli_done("issue", ws.root, "--round", 1)
+    filled = send_answers(ws, TM, 1, {"T1-M1": ("☺", "Færdig"), "T1-E": ("☺", "")})
+    aside = filled.replace(tmp_path / "teknik v1.xlsx")
+    _, v1 = issued_for(ws, TM, 1)
+    rename_milestone(ws, "T1", 1, "Projektering og udbud afsluttet")
+    cli_done("issue", ws.root, "--round", 1, "--force", "--center", TM)
+    aside.replace(ws.inbox_dir(1) / "teknik v1.xlsx")
+
+    result = collect_round(ws, 1)
+    (returned,) = [f for f in result.files if f.path.name == "teknik v1.xlsx"]
+    cell = next(i.address for i in v1.inputs if i.item_key == "T1-M1")
+    assert returned.verdict is Verdict.ACCEPTED
+    assert [(f.code, f.cell, f.value, f.expected) for f in returned.findings] == [
+        ("answer-to-older-text", cell, "Projektering afsluttet", "Projektering og udbud afsluttet")
+    ]

@@ -108,6 +108,7 @@ CATALOGUE: dict[str, Code] = {
         Code("answer-too-long", E),
         Code("answer-not-applicable-not-allowed", E),
         Code("answer-no-longer-asked", W),
+        Code("answer-to-older-text", W),
         Code("missing-answer", W),
         Code("missing-rating", W),
         Code("comment-too-long", E),

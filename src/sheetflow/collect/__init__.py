@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sheetflow.collect.reader import ReadError, ReturnReader
 from sheetflow.collect.safety import Problem, sniff, unsettled
-from sheetflow.collect.validate import FileCheck, map_forward, validate_return
+from sheetflow.collect.validate import FileCheck, map_forward, texts_changed, validate_return
 from sheetflow.contract import META_PREFIX
 from sheetflow.errors import UsageError
 from sheetflow.findings import (
@@ -217,6 +217,7 @@ class Checker:
         self.closed = closed
         self._issued: dict[str, list[Issued]] = {}
         self._layouts: dict[int, CheckLayout] = {}
+        self._latest: dict[int, dict[str, str]] = {}  # round → center → latest template
 
     def lookup(self, template_id: str) -> list[Issued]:
         found = self._issued.get(template_id)
@@ -279,24 +280,35 @@ class Checker:
             self.layout,
             functools.partial(self.collect_command, path),
         )
-        if check.typed and issued:
+        if issued:
             self.map_to_latest(check, issued[-1], path)
         return check
 
+    def latest_template(self, issued: Issued) -> str:
+        """The template of the latest version issued to ``issued``'s center in its round
+        (one ledger query per round and worker, not one per file)."""
+        by_center = self._latest.get(issued.round)
+        if by_center is None:
+            rows = self.ledger.issued_rows(issued.round)
+            by_center = self._latest[issued.round] = {r.center: r.template_id for r in rows}
+        return by_center.get(issued.center, issued.template_id)
+
     def map_to_latest(self, check: FileCheck, issued: Issued, path: Path) -> None:
         """A return of an earlier version of its workbook: its typed answers are mapped
-        forward to the latest version's fields by id (``validate.map_forward``)."""
-        rows = [r for r in self.ledger.issued_rows(issued.round) if r.center == issued.center]
-        if not rows or rows[-1].template_id == issued.template_id:
-            return
-        latest = self.lookup(rows[-1].template_id)
+        forward to the latest version's fields by id (``validate.map_forward``), and an
+        answer to a text worded otherwise since is pointed out (``texts_changed``)."""
+        template = self.latest_template(issued)
+        latest = self.lookup(template) if template != issued.template_id else []
         if not latest:
             return
 
         def finding(code: str, **kw: object) -> Finding:
             return make_finding(code, file=path.name, **kw)  # type: ignore[arg-type]
 
-        map_forward(check, self.layout(issued), self.layout(latest[-1]), finding, issued.lang)
+        older, newer = self.layout(issued), self.layout(latest[-1])
+        if check.typed:
+            map_forward(check, older, newer, finding, issued.lang)
+        check.findings.extend(texts_changed(check, older, newer, finding))
 
     def collect_command(self, path: Path, round_number: int) -> str:
         """The command that collects ``path`` into its own round."""

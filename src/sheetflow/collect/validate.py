@@ -462,3 +462,32 @@ def map_forward(
             )
         )
     check.typed = kept
+
+
+def texts_changed(
+    check: FileCheck,
+    older: CheckLayout,
+    newer: CheckLayout,
+    finding: Callable[..., Finding],
+) -> list[Finding]:
+    """A return made on an earlier version of its workbook: one finding per item it
+    answered whose text the latest version words differently (a milestone renamed
+    in the register since), so no one reads the answer against the new text unwarned."""
+    answered = {r.item_key for r in check.ratings if r.smiley is not None or r.comment}
+    answered.update(a.item_key for a in check.typed if a.value is not None)
+    before, now = older.item_texts(), newer.item_texts()
+    out = []
+    for i in older.inputs:
+        key = i.item_key
+        if key in answered and key in now and before.get(key, "") != now[key]:
+            answered.discard(key)  # one finding per item, at its first input
+            out.append(
+                finding(
+                    "answer-to-older-text",
+                    sheet=older.sheet,
+                    cell=i.address,
+                    value=before.get(key, ""),
+                    expected=now[key],
+                )
+            )
+    return out

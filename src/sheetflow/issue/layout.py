@@ -238,6 +238,12 @@ class CheckLayout:
     def locked(self) -> dict[tuple[int, int], str]:
         return {(c[0], c[1]): c[2] for c in self._data()["cells"] if c[4] and c[2]}
 
+    def item_texts(self) -> dict[str, str]:
+        """Each row's key and the text the workbook showed for it (a milestone's
+        text, an economy line's), as issued."""
+        cells = self.locked
+        return {key: cells.get((row, COL_TEXT), "") for row, key in self.row_keys.items()}
+
 
 def parse_address(addr: str) -> tuple[int, int]:
     """An A1 address to 0-based (row, column)."""
