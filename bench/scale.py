@@ -60,7 +60,9 @@ def big_register(centers: int, per_center: int = PER_CENTER, seed: int = 7) -> R
                 replace(
                     src,
                     key=key,
-                    number=f"{5 + n % 4}.{n:02d}",
+                    # Unique, as in a real register (the same numbers in every center
+                    # made 40,000 duplicate-number warnings at N = 1000).
+                    number=f"{5 + n % 4}.{c * per_center + n + 1:05d}",
                     title=f"{src.title} ({name})",
                     center=name,
                     milestones=milestones,
