@@ -107,7 +107,8 @@ def test_an_initiative_added_later_and_a_red_left_unanswered(tmp_path: Path) -> 
     assert new_economy[5:7] == ["Ikke spurgt", "☺"]
 
     # The summary counts Teknik og Miljø's economy by its latest smiley (red, from
-    # round 1), as its flag list shows it, ☹ beside its round-1 comment; one
+    # round 1), as its flag list and its red streak show it, ☹ beside its round-1
+    # comment; one
     # initiative each, three milestones due.
     counts = center_counts(ws.master_path(2))
     assert counts == {
@@ -130,7 +131,18 @@ def test_an_initiative_added_later_and_a_red_left_unanswered(tmp_path: Path) -> 
             "",
             "☹",
             "1. opf.: Overskridelse 0,3 mio. kr.",
-        )
+        ),
+        # Red in round 1 and unanswered in round 2, it is red two rounds in a row, as
+        # the flag judges it, with the same comment (a trial found the streak at 0).
+        (
+            "1.01 Sikre cykelstier",
+            "2",
+            TM,
+            "Økonomi",
+            "",
+            "☹",
+            "1. opf.: Overskridelse 0,3 mio. kr.",
+        ),
     ]
 
     # The detail sheet shows the red's comment beside its smiley, labelled with its

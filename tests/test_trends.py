@@ -121,8 +121,14 @@ def _expected_trends(year: Year) -> list[tuple[list[str], list[str], int]]:
                     cells.append(WORDS["not_asked"])
                 else:
                     cells.append(WORDS["not_due"])
+            # A round asked and left unanswered counts by the smiley before it.
+            shown, last = [], None
+            for cell in cells[:3]:
+                if cell in ("☺", "😐", "☹"):
+                    last = cell
+                shown.append(last if cell == WORDS["missing"] and last else cell)
             streak = 0
-            for cell in reversed(cells[:3]):
+            for cell in reversed(shown):
                 if cell not in ("😐", "☹"):
                     break
                 streak += 1
@@ -452,7 +458,7 @@ def test_trend_states_and_streaks_from_hand_made_ratings() -> None:
         Rating(1, a.economy_key, y),
         Rating(2, a.economy_key, r),
         Rating(3, a.economy_key, r),
-        Rating(1, b.economy_key, r),  # round 2: no smiley (missing) breaks the run
+        Rating(1, b.economy_key, r),  # round 2: no smiley (missing) stands as it last stood
         Rating(3, b.economy_key, r),
         Rating(1, early.key, g),
     ]
@@ -462,7 +468,7 @@ def test_trend_states_and_streaks_from_hand_made_ratings() -> None:
     assert rows[a.economy_key].states == (State.YELLOW, State.RED, State.RED, F)
     assert (rows[a.economy_key].not_green_streak, rows[a.economy_key].red_streak) == (3, 2)
     assert rows[b.economy_key].states == (State.RED, State.MISSING, State.RED, F)
-    assert (rows[b.economy_key].not_green_streak, rows[b.economy_key].red_streak) == (1, 1)
+    assert (rows[b.economy_key].not_green_streak, rows[b.economy_key].red_streak) == (3, 3)
     assert rows[early.key].states == (State.GREEN, State.NOT_ASKED, State.NOT_ASKED, F)
     # "ikke relevant" in the register: neither missing nor not asked, in every round.
     assert rows[na.economy_key].states == (State.NOT_RELEVANT,) * 3 + (F,)
@@ -473,7 +479,7 @@ def test_trend_states_and_streaks_from_hand_made_ratings() -> None:
         F,
     )
     _, red = overview(list(rows.values()), len(reg.rounds))
-    assert [row.item_key for row in red] == [a.economy_key]
+    assert [row.item_key for row in red] == [a.economy_key, b.economy_key]
     # Reported as of round 2, round 3 is the future and the streaks stop at round 2.
     at2 = {row.item_key: row for row in trend_rows(reg, reg.rounds[1], ratings, asked)}
     assert at2[a.economy_key].states == (State.YELLOW, State.RED, F, F)

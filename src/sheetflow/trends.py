@@ -112,6 +112,22 @@ def held_rounds(asked: dict[int, set[str]], ratings: Iterable[Rating]) -> set[in
     return set(asked) | {r.round for r in ratings}
 
 
+def carried_over(states: Iterable[State]) -> list[State]:
+    """The states with each gap (MISSING) read as the latest smiley before it: an item
+    asked and left unanswered stands as it last stood, as the flags and the counts
+    judge it ("Rød" in the flag list). A red the center stopped answering is still
+    red in a row; the trend cells still say "Mangler"."""
+    out: list[State] = []
+    last: State | None = None
+    for state in states:
+        if state in (State.GREEN, State.YELLOW, State.RED):
+            last = state
+        elif state is State.MISSING and last is not None:
+            state = last
+        out.append(state)
+    return out
+
+
 def streak(states: Iterable[State], of: tuple[State, ...]) -> int:
     """How many states in a row, from the last, are among ``of``."""
     n = 0
@@ -165,7 +181,7 @@ def iter_trend_rows(
                 else State.FUTURE
                 for r in rounds
             )
-            past = [states[i] for i in streak_at]
+            past = carried_over(states[i] for i in streak_at)
             yield TrendRow(
                 ini, ms, key, states, streak(past, NOT_GREEN), streak(past, (State.RED,))
             )

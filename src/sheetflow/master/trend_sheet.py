@@ -18,7 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from sheetflow.issue.layout import text_height
 from sheetflow.master.styles import Styles
-from sheetflow.master.summary import MasterData
+from sheetflow.master.summary import MasterData, note_text
 from sheetflow.model import Round
 from sheetflow.smiley import Smiley
 from sheetflow.trends import (
@@ -218,12 +218,15 @@ def _items(
 
 def red_streak_rows(data: MasterData, t: dict[str, Any]) -> list[list[str]]:
     """The summary's "red in a row" table: one row per item red two rounds or more in
-    a row up to this round, with this round's own comment."""
+    a row up to this round, with the comment its red flag shows (an earlier round's,
+    labelled, when the center gave none now), so the two tables agree."""
     this_round = {r.item_key: r for r in data.ratings if r.round == data.round.number}
+    notes = {f.item_key: f.note for f in data.flags if f.item_key and f.note is not None}
     out = []
     for item in data.trend_overview[1]:
         ms = item.milestone
         rating = this_round.get(item.item_key)
+        note = notes.get(item.item_key)
         out.append(
             [
                 item.initiative.label,
@@ -232,7 +235,7 @@ def red_streak_rows(data: MasterData, t: dict[str, Any]) -> list[list[str]]:
                 ms.text if ms else t["economy_row"],
                 ms.deadline.text if ms else "",
                 Smiley.RED.symbol,
-                rating.comment if rating else "",
+                note_text(note, t) if note else (rating.comment if rating else ""),
             ]
         )
     return out

@@ -1,0 +1,66 @@
+"""Red in a row, as the committee reads it: a red the center answers without a
+comment, then stops answering, stays red in a row, with the comment its flag shows.
+
+Found by a new user's trial at year end: an economy line red in rounds 1-3 and
+unanswered at year end was flagged "Rød" in the flag list, but its streak read 0 and it
+was missing from "Røde to opfølgninger i træk eller mere"; and where the flag list
+showed the earlier round's comment, the streak table left the cell empty.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from helpers import cli_done, send_answers
+from person import SD, SS, TM, fill_register
+from sheetflow.workspace import Workspace
+
+
+def rows_after(summary: list[list[object]], heading: str) -> list[tuple[object, ...]]:
+    """The rows of the summary's table under ``heading`` (after its column row), as
+    the cells that hold something, up to the next empty row."""
+    start = next(n for n, r in enumerate(summary) if r[0] == heading)
+    out = []
+    for row in summary[start + 2 :]:
+        values = tuple(v for v in row if v not in (None, ""))
+        if not values:
+            return out
+        out.append(values)
+    return out
+
+
+def test_a_red_left_without_comment_then_unanswered_stays_red_in_a_row(tmp_path: Path) -> None:
+    ws = Workspace.at(tmp_path / "Budget 2026" / "røde i træk")
+    cli_done("init", ws.root, "--blank")
+    fill_register(ws.register_path)
+    for rnd, answer in ((1, ("☹", "Over budget")), (2, ("☹", ""))):
+        cli_done("issue", ws.root, "--round", rnd)
+        send_answers(ws, TM, rnd, {f"T1-M{rnd}": ("☺", ""), "T1-E": answer})
+        send_answers(ws, SD, rnd, {"S1-E": ("☺", "")} | ({"S1-M1": ("☺", "")} if rnd == 1 else {}))
+        send_answers(ws, SS, rnd, {"H1-E": ("☺", "")} | ({"H1-M1": ("☺", "")} if rnd == 2 else {}))
+        cli_done("collect", ws.root, "--round", rnd)
+    cli_done("issue", ws.root, "--round", 3)
+    send_answers(ws, SD, 3, {"S1-E": ("☺", "")})
+    send_answers(ws, SS, 3, {"H1-E": ("☺", "")})
+    cli_done("collect", ws.root, "--round", 3)  # Teknik og Miljø sends nothing
+
+    expected = {
+        # round 2: ☹ without a comment, its flag showing round 1's comment
+        2: ("1.01 Sikre cykelstier", "2", TM, "Økonomi", "☹", "1. opf.: Over budget"),
+        # round 3: no return, the red carried over from round 2
+        3: ("1.01 Sikre cykelstier", "3", TM, "Økonomi", "☹", "1. opf.: Over budget"),
+    }
+    for rnd, row in expected.items():
+        book = openpyxl.load_workbook(ws.master_path(rnd))
+        summary = [list(r) for r in book["Overblik"].iter_rows(values_only=True)]
+        streaks = rows_after(summary, "Røde to opfølgninger i træk eller mere")
+        assert streaks == [row]
+        flagged = [r for r in rows_after(summary, "Markerede punkter") if r[0] == row[0]]
+        assert [(r[-2], r[-1]) for r in flagged] == [(row[-2], row[-1])]  # the same ☹, comment
+        trends = [list(r) for r in book["Udvikling"].iter_rows(values_only=True)]
+        economy = next(r for r in trends if r[0] == "1.01" and r[3] == "Økonomi")
+        # The cells say what came back; "Ikke grøn i træk" counts as the flag judges.
+        assert economy[5:8] == ["☹", "☹", "Mangler" if rnd == 3 else ""]
+        assert economy[9] == int(row[1])
