@@ -273,3 +273,6 @@ def test_a_new_version_takes_the_place_of_its_unsent_cover_letter(
         f"{tm}_v2.eml",
         f"{tm}_v3.eml",
     ]
+    # A new version issued without --mail withdraws the unsent letter of the last one.
+    assert cli("issue", ws.root, "--round", 1, "--force", "--center", TM)[0] == 0
+    assert sorted(p.name for p in outbox.iterdir() if p.name.startswith(tm)) == [f"{tm}_v2.eml"]

@@ -23,7 +23,7 @@ from helpers import cli, cli_done, issued_for, send_answers
 from person import R1, SD, SS, TM, fill_register
 from sheetflow.collect import Verdict, collect_round
 from sheetflow.errors import UsageError
-from sheetflow.issue import refuse_clashing_names
+from sheetflow.issue import refuse_clashing_names, safe_name
 from sheetflow.ledger import Ledger
 from sheetflow.model import Round
 from sheetflow.workspace import Workspace
@@ -128,6 +128,11 @@ def test_a_new_version_keeps_a_red_given_before_a_late_return_made_it_green(
         ("T1-E", "smiley"): "☺",
         ("T1-E", "comment"): None,
     }
+    # The committee's table counts the center's workbook once, not once per version.
+    cli_done("collect", ws.root, "--round", 2)
+    returns = openpyxl.load_workbook(ws.master_path(2))["Overblik"]
+    (row,) = [r for r in returns.iter_rows(values_only=True) if r[0] == TM][:1]
+    assert row[:8] == (TM, 1, 1, 1, 0, 0, 0, "godkendt")
 
 
 def test_a_new_version_keeps_its_language_unless_lang_is_given(ws: Workspace) -> None:
@@ -213,3 +218,45 @@ def test_a_return_made_on_an_older_version_is_read_against_its_own_text(
     assert [(f.code, f.cell, f.value, f.expected) for f in returned.findings] == [
         ("answer-to-older-text", cell, "Projektering afsluttet", "Projektering og udbud afsluttet")
     ]
+
+
+def clear_email(ws: Workspace, contact: str | None = None) -> None:
+    """Oplysninger without its E-mail (and with ``contact`` as Kontakt)."""
+    wb = openpyxl.load_workbook(ws.register_path)
+    for row in wb["Oplysninger"].iter_rows():
+        if row[0].value == "E-mail":
+            row[1].value = None
+        if row[0].value == "Kontakt":
+            row[1].value = contact
+    wb.save(ws.register_path)
+
+
+def test_letters_need_an_address_to_send_from(ws: Workspace) -> None:
+    """A trial's cover letters went out from okonomi@localhost, asking the centers to
+    reply to them; --mail now refuses before any workbook is written."""
+    clear_email(ws, contact="Jette Holm, Økonomi")
+    code, out = cli("issue", ws.root, "--round", 1, "--mail")
+    assert (code, out.splitlines()[-1]) == (
+        2,
+        "Fejl: Oplysninger i register.xlsx har ingen e-mailadresse at sende fra, så centrene "
+        "ikke kunne svare på brevene. Udfyld E-mail (og Kontakt) på arket Oplysninger, og prøv "
+        "igen.",
+    )
+    assert not list(ws.root.glob("rounds/*/issued/*.xlsx"))
+    # Without --mail the guide names the contact: nothing to warn about.
+    code, out = cli("issue", ws.root, "--round", 1)
+    assert (code, [line for line in out.splitlines() if line.startswith("  [")]) == (0, [])
+
+
+def test_the_rest_of_a_round_gets_its_letters_too(ws: Workspace) -> None:
+    cli_done("issue", ws.root, "--round", 1, "--center", TM, "--mail", "--lang", "en")
+    code, out = cli("issue", ws.root, "--round", 1, "--mail")
+    command = f'sheetflow issue "{ws.root}" --round 1 --center "{SD}" --center "{SS}" --mail'
+    assert (code, out.splitlines()[-1]) == (
+        2,
+        f"Fejl: {R1} er allerede udsendt til 1 center ({TM}). Udsend kun til de øvrige med: "
+        f"{command}   Brug --force for at udsende en ny version til alle.",
+    )
+    cli_done("issue", ws.root, "--round", 1, "--center", SD, "--center", SS, "--mail")
+    outbox = sorted(p.name for p in (ws.round_dir(1) / "outbox").iterdir())
+    assert outbox == sorted(f"{safe_name(c)}_v1.eml" for c in (TM, SD, SS))

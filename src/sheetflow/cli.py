@@ -440,8 +440,14 @@ def issue(
             progress=tick,
             link_base=link_base,
             keep_language=not chosen,
+            mail=mail,
         )
     covers, sent = None, None
+    if not mail:
+        from sheetflow.mail.cover import withdraw_covers
+
+        with _library_errors():
+            withdraw_covers(ws, result)
     if mail:
         from sheetflow.mail.cover import send_round, write_covers
 

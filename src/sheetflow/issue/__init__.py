@@ -126,6 +126,7 @@ def issue_round(
     progress: Callable[[str], None] | None = None,
     link_base: str | None = None,
     keep_language: bool = False,
+    mail: bool = False,
 ) -> IssueResult:
     """Write the round's workbooks to ``rounds/<n>/issued/`` and record them.
 
@@ -134,7 +135,9 @@ def issue_round(
     earlier version's file is kept in ``issued/v<version>/``. ``keep_language``
     writes a new version in the language of the version it replaces (``lang`` is
     then for centers issued for the first time). ``link_base`` (the web intake's
-    address) writes each center's upload link into its guide sheet.
+    address) writes each center's upload link into its guide sheet. ``mail`` says
+    the workbooks go out by e-mail (``mail.cover``): refused before any is written
+    when the register has no e-mail address to send them from.
     """
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
@@ -143,7 +146,9 @@ def issue_round(
     if not register.form.is_default and not issued_fields(register.form):
         raise UsageError("form-asks-nothing")
     refuse_clashing_names(register.responsible_centers(), rnd)
-    if not register.info.email:  # the guide would say "Send it to  by …"
+    if mail and not register.info.email:
+        raise UsageError("mail-needs-sender")
+    if not register.info.email and not register.info.contact:  # "Send it to  by …"
         notify(
             [make_finding("register-no-email", file=workspace.register_path.name, sheet=INFO_SHEET)]
         )
@@ -159,7 +164,13 @@ def issue_round(
         issued_to = {row.center for row in issued_rows}
         already = [c for c in targets if c in issued_to]
         if already and not (force or refresh):
-            raise already_issued(workspace, rnd, already, [c for c in targets if c not in already])
+            others = [c for c in targets if c not in already]
+            given = (
+                *((f"--lang {lang}",) if not keep_language else ()),
+                *((f'--link-base "{link_base}"',) if link_base else ()),
+                *(("--mail",) if mail else ()),
+            )
+            raise already_issued(workspace, rnd, already, others, given)
         earlier = {row.center: row.lang for row in issued_rows} if keep_language else {}
         languages = {center: earlier.get(center, lang) for center in targets}
         texts = {code: load_texts(code, workspace.root) for code in sorted(set(languages.values()))}
@@ -588,15 +599,20 @@ def refuse_clashing_names(centers: list[str], rnd: Round) -> None:
 
 
 def already_issued(
-    workspace: Workspace, rnd: Round, issued: list[str], others: list[str]
+    workspace: Workspace,
+    rnd: Round,
+    issued: list[str],
+    others: list[str],
+    options: tuple[str, ...] = (),
 ) -> UsageError:
     """Why a round already issued is refused: to which centers, and, when others are
-    still to be issued, the command that issues to those only."""
+    still to be issued, the command that issues to those only, with the ``options``
+    the refused command was given (--mail: a trial got workbooks without letters)."""
     names = ", ".join(issued)
     if not others:
         return UsageError("already-issued", round=rnd.name, count=len(issued), names=names)
     command = f'sheetflow issue "{workspace.root}" --round {rnd.number}' + "".join(
-        f' --center "{center}"' for center in others
+        [*(f' --center "{center}"' for center in others), *(f" {o}" for o in options)]
     )
     return UsageError(
         "already-issued-others", round=rnd.name, count=len(issued), names=names, command=command

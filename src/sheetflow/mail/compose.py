@@ -15,10 +15,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+from sheetflow.errors import UsageError
 from sheetflow.model import Center, Register, Round, format_date
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-FALLBACK_SENDER = "okonomi@localhost"
 KINDS = ("cover", "missing", "no_answers", "correction", "returned")
 
 
@@ -73,7 +73,9 @@ def compose(
     t = texts["mail"]
     info = register.info
     sender = address_of(info.contact, info.email)
-    sender_spec = sender.addr_spec if sender else FALLBACK_SENDER
+    if sender is None:  # a letter from nobody: replies would go nowhere
+        raise UsageError("mail-needs-sender")
+    sender_spec = sender.addr_spec
     deadline = format_date(rnd.return_deadline)
     passed = rnd.return_deadline < (today or dt.date.today())  # a reminder after it
     fields = {

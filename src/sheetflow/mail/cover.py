@@ -68,6 +68,18 @@ def write_covers(workspace: Workspace, issued: IssueResult) -> Covers:
 
 
 @exclusive
+def withdraw_covers(workspace: Workspace, issued: IssueResult) -> list[str]:
+    """A new version issued without letters: remove the unsent letters that carry an
+    earlier version of these centers' workbooks, so the outbox never offers one
+    (a letter that went stays). The centers whose letters were removed."""
+    centers = {w.center for w in issued.workbooks if w.version > 1}
+    if not centers:
+        return []
+    with Ledger(workspace.ledger_path) as ledger:
+        return drop_unsent(workspace, ledger, issued.round.number, "cover", centers)
+
+
+@exclusive
 def send_round(
     workspace: Workspace, round_ref: str | int, kind: str, smtp: Smtp
 ) -> tuple[Round, Sent]:

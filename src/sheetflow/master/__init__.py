@@ -84,7 +84,7 @@ def master_data(
     returns = [
         ReturnRow(
             center=c.center,
-            issued=len(c.versions),
+            issued=1 if c.versions else 0,  # a workbook each: a new version replaces it
             returned=len(c.received),
             accepted=c.accepted_files,
             rejected=c.rejected,
