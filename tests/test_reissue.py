@@ -14,6 +14,9 @@ Found by a new user's trial (trial 28):
 from __future__ import annotations
 
 import datetime as dt
+import json
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import openpyxl
@@ -260,3 +263,47 @@ def test_the_rest_of_a_round_gets_its_letters_too(ws: Workspace) -> None:
     cli_done("issue", ws.root, "--round", 1, "--center", SD, "--center", SS, "--mail")
     outbox = sorted(p.name for p in (ws.round_dir(1) / "outbox").iterdir())
     assert outbox == sorted(f"{safe_name(c)}_v1.eml" for c in (TM, SD, SS))
+
+
+def test_a_center_sent_a_new_version_that_asks_more_owes_those_answers(ws: Workspace) -> None:
+    """Teknik og Miljø has answered round 1 when finance adds an initiative for it and
+    re-issues as collect says. A trial found the center 'godkendt' with nothing owed:
+    no note in status, no reminder. It now owes the new items, is reminded with the
+    newest version attached, and is done once it answers them."""
+    cli_done("issue", ws.root, "--round", 1)
+    send_answers(ws, TM, 1, {"T1-M1": ("☺", ""), "T1-E": ("☺", "")})
+    send_answers(ws, SD, 1, {"S1-M1": ("☺", ""), "S1-E": ("☺", "")})
+    cli_done("collect", ws.root, "--round", 1)
+    fill_register(
+        ws.register_path,
+        {
+            "Delelementer": [
+                {"Nøgle": "N1", "Afsnit": "1", "Nr.": "1.04", "Titel": "Ny p-plads",
+                 "Ansvarligt center": TM, "Økonomi": "0,4 mio. kr."},
+            ],
+            "Milepæle": [{"Delelement": "N1", "Nr.": 1, "Milepæl": "Udbud", "Tid": R1}],
+        },
+    )  # fmt: skip
+    hint = f'sheetflow issue "{ws.root}" --round 1 --force --center "{TM}" --center "{SS}"'
+    assert cli_done("collect", ws.root, "--round", 1).count(hint) == 1
+    cli_done("issue", ws.root, "--round", 1, "--force", "--center", TM)
+
+    def states() -> dict[str, str]:
+        _, out = cli("status", ws.root, "--round", 1, "--json")
+        return {c["center"]: c["state"] for c in json.loads(out)["centers"]}
+
+    assert states() == {TM: "new-version", SD: "accepted", SS: "missing"}
+    cli_done("remind", ws.root, "--round", 1)
+    drafts = {p.name: p for p in ws.reminders_dir(1).iterdir()}
+    assert sorted(drafts) == sorted(f"{safe_name(c)}.eml" for c in (TM, SS))
+    letter = BytesParser(policy=policy.default).parsebytes(
+        drafts[f"{safe_name(TM)}.eml"].read_bytes()
+    )
+    assert letter["Subject"] == f"{R1}: den nyeste version af jeres projektmappe mangler svar"
+    (attached,) = letter.iter_attachments()
+    issued, _ = issued_for(ws, TM, 1)
+    assert (issued.version, attached.get_content()) == (2, (ws.root / issued.file).read_bytes())
+
+    send_answers(ws, TM, 1, {"N1-M1": ("😐", "Udbud forsinket"), "N1-E": ("☺", "")})
+    cli_done("collect", ws.root, "--round", 1)
+    assert states() == {TM: "accepted", SD: "accepted", SS: "missing"}

@@ -135,3 +135,23 @@ def test_a_reminder_before_the_deadline_names_it_and_after_it_asks_for_haste() -
     assert "Svarfristen var 14.10.2017, så send den hurtigst muligt." in body("missing", after)
     assert "senest 14.10.2017." in body("correction", before)
     assert "hurtigst muligt (svarfristen var 14.10.2017)." in body("correction", after)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_every_kind_of_reminder_has_its_words_and_its_letter(lang: str) -> None:
+    """A state that owes a reminder needs its line in remind's output and its letter
+    (the new-version reminder first ran into a missing text)."""
+    from sheetflow.mail.compose import KINDS
+    from sheetflow.remind import KIND_OF
+    from sheetflow.roundstate import CenterState
+    from sheetflow.texts import load_texts, text
+
+    mail = load_texts(lang)["mail"]
+    for state, kind in KIND_OF.items():
+        assert kind in KINDS
+        assert text(lang, "cli", f"remind-{kind}")
+        assert mail[f"{kind}_subject"] and mail[f"{kind}_body"]
+        assert text(lang, "master", "state_" + state.value.replace("-", "_"))
+    assert set(KIND_OF) | {CenterState.UNDECIDED} >= {
+        s for s in CenterState if not s.returned or s is CenterState.NEW_VERSION
+    }

@@ -37,6 +37,7 @@ KIND_OF = {
     CenterState.NO_ANSWERS: "no_answers",
     CenterState.REJECTED: "correction",
     CenterState.RETURNED: "returned",  # finance's reason; no cells are marked
+    CenterState.NEW_VERSION: "new_version",  # the newest version asks more
 }
 
 
@@ -58,7 +59,7 @@ class RemindResult:
 def owing(state: RoundState) -> dict[str, str]:
     """The centers a reminder is for now, with its kind (missing, no_answers,
     correction, returned); undecided centers are finance's to settle."""
-    return {c.center: KIND_OF[c.state] for c in state.missing if c.state in KIND_OF}
+    return {c.center: KIND_OF[c.state] for c in state.owing if c.state in KIND_OF}
 
 
 def drop_obsolete(
@@ -109,7 +110,7 @@ def remind(
         written: list[tuple[str, Path]] = []
         kinds = owing(state)
         drop_obsolete(workspace, ledger, rnd, kinds)
-        for c in state.missing:
+        for c in state.owing:
             kind = kinds.get(c.center)
             if kind is None:  # undecided: finance chooses, the center did return
                 continue

@@ -50,6 +50,9 @@ class CenterState(enum.StrEnum):
     ACCEPTED_WITH_REMARKS = "accepted-with-remarks"  # findings the center should fix
     ACCEPTED_LATER_REJECTED = "accepted-later-rejected"
     RETURNED = "returned"  # finance sent an accepted return back for correction
+    # A newer version was issued after the accepted return and asks what it did not
+    # answer (an initiative added for the center): its answers count, more are owed.
+    NEW_VERSION = "new-version"
 
     @property
     def returned(self) -> bool:
@@ -58,6 +61,7 @@ class CenterState(enum.StrEnum):
             CenterState.ACCEPTED,
             CenterState.ACCEPTED_WITH_REMARKS,
             CenterState.ACCEPTED_LATER_REJECTED,
+            CenterState.NEW_VERSION,
         )
 
     @property
@@ -142,8 +146,16 @@ class RoundState:
 
     @property
     def missing(self) -> list[CenterRound]:
-        """Centers without an accepted return (reminders go to these)."""
+        """Centers without an accepted return."""
         return [c for c in self.centers if not c.state.returned]
+
+    @property
+    def owing(self) -> list[CenterRound]:
+        """Centers that owe a return or answers (reminders go to these): those without
+        an accepted return, and those a newer version asks more of."""
+        return [
+            c for c in self.centers if not c.state.returned or c.state is CenterState.NEW_VERSION
+        ]
 
     @property
     def needs_attention(self) -> list[CenterRound]:
@@ -228,13 +240,28 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
         versions.setdefault(i.center, []).append(i)
     changed_since = ledger.earlier_rounds_changed(rnd.number)
     reviews = {r.center: r for r in ledger.reviews(rnd.number)}
+    rated = {r.item_key for r in collected if r.round == rnd.number and r.smiley is not None}
+    book = answer_book(register, ledger, rnd.number)
+    # A form without a smiley: an item with any answer is answered.
+    given = {
+        (a.center, a.item_key)
+        for a in book.answers
+        if a.round == rnd.number and a.value is not None
+    }
     centers = []
     asked: dict[str, tuple[str, ...]] = {}
     for name, rows in versions.items():
         state, accepted = center_state(mine.get(name, []))
         state = reviewed_state(state, accepted, reviews.get(name), mine.get(name, []))
         if accepted is not None and accepted.template_id in by_template:
-            asked[name] = by_template[accepted.template_id].asked
+            answered = by_template[accepted.template_id]
+            asked[name] = answered.asked
+            if state.returned and rows[-1].id > answered.id:
+                # A version issued since asks more: what it asks and no answer gave.
+                more = [k for k in rows[-1].asked if k not in rated and (name, k) not in given]
+                if more:
+                    asked[name] = tuple(dict.fromkeys((*answered.asked, *more)))
+                    state = CenterState.NEW_VERSION
         # A workbook issued before an earlier round's return of the center was recorded
         # lacks that history; it matters while the center still owes this round.
         last_change = changed_since.get(name)
@@ -250,14 +277,6 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
                 reviews.get(name),
             )
         )
-    rated = {r.item_key for r in collected if r.round == rnd.number and r.smiley is not None}
-    book = answer_book(register, ledger, rnd.number)
-    # A form without a smiley: an item with any answer is answered.
-    given = {
-        (a.center, a.item_key)
-        for a in book.answers
-        if a.round == rnd.number and a.value is not None
-    }
     unanswered = unanswered_items(asked, rated, given)
     del rated, given
     # A return sent back for correction still shows its answers; it is not missing.

@@ -19,7 +19,7 @@ from sheetflow.errors import UsageError
 from sheetflow.model import Center, Register, Round, format_date
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-KINDS = ("cover", "missing", "no_answers", "correction", "returned")
+KINDS = ("cover", "missing", "no_answers", "correction", "returned", "new_version")
 
 
 def address_of(name: str, email: str) -> Address | None:
