@@ -64,3 +64,19 @@ def test_a_red_left_without_comment_then_unanswered_stays_red_in_a_row(tmp_path:
         # The cells say what came back; "Ikke grøn i træk" counts as the flag judges.
         assert economy[5:8] == ["☹", "☹", "Mangler" if rnd == 3 else ""]
         assert economy[9] == int(row[1])
+
+
+def test_a_list_heading_is_never_left_alone_at_the_foot_of_a_page() -> None:
+    """Pure: a page holds 10 rows of 15 pt; a list's heading (row 8), its columns and
+    first three rows are kept together, so the page breaks before the heading; a
+    forced break (after the chart) stays where it is, and a page overfull with plain
+    rows breaks where it is full."""
+    from sheetflow.master.summary_sheet import ROW_PT, summary_breaks
+
+    room = 10 * ROW_PT
+    keep = {8: 12}  # heading, columns, three rows
+    assert summary_breaks(16, {}, keep, set(), room) == [8]
+    assert summary_breaks(16, {}, {}, set(), room) == [10]
+    assert summary_breaks(16, {}, keep, {3}, room) == [3, 13]
+    # A list that fits where it starts stays there.
+    assert summary_breaks(10, {}, {2: 6}, set(), room) == []

@@ -82,9 +82,9 @@ def test_centers_whose_workbooks_would_share_a_file_are_refused(ws: Workspace) -
     assert out.splitlines()[-1] == (
         "Fejl: Centrene 'Teknik og Miljø' og 'Teknik og miljø' ville få samme filnavn "
         "(Teknik_og_Miljoe_1_budgetopfoelgning_2026.xlsx), så den ene projektmappe ville "
-        "erstatte den anden (på Windows skelnes store og små bogstaver ikke). Ret navnet på "
-        "det ene i register.xlsx (arkene Centre og Delelementer); er det det samme center, "
-        "så stav det ens."
+        "erstatte den anden (filnavne skrives med ae, oe og aa for æ, ø og å, og Windows "
+        "skelner ikke store og små bogstaver). Ret navnet på det ene i register.xlsx (arkene "
+        "Centre og Delelementer); er det det samme center, så stav det ens."
     )
     assert not ws.ledger_path.exists() or latest(ws, 1) == {}
     assert not list(ws.root.glob("rounds/*/issued/*.xlsx"))

@@ -24,7 +24,13 @@ from sheetflow.master.summary import BUCKETS, Counts, MasterData, note_text
 from sheetflow.master.trend_sheet import red_streak_rows
 from sheetflow.model import ECONOMY, MILESTONE, Register
 from sheetflow.smiley import symbol
-from sheetflow.xlsxutil import add_smiley_colours, integer_axis, print_setup
+from sheetflow.xlsxutil import (
+    add_smiley_colours,
+    greedy_breaks,
+    integer_axis,
+    page_room,
+    print_setup,
+)
 
 
 def write_summary(
@@ -44,9 +50,14 @@ def write_summary(
     if data.smileys:  # counts, chart and red streaks; a form without smileys has none
         row, breaks = _smiley_counts(wb, ws, st, data, t, row)
         lists.append(_red_streak_list(data, t))
+    heights: dict[int, float] = {}
+    keep: dict[int, int] = {}
     for item_list in lists:
-        row = _item_table(ws, st, row + 2, item_list, t)
-    ws.set_h_pagebreaks(breaks)
+        first = row + 2
+        row = _item_table(ws, st, first, item_list, t, heights)
+        keep[first] = min(row, first + 1 + KEEP_ROWS)
+    room = page_room(SUMMARY_WIDTHS)
+    ws.set_h_pagebreaks(summary_breaks(row + 1, heights, keep, set(breaks), room))
     print_setup(ws, *footer)
     for item_list in lists:
         if item_list.count > SUMMARY_TOP:
@@ -203,6 +214,9 @@ FLAG_COLUMNS = [(0, 0), (1, 2), (3, 4), (5, 8), (9, 9), (10, 10), (11, 11)]
 # The returns table's state, after its six numbers: as wide as "uafklaret: flere afleveringer".
 STATE_COLUMNS = (7, 10)
 CHART_HEIGHT_PX = 300
+ROW_PT = 15.0  # a row of Calibri 11 as Excel and LibreOffice print it
+HEADING_PT = 18.0  # a heading's larger font
+KEEP_ROWS = 3  # a list's first rows printed on the page of its heading and columns
 
 
 def _row_height(values: list[str]) -> float:
@@ -211,9 +225,35 @@ def _row_height(values: list[str]) -> float:
     return max(text_height(v, w) for v, w in zip(values, spans, strict=True))
 
 
-def _item_table(ws: Worksheet, st: Styles, row: int, items: ItemList, t: dict[str, Any]) -> int:
+def summary_breaks(
+    rows: int, heights: dict[int, float], keep: dict[int, int], forced: set[int], room: float
+) -> list[int]:
+    """Rows to break the summary before, printed: after the chart (``forced``), and
+    wherever a page is full, never between a list's heading, its column row and its
+    first rows (``keep``: first row → last row kept with it). A year-end trial found
+    "Røde to opfølgninger i træk" and its columns alone at the foot of a page."""
+    blocks = []
+    row = 0
+    while row < rows:
+        last = keep.get(row, row)
+        height = sum(heights.get(r, ROW_PT) for r in range(row, last + 1))
+        blocks.append((row, height, row in forced))
+        row = last + 1
+    return greedy_breaks(blocks, room)
+
+
+def _item_table(
+    ws: Worksheet,
+    st: Styles,
+    row: int,
+    items: ItemList,
+    t: dict[str, Any],
+    heights: dict[int, float],
+) -> int:
     """A heading and the first ``SUMMARY_TOP`` rows of a list on the summary grid,
-    then how many more there are and on which sheet; returns its last row."""
+    then how many more there are and on which sheet; returns its last row. The rows'
+    heights go into ``heights`` (for ``summary_breaks``)."""
+    heights[row] = HEADING_PT
     ws.write_string(row, 0, items.heading, st.heading)
     row += 1
     _spread(ws, row, items.headers, st.header)
@@ -224,7 +264,8 @@ def _item_table(ws: Worksheet, st: Styles, row: int, items: ItemList, t: dict[st
     for values in items.rows(SUMMARY_TOP):
         row += 1
         _spread(ws, row, values, st.cell, smiley_col=items.smiley_col, smiley_fmt=st.smiley)
-        ws.set_row(row, _row_height(values))
+        heights[row] = _row_height(values)
+        ws.set_row(row, heights[row])
     if items.smiley_col is not None:
         col = xl_rowcol_to_cell(0, FLAG_COLUMNS[items.smiley_col][0])[:-1]
         add_smiley_colours(ws, st.smileys, f"{col}{first + 1}:{col}{row + 1}")
