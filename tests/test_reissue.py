@@ -304,6 +304,10 @@ def test_a_center_sent_a_new_version_that_asks_more_owes_those_answers(ws: Works
     issued, _ = issued_for(ws, TM, 1)
     assert (issued.version, attached.get_content()) == (2, (ws.root / issued.file).read_bytes())
 
+    # Finance may send the accepted return back all the same.
+    cli_done("review", ws.root, TM, "--round", 1, "--return", "Udfyld også 1.04")
+    assert states() == {TM: "returned", SD: "accepted", SS: "missing"}
+
     send_answers(ws, TM, 1, {"N1-M1": ("😐", "Udbud forsinket"), "N1-E": ("☺", "")})
     cli_done("collect", ws.root, "--round", 1)
     assert states() == {TM: "accepted", SD: "accepted", SS: "missing"}

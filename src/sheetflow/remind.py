@@ -58,7 +58,7 @@ class RemindResult:
 
 def owing(state: RoundState) -> dict[str, str]:
     """The centers a reminder is for now, with its kind (missing, no_answers,
-    correction, returned); undecided centers are finance's to settle."""
+    correction, returned, new_version); undecided centers are finance's to settle."""
     return {c.center: KIND_OF[c.state] for c in state.owing if c.state in KIND_OF}
 
 

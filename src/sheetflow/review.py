@@ -75,6 +75,7 @@ def review(
             CenterState.ACCEPTED_WITH_REMARKS,
             CenterState.ACCEPTED_LATER_REJECTED,  # finance decides the accepted one stands
             CenterState.RETURNED,
+            CenterState.NEW_VERSION,  # its accepted return may be sent back all the same
         ):
             raise UsageError("review-nothing", center=center, round=rnd.name)
         center = c.center  # as the register spells it
