@@ -273,6 +273,29 @@ def test_a_new_version_takes_the_place_of_its_unsent_cover_letter(
         f"{tm}_v2.eml",
         f"{tm}_v3.eml",
     ]
-    # A new version issued without --mail withdraws the unsent letter of the last one.
-    assert cli("issue", ws.root, "--round", 1, "--force", "--center", TM)[0] == 0
+    # A new version issued without --mail withdraws the unsent letter of the last one,
+    # and says so.
+    code, out = cli("issue", ws.root, "--round", 1, "--force", "--center", TM)
+    assert (code, out.splitlines()[-1]) == (
+        0,
+        "Ikke-sendte følgebreve med den tidligere version er fjernet fra outbox/: "
+        f"{TM}. Skriv nye med --mail.",
+    )
     assert sorted(p.name for p in outbox.iterdir() if p.name.startswith(tm)) == [f"{tm}_v2.eml"]
+
+
+def test_a_round_that_went_out_by_mail_is_re_issued_by_mail(ws: Workspace) -> None:
+    """The re-issue a register change calls for repeats --mail when the round's letters
+    were written (a trial followed it and lost a center's only letter)."""
+    assert cli("issue", ws.root, "--round", 1, "--mail")[0] == 0
+    wb = openpyxl.load_workbook(ws.register_path)
+    for row in wb["Delelementer"].iter_rows(min_row=2):
+        if row[0].value == "S1":
+            row[3].value = "Skolemad for alle"
+    wb.save(ws.register_path)
+    _, out = cli("collect", ws.root, "--round", 1)
+    assert [line for line in out.splitlines() if line.startswith("  [")] == [
+        "  [advarsel] Registret er ændret, siden opfølgningen blev udsendt: delelement ændret: "
+        "1.02 Skolemad for alle. Udsend en ny version, hvis ændringen skal med i "
+        f'projektmapperne: sheetflow issue "{ws.root}" --round 1 --force --mail (register-changed)'
+    ]

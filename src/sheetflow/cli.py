@@ -442,12 +442,12 @@ def issue(
             keep_language=not chosen,
             mail=mail,
         )
-    covers, sent = None, None
+    covers, sent, withdrawn = None, None, []
     if not mail:
         from sheetflow.mail.cover import withdraw_covers
 
         with _library_errors():
-            withdraw_covers(ws, result)
+            withdrawn = withdraw_covers(ws, result)
     if mail:
         from sheetflow.mail.cover import send_round, write_covers
 
@@ -485,6 +485,8 @@ def issue(
                 version=w.version,
             )
         )
+    if withdrawn:
+        click.echo(_say("covers-withdrawn", names=", ".join(withdrawn)))
     if covers is not None:
         click.echo(_say("covers", written=len(covers.written), sent=len(sent.sent) if sent else 0))
         for center, _reason in covers.skipped:

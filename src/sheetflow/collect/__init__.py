@@ -841,6 +841,8 @@ def register_changes(
     wanted = [c for c in issued if c in owing or (changed is not None and c in changed)]
     if wanted and len(wanted) < len(issued):
         command += "".join(f' --center "{center}"' for center in wanted)
+    if ledger.written_messages(rnd.number, "cover"):  # the round went out by e-mail
+        command += " --mail"
     return [make_finding("register-changed", value=value, hint=command)]
 
 

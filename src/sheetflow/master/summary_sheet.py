@@ -230,12 +230,14 @@ def summary_breaks(
 ) -> list[int]:
     """Rows to break the summary before, printed: after the chart (``forced``), and
     wherever a page is full, never between a list's heading, its column row and its
-    first rows (``keep``: first row → last row kept with it). A year-end trial found
-    "Røde to opfølgninger i træk" and its columns alone at the foot of a page."""
+    first rows (``keep``: a heading's row → the last row kept with it). A year-end trial
+    found "Røde to opfølgninger i træk" and its columns alone at the foot of a page.
+    The blank row above a heading goes with it, so no page holds that row alone."""
+    starts = {max(first - 1, 0): last for first, last in keep.items()}
     blocks = []
     row = 0
     while row < rows:
-        last = keep.get(row, row)
+        last = starts.get(row, row)
         height = sum(heights.get(r, ROW_PT) for r in range(row, last + 1))
         blocks.append((row, height, row in forced))
         row = last + 1
