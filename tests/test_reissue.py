@@ -242,8 +242,8 @@ def test_letters_need_an_address_to_send_from(ws: Workspace) -> None:
     assert (code, out.splitlines()[-1]) == (
         2,
         "Fejl: Oplysninger i register.xlsx har ingen e-mailadresse at sende fra, så centrene "
-        "ikke kunne svare på brevene. Udfyld E-mail (og Kontakt) på arket Oplysninger, og prøv "
-        "igen.",
+        "ikke ville kunne svare på brevene. Udfyld E-mail (og Kontakt) på arket Oplysninger, og "
+        "prøv igen.",
     )
     assert not list(ws.root.glob("rounds/*/issued/*.xlsx"))
     # Without --mail the guide names the contact: nothing to warn about.
