@@ -254,13 +254,13 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
         state, accepted = center_state(mine.get(name, []))
         state = reviewed_state(state, accepted, reviews.get(name), mine.get(name, []))
         if accepted is not None and accepted.template_id in by_template:
-            answered = by_template[accepted.template_id]
-            asked[name] = answered.asked
-            if state.returned and rows[-1].id > answered.id:
+            answered_on = by_template[accepted.template_id]  # the version it was made on
+            asked[name] = answered_on.asked
+            if state.returned and rows[-1].id > answered_on.id:
                 # A version issued since asks more: what it asks and no answer gave.
                 more = [k for k in rows[-1].asked if k not in rated and (name, k) not in given]
                 if more:
-                    asked[name] = tuple(dict.fromkeys((*answered.asked, *more)))
+                    asked[name] = tuple(dict.fromkeys((*answered_on.asked, *more)))
                     state = CenterState.NEW_VERSION
         # A workbook issued before an earlier round's return of the center was recorded
         # lacks that history; it matters while the center still owes this round.

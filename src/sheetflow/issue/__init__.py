@@ -145,14 +145,15 @@ def issue_round(
         raise UsageError("nothing-to-issue", root=workspace.root)
     if not register.form.is_default and not issued_fields(register.form):
         raise UsageError("form-asks-nothing")
-    refuse_clashing_names(register.responsible_centers(), rnd)
+    responsible = register.responsible_centers()
+    refuse_clashing_names(responsible, rnd)
     if mail and not register.info.email:
         raise UsageError("mail-needs-sender")
     if not register.info.email and not register.info.contact:  # "Send it to  by …"
         notify(
             [make_finding("register-no-email", file=workspace.register_path.name, sheet=INFO_SHEET)]
         )
-    targets = _targets(register, centers)
+    targets = _targets(responsible, centers)
     reg_fp = register_fingerprint(register)
     with Ledger(workspace.ledger_path) as ledger:
         if refresh:
@@ -164,7 +165,7 @@ def issue_round(
         issued_to = {row.center for row in issued_rows}
         already = [c for c in targets if c in issued_to]
         if already and not (force or refresh):
-            others = [c for c in targets if c not in already]
+            others = [c for c in targets if c not in issued_to]
             given = (
                 *((f"--lang {lang}",) if not keep_language else ()),
                 *((f'--link-base "{link_base}"',) if link_base else ()),
@@ -548,7 +549,7 @@ PARALLEL_FROM = 4  # below this many centers, starting workers costs more than i
 
 def _run_all(
     jobs: SpooledJobs,
-    texts: dict[str, dict[str, dict[str, Any]]],
+    texts: Texts,
     progress: Callable[[str], None] | None,
     spool: Spool,
 ) -> list[int]:
@@ -619,8 +620,9 @@ def already_issued(
     )
 
 
-def _targets(register: Register, centers: list[str] | None) -> list[str]:
-    responsible = register.responsible_centers()
+def _targets(responsible: list[str], centers: list[str] | None) -> list[str]:
+    """The centers named (``centers``, as typed) among those with initiatives, in
+    register order; all of them when none is named."""
     if not centers:
         return responsible
     by_fold = {c.casefold(): c for c in responsible}
