@@ -103,3 +103,20 @@ def test_a_version_6_ledger_gains_the_answers_table_and_keeps_its_ratings(tmp_pa
         assert ledger.schema_version() == SCHEMA_VERSION == 7
         assert ledger.accepted_ratings() == [Rating(1, "D1-E", Smiley.RED, "ok", "f.xlsx")]
         assert ledger.accepted_answers() == []
+
+
+def test_latest_templates_names_each_centers_newest_version(issued_ws) -> None:
+    """What a check worker asks once per round: per center, its latest workbook's
+    template, after a new version went to one center."""
+    from sheetflow.issue import issue_round
+
+    with Ledger(issued_ws.ledger_path) as ledger:
+        first = {r.center: r.template_id for r in ledger.issued_rows(3)}
+    center = sorted(first)[1]
+    issue_round(issued_ws, 3, [center], force=True, lang="en")  # another workbook
+    with Ledger(issued_ws.ledger_path) as ledger:
+        rows = ledger.issued_rows(3)
+        latest = ledger.latest_templates(3)
+    newest = [r for r in rows if r.center == center][-1]
+    assert newest.version == 2 and newest.template_id != first[center]
+    assert latest == {**first, center: newest.template_id}

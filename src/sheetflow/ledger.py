@@ -518,6 +518,15 @@ class Ledger:
             for r in rows
         ]
 
+    def latest_templates(self, round_number: int) -> dict[str, str]:
+        """Per center, the template of its latest version issued in the round. Two
+        columns only: a worker checking returns asks this once, and the rows with
+        their asked items grew each worker by about 35 MB at 1,000 centers."""
+        rows = self.db.execute(
+            "SELECT center, template_id FROM issued WHERE round=? ORDER BY id", (round_number,)
+        ).fetchall()
+        return {center: template for center, template in rows}
+
     def earlier_rounds_changed(self, round_number: int) -> dict[str, str]:
         """Per center, when an accepted return of an earlier round was last recorded:
         a workbook of this round issued before then lacks that history."""

@@ -289,8 +289,7 @@ class Checker:
         (one ledger query per round and worker, not one per file)."""
         by_center = self._latest.get(issued.round)
         if by_center is None:
-            rows = self.ledger.issued_rows(issued.round)
-            by_center = self._latest[issued.round] = {r.center: r.template_id for r in rows}
+            by_center = self._latest[issued.round] = self.ledger.latest_templates(issued.round)
         return by_center.get(issued.center, issued.template_id)
 
     def map_to_latest(self, check: FileCheck, issued: Issued, path: Path) -> None:
