@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,9 @@ from sheetflow.checks import checks_from_layout_json
 from sheetflow.errors import UsageError
 from sheetflow.model import Rating
 from sheetflow.smiley import Smiley
+
+# An item key → the same key as the register holds it (``Register.key_table``).
+KeyTable = Mapping[str, str]
 
 SCHEMA_VERSION = 7
 
@@ -482,14 +485,16 @@ class Ledger:
         ).fetchall()
         return [Issued(**dict(r)) for r in rows]
 
-    def asked(self, round_number: int) -> list[tuple[int, str, str, list[str]]]:
+    def asked(
+        self, round_number: int, keys: KeyTable | None = None
+    ) -> list[tuple[int, str, str, list[str]]]:
         """(id, template id, center, asked keys) of a round's issued workbooks, without
-        their layouts: cheap for any number of centers."""
+        their layouts: cheap for any number of centers. ``keys`` as for ``issued_rows``."""
         rows = self.db.execute(
             "SELECT id, template_id, center, asked FROM issued WHERE round=? ORDER BY id",
             (round_number,),
         ).fetchall()
-        return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+        return [(r[0], r[1], r[2], _keys(json.loads(r[3]), keys)) for r in rows]
 
     def forms_issued(self, up_to_round: int | None = None) -> dict[int, list[str]]:
         """Per round, the forms (``form.form_to_json``) its workbooks were issued with,
@@ -506,15 +511,19 @@ class Ledger:
                 out[number].append(form)
         return {n: forms for n, forms in out.items() if forms}
 
-    def issued_rows(self, round_number: int) -> list[IssuedRow]:
-        """A round's issued workbooks, all versions, in issue order, without layouts."""
+    def issued_rows(self, round_number: int, keys: KeyTable | None = None) -> list[IssuedRow]:
+        """A round's issued workbooks, all versions, in issue order, without layouts.
+        With ``keys`` (``Register.key_table``), the asked items share the register's
+        key strings."""
         rows = self.db.execute(
             "SELECT id, template_id, center, version, file, issued_at, asked, lang FROM issued "
             "WHERE round=? ORDER BY id",
             (round_number,),
         ).fetchall()
         return [
-            IssuedRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), r[7])
+            IssuedRow(
+                r[0], r[1], r[2], r[3], r[4], r[5], tuple(_keys(json.loads(r[6]), keys)), r[7]
+            )
             for r in rows
         ]
 
@@ -760,8 +769,11 @@ class Ledger:
         ).fetchall()
         return [Rating(r[0], r[1], Smiley(r[2]) if r[2] else None, r[3], r[4]) for r in rows]
 
-    def accepted_ratings(self, up_to_round: int | None = None) -> list[Rating]:
-        """Ratings of every center's latest accepted return, per round."""
+    def accepted_ratings(
+        self, up_to_round: int | None = None, keys: KeyTable | None = None
+    ) -> list[Rating]:
+        """Ratings of every center's latest accepted return, per round; ``keys`` as for
+        ``issued_rows``."""
         sql = (
             "SELECT r.round, r.item_key, r.smiley, r.comment, r.source FROM ratings r "
             "JOIN received v ON v.id = r.received_id WHERE v.verdict='accepted'"
@@ -774,10 +786,11 @@ class Ledger:
         # once per item it rated, a stock comment again and again).
         texts: dict[str, str] = {}
         keep = texts.setdefault
+        known = (keys or {}).get
         return [
             Rating(
                 round_,
-                keep(key, key),
+                known(key) or keep(key, key),
                 Smiley(smiley) if smiley else None,
                 keep(comment, comment),
                 keep(source, source),
@@ -809,3 +822,9 @@ class Ledger:
             params = (up_to_round,)
         rows = self.db.execute(sql + " ORDER BY a.round, a.id", params).fetchall()
         return [Answer(r[0], r[1], r[2], answer_value(r[3], r[4], r[5], r[6]), r[7]) for r in rows]
+
+
+def _keys(read: list[str], table: KeyTable | None) -> list[str]:
+    """Item keys as read from the ledger, each the register's own string where ``table``
+    has it: at 1,000 centers every round's asked items were 11 MB of copies."""
+    return [table.get(key) or key for key in read] if table else read

@@ -236,6 +236,17 @@ class Register:
         out.update(m.key for i in self.initiatives for m in i.milestones if m.not_applicable)
         return out
 
+    def key_table(self) -> dict[str, str]:
+        """Every item key mapped to itself: what the ledger reads can share these
+        strings instead of holding its own copies (``Ledger.issued_rows``)."""
+        out: dict[str, str] = {}
+        for ini in self.initiatives:
+            for ms in ini.milestones:
+                out[ms.key] = ms.key
+            economy = ini.economy_key
+            out[economy] = economy
+        return out
+
     def items(self) -> dict[str, tuple[Initiative, Milestone | None]]:
         """Every ratable key: milestone keys and economy keys."""
         out: dict[str, tuple[Initiative, Milestone | None]] = {}

@@ -222,9 +222,11 @@ def center_state(received: list[Received]) -> tuple[CenterState, Received | None
 
 def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
     """The state of round ``rnd``: centers, merged ratings, flags and changes."""
-    collected = ledger.accepted_ratings(up_to_round=rnd.number)
+    keys = register.key_table()
+    collected = ledger.accepted_ratings(up_to_round=rnd.number, keys=keys)
     ratings = merge_ratings([r for r in register.ratings if r.round <= rnd.number], collected)
-    issued = ledger.issued_rows(rnd.number)
+    issued = ledger.issued_rows(rnd.number, keys)
+    del keys
     by_template = {i.template_id: i for i in issued}
     mine: dict[str, list[Received]] = {}
     stray: list[Received] = []

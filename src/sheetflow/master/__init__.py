@@ -116,9 +116,10 @@ def master_data(
 def asked_by_round(register: Register, rnd: Round, ledger: Ledger) -> dict[int, set[str]]:
     """Per round up to ``rnd``, the items its issued workbooks asked for."""
     out: dict[int, set[str]] = {}
+    table = register.key_table()
     for r in register.rounds:
         if r.number <= rnd.number:
-            for _, _, _, keys in ledger.asked(r.number):
+            for _, _, _, keys in ledger.asked(r.number, table):
                 out.setdefault(r.number, set()).update(keys)
     return out
 
