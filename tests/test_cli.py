@@ -7,6 +7,7 @@ import json
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -513,3 +514,50 @@ def test_json_is_written_in_pieces_as_the_same_text(capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert len(out) > 4 * (1 << 16)
     assert out == json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+class _Bar:
+    """A progress display that writes down what it is told."""
+
+    def __init__(self) -> None:
+        self.told: list[str] = []
+
+    def update(self, _task: object, advance: int = 0, description: str = "") -> None:
+        self.told.append(f"+{advance} {description}")
+
+
+@pytest.mark.parametrize(
+    ("lang", "recording", "master"),
+    [
+        ("da", "Registrerer de modtagne projektmapper", "Skriver samlet projektmappe"),
+        ("en", "Recording the returned workbooks", "Writing the master"),
+    ],
+)
+def test_collect_tells_the_terminal_when_it_moves_on_to_the_master(
+    issued_ws: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    recording: str,
+    master: str,
+) -> None:
+    """After the last file the display showed that file's name, frozen, for the half
+    minute a master of 1,000 returns takes; it now says what collect is doing."""
+    import contextlib
+
+    import sheetflow.cli as cli_module
+
+    bar = _Bar()
+
+    @contextlib.contextmanager
+    def display(label: str) -> Any:
+        yield cli_module.Ticker(bar, 1, label)
+
+    monkeypatch.setattr(cli_module, "progress_bar", display)
+    center = sample_register().responsible_centers()[0]
+    fill_all_green(issued_ws, center, issued_ws.inbox_dir(3) / "retur.xlsx")
+    result = CliRunner().invoke(
+        main, ["collect", str(issued_ws.root), "--round", "3", "--lang", lang]
+    )
+    assert result.exit_code == 0, result.output
+    label = "Indsamler" if lang == "da" else "Collecting"
+    assert bar.told == [f"+1 {label}: retur.xlsx", f"+0 {recording}", f"+0 {master}"]

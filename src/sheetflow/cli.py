@@ -91,23 +91,39 @@ def _more_notices(code: str, more: More) -> str:
     return _say("notices-more-values", count=more.count, code=code, values=values)
 
 
+class Ticker:
+    """What a verb tells its progress display: one more item done (``tick(name)``), or
+    the step it has moved on to (``tick.stage(label)``). Silent without a display."""
+
+    def __init__(self, bar: Any = None, task: Any = None, label: str = "") -> None:
+        self.bar, self.task, self.label = bar, task, label
+
+    def __call__(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=f"{self.label}: {name}")
+
+    def stage(self, label: str) -> None:
+        """The next step's own words, in place of the last item's name: the count stays."""
+        if self.bar is not None:
+            self.bar.update(self.task, description=label)
+
+
 @contextlib.contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[str], None]]:
+def progress_bar(label: str) -> Iterator[Ticker]:
     """A live count of files or centers done, on an interactive terminal; silent otherwise.
 
     The library reports each item as it finishes; how many there will be is
     only known inside it, so the bar counts rather than guessing a total.
     """
     if not sys.stderr.isatty():
-        yield lambda _name: None
+        yield Ticker()
         return
     from rich.console import Console
     from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda name: bar.update(task, advance=1, description=f"{label}: {name}")
+        yield Ticker(bar, bar.add_task(label, total=None), label)
 
 
 def smtp_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -600,6 +616,7 @@ def collect(
             reopen=reopen,
             prefer=list(prefer),
             progress=tick,
+            stage=lambda step: tick.stage(_say(f"progress-{step.value}")),
         )
     state = result.state
     if as_json:

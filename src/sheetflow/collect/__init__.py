@@ -13,6 +13,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +64,14 @@ class FileResult:
             "repeated": self.repeated,
             "findings": [f.to_dict() for f in self.findings],
         }
+
+
+class CollectStage(Enum):
+    """What collect is doing after the files are read, for a progress display: at
+    1,000 returns the master alone takes most of half a minute."""
+
+    RECORDING = "recording"
+    CONSOLIDATING = "consolidating"
 
 
 @dataclass
@@ -394,12 +403,15 @@ def collect_round(
     reopen: bool = False,
     prefer: list[Path] | None = None,
     progress: Callable[[str], None] | None = None,
+    stage: Callable[[CollectStage], None] | None = None,
 ) -> CollectResult:
     """Collect every file in ``inputs`` (default: the round's inbox) and consolidate.
 
     ``prefer`` names returns (already collected, or collected now) that finance
-    chose where the order of a center's returns could not be decided.
+    chose where the order of a center's returns could not be decided. ``progress``
+    hears of each file read, ``stage`` of each step after the reading.
     """
+    say = stage or (lambda _stage: None)
     from sheetflow.master import consolidate
 
     register = workspace.load_register()
@@ -461,6 +473,7 @@ def collect_round(
             closed=closed,
             spool=spool,
         )
+        say(CollectStage.RECORDING)
         batch = order_batch(list(zip(pending, checks, strict=True)), workspace, rnd)
         names = center_names(i.center for i in ledger.issued_rows(rnd.number))
         for (_, path, _, _), check in batch:
@@ -516,6 +529,7 @@ def collect_round(
         recorded.extend(history_findings(ledger, rnd, round_names))
         recorded.extend(changed)
         ledger.set_round_state(rnd.number, rnd.name, RoundPhase.CONSOLIDATED)
+        say(CollectStage.CONSOLIDATING)
         outputs = consolidate(
             workspace, register, rnd, ledger, recorded, lang=lang, date_text=date_text
         )
