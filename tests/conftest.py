@@ -7,6 +7,7 @@ import importlib.util
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,18 @@ def simulate_no_fork() -> None:
     )
     assert spec is not None and spec.loader is not None
     spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
+@pytest.fixture(autouse=True)
+def _run_language() -> Iterator[None]:
+    """Each test starts in Danish: a command run with --lang en leaves the run's
+    language (``clilang.RUN``) behind, as a process would on exit."""
+    from sheetflow import clilang
+
+    before = dict(clilang.RUN)
+    yield
+    clilang.RUN.clear()
+    clilang.RUN.update(before)
 
 
 @pytest.fixture(scope="session")
