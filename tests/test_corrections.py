@@ -5,6 +5,7 @@ person would) and the corrected file is accepted."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -238,3 +239,39 @@ def test_center_fixes_the_marked_cells_in_libreoffice_and_is_accepted(
         comment = "Kortere nu" if comment_cell == long_comment else values[comment_cell]
         expected[key] = (smiley, comment)
     assert got == expected
+
+
+def test_corrections_a_stopped_collect_never_wrote_are_written_by_the_next(
+    issued_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C after collect recorded the returns and before it wrote their correction
+    workbooks: the next collect saw every file "seen before" and wrote none, so the
+    centers were never sent what to fix. It writes them now, the same bytes an
+    uninterrupted collect writes."""
+    import shutil
+
+    import sheetflow.correct as correct
+
+    ws = issued_ws
+    _bad_return(ws)  # rejected
+    other = "Ejendomme"
+    _, layout = issued_for(ws, other)
+    remarks: dict[str, object] = {a: "☺" for a in inputs_of(layout, "smiley")[1:]}
+    fill(ws, other, remarks, ws.inbox_dir(3) / "ejendomme.xlsx")  # accepted, one smiley left out
+    reference = Workspace.at(tmp_path / "reference")
+    shutil.copytree(ws.root, reference.root)
+    expected = {p.name: p.read_bytes() for p in collect_round(reference, 3).corrections}
+    assert len(expected) == 2
+
+    def ctrl_c(*args: object, **kwargs: object) -> Path:
+        raise KeyboardInterrupt  # the fault point: the first correction being written
+
+    with monkeypatch.context() as patch:
+        patch.setattr(correct, "write_correction", ctrl_c)
+        with pytest.raises(KeyboardInterrupt):
+            collect_round(ws, 3)
+    assert not (ws.round_dir(3) / "corrections").exists()
+    result = collect_round(ws, 3)
+    assert [f.repeated for f in result.files] == [True, True]
+    assert {p.name: p.read_bytes() for p in result.corrections} == expected
+    assert collect_round(ws, 3).corrections == []  # written once, not at every collect

@@ -14,6 +14,7 @@ file that no later return replaced; a clean accepted return removes it.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from sheetflow.findings import Finding, todo
 from sheetflow.issue import _facts, form_version
 from sheetflow.issue.layout import StatusLayout
 from sheetflow.issue.writer import Corrections, write_center_workbook
-from sheetflow.ledger import Issued, Ledger
+from sheetflow.ledger import Issued, Ledger, Received
 from sheetflow.model import Register, Round
 from sheetflow.roundstate import Verdict
 from sheetflow.texts import load_texts
@@ -61,12 +62,16 @@ def needs_correction(check: FileCheck) -> bool:
     findings in its own cells."""
     if check.center is None or check.template_id is None:
         return False
-    codes = {f.code for f in check.findings}
+    return _needs(check.verdict, {f.code for f in check.findings})
+
+
+def _needs(verdict: Verdict, codes: set[str]) -> bool:
+    """``needs_correction`` from a return's verdict and the codes of its findings."""
     if codes & NOT_FOR_THE_CENTER:
         return False
-    if check.verdict in (Verdict.REJECTED, Verdict.NO_ANSWERS):
+    if verdict in (Verdict.ACCEPTED, Verdict.REJECTED, Verdict.NO_ANSWERS):
         return bool(codes & CENTER_FIXES)
-    return check.verdict is Verdict.ACCEPTED and bool(codes & CENTER_FIXES)
+    return False
 
 
 def correction_path(workspace: Workspace, rnd: Round, issued_file: str) -> Path:
@@ -112,6 +117,41 @@ def update_corrections(
         elif check.verdict is Verdict.ACCEPTED:
             remove_correction(workspace, rnd, versions[-1].file)
     return written
+
+
+def missing_corrections(
+    workspace: Workspace, rnd: Round, ledger: Ledger, done: set[str]
+) -> list[Received]:
+    """Recorded returns whose correction workbook is not on disk: each center's latest
+    return of the round that no later one replaced, that needs a correction, where
+    corrections/ has none written after it was recorded. A collect stopped between
+    recording its returns and writing their corrections (Ctrl-C) left those; the next
+    collect saw the files as "seen before" and never wrote them. Centers in ``done``
+    (this run's) and those finance decided on (``review``, which writes its own) are
+    left out."""
+    reviewed = {r.center for r in ledger.reviews(rnd.number)}
+    latest: dict[str, Received] = {}
+    for rec in ledger.received(rnd.number):
+        if rec.center and rec.template_id and rec.superseded_by is None:
+            latest[rec.center] = rec
+    out = []
+    for center, rec in latest.items():
+        if center in done or center in reviewed:
+            continue
+        codes = {f["code"] for f in rec.finding_list}
+        versions = ledger.issued_by_template(str(rec.template_id))
+        if not versions or not _needs(Verdict(rec.verdict), codes):
+            continue
+        path = correction_path(workspace, rnd, versions[-1].file)
+        recorded = dt.datetime.fromisoformat(rec.received_at)
+        if path.exists() and _modified(path) >= recorded:
+            continue
+        out.append(rec)
+    return out
+
+
+def _modified(path: Path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
 
 
 def remove_correction(workspace: Workspace, rnd: Round, issued_file: str) -> None:

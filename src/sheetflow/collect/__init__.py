@@ -509,6 +509,8 @@ def collect_round(
         corrections = update_corrections(
             workspace, register, rnd, ledger, ended, functools.partial(taken_back, spool)
         )
+        done = {check.center for check, _ in ended if check.center}
+        corrections += restore_corrections(workspace, register, rnd, ledger, done, closed)
         # Recorded: what the readers sent back is in the ledger now; the master reads
         # it from there.
         del checks, batch, pending, ended, reading
@@ -555,6 +557,37 @@ def collect_round(
         corrections,
         later,
     )
+
+
+def restore_corrections(
+    workspace: Workspace,
+    register: Register,
+    rnd: Round,
+    ledger: Ledger,
+    done: set[str],
+    closed: frozenset[int] = frozenset(),
+) -> list[Path]:
+    """Write the correction workbooks an interrupted collect recorded returns for but
+    never wrote (``correct.missing_corrections``): each archived copy is checked again,
+    in the workers as any return, for its answers and findings."""
+    from sheetflow.correct import missing_corrections, needs_correction, write_correction
+
+    missing = missing_corrections(workspace, rnd, ledger, done)
+    if not missing:
+        return []
+    names = {r.number: r.name for r in register.rounds}
+    paths = [workspace.root / rec.archived for rec in missing]
+    checks = check_files(paths, workspace.ledger_path, rnd, names,
+                         workspace_root=str(workspace.root), closed=closed)  # fmt: skip
+    written = []
+    for rec, check in zip(missing, checks, strict=True):
+        versions = ledger.issued_by_template(str(rec.template_id))
+        if needs_correction(check) and check.center == rec.center:
+            issued = versions[-1]
+            written.append(
+                write_correction(workspace, register, rnd, issued, check, check.accepted)
+            )
+    return written
 
 
 def _open_messages(
