@@ -561,3 +561,38 @@ def test_collect_tells_the_terminal_when_it_moves_on_to_the_master(
     assert result.exit_code == 0, result.output
     label = "Indsamler" if lang == "da" else "Collecting"
     assert bar.told == [f"+1 {label}: retur.xlsx", f"+0 {recording}", f"+0 {master}"]
+
+
+def test_collect_lists_a_few_findings_of_each_kind_and_points_to_the_rest(
+    issued_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round of 150 centers printed 760 "missing-rating" lines, and the counts above
+    them scrolled away: each kind is listed up to FINDINGS_LISTED, then how many more."""
+    import sheetflow.cli as cli_module
+
+    monkeypatch.setattr(cli_module, "FINDINGS_LISTED", 2)
+    center = sample_register().responsible_centers()[1]
+    _, layout = issued_for(issued_ws, center)
+    smileys = inputs_of(layout, "smiley")
+    values: dict[str, object] = {a: "☺" for a in smileys[3:]}  # three left empty
+    fill(issued_ws, center, values, issued_ws.inbox_dir(3) / "retur.xlsx")
+    code, out = run("collect", issued_ws.root, "--round", "3")
+    assert code == 0, out
+    lines = [line for line in out.splitlines() if "missing-rating" in line]
+    csv = issued_ws.round_dir(3) / "findings.csv"
+    assert [line.split(" / ")[0].strip() for line in lines[:2]] == ["[advarsel] retur.xlsx"] * 2
+    assert lines[2:] == [f"  … og 1 mere af samme slags (missing-rating); alle står i {csv}"]
+
+
+def test_issue_lists_a_few_workbooks_and_names_the_folder_of_the_rest(
+    sample_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sheetflow.cli as cli_module
+
+    monkeypatch.setattr(cli_module, "WORKBOOKS_LISTED", 4)
+    code, out = run("issue", sample_ws.root, "--round", "3")
+    assert code == 0, out
+    lines = out.splitlines()
+    first = lines.index("3. budgetopfølgning 2017: 9 projektmapper udsendt")
+    assert [line.endswith("version 1)") for line in lines[first + 1 : first + 5]] == [True] * 4
+    assert lines[first + 5 :] == [f"  … og 5 projektmapper mere i {sample_ws.issued_dir(3)}"]

@@ -181,6 +181,18 @@ def _report_sending(sent: list[str], failed: list[tuple[str, str]], retry: str =
         click.echo(_say("retry-sending", command=retry))
 
 
+def _first_of_each_code(findings: list[Finding], most: int) -> tuple[list[Finding], dict[str, int]]:
+    """The findings in their order, at most ``most`` of each code; per code, how many
+    more were left out."""
+    seen: dict[str, int] = {}
+    listed = []
+    for f in findings:
+        seen[f.code] = seen.get(f.code, 0) + 1
+        if seen[f.code] <= most:
+            listed.append(f)
+    return listed, {code: n - most for code, n in seen.items() if n > most}
+
+
 def _print_findings(findings: list[Finding], err: bool = False) -> None:
     """Findings in the verb's language: rendered here, at the edge, from code and values."""
     colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -489,7 +501,7 @@ def issue(
         _echo_json(payload)
         return
     click.echo(_say("issued", round=result.round.name, count=len(result.workbooks)))
-    for w in result.workbooks:
+    for w in result.workbooks[:WORKBOOKS_LISTED]:
         initiatives = _say("n-initiatives", count=w.initiatives)
         inputs = _say("n-items" if w.own_form else "n-smileys", count=w.inputs)
         click.echo(
@@ -501,6 +513,10 @@ def issue(
                 version=w.version,
             )
         )
+    if len(result.workbooks) > WORKBOOKS_LISTED:
+        folder = ws.issued_dir(result.round.number)
+        more = len(result.workbooks) - WORKBOOKS_LISTED
+        click.echo(f"  {_say('issued-more', count=more, folder=folder)}")
     if withdrawn:
         click.echo(_say("covers-withdrawn", names=", ".join(withdrawn)))
     if covers is not None:
@@ -550,6 +566,11 @@ def _state_word(state: str) -> str:
 
 
 CORRECTIONS_LISTED = 20  # collect names the correction workbooks it wrote, up to this many
+# collect prints this many findings of one kind, then how many more (all in findings.csv);
+# issue lists this many workbooks, then how many more in the folder. A round of 150
+# centers printed 760 "missing-rating" lines, and issue 150 paths, over the counts.
+FINDINGS_LISTED = 20
+WORKBOOKS_LISTED = 20
 
 
 def _attention_lines(state: RoundState | None, root: Path) -> list[str]:
@@ -656,9 +677,11 @@ def collect(
     parts = [f"{n} {_say(key)}" for n, key in counts]
     parts += [f"{n} {_say(key)}" for n, key in extra if n]
     click.echo(f"{result.round.name}: " + ", ".join(parts))
-    _print_findings(
-        [f for f in result.report if f.severity is not Severity.INFO or f.code in SHOWN_INFO]
-    )
+    shown = [f for f in result.report if f.severity is not Severity.INFO or f.code in SHOWN_INFO]
+    listed, more = _first_of_each_code(shown, FINDINGS_LISTED)
+    _print_findings(listed)
+    for code, count in more.items():
+        click.echo(f"  {_say('findings-more', count=count, code=code, path=result.findings_csv)}")
     if result.corrections:
         folder = result.corrections[0].parent
         click.echo(_say("corrections-written", count=len(result.corrections), folder=folder))
