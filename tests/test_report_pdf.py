@@ -187,7 +187,8 @@ def test_a_hanging_libreoffice_is_stopped_at_the_time_limit(
     )
     assert result.exit_code == 3
     assert (
-        "LibreOffice blev ikke færdig med PDF'en inden for 2 sekunder og er stoppet."
+        "LibreOffice blev ikke færdig med PDF'en inden for 2 sekunder og er stoppet. Giv den "
+        "mere tid med --timeout 600, eller udskriv kun forside og overblik med --summary."
         in result.output
     )
     child = int(pidfile.read_text())
@@ -226,3 +227,21 @@ def test_report_lang_decides_the_pdfs_language(demo_result: DemoResult, tmp_path
     assert "Returned workbooks" in text and "Reading guide" in text
     assert "Indsendte projektmapper" not in text and "Læsevejledning" not in text
     assert master.read_bytes() == before
+
+
+@needs_soffice
+def test_summary_prints_only_the_front_page_and_the_summary(
+    demo_result: DemoResult, pages: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """At 150 centers the whole master is 3,000 pages: ``--summary`` is what a
+    committee reads, the pages before the trends in the whole PDF."""
+    target = tmp_path / "Udvalg, overblik.pdf"
+    result = _report(demo_result.master.parents[2], "--to", str(target), "--summary")
+    assert result.exit_code == 0, result.output
+    short = pdf_pages(target)
+    (trends,) = _pages_with(pages, re.compile(r"Udvikling over årets opfølgninger"))
+    assert len(short) == trends
+    assert "Tredje opfølgning på Aftale om budget 2017" in short[0]["text"]
+    assert _pages_with(short, re.compile(r"Indsendte projektmapper")) == [1]
+    for pattern in (TRENDS_HEADER, DETAIL_HEADER, FINDINGS_HEADER):
+        assert _pages_with(short, pattern) == []

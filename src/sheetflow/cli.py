@@ -1113,6 +1113,9 @@ def export(workspace: Path, round_ref: str | None, target: Path, lang: str) -> N
     help="PDF file to write (default: WORKSPACE/rounds/<n>/master.pdf).",
 )
 @click.option("--timeout", default=180.0, show_default=True, help="Seconds LibreOffice may take.")
+@click.option(
+    "--summary", is_flag=True, help="Print only the front page and the summary (a short PDF)."
+)
 @LANG
 def report(
     workspace: Path,
@@ -1120,6 +1123,7 @@ def report(
     as_pdf: bool,
     target: Path | None,
     timeout: float,
+    summary: bool,
     lang: str,
 ) -> None:
     """The committee's PDF of a round: front, summary, trends and detail, without
@@ -1130,13 +1134,19 @@ def report(
     Example:
       sheetflow report out --round 3
       sheetflow report out --round 3 --to "Committee October.pdf"
+      sheetflow report out --round 3 --summary --to "Committee, summary.pdf"
     """
     from sheetflow.report import ToolError, committee_pdf
 
     with _library_errors():
         try:
             path = committee_pdf(
-                Workspace.at(workspace), round_ref, target, timeout=timeout, lang=lang
+                Workspace.at(workspace),
+                round_ref,
+                target,
+                timeout=timeout,
+                lang=lang,
+                summary=summary,
             )
         except ToolError as exc:  # LibreOffice missing or failing: exit 3, not usage (2)
             click.secho(_say("error", message=exc.render(lang)), fg="red", err=True)

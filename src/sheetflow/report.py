@@ -74,6 +74,22 @@ def hide_sheets(workbook_xml: str, names: set[str]) -> tuple[str, int]:
     return _SHEET.sub(mark, workbook_xml), hidden
 
 
+def summary_sheet_names(workspace: Path | None = None) -> set[str]:
+    """The front and summary sheets' names in every language: all ``--summary`` prints."""
+    names = set()
+    for lang in LANGUAGES:
+        master = load_texts(lang, workspace)["master"]
+        names |= {master["title_sheet"], master["summary_sheet"]}
+    return names
+
+
+def sheet_names(master: Path) -> set[str]:
+    """The names of the workbook's sheets, from ``xl/workbook.xml``."""
+    with zipfile.ZipFile(master) as zf:
+        xml = zf.read("xl/workbook.xml").decode("utf-8")
+    return {html.unescape(m.group(1)) for m in map(_NAME.search, _SHEET.findall(xml)) if m}
+
+
 def committee_copy(master: Path, target: Path, hide: set[str]) -> Path:
     """A copy of ``master`` with the ``hide`` sheets hidden; every other part as is."""
     with zipfile.ZipFile(master) as src, zipfile.ZipFile(target, "w") as dst:
@@ -119,10 +135,8 @@ def convert_to_pdf(source: Path, outdir: Path, timeout: float = DEFAULT_TIMEOUT)
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill(proc)
-            raise ToolError(
-                f"LibreOffice blev ikke færdig med PDF'en inden for {timeout:.0f} sekunder "
-                "og er stoppet."
-            ) from None
+            seconds, longer = f"{timeout:.0f}", f"{max(timeout * 4, 600):.0f}"
+            raise ToolError("pdf-timeout", seconds=seconds, longer=longer) from None
     pdf = outdir / f"{source.stem}.pdf"
     if proc.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
         detail = (err or out).decode("utf-8", "replace").strip().splitlines()
@@ -165,10 +179,13 @@ def committee_pdf(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     lang: str | None = None,
+    summary: bool = False,
 ) -> Path:
     """Print the round's master, without the findings sheet, to ``target``
     (default ``rounds/<n>/master.pdf``). With ``lang`` the master is laid out
-    afresh in that language for the PDF (the stored one is left as it is)."""
+    afresh in that language for the PDF (the stored one is left as it is). With
+    ``summary`` only the front page and the summary are printed: at 150 centers
+    the whole master is 3,000 pages."""
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
     master = workspace.master_path(rnd.number)
@@ -184,9 +201,10 @@ def committee_pdf(
     with tempfile.TemporaryDirectory(prefix="sheetflow-pdf-") as tmp:
         if lang is not None:
             master = _master_in(workspace, register, rnd, lang, Path(tmp) / "fresh.xlsx")
-        copy = committee_copy(
-            master, Path(tmp) / "master.xlsx", findings_sheet_names(workspace.root)
-        )
+        hide = findings_sheet_names(workspace.root)
+        if summary:
+            hide = sheet_names(master) - summary_sheet_names(workspace.root)
+        copy = committee_copy(master, Path(tmp) / "master.xlsx", hide)
         outdir = Path(tmp) / "out"
         outdir.mkdir()
         pdf = convert_to_pdf(copy, outdir, timeout)
