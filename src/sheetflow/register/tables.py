@@ -71,7 +71,8 @@ SHEET_HELP: dict[str, str] = {
     ROUNDS: "Årets opfølgninger. 'sheetflow issue WS --round 1' udsender opfølgning nr. 1.",
     INITIATIVES: "Ét delelement af aftalen pr. række: hvad, hvem der har ansvaret, og økonomien.",
     MILESTONES: "Delelementernes milepæle, én pr. række; centrene giver en smiley, når de forfalder.",
-    RATINGS: "Smileys fra tidligere opfølgninger. sheetflow fylder arket; du behøver ikke skrive i det.",
+    RATINGS: "Smileys fra før sheetflow, fx fra en indlæst rapport. Dem, centrene sender, gemmer "
+    "sheetflow selv (ikke her); du behøver ikke skrive i arket.",
     QUESTIONS: "Hvad hver opfølgning spørger om, ét spørgsmål pr. række: smiley, valg, tal, dato, "
     "tekst eller ja/nej, og hvilke svar der markeres. Uden arket spørges der om smiley og "
     "kommentar.",
@@ -383,7 +384,8 @@ GUIDE_INTRO = [
     "Registret er planen for årets opfølgning: hvad der følges op på, hvem der har ansvaret, "
     "og hvornår. sheetflow laver centrenes projektmapper ud fra det.",
     "Udfyld arkene fra venstre mod højre: Oplysninger, Afsnit, Centre, Opfølgninger, "
-    "Delelementer og Milepæle. Arket Smileys fylder sheetflow selv.",
+    "Delelementer og Milepæle. Arket Smileys er til smileys fra før sheetflow; dem, "
+    "centrene sender, gemmer sheetflow selv.",
     "Klik på en overskrift for at se, hvad kolonnen skal indeholde. Kolonner med en "
     "liste (centre, afsnit, typer, opfølgninger) har en rulleliste.",
     "Når du kører 'sheetflow issue', læses hele registret, og alle fejl vises på én gang med "
