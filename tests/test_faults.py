@@ -249,3 +249,33 @@ def test_an_interrupted_issue_leaves_no_workbook_it_did_not_record(
     issue_round(sample_ws, 3, [first, second], force=True)
     assert files() == sorted(v1 + in_v1)
     assert sorted(v for _, v, _ in recorded()) == [1, 1, 2, 2]
+
+
+def test_status_says_when_a_collect_stopped_before_it_wrote_the_master(
+    issued_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the master was written: the returns were recorded, the master is
+    the one before. status said nothing of it (a new-user trial); it now says the
+    master may lack the latest returns and gives the command, until a collect ends."""
+    import sheetflow.master
+    from helpers import cli_done, fill_all_green
+
+    center = sample_register().responsible_centers()[0]
+    fill_all_green(issued_ws, center, issued_ws.inbox_dir(3) / "retur.xlsx")
+
+    def ctrl_c(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # the fault point: the master being written
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sheetflow.master, "consolidate", ctrl_c)
+        with pytest.raises(KeyboardInterrupt):
+            collect_round(issued_ws, 3)
+    command = f'sheetflow collect "{issued_ws.root}" --round 3'
+    said = (
+        "Den seneste indsamling blev ikke afsluttet (afbrudt eller stadig i gang), så den "
+        "samlede projektmappe kan mangle de seneste afleveringer. Kør den igen, når ingen "
+        f"anden kommando arbejder i mappen: {command}"
+    )
+    assert said in cli_done("status", issued_ws.root, "--round", 3).splitlines()
+    collect_round(issued_ws, 3)
+    assert said not in cli_done("status", issued_ws.root, "--round", 3)

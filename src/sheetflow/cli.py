@@ -819,6 +819,9 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
     if st.stale:
         command = f'sheetflow issue "{workspace}" --round {st.round.number} --refresh'
         click.echo(_say("stale", names=", ".join(st.stale), command=command))
+    if st.phase is RoundPhase.COLLECTING:
+        command = f'sheetflow collect "{workspace}" --round {st.round.number}'
+        click.echo(_say("collect-unfinished", command=command))
     if st.stray:
         names = ", ".join(rec.original_name for rec in st.stray)
         click.echo(_say("stray", count=len(st.stray), names=names))

@@ -530,11 +530,13 @@ def collect_round(
         recorded.extend(f for r in results if r.verdict is Verdict.SKIPPED for f in r.findings)
         recorded.extend(history_findings(ledger, rnd, round_names))
         recorded.extend(changed)
-        ledger.set_round_state(rnd.number, rnd.name, RoundPhase.CONSOLIDATED)
         say(CollectStage.CONSOLIDATING)
         outputs = consolidate(
             workspace, register, rnd, ledger, recorded, lang=lang, date_text=date_text
         )
+        # Only now: a collect stopped before its outputs were written leaves the round
+        # "collecting", and status says the master may lack the latest returns.
+        ledger.set_round_state(rnd.number, rnd.name, RoundPhase.CONSOLIDATED)
         later = []
         if any(r.verdict is Verdict.ACCEPTED and not r.repeated for r in results):
             later = [
