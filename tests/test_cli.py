@@ -596,3 +596,36 @@ def test_issue_lists_a_few_workbooks_and_names_the_folder_of_the_rest(
     first = lines.index("3. budgetopfølgning 2017: 9 projektmapper udsendt")
     assert [line.endswith("version 1)") for line in lines[first + 1 : first + 5]] == [True] * 4
     assert lines[first + 5 :] == [f"  … og 5 projektmapper mere i {sample_ws.issued_dir(3)}"]
+
+
+def test_status_lists_flags_under_their_center_a_few_each(
+    demo_result: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 150 centers status printed thousands of flag lines whose cut titles did not
+    say whose they were: each center's flags now stand under its name, FLAGS_LISTED
+    of them, then how many more (all of them are in --json and the master)."""
+    import sheetflow.cli as cli_module
+
+    ws = demo_result.master.parents[2]
+    code, out = run("status", ws, "--round", "3", "--json")
+    assert code in (0, 1), out
+    per_center: dict[str, int] = {}
+    for flag in json.loads(out)["flags"]:
+        per_center[flag["center"]] = per_center.get(flag["center"], 0) + 1
+    monkeypatch.setattr(cli_module, "FLAGS_LISTED", 2)
+    code, out = run("status", ws, "--round", "3")
+    assert code in (0, 1), out
+    lines = out.splitlines()
+    listed = lines[next(n for n, line in enumerate(lines) if line.startswith("Markeringer:")) + 1 :]
+    headings = [line[2:-1] for line in listed if line.startswith("  ") and line.endswith(":")]
+    assert headings == list(per_center)  # in the order the flags come, each once
+    for center, count in per_center.items():
+        start = listed.index(f"  {center}:")
+        under = listed[start + 1 : start + 1 + min(count, 2) + (count > 2)]
+        assert all(line.startswith("    ") for line in under)
+        if count > 2:
+            more = count - 2
+            word = "markering" if more == 1 else "markeringer"
+            assert under[-1] == (
+                f"    … og {more} {word} mere (alle: status --json og den samlede projektmappe)"
+            )

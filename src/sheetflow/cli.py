@@ -571,6 +571,7 @@ CORRECTIONS_LISTED = 20  # collect names the correction workbooks it wrote, up t
 # centers printed 760 "missing-rating" lines, and issue 150 paths, over the counts.
 FINDINGS_LISTED = 20
 WORKBOOKS_LISTED = 20
+FLAGS_LISTED = 10  # status: a center's flags, then how many more (all: --json, the master)
 
 
 def _attention_lines(state: RoundState | None, root: Path) -> list[str]:
@@ -814,7 +815,7 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
         )
     Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
     click.echo(_flags_line(st.flags))
-    for line in describe_flags(st.register, st.flags):
+    for line in describe_flags(st.register, st.flags, FLAGS_LISTED):
         click.echo(f"  {line}")
     if st.stale:
         command = f'sheetflow issue "{workspace}" --round {st.round.number} --refresh'
@@ -1165,9 +1166,26 @@ def _cut(text: str, limit: int) -> str:
     return line[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def describe_flags(register: Register, flags: list[Flag]) -> list[str]:
-    """One line per flagged item: smiley, number and title, item, deadline, kinds (and
-    the flagged answers of a form of finance's own)."""
+def describe_flags(register: Register, flags: list[Flag], most: int = 0) -> list[str]:
+    """The flags under their center's name, one line per flagged item: smiley, number
+    and title, item, deadline, kinds (and the flagged answers of a form of finance's
+    own); with ``most``, at most that many a center, then how many more. A line
+    without its center did not say whose it was once titles were cut (150 centers)."""
+    by_center: dict[str, list[str]] = {}
+    for flag, line in zip(flags, _flag_lines(register, flags), strict=True):
+        by_center.setdefault(flag.center, []).append(line)
+    out = []
+    for center, lines in by_center.items():
+        out.append(f"{center}:")
+        shown = lines[:most] if most else lines
+        out.extend(f"  {line}" for line in shown)
+        if len(lines) > len(shown):
+            out.append(f"  {_say('flags-more', count=len(lines) - len(shown))}")
+    return out
+
+
+def _flag_lines(register: Register, flags: list[Flag]) -> list[str]:
+    """One line per flag, without its center."""
     from sheetflow.answer_book import flag_text
     from sheetflow.texts import shipped_texts
 
@@ -1181,7 +1199,7 @@ def describe_flags(register: Register, flags: list[Flag]) -> list[str]:
             + [flag_text(a, texts) for a in flag.answers]
         )
         if not flag.item_key:
-            lines.append(f"-  {flag.center} [{kinds}]")
+            lines.append(f"-  [{kinds}]")
             continue
         ini, ms = items.get(flag.item_key) or (by_key[flag.initiative_key], None)
         smiley = symbol(flag.rating.smiley if flag.rating else None) or "-"
@@ -1192,7 +1210,7 @@ def describe_flags(register: Register, flags: list[Flag]) -> list[str]:
             what = _say("initiative")
         else:
             what = _say("economy")
-        label = _cut(ini.label, 45)
+        label = _cut(ini.label, 60)
         lines.append(f"{smiley}  {label}: {what} [{kinds}]")
     return lines
 
