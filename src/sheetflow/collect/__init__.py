@@ -509,7 +509,7 @@ def collect_round(
         corrections = update_corrections(
             workspace, register, rnd, ledger, ended, functools.partial(taken_back, spool)
         )
-        done = {check.center for check, _ in ended if check.center}
+        done = {check.center for check, _ in ended if check.center and check.round == rnd.number}
         corrections += restore_corrections(workspace, register, rnd, ledger, done, closed)
         # Recorded: what the readers sent back is in the ledger now; the master reads
         # it from there.
