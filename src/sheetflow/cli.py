@@ -1132,7 +1132,7 @@ def report(
 ) -> None:
     """The committee's PDF of a round: front, summary, trends and detail, without
     the findings sheet, printed by LibreOffice (headless). Exit code 3 when
-    LibreOffice is missing or fails.
+    LibreOffice is missing, fails or does not finish within --timeout.
 
     \b
     Example:
