@@ -121,14 +121,14 @@ def update_corrections(
 
 def missing_corrections(
     workspace: Workspace, rnd: Round, ledger: Ledger, done: set[str]
-) -> list[Received]:
+) -> list[tuple[Received, Issued]]:
     """Recorded returns whose correction workbook is not on disk: each center's latest
     return of the round that no later one replaced, that needs a correction, where
     corrections/ has none written after it was recorded. A collect stopped between
     recording its returns and writing their corrections (Ctrl-C) left those; the next
     collect saw the files as "seen before" and never wrote them. Centers in ``done``
     (this run's) and those finance decided on (``review``, which writes its own) are
-    left out."""
+    left out. Each with the latest version of its workbook, the correction's base."""
     reviewed = {r.center for r in ledger.reviews(rnd.number)}
     latest: dict[str, Received] = {}
     for rec in ledger.received(rnd.number):
@@ -138,15 +138,16 @@ def missing_corrections(
     for center, rec in latest.items():
         if center in done or center in reviewed:
             continue
-        codes = {f["code"] for f in rec.finding_list}
+        if not _needs(Verdict(rec.verdict), {f["code"] for f in rec.finding_list}):
+            continue  # the common case, before the ledger's row with its layout is read
         versions = ledger.issued_by_template(str(rec.template_id))
-        if not versions or not _needs(Verdict(rec.verdict), codes):
+        if not versions:
             continue
         path = correction_path(workspace, rnd, versions[-1].file)
         recorded = dt.datetime.fromisoformat(rec.received_at)
         if path.exists() and _modified(path) >= recorded:
             continue
-        out.append(rec)
+        out.append((rec, versions[-1]))
     return out
 
 

@@ -578,18 +578,14 @@ def restore_corrections(
     if not missing:
         return []
     names = {r.number: r.name for r in register.rounds}
-    paths = [workspace.root / rec.archived for rec in missing]
+    paths = [workspace.root / rec.archived for rec, _ in missing]
     checks = check_files(paths, workspace.ledger_path, rnd, names,
                          workspace_root=str(workspace.root), closed=closed)  # fmt: skip
-    written = []
-    for rec, check in zip(missing, checks, strict=True):
-        versions = ledger.issued_by_template(str(rec.template_id))
-        if needs_correction(check) and check.center == rec.center:
-            issued = versions[-1]
-            written.append(
-                write_correction(workspace, register, rnd, issued, check, check.accepted)
-            )
-    return written
+    return [
+        write_correction(workspace, register, rnd, issued, check, check.accepted)
+        for (rec, issued), check in zip(missing, checks, strict=True)
+        if needs_correction(check) and check.center == rec.center
+    ]
 
 
 def _open_messages(
