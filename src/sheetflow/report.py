@@ -55,7 +55,7 @@ def find_soffice() -> str | None:
 
 def findings_sheet_names(workspace: Path | None = None) -> set[str]:
     """The findings sheet's name in every language (the master may be in either)."""
-    return {load_texts(lang, workspace)["master"]["findings_sheet"] for lang in LANGUAGES}
+    return _master_sheet_names(("findings_sheet",), workspace)
 
 
 def hide_sheets(workbook_xml: str, names: set[str]) -> tuple[str, int]:
@@ -76,11 +76,13 @@ def hide_sheets(workbook_xml: str, names: set[str]) -> tuple[str, int]:
 
 def summary_sheet_names(workspace: Path | None = None) -> set[str]:
     """The front and summary sheets' names in every language: all ``--summary`` prints."""
-    names = set()
-    for lang in LANGUAGES:
-        master = load_texts(lang, workspace)["master"]
-        names |= {master["title_sheet"], master["summary_sheet"]}
-    return names
+    return _master_sheet_names(("title_sheet", "summary_sheet"), workspace)
+
+
+def _master_sheet_names(keys: tuple[str, ...], workspace: Path | None) -> set[str]:
+    """The master's sheets named by ``keys`` in its texts, in every language."""
+    texts = [load_texts(lang, workspace)["master"] for lang in LANGUAGES]
+    return {str(master[key]) for master in texts for key in keys}
 
 
 def sheet_names(master: Path) -> set[str]:
