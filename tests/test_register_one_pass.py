@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from libreoffice import lo_inspect, requires_libreoffice
+from libreoffice import edit_op, invalid_op, lo_inspect, requires_libreoffice, run_lo
 from sheetflow.cli import main
 from sheetflow.register import init_workspace
 from sheetflow.register.dates import parse_day
@@ -368,23 +368,28 @@ def test_headers_explain_themselves_and_closed_lists_drop_down(starter: Path) ->
             assert prompts[f"{letter}1"][0] == col.header
             assert prompts[f"{letter}1"][1].startswith(col.help[:40])
     lists = {
-        (sheet, str(dv.sqref).split(":")[0]): dv.formula1
+        (sheet, str(dv.sqref)): dv.formula1
         for sheet in TABLES
         for dv in wb[sheet].data_validations.dataValidation
         if dv.type == "list"
     }
+
+    def grows(sheet: str, col: str) -> str:  # the column as far down as it is filled
+        return f"OFFSET('{sheet}'!${col}$2,0,0,MAX(1,COUNTA('{sheet}'!${col}:${col})-1),1)"
+
+    # Down to the sheet's last row (1,048,576): finance pastes thousands of rows.
     assert lists == {
-        ("Delelementer", "B2"): "'Afsnit'!$A$2:$A$503",
-        ("Delelementer", "E2"): '"drift,anlæg,drift og anlæg,øvrig finansiering"',
-        ("Delelementer", "H2"): "'Centre'!$A$2:$A$503",
-        ("Milepæle", "A2"): "'Delelementer'!$C$2:$C$505",
-        ("Milepæle", "D2"): "'Opfølgninger'!$B$2:$B$504",
-        ("Smileys", "A2"): "'Opfølgninger'!$A$2:$A$504",
-        ("Smileys", "C2"): '"☺,😐,☹"',
-        ("Delelementer", "L2"): '"ikke relevant"',
-        ("Milepæle", "E2"): '"ikke relevant"',
-        ("Spørgsmål", "C2"): '"smiley,valg,tal,heltal,dato,tekst,ja/nej"',
-        ("Spørgsmål", "D2"): "'Valg'!$A$2:$A$500",
+        ("Delelementer", "B2:B1048576"): grows("Afsnit", "A"),
+        ("Delelementer", "E2:E1048576"): '"drift,anlæg,drift og anlæg,øvrig finansiering"',
+        ("Delelementer", "H2:H1048576"): grows("Centre", "A"),
+        ("Milepæle", "A2:A1048576"): grows("Delelementer", "C"),
+        ("Milepæle", "D2:D1048576"): grows("Opfølgninger", "B"),
+        ("Smileys", "A2:A1048576"): grows("Opfølgninger", "A"),
+        ("Smileys", "C2:C1048576"): '"☺,😐,☹"',
+        ("Delelementer", "L2:L1048576"): '"ikke relevant"',
+        ("Milepæle", "E2:E1048576"): '"ikke relevant"',
+        ("Spørgsmål", "C2:C1048576"): '"smiley,valg,tal,heltal,dato,tekst,ja/nej"',
+        ("Spørgsmål", "D2:D1048576"): grows("Valg", "A"),
     }
 
 
@@ -399,6 +404,38 @@ def test_libreoffice_shows_the_prompts_and_the_center_list(starter: Path) -> Non
     assert h1["validation"] is None or h1["validation"]["type"] == "ANY"
     assert h2["validation"]["type"] == "LIST"
     assert "Centre" in h2["validation"]["formula1"]
+
+
+@requires_libreoffice
+@pytest.mark.libreoffice
+def test_libreoffice_checks_rows_pasted_far_below_against_centers_added_later(
+    starter: Path, tmp_path: Path
+) -> None:
+    """A register of thousands of initiatives: row 2,000 still has its center
+    dropdown, and a center typed below the list's last row is in it."""
+    typed = tmp_path / "udfyldt i LibreOffice.xlsx"
+    edit, invalid = run_lo(
+        [
+            edit_op(
+                starter,
+                typed,
+                [
+                    {"sheet": "Centre", "cell": "A5", "value": "Kultur og Fritid"},
+                    {"sheet": "Delelementer", "cell": "H2000", "value": "Kultur og Fritid"},
+                    {"sheet": "Delelementer", "cell": "H2001", "value": "Ukendt center"},
+                    {"sheet": "Delelementer", "cell": "H2002", "value": "Børn og Unge"},
+                ],
+            ),
+            invalid_op(typed, "Delelementer"),
+        ]
+    )
+    assert [c["string"] for c in edit["cells"]] == [
+        "Kultur og Fritid",
+        "Kultur og Fritid",
+        "Ukendt center",
+        "Børn og Unge",
+    ]
+    assert invalid["cells"] == ["H2001"]
 
 
 def test_init_example_starter_then_issue_from_the_cli(tmp_path: Path) -> None:

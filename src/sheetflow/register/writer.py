@@ -46,8 +46,9 @@ from sheetflow.register.tables import (
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import IN_MEMORY, QuickWorkbook, col_letter, set_fixed_properties
 
-# Rows below the last one that dropdowns and lookups still cover, for rows finance adds.
-ROOM = 500
+# The last row of a sheet (0-based): dropdowns cover the whole column, so rows finance
+# pastes or types below the last one written (thousands of them at scale) still get one.
+LAST_ROW = 1_048_575
 
 
 def register_rows(register: Register) -> dict[str, list[list[Any]]]:
@@ -78,28 +79,33 @@ def _na(flag: bool) -> str:
     return NOT_APPLICABLE_DA if flag else ""
 
 
-def _list_from(sheet: str, field: str, rows: int) -> str:
-    """A list source: one column of another sheet, with room for rows to come."""
+def _list_from(sheet: str, field: str) -> str:
+    """A list source: one column of another sheet, as far down as it is filled.
+
+    OFFSET over COUNTA grows with the rows finance adds, in Excel and in
+    LibreOffice, and offers no blank entries below the last one (a fixed range
+    would). The list ends at the first gap in the column; the tables have none.
+    """
     col = col_letter(next(i for i, c in enumerate(TABLES[sheet]) if c.field == field))
-    return f"='{sheet}'!${col}$2:${col}${rows + ROOM}"
+    column = f"'{sheet}'!${col}:${col}"
+    return f"=OFFSET('{sheet}'!${col}$2,0,0,MAX(1,COUNTA({column})-1),1)"
 
 
-def _dropdowns(tables: dict[str, list[list[Any]]]) -> dict[tuple[str, str], dict[str, Any]]:
+def _dropdowns() -> dict[tuple[str, str], dict[str, Any]]:
     """(sheet, field) → the list its cells offer and how firmly they insist on it.
 
     "warning" lets a value outside the list through after asking (the reader
     reports it); "information" only offers the list (Tid also takes dates,
     Delelement also takes keys).
     """
-    n = {name: len(rows) for name, rows in tables.items()}
     return {
         (INITIATIVES, "center"): {
-            "source": _list_from(CENTERS, "name", n[CENTERS]),
+            "source": _list_from(CENTERS, "name"),
             "error_type": "warning",
             "error_message": "Centret står ikke på arket Centre.",
         },
         (INITIATIVES, "section"): {
-            "source": _list_from(SECTIONS, "number", n[SECTIONS]),
+            "source": _list_from(SECTIONS, "number"),
             "error_type": "warning",
             "error_message": "Afsnittet står ikke på arket Afsnit.",
         },
@@ -109,17 +115,17 @@ def _dropdowns(tables: dict[str, list[list[Any]]]) -> dict[tuple[str, str], dict
             "error_message": "Typen er ikke en af: " + ", ".join(KINDS) + ".",
         },
         (MILESTONES, "initiative_key"): {
-            "source": _list_from(INITIATIVES, "number", n[INITIATIVES]),
+            "source": _list_from(INITIATIVES, "number"),
             "error_type": "information",
             "error_message": "Skriv delelementets Nr. eller Nøgle fra arket Delelementer.",
         },
         (MILESTONES, "deadline"): {
-            "source": _list_from(ROUNDS, "name", n[ROUNDS]),
+            "source": _list_from(ROUNDS, "name"),
             "error_type": "information",
             "error_message": "Skriv en opfølgning fra listen eller en dato, fx 31.03.2026.",
         },
         (RATINGS, "round"): {
-            "source": _list_from(ROUNDS, "number", n[ROUNDS]),
+            "source": _list_from(ROUNDS, "number"),
             "error_type": "warning",
             "error_message": "Opfølgningen står ikke på arket Opfølgninger.",
         },
@@ -139,7 +145,7 @@ def _dropdowns(tables: dict[str, list[list[Any]]]) -> dict[tuple[str, str], dict
             "error_message": "Typen er en af: " + ", ".join(TYPE_NAMES.values()) + ".",
         },
         (QUESTIONS, "choices"): {
-            "source": _list_from(CHOICES, "list", n[CHOICES]),
+            "source": _list_from(CHOICES, "list"),
             "error_type": "information",
             "error_message": "Skriv en Liste fra arket Valg eller værdierne med ; imellem.",
         },
@@ -171,7 +177,7 @@ def write_register(register: Register, path: str | Path) -> Path:
         styles = _Styles(wb)
         _write_guide(wb, styles)
         _write_info(wb, styles, register)
-        dropdowns = _dropdowns(tables)
+        dropdowns = _dropdowns()
         for name, rows in tables.items():
             _write_table(wb, styles, name, rows, dropdowns)
         wb.close()
@@ -214,7 +220,6 @@ def _write_table(
 ) -> None:
     ws = wb.add_worksheet(name)
     cols = TABLES[name]
-    last = len(rows) + ROOM
     for c, col in enumerate(cols):
         ws.set_column(c, c, col.width, st.wrap if col.wrap else st.plain)
         ws.write_string(0, c, col.header, st.head)
@@ -223,7 +228,7 @@ def _write_table(
             options = {"validate": "list", "input_title": col.header[:32]}
             options["input_message"] = col.help[:255]
             options.update(dropdowns[(name, col.field)])
-            ws.data_validation(1, c, last, c, options)
+            ws.data_validation(1, c, LAST_ROW, c, options)
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
             if isinstance(value, dt.date):
