@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -522,8 +524,25 @@ class _Bar:
     def __init__(self) -> None:
         self.told: list[str] = []
 
-    def update(self, _task: object, advance: int = 0, description: str = "") -> None:
-        self.told.append(f"+{advance} {description}")
+    def update(
+        self, _task: object, advance: int = 0, description: str = "", count: str = ""
+    ) -> None:
+        self.told.append(f"+{advance} {description} [{count}]")
+
+
+@contextlib.contextmanager
+def _told(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Bar]:
+    """The CLI's progress display, writing down what it is told."""
+    import sheetflow.cli as cli_module
+
+    bar = _Bar()
+
+    @contextlib.contextmanager
+    def display(label: str) -> Any:
+        yield cli_module.Ticker(bar, 1, label)
+
+    monkeypatch.setattr(cli_module, "progress_bar", display)
+    yield bar
 
 
 @pytest.mark.parametrize(
@@ -541,26 +560,40 @@ def test_collect_tells_the_terminal_when_it_moves_on_to_the_master(
     master: str,
 ) -> None:
     """After the last file the display showed that file's name, frozen, for the half
-    minute a master of 1,000 returns takes; it now says what collect is doing."""
-    import contextlib
-
-    import sheetflow.cli as cli_module
-
-    bar = _Bar()
-
-    @contextlib.contextmanager
-    def display(label: str) -> Any:
-        yield cli_module.Ticker(bar, 1, label)
-
-    monkeypatch.setattr(cli_module, "progress_bar", display)
+    minute a master of 1,000 returns takes; it now says what collect is doing. The
+    count knows its total ("1/2", not "1/?") and is not carried into the steps."""
     center = sample_register().responsible_centers()[0]
     fill_all_green(issued_ws, center, issued_ws.inbox_dir(3) / "retur.xlsx")
-    result = CliRunner().invoke(
-        main, ["collect", str(issued_ws.root), "--round", "3", "--lang", lang]
-    )
-    assert result.exit_code == 0, result.output
+    (issued_ws.inbox_dir(3) / "noter.xlsx").write_bytes(b"not a workbook")
+    with _told(monkeypatch) as bar:
+        result = CliRunner().invoke(
+            main, ["collect", str(issued_ws.root), "--round", "3", "--lang", lang]
+        )
+    assert result.exit_code == 1, result.output  # one file rejected
     label = "Indsamler" if lang == "da" else "Collecting"
-    assert bar.told == [f"+1 {label}: retur.xlsx", f"+0 {recording}", f"+0 {master}"]
+    assert bar.told == [
+        "+0  [0/2]",
+        f"+1 {label}: noter.xlsx [1/2]",
+        f"+1 {label}: retur.xlsx [2/2]",
+        f"+0 {recording} []",
+        f"+0 {master} []",
+    ]
+
+
+def test_issue_counts_the_workbooks_it_writes_against_how_many_there_are(
+    sample_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue's count read "3/?" though it knows how many centers it writes to."""
+    with _told(monkeypatch) as bar:
+        result = CliRunner().invoke(main, ["issue", str(sample_ws.root), "--round", "3"])
+    assert result.exit_code == 0, result.output
+    centers = sorted(sample_register().responsible_centers())
+    n = len(centers)
+    assert bar.told[0] == f"+0  [0/{n}]"
+    ticks = [re.fullmatch(r"\+1 Udsender: (.+) \[(\d+)/(\d+)\]", t) for t in bar.told[1:]]
+    assert all(ticks), bar.told
+    assert sorted(t[1] for t in ticks if t) == centers  # in the order they finish
+    assert [(t[2], t[3]) for t in ticks if t] == [(str(i), str(n)) for i in range(1, n + 1)]
 
 
 def test_collect_lists_a_few_findings_of_each_kind_and_points_to_the_rest(

@@ -92,38 +92,56 @@ def _more_notices(code: str, more: More) -> str:
 
 
 class Ticker:
-    """What a verb tells its progress display: one more item done (``tick(name)``), or
-    the step it has moved on to (``tick.stage(label)``). Silent without a display."""
+    """What a verb tells its progress display: one more item done (``tick(name)``), how
+    many there are once the library knows (``tick.expect(n)``), or the step it has moved
+    on to (``tick.stage(label)``). Silent without a display."""
 
     def __init__(self, bar: Any = None, task: Any = None, label: str = "") -> None:
         self.bar, self.task, self.label = bar, task, label
+        self.done, self.total = 0, 0
+
+    def _count(self) -> str:
+        return f"{self.done}/{self.total or '?'}"
 
     def __call__(self, name: str) -> None:
+        self.done += 1
         if self.bar is not None:
-            self.bar.update(self.task, advance=1, description=f"{self.label}: {name}")
+            description = f"{self.label}: {name}"
+            self.bar.update(self.task, advance=1, description=description, count=self._count())
+
+    def expect(self, total: int) -> None:
+        """The number of items to come: the count reads "3/150", not "3/?"."""
+        self.total = total
+        if self.bar is not None:
+            self.bar.update(self.task, count=self._count())
 
     def stage(self, label: str) -> None:
-        """The next step's own words, in place of the last item's name: the count stays."""
+        """The next step's own words, in place of the last item's name and the count
+        (a step after the files is not one more of them)."""
         if self.bar is not None:
-            self.bar.update(self.task, description=label)
+            self.bar.update(self.task, description=label, count="")
 
 
 @contextlib.contextmanager
 def progress_bar(label: str) -> Iterator[Ticker]:
     """A live count of files or centers done, on an interactive terminal; silent otherwise.
 
-    The library reports each item as it finishes; how many there will be is
-    only known inside it, so the bar counts rather than guessing a total.
+    The library reports each item as it finishes and, once it knows, how many
+    there are; until then the count reads "3/?".
     """
     if not sys.stderr.isatty():
         yield Ticker()
         return
     from rich.console import Console
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+    from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.fields[count]}"),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        yield Ticker(bar, bar.add_task(label, total=None), label)
+        yield Ticker(bar, bar.add_task(label, total=None, count=""), label)
 
 
 def smtp_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -466,6 +484,7 @@ def issue(
             force=force,
             refresh=refresh,
             progress=tick,
+            expect=tick.expect,
             link_base=link_base,
             keep_language=not chosen,
             mail=mail,
@@ -638,6 +657,7 @@ def collect(
             reopen=reopen,
             prefer=list(prefer),
             progress=tick,
+            expect=tick.expect,
             stage=lambda step: tick.stage(_say(f"progress-{step.value}")),
         )
     state = result.state

@@ -403,13 +403,15 @@ def collect_round(
     reopen: bool = False,
     prefer: list[Path] | None = None,
     progress: Callable[[str], None] | None = None,
+    expect: Callable[[int], None] | None = None,
     stage: Callable[[CollectStage], None] | None = None,
 ) -> CollectResult:
     """Collect every file in ``inputs`` (default: the round's inbox) and consolidate.
 
     ``prefer`` names returns (already collected, or collected now) that finance
     chose where the order of a center's returns could not be decided. ``progress``
-    hears of each file read, ``stage`` of each step after the reading.
+    hears of each file read, ``expect`` how many there are (before the first),
+    ``stage`` of each step after the reading.
     """
     say = stage or (lambda _stage: None)
     from sheetflow.master import consolidate
@@ -436,6 +438,8 @@ def collect_round(
         reopened = ensure_open(ledger, rnd, reopen)
         ledger.set_round_state(rnd.number, rnd.name, RoundPhase.COLLECTING)
         files, provenance = _open_messages(files, ledger, workspace, rnd, results)
+        if expect:
+            expect(len(files))
         pending: list[tuple[int, Path, str, Path]] = []
         # A second copy of the same bytes in this run (a mail saved twice as "retur.xlsx"
         # and "retur (1).xlsx"): read once, and the copy is seen before, as in a later run.
@@ -446,6 +450,8 @@ def collect_round(
             if isinstance(taken, Problem):  # not read now, not recorded: the next run reads it
                 f = make_finding(taken.code, file=path.name)
                 results.append(FileResult(path, Verdict.SKIPPED, findings=[f]))
+                if progress:
+                    progress(path.name)
                 continue
             sha, stored = taken
             seen = ledger.received_by_hash(rnd.number, sha)

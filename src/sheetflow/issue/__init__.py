@@ -124,6 +124,7 @@ def issue_round(
     force: bool = False,
     refresh: bool = False,
     progress: Callable[[str], None] | None = None,
+    expect: Callable[[int], None] | None = None,
     link_base: str | None = None,
     keep_language: bool = False,
     mail: bool = False,
@@ -137,7 +138,8 @@ def issue_round(
     then for centers issued for the first time). ``link_base`` (the web intake's
     address) writes each center's upload link into its guide sheet. ``mail`` says
     the workbooks go out by e-mail (``mail.cover``): refused before any is written
-    when the register has no e-mail address to send them from.
+    when the register has no e-mail address to send them from. ``progress`` hears
+    of each center's workbook written, ``expect`` how many there are (before the first).
     """
     register = workspace.load_register()
     rnd = workspace.resolve_round(register, round_ref)
@@ -208,6 +210,8 @@ def issue_round(
             try:
                 keep_earlier_versions(workspace, ledger, rnd, set(targets), moves)
                 moved = True
+                if expect:
+                    expect(len(targets))
                 outcomes = _run_all(SpooledJobs(jobs, places, targets), texts, progress, done)
                 recorded = ledger.record_issued(unpack(done.each(outcomes)))
             except BaseException:  # Ctrl-C, a worker that failed, a ledger that refused
