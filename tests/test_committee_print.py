@@ -8,15 +8,24 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
+from person import R1, fill_register
+from sheetflow.collect import collect_round
 from sheetflow.demo import DemoResult
+from sheetflow.issue import issue_round
+from sheetflow.master.summary_sheet import CHART_BARS
+from sheetflow.register import init_workspace
+from sheetflow.workspace import Workspace
 from sheetflow.xlsxutil import integer_axis
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
 
 
 @pytest.mark.parametrize(
@@ -128,3 +137,78 @@ def test_a_returns_state_has_room_for_its_longest_words(officer_ws, tmp_path: Pa
     assert {f"H{header}:K{header}", f"H{row}:K{row}"} <= merged
     widths = [sheet.column_dimensions[c].width for c in "HIJK"]
     assert sum(widths) >= len("uafklaret: flere afleveringer") + 4
+
+
+def _register_of(centers: int) -> dict[str, list[dict[str, Any]]]:
+    """An officer's register of ``centers`` centers over three sections, an initiative
+    and a milestone due in round 1 for each center."""
+    sections = ["Velfærd", "Vækst", "Drift"]
+    names = [f"Center {n:02d}" for n in range(1, centers + 1)]
+    initiatives = [
+        {
+            "Nøgle": f"K{n}",
+            "Afsnit": str(n % 3 + 1),
+            "Nr.": f"{n % 3 + 1}.{n:02d}",
+            "Titel": f"Indsats {n}",
+            "Type": "drift",
+            "Kort beskrivelse": "En indsats.",
+            "Ansvarligt center": name,
+            "Økonomi": "1 mio. kr.",
+        }
+        for n, name in enumerate(names, start=1)
+    ]
+    return {
+        "Afsnit": [{"Nr.": str(n), "Afsnit": s} for n, s in enumerate(sections, start=1)],
+        "Centre": [{"Center": c, "Kontaktperson": "A", "E-mail": "a@vestby.dk"} for c in names],
+        "Delelementer": initiatives,
+        "Milepæle": [
+            {"Delelement": i["Nøgle"], "Nr.": 1, "Milepæl": "Gjort", "Tid": R1} for i in initiatives
+        ],
+    }
+
+
+def _chart_place(master: Path) -> tuple[list[str], str, tuple[int, int], list[int]]:
+    """The summary chart's bar labels (read from the cells it points at), its title,
+    its first and last row (0-based, from its anchor) and the summary's page breaks."""
+    root = _charts(master)["bar"]
+    ref = root.find(f".//{C}cat//{C}f")
+    assert ref is not None and ref.text
+    sheet, cells = ref.text.split("!")
+    wb = openpyxl.load_workbook(master)
+    ws = wb[sheet.strip("'")]
+    labels = [str(row[0].value) for row in ws[cells.replace("$", "")]]
+    title = "".join(t.text or "" for t in root.iterfind(f".//{C}title//{A}t"))
+    with zipfile.ZipFile(master) as z:
+        drawing = ET.fromstring(z.read("xl/drawings/drawing1.xml"))
+    rows = [int(r.text or 0) for r in drawing.iterfind(f".//{XDR}row")]
+    return labels, title, (rows[0], rows[1]), [b.id for b in ws.row_breaks.brk]
+
+
+@pytest.mark.parametrize("centers", [3, 26])  # 26: the chart met a page's end
+def test_the_summary_chart_labels_every_bar_and_prints_on_one_page(
+    tmp_path: Path, centers: int
+) -> None:
+    """A round of 150 centers drew 150 bars two pixels high over two pages, with every
+    tenth name: beyond CHART_BARS centers the chart draws the sections."""
+    ws = Workspace.at(tmp_path / f"{centers} centre")
+    init_workspace(ws, "blank")
+    fill_register(ws.register_path, _register_of(centers))
+    issue_round(ws, 1)
+    master = collect_round(ws, 1).master
+    assert master is not None
+    labels, title, (top, bottom), breaks = _chart_place(master)
+    if centers <= CHART_BARS:
+        assert sorted(labels) == [f"Center {n:02d}" for n in range(1, centers + 1)]
+        assert title == "Smileys pr. center (Milepæle)"
+    else:
+        assert labels == ["1. Velfærd", "2. Vækst", "3. Drift"]
+        assert title == "Smileys pr. afsnit (Milepæle)"
+    assert breaks and not [b for b in breaks if top < b <= bottom]
+
+
+def test_the_samples_chart_is_not_split_over_two_pages(demo_result: DemoResult) -> None:
+    """The sample's committee PDF printed its chart's last bar and legend alone on
+    page 3: a break fell inside the chart."""
+    labels, _, (top, bottom), breaks = _chart_place(demo_result.master)
+    assert len(labels) == 9
+    assert breaks and not [b for b in breaks if top < b <= bottom]

@@ -69,20 +69,18 @@ def test_a_red_left_without_comment_then_unanswered_stays_red_in_a_row(tmp_path:
 def test_a_list_heading_is_never_left_alone_at_the_foot_of_a_page() -> None:
     """Pure: a page holds 10 rows of 15 pt; a list's heading (row 8), its columns and
     first three rows are kept together with the blank row above, so the page breaks
-    before that row; a forced break (after the chart) stays where it is, and a page
-    overfull with plain rows breaks where it is full."""
+    before that row; a page overfull with plain rows breaks where it is full."""
     from sheetflow.master.summary_sheet import ROW_PT, summary_breaks
 
     room = 10 * ROW_PT
     keep = {8: 12}  # heading, columns, three rows
-    assert summary_breaks(16, {}, keep, set(), room) == [7]
-    assert summary_breaks(16, {}, {}, set(), room) == [10]
-    assert summary_breaks(16, {}, keep, {3}, room) == [3, 13]
+    assert summary_breaks(16, {}, keep, room) == [7]
+    assert summary_breaks(16, {}, {}, room) == [10]
     # A list that fits where it starts stays there.
-    assert summary_breaks(10, {}, {2: 6}, set(), room) == []
+    assert summary_breaks(10, {}, {2: 6}, room) == []
     # The blank row above a heading goes with it: a trial found a page of that row
     # alone before a list taller than a page.
-    assert summary_breaks(40, {n: 40.0 for n in range(9, 14)}, {8: 13}, set(), room) == [
+    assert summary_breaks(40, {n: 40.0 for n in range(9, 14)}, {8: 13}, room) == [
         7,
         14,
         24,

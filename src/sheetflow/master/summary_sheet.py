@@ -44,20 +44,19 @@ def write_summary(
     for col, width in enumerate(SUMMARY_WIDTHS):
         ws.set_column(col, col, width)
     row = _returns_table(ws, st, data, t, 0)
-    breaks: list[int] = []
     found = _Lookup(data.register)
     lists = [_flags_list(data, t, found), _changes_list(data, t, found)]
-    if data.smileys:  # counts, chart and red streaks; a form without smileys has none
-        row, breaks = _smiley_counts(wb, ws, st, data, t, row)
-        lists.append(_red_streak_list(data, t))
     heights: dict[int, float] = {}
     keep: dict[int, int] = {}
+    if data.smileys:  # counts, chart and red streaks; a form without smileys has none
+        row = _smiley_counts(wb, ws, st, data, t, row, keep)
+        lists.append(_red_streak_list(data, t))
     for item_list in lists:
         first = row + 2
         row = _item_table(ws, st, first, item_list, t, heights)
         keep[first] = min(row, first + 1 + KEEP_ROWS)
     room = page_room(SUMMARY_WIDTHS)
-    ws.set_h_pagebreaks(summary_breaks(row + 1, heights, keep, set(breaks), room))
+    ws.set_h_pagebreaks(summary_breaks(row + 1, heights, keep, room))
     print_setup(ws, *footer)
     for item_list in lists:
         if item_list.count > SUMMARY_TOP:
@@ -71,19 +70,33 @@ def _smiley_counts(
     data: MasterData,
     t: dict[str, Any],
     row: int,
-) -> tuple[int, list[int]]:
-    """Smileys per center with their chart (ending the first page), then per section."""
-    groups = [(c, data.by_center[c]) for c in data.by_center]
-    row, center_rows = _counts_table(
-        ws, st, t, row + 2, t["counts_by_center"], t["col_center"], groups
-    )
-    largest = max((sum(c.row(MILESTONE)) for _, c in groups), default=0)
-    row = _chart(wb, ws, t, center_rows, largest) + 1
-    breaks = [row]
-    sections = {s.number: s.label for s in data.register.sections}
-    groups = [(sections.get(n, n), c) for n, c in data.by_section.items()]
-    row, _ = _counts_table(ws, st, t, row, t["counts_by_section"], t["col_section"], groups)
-    return row, breaks
+    keep: dict[int, int],
+) -> int:
+    """Smileys per center and per section, with a chart; the last row written.
+
+    The chart draws the centers when its height labels every bar (``CHART_BARS``),
+    else the sections, after their table: a round of 150 centers drew bars two
+    pixels high with every tenth name. The chart and each table's heading with its
+    first rows are printed on one page (``keep``): the sample's chart lost its last
+    bar and legend to the next page, and a chart of 150 centers ran over two.
+    """
+    centers = [(c, data.by_center[c]) for c in data.by_center]
+    labels = {s.number: s.label for s in data.register.sections}
+    sections = [(labels.get(n, n), c) for n, c in data.by_section.items()]
+    by_center = (t["counts_by_center"], t["col_center"])
+    by_section = (t["counts_by_section"], t["col_section"])
+    row, center_rows = _counts_table(ws, st, t, row + 2, *by_center, centers, keep)
+    if len(centers) <= CHART_BARS:
+        row = _chart(wb, ws, t, center_rows, _largest(centers), t["chart_title"], keep) + 1
+        row, _ = _counts_table(ws, st, t, row, *by_section, sections, keep)
+        return row
+    row, section_rows = _counts_table(ws, st, t, row + 2, *by_section, sections, keep)
+    return _chart(wb, ws, t, section_rows, _largest(sections), t["chart_title_sections"], keep)
+
+
+def _largest(groups: list[tuple[str, Counts]]) -> int:
+    """The longest bar: the most milestones of one group."""
+    return max((sum(c.row(MILESTONE)) for _, c in groups), default=0)
 
 
 def _returns_table(ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], row: int) -> int:
@@ -136,8 +149,12 @@ def _counts_table(
     heading: str,
     first_header: str,
     groups: list[tuple[str, Counts]],
+    keep: dict[int, int],
 ) -> tuple[int, tuple[int, int]]:
-    """Rows: one per group; columns: milestone buckets then economy buckets."""
+    """Rows: one per group; columns: milestone buckets then economy buckets. The
+    heading is printed with its two header rows and the first rows (``keep``): at 150
+    centers "Smileys pr. afsnit" and its headers stood alone at a page's foot."""
+    heading_row = row
     ws.write_string(row, 0, heading, st.heading)
     row += 1
     bucket_headers = [t["col_green"], t["col_yellow"], t["col_red"], t["col_unrated"]]
@@ -158,15 +175,23 @@ def _counts_table(
         kind = MILESTONE if col <= 4 else ECONOMY
         total = sum(c.row(kind)[(col - 1) % 4] for _, c in groups)
         _sum_formula(ws, row, col, first, row - 1, total, st.total)
+    keep[heading_row] = min(row, first + KEEP_ROWS - 1)
     return row, (first, row - 1)
 
 
 def _chart(
-    wb: xlsxwriter.Workbook, ws: Worksheet, t: dict[str, Any], rows: tuple[int, int], largest: int
+    wb: xlsxwriter.Workbook,
+    ws: Worksheet,
+    t: dict[str, Any],
+    rows: tuple[int, int],
+    largest: int,
+    title: str,
+    keep: dict[int, int],
 ) -> int:
-    """A native stacked bar chart of the milestone counts per center (``largest``: the
-    longest bar, for whole-number ticks); the row after it (the table's own last row
-    when there is nothing to chart)."""
+    """A native stacked bar chart of the milestone counts in the table ``rows``
+    (``largest``: the longest bar, for whole-number ticks), kept on one printed page
+    (``keep``); the row after it (the table's own last row when there is nothing to
+    chart). More bars than ``CHART_BARS`` make it taller, so each keeps its label."""
     first, last = rows
     if last < first:
         return last + 1
@@ -184,13 +209,18 @@ def _chart(
                 "border": {"none": True},
             }
         )
-    chart.set_title({"name": f"{t['chart_title']} ({t['milestones']})", "name_font": {"size": 11}})
+    chart.set_title({"name": f"{title} ({t['milestones']})", "name_font": {"size": 11}})
     chart.set_y_axis({"reverse": True})
     chart.set_x_axis(integer_axis(largest))  # a bar chart's value axis is its x axis
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 900, "height": CHART_HEIGHT_PX})
-    ws.insert_chart(last + 3, 0, chart)
-    return last + 3 + CHART_HEIGHT_PX // 20 + 1
+    bars = last - first + 1
+    height = max(CHART_HEIGHT_PX, CHART_FRAME_PX + bars * BAR_PX)
+    chart.set_size({"width": 900, "height": height})
+    top = last + 3
+    ws.insert_chart(top, 0, chart)
+    bottom = top + height // ROW_PX
+    keep[top] = bottom
+    return bottom + 1
 
 
 def _flag_labels(flag: Flag, t: dict[str, Any]) -> str:
@@ -214,6 +244,9 @@ FLAG_COLUMNS = [(0, 0), (1, 2), (3, 4), (5, 8), (9, 9), (10, 10), (11, 11)]
 # The returns table's state, after its six numbers: as wide as "uafklaret: flere afleveringer".
 STATE_COLUMNS = (7, 10)
 CHART_HEIGHT_PX = 300
+CHART_BARS = 15  # bars a chart of CHART_HEIGHT_PX shows, each with its label
+CHART_FRAME_PX, BAR_PX = 100, 13  # a taller chart: its title, axis and legend; each bar
+ROW_PX = 20  # a row of ROW_PT, in the pixels a chart is sized in
 ROW_PT = 15.0  # a row of Calibri 11 as Excel and LibreOffice print it
 HEADING_PT = 18.0  # a heading's larger font
 KEEP_ROWS = 3  # a list's first rows printed on the page of its heading and columns
@@ -226,10 +259,9 @@ def _row_height(values: list[str]) -> float:
 
 
 def summary_breaks(
-    rows: int, heights: dict[int, float], keep: dict[int, int], forced: set[int], room: float
+    rows: int, heights: dict[int, float], keep: dict[int, int], room: float
 ) -> list[int]:
-    """Rows to break the summary before, printed: after the chart (``forced``), and
-    wherever a page is full, never between a list's heading, its column row and its
+    """Rows to break the summary before, printed: wherever a page is full, never between a list's heading, its column row and its
     first rows (``keep``: a heading's row → the last row kept with it). A year-end trial
     found "Røde to opfølgninger i træk" and its columns alone at the foot of a page.
     The blank row above a heading goes with it, so no page holds that row alone."""
@@ -239,7 +271,7 @@ def summary_breaks(
     while row < rows:
         last = starts.get(row, row)
         height = sum(heights.get(r, ROW_PT) for r in range(row, last + 1))
-        blocks.append((row, height, row in forced))
+        blocks.append((row, height, False))
         row = last + 1
     return greedy_breaks(blocks, room)
 
