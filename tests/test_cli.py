@@ -450,6 +450,29 @@ def test_status_names_inbox_files_that_count_for_no_center(issued_ws: Workspace)
     assert f"1 fil i indbakken er ikke indsamlet endnu: {command}\n" in out, out
 
 
+def test_status_stops_naming_a_stray_file_once_a_good_one_took_its_place(
+    issued_ws: Workspace,
+) -> None:
+    """A trial's center sent a text file renamed .xlsx; finance saved the center's good
+    workbook over it, under the same name, and collected. status went on naming the
+    file as counting for no center, though the inbox now holds an accepted return."""
+    ws, inbox = issued_ws, issued_ws.inbox_dir(3)
+    name = "Ejendomme_3_budgetopfoelgning_2017.xlsx"
+    (inbox / name).write_text("Vi er på sporet.\n", encoding="utf-8")
+    run("collect", ws.root, "--round", "3")
+    code, out = run("status", ws.root, "--round", "3", "--json")
+    assert [f["file"] for f in json.loads(out)["stray_files"]] == [name]
+    fill_all_green(ws, "Ejendomme", inbox / name)
+    code, out = run("collect", ws.root, "--round", "3")
+    assert code == 0, out
+    code, out = run("status", ws.root, "--round", "3", "--json")
+    data = json.loads(out)
+    assert (data["stray_files"], data["waiting_files"]) == ([], [])
+    assert {c["center"]: c["state"] for c in data["centers"]}["Ejendomme"] == "accepted"
+    code, out = run("status", ws.root, "--round", "3")
+    assert "tæller ikke for noget center" not in out, out
+
+
 def test_status_after_a_return(issued_ws: Workspace) -> None:
     fill_all_green(issued_ws, "Ejendomme", issued_ws.inbox_dir(3) / "ejd.xlsx")
     run("collect", issued_ws.root, "--round", "3")

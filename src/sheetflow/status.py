@@ -153,28 +153,32 @@ def round_status(
         state = round_state(register, rnd, ledger)
         received = ledger.received(rnd.number)
         files = received if history else []
-        waiting = not_collected(workspace.inbox_dir(rnd.number), {r.sha256 for r in received})
+        inbox = inbox_contents(workspace.inbox_dir(rnd.number))
+    collected = {r.sha256 for r in received}
+    # Not collected yet: a trial expected status to see files dropped there.
+    waiting = [name for name, sha in inbox if sha is None or sha not in collected]
+    # A stray file is named while its bytes are still there: a trial saved a center's
+    # good workbook over a rejected text file of the same name, and status went on
+    # naming the file as counting for no center.
+    here = {sha for _, sha in inbox}
+    stray = [rec for rec in state.stray if rec.sha256 in here]
     centers = [_center_status(c) for c in state.centers]
-    return RoundStatus(
-        rnd, state.phase, centers, register, state.flags, state.stray, files, waiting
-    )
+    return RoundStatus(rnd, state.phase, centers, register, state.flags, stray, files, waiting)
 
 
-def not_collected(inbox: Path, received: set[str]) -> list[str]:
-    """Files in ``inbox`` whose bytes are not among the round's ``received`` (sha256):
-    dropped there but not collected yet (a trial expected status to see them).
-    collect leaves each file in the inbox and keeps a copy by content, so the
-    content tells, not the name."""
+def inbox_contents(inbox: Path) -> list[tuple[str, str | None]]:
+    """Each file in ``inbox`` by name with its bytes' sha256 (None when it cannot be
+    read: held open or gone). collect leaves each file in the inbox and keeps a copy
+    by content, so the content tells what was collected, not the name."""
     from sheetflow.collect import gather_files, sha256_file
 
     if not inbox.is_dir():
         return []
     files, _ = gather_files([inbox])
-    out = []
+    out: list[tuple[str, str | None]] = []
     for path in files:
         try:
-            if sha256_file(path) not in received:
-                out.append(path.name)
-        except OSError:  # held open or gone: not collected either
-            out.append(path.name)
+            out.append((path.name, sha256_file(path)))
+        except OSError:
+            out.append((path.name, None))
     return out
