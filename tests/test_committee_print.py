@@ -265,3 +265,25 @@ def test_a_round_of_many_centers_keeps_the_summary_to_what_needs_a_look(tmp_path
     summary = [r[0] for r in values["Overblik"].iter_rows(values_only=True)]
     assert "Smileys pr. center (milepæle med frist og økonomi)" not in summary
     assert f"Smileys pr. center for alle {n} centre står på arket «Alle centre»." in summary
+
+
+def _changes_line(master: Path) -> str:
+    """The line under the summary's changes heading and its columns."""
+    rows = [r[0] for r in openpyxl.load_workbook(master)["Overblik"].iter_rows(values_only=True)]
+    return str(rows[rows.index("Ændringer siden sidste opfølgning") + 2])
+
+
+def test_the_first_round_says_it_has_nothing_to_compare_with(officer_ws: Workspace) -> None:
+    """A trial's round 1 said "Ingen ændringer siden sidste opfølgning", as if there
+    had been one; round 2 lists what changed since round 1."""
+    ws = officer_ws
+    first = collect_round(ws, 1).master
+    assert first is not None
+    assert _changes_line(first) == (
+        "Dette er den første opfølgning, der er holdt; der er ingen tidligere at sammenligne med."
+    )
+    issue_round(ws, 2)
+    second = collect_round(ws, 2).master
+    assert second is not None
+    # Round 2 compares with round 1: T1's "Anlæg påbegyndt" became overdue.
+    assert _changes_line(second) == "1.01 Sikre cykelstier"

@@ -140,6 +140,8 @@ class RoundState:
     stray: list[Received] = field(default_factory=list)  # landed here, belong elsewhere
     # The typed answers of a form of finance's own (empty for the default form).
     answers: AnswerBook = field(default_factory=lambda: AnswerBook([]))
+    # The round the changes are since: the latest held before this one (None: the first).
+    compared_with: Round | None = None
 
     def center(self, name: str) -> CenterRound | None:
         return next((c for c in self.centers if c.center == name), None)
@@ -296,7 +298,10 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
         before = answer_flags(register, max(earlier), book)
         changes += answer_changes(register, rnd, found, before)
     phase = RoundPhase(ledger.round_state(rnd.number))
-    return RoundState(register, rnd, phase, centers, ratings, flags, changes, stray, book)
+    compared = register.find_round(max(earlier)) if earlier else None
+    return RoundState(
+        register, rnd, phase, centers, ratings, flags, changes, stray, book, compared
+    )
 
 
 def unanswered_items(

@@ -110,6 +110,7 @@ def master_data(
         state.changes,
         answers=state.answers,
         asked=asked,
+        compared_with=state.compared_with,
     )
 
 

@@ -315,6 +315,8 @@ class MasterData:
     asked: dict[int, set[str]] = field(default_factory=dict)
     # The typed answers of a form of finance's own (None or empty: the default form).
     answers: AnswerBook | None = None
+    # The round the changes are since (None: the first round held, nothing to compare).
+    compared_with: Round | None = None
 
     @cached_property
     def trend_overview(self) -> tuple[list[Counter[State]], list[TrendRow]]:

@@ -209,7 +209,8 @@ def _changes_list(data: MasterData, t: dict[str, Any], found: _Lookup) -> ItemLi
             ]
 
     headers = _item_headers(t, t["col_change"], t["col_before_after"])
-    heading, sheet, empty = t["changes_heading"], t["changes_sheet"], t["no_changes"]
+    empty = t["no_changes"] if data.compared_with else t["no_earlier_round"]
+    heading, sheet = t["changes_heading"], t["changes_sheet"]
     return ItemList(heading, sheet, headers, len(data.changes), rows, empty)
 
 
