@@ -168,6 +168,20 @@ def test_a_round_issued_to_some_says_to_whom_and_how_to_issue_the_rest(ws: Works
     )
 
 
+def test_a_refusal_to_issue_again_names_a_few_centers_and_counts_the_rest(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trial's refusal named all 40 centers on one line: the first few, then "+N"."""
+    monkeypatch.setattr("sheetflow.issue.NAMES_LISTED", 2)
+    cli_done("issue", ws.root, "--round", 1)
+    code, out = cli("issue", ws.root, "--round", 1)
+    assert (code, out.splitlines()[-1]) == (
+        2,
+        f"Fejl: {R1} er allerede udsendt til 3 centre ({TM}, {SD}, … +1). "
+        "Brug --force for at udsende en ny version.",
+    )
+
+
 def test_center_names_as_people_type_them(ws: Workspace) -> None:
     cli_done("issue", ws.root, "--round", 1, "--center", f"{TM} ")
     assert list(latest(ws, 1)) == [TM]

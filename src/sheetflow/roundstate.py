@@ -299,9 +299,7 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
         changes += answer_changes(register, rnd, found, before)
     phase = RoundPhase(ledger.round_state(rnd.number))
     compared = register.find_round(max(earlier)) if earlier else None
-    return RoundState(
-        register, rnd, phase, centers, ratings, flags, changes, stray, book, compared
-    )
+    return RoundState(register, rnd, phase, centers, ratings, flags, changes, stray, book, compared)
 
 
 def unanswered_items(

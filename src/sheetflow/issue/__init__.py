@@ -603,6 +603,17 @@ def refuse_clashing_names(centers: list[str], rnd: Round) -> None:
             )
 
 
+NAMES_LISTED = 10  # centers a message names before it counts the rest
+
+
+def some_names(names: list[str]) -> str:
+    """The first ``NAMES_LISTED`` names, then how many more as "… +N", in no language:
+    a trial's refusal to issue again named all 40 centers on one line."""
+    shown = ", ".join(names[:NAMES_LISTED])
+    more = len(names) - NAMES_LISTED
+    return f"{shown}, … +{more}" if more > 0 else shown
+
+
 def already_issued(
     workspace: Workspace,
     rnd: Round,
@@ -613,7 +624,7 @@ def already_issued(
     """Why a round already issued is refused: to which centers, and, when others are
     still to be issued, the command that issues to those only, with the ``options``
     the refused command was given (--mail: a trial got workbooks without letters)."""
-    names = ", ".join(issued)
+    names = some_names(issued)
     if not others:
         return UsageError("already-issued", round=rnd.name, count=len(issued), names=names)
     command = f'sheetflow issue "{workspace.root}" --round {rnd.number}' + "".join(
