@@ -138,6 +138,22 @@ def test_a_new_version_keeps_a_red_given_before_a_late_return_made_it_green(
     assert row[:8] == (TM, 1, 1, 1, 0, 0, 0, "godkendt")
 
 
+def test_a_new_version_says_where_the_one_it_replaces_went(ws: Workspace) -> None:
+    """A trial's --force named version 2 on each line but not where version 1 went."""
+    out = cli_done("issue", ws.root, "--round", 1)
+    assert "flyttet" not in out
+    out = cli_done("issue", ws.root, "--round", 1, "--force", "--center", TM, "--center", SD)
+    moved = ws.issued_dir(1) / "v1"
+    assert sorted(p.name for p in moved.iterdir()) == sorted(
+        Path(issued_for(ws, c, 1)[0].file).name
+        for c in (TM, SD)  # the new one took its name
+    )
+    assert out.splitlines()[-1] == (
+        f"Forrige versioner er flyttet til {moved}: de gemmes, men det er de nye, "
+        "centrene skal have."
+    )
+
+
 def test_a_new_version_keeps_its_language_unless_lang_is_given(ws: Workspace) -> None:
     cli_done("issue", ws.root, "--round", 1, "--center", TM, "--lang", "en")
     cli_done("issue", ws.root, "--round", 1, "--center", SD)

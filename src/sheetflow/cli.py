@@ -536,6 +536,9 @@ def issue(
         folder = ws.issued_dir(result.round.number)
         more = len(result.workbooks) - WORKBOOKS_LISTED
         click.echo(f"  {_say('issued-more', count=more, folder=folder)}")
+    if result.moved_aside:  # a trial could not tell where version 1 went
+        folders = sorted({str(path.parent) for path in result.moved_aside})
+        click.echo(_say("issued-moved", folders=", ".join(folders)))
     if withdrawn:
         click.echo(_say("covers-withdrawn", names=", ".join(withdrawn)))
     if covers is not None:

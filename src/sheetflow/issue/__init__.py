@@ -60,6 +60,8 @@ class IssueResult:
     round: Round
     workbooks: list[IssuedWorkbook]
     links: dict[str, str] = field(default_factory=dict)  # center → upload link (--link-base)
+    # Where the versions these workbooks replace were moved (issued/v<version>/).
+    moved_aside: list[Path] = field(default_factory=list)
 
 
 # Names Windows reserves for devices, with or without an extension ("NUL.eml").
@@ -234,7 +236,7 @@ def issue_round(
         )
         for rec in recorded
     ]
-    return IssueResult(rnd, workbooks, links)
+    return IssueResult(rnd, workbooks, links, [target for _, _, target in moves])
 
 
 def spool_jobs(
