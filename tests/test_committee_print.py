@@ -140,16 +140,17 @@ def test_a_returns_state_has_room_for_its_longest_words(officer_ws, tmp_path: Pa
     assert sum(widths) >= len("uafklaret: flere afleveringer") + 4
 
 
-def _register_of(centers: int) -> dict[str, list[dict[str, Any]]]:
-    """An officer's register of ``centers`` centers over three sections, an initiative
-    and a milestone due in round 1 for each center."""
-    sections = ["Velfærd", "Vækst", "Drift"]
+def _register_of(centers: int, sections: int = 3) -> dict[str, list[dict[str, Any]]]:
+    """An officer's register of ``centers`` centers over ``sections`` sections, an
+    initiative and a milestone due in round 1 for each center."""
+    titles = ["Velfærd", "Vækst", "Drift", "Kultur", "Miljø", "Trafik", "Skole", "Ældre"]
+    sections_of = titles[:sections]
     names = [f"Center {n:02d}" for n in range(1, centers + 1)]
     initiatives = [
         {
             "Nøgle": f"K{n}",
-            "Afsnit": str(n % 3 + 1),
-            "Nr.": f"{n % 3 + 1}.{n:02d}",
+            "Afsnit": str(n % sections + 1),
+            "Nr.": f"{n % sections + 1}.{n:02d}",
             "Titel": f"Indsats {n}",
             "Type": "drift",
             "Kort beskrivelse": "En indsats.",
@@ -159,7 +160,7 @@ def _register_of(centers: int) -> dict[str, list[dict[str, Any]]]:
         for n, name in enumerate(names, start=1)
     ]
     return {
-        "Afsnit": [{"Nr.": str(n), "Afsnit": s} for n, s in enumerate(sections, start=1)],
+        "Afsnit": [{"Nr.": str(n), "Afsnit": s} for n, s in enumerate(sections_of, start=1)],
         "Centre": [{"Center": c, "Kontaktperson": "A", "E-mail": "a@vestby.dk"} for c in names],
         "Delelementer": initiatives,
         "Milepæle": [
@@ -282,8 +283,37 @@ def test_the_first_round_says_it_has_nothing_to_compare_with(officer_ws: Workspa
     assert _changes_line(first) == (
         "Dette er den første opfølgning, der er holdt; der er ingen tidligere at sammenligne med."
     )
+    # On one line into the empty cells beside it: wrapped in the first column, a trial's
+    # PDF lost "sammenligne med." below the row's height.
+    cells = openpyxl.load_workbook(first)["Overblik"]
+    line = next(c for c in cells["A"] if c.value == _changes_line(first))
+    assert not line.alignment.wrap_text
     issue_round(ws, 2)
     second = collect_round(ws, 2).master
     assert second is not None
     # Round 2 compares with round 1: T1's "Anlæg påbegyndt" became overdue.
     assert _changes_line(second) == "1.01 Sikre cykelstier"
+
+
+def test_short_tables_print_whole_and_the_centers_sheet_fills_its_pages(tmp_path: Path) -> None:
+    """A trial's summary split "Smileys pr. afsnit" (five sections) over two pages, and
+    "Alle centre" broke every 39 rows where LibreOffice's page holds about 33 (its
+    columns are narrower than the summary's, so it prints larger): each page spilled a
+    few rows onto one of their own."""
+    ws = Workspace.at(tmp_path / "otte afsnit")
+    init_workspace(ws, "blank")
+    fill_register(ws.register_path, _register_of(100, sections=8))
+    issue_round(ws, 1)
+    master = collect_round(ws, 1).master
+    assert master is not None
+    wb = openpyxl.load_workbook(master)
+    summary = [r[0] for r in wb["Overblik"].iter_rows(values_only=True)]
+    heading = summary.index("Smileys pr. afsnit (milepæle med frist og økonomi)")
+    total = summary.index("I alt", heading)
+    assert total - heading == 11  # heading, two header rows, eight sections, total
+    breaks = [b.id for b in wb["Overblik"].row_breaks.brk]
+    assert breaks and not [b for b in breaks if heading < b <= total]
+    pages = [b.id for b in wb["Alle centre"].row_breaks.brk]
+    # Rows a page of it holds in LibreOffice: about 33 (the trial's PDF); no page short.
+    gaps = [b - a for a, b in zip([0, *pages[:-1]], pages, strict=True)]
+    assert len(gaps) >= 5 and all(28 <= gap <= 33 for gap in gaps), gaps

@@ -27,6 +27,7 @@ from sheetflow.xlsxutil import greedy_breaks, integer_axis, page_room, print_set
 # The summary's grid: the center or section, eight counts, then the flag table's fields.
 SUMMARY_WIDTHS = [30] + [9] * 8 + [24, 8, 40]
 KEEP_ROWS = 3  # a table's first rows printed on the page of its heading and columns
+KEEP_WHOLE = 15  # a counts table of this many rows or fewer is printed on one page
 CENTERS_LISTED = SUMMARY_TOP  # centers the summary lists one by one
 SETTLED = frozenset({CenterState.ACCEPTED, CenterState.ACCEPTED_WITH_REMARKS})
 # The returns table's state, after its six numbers: as wide as "uafklaret: flere afleveringer".
@@ -189,7 +190,10 @@ def write_centers_sheet(
     if data.smileys:
         by_center = (t["counts_by_center"], t["col_center"])
         row, _ = counts_table(ws, st, t, row + 2, *by_center, _center_groups(data), keep)
-    ws.set_h_pagebreaks(summary_breaks(row + 1, {}, keep, page_room(SUMMARY_WIDTHS)))
+    # Printed one page wide by the columns it uses: the summary's flag columns would
+    # make the page hold rows it does not (a trial's pages of six rows each).
+    used = SUMMARY_WIDTHS[: STATE_COLUMNS[1] + 1]
+    ws.set_h_pagebreaks(summary_breaks(row + 1, {}, keep, page_room(used)))
     print_setup(ws, *footer)
 
 
@@ -236,7 +240,9 @@ def counts_table(
         kind = MILESTONE if col <= 4 else ECONOMY
         total = sum(c.row(kind)[(col - 1) % 4] for _, c in groups)
         _sum_formula(ws, row, col, _range(first, row - 1, col), total, st.total)
-    keep[heading_row] = min(row, first + KEEP_ROWS - 1)
+    # A short table (the sections) is printed whole; a long one with its first rows.
+    whole = len(groups) <= KEEP_WHOLE
+    keep[heading_row] = row if whole else min(row, first + KEEP_ROWS - 1)
     return row, (first, row - 1)
 
 

@@ -24,6 +24,9 @@ class Styles:
         self.heading = f(bold=True, font_size=12, text_wrap=False, bottom=1)
         self.label = f(bold=True)
         self.text = f()
+        # A sentence under a heading, on one line into the empty cells to its right: a
+        # wrapped one in the first column was cut off at the row's height.
+        self.sentence = f(text_wrap=False)
         self.header = f(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", border=1)
         self.cell = f(border=1, border_color="#BFBFBF")
         # One line that may run on into the empty cells to its right (a state in words),

@@ -114,7 +114,7 @@ def _item_table(
     row += 1
     _spread(ws, row, items.headers, st.header)
     if not items.count:
-        ws.write_string(row + 1, 0, items.empty, st.text)
+        ws.write_string(row + 1, 0, items.empty, st.sentence)
         return row + 1
     first = row + 1
     for values in items.rows(SUMMARY_TOP):
