@@ -4,8 +4,9 @@ section, and a native chart of them.
 At any number of centers the summary stays what a committee reads. Up to
 ``CENTERS_LISTED`` centers it lists each one; with more it lists only the centers
 whose return is not settled (everything but accepted), totals every center, and
-says where the rest are: the sheet ``centers_sheet``, which holds both per-center
-tables whole. A round of 150 centers printed eight pages of them before the chart.
+says where the rest are: the sheets ``centers_sheet`` and ``center_counts_sheet``
+hold the per-center tables whole. A round of 150 centers printed eight pages of
+them before the chart.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sheetflow.master.styles import Styles
 from sheetflow.master.summary import BUCKETS, Counts, MasterData, ReturnRow
 from sheetflow.model import ECONOMY, MILESTONE
 from sheetflow.roundstate import CenterState
-from sheetflow.xlsxutil import greedy_breaks, integer_axis, page_room, print_setup
+from sheetflow.xlsxutil import greedy_breaks, integer_axis, print_setup
 
 # The summary's grid: the center or section, eight counts, then the flag table's fields.
 SUMMARY_WIDTHS = [30] + [9] * 8 + [24, 8, 40]
@@ -160,7 +161,7 @@ def smiley_counts(
     by_section = (t["counts_by_section"], t["col_section"])
     if many_centers(data):
         row += 2
-        note = t["counts_elsewhere"].format(count=len(centers), sheet=t["centers_sheet"])
+        note = t["counts_elsewhere"].format(count=len(centers), sheet=t["center_counts_sheet"])
         ws.write_string(row, 0, note, st.note)
     else:
         by_center = (t["counts_by_center"], t["col_center"])
@@ -173,28 +174,36 @@ def smiley_counts(
     return _chart(wb, ws, t, section_rows, _largest(sections), t["chart_title_sections"], keep)
 
 
-def write_centers_sheet(
+def write_centers_sheets(
     wb: xlsxwriter.Workbook,
     st: Styles,
     data: MasterData,
     t: dict[str, Any],
     footer: tuple[str, str, str],
 ) -> None:
-    """Every center's returns and smileys, for a round of more centers than the
-    summary lists; the summary's totals add up this sheet's rows."""
-    ws = wb.add_worksheet(t["centers_sheet"])
-    for col, width in enumerate(SUMMARY_WIDTHS):
-        ws.set_column(col, col, width)
-    keep: dict[int, int] = {}
-    row = returns_table(ws, st, t, 0, data.returns, keep)
-    if data.smileys:
-        by_center = (t["counts_by_center"], t["col_center"])
-        row, _ = counts_table(ws, st, t, row + 2, *by_center, _center_groups(data), keep)
-    # Printed one page wide by the columns it uses: the summary's flag columns would
-    # make the page hold rows it does not (a trial's pages of six rows each).
-    used = SUMMARY_WIDTHS[: STATE_COLUMNS[1] + 1]
-    ws.set_h_pagebreaks(summary_breaks(row + 1, {}, keep, page_room(used)))
+    """Every center's returns, and every center's smileys, each table on a sheet of
+    its own for a round of more centers than the summary lists; the summary's totals
+    add up the first. Each prints with its column rows on every page and breaks
+    where the page is full (one sheet of both tables broke its pages by an estimate
+    and had no column rows after the first page)."""
+    ws = _plain_sheet(wb, t["centers_sheet"], STATE_COLUMNS[1] + 1)
+    returns_table(ws, st, t, 0, data.returns, {})
+    ws.repeat_rows(1)
     print_setup(ws, *footer)
+    if data.smileys:
+        ws = _plain_sheet(wb, t["center_counts_sheet"], 9)
+        by_center = (t["counts_by_center"], t["col_center"])
+        counts_table(ws, st, t, 0, *by_center, _center_groups(data), {})
+        ws.repeat_rows(1, 2)
+        print_setup(ws, *footer)
+
+
+def _plain_sheet(wb: xlsxwriter.Workbook, name: str, columns: int) -> Worksheet:
+    """A sheet on the summary's grid, its first ``columns`` columns."""
+    ws = wb.add_worksheet(name)
+    for col, width in enumerate(SUMMARY_WIDTHS[:columns]):
+        ws.set_column(col, col, width)
+    return ws
 
 
 def _center_groups(data: MasterData) -> list[tuple[str, Counts]]:

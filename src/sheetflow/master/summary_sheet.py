@@ -25,7 +25,7 @@ from sheetflow.master.counts_sheet import (
     returns_on_summary,
     smiley_counts,
     summary_breaks,
-    write_centers_sheet,
+    write_centers_sheets,
 )
 from sheetflow.master.list_sheet import SUMMARY_TOP, ItemList, write_list
 from sheetflow.master.styles import Styles
@@ -66,7 +66,7 @@ def write_summary(
     ws.set_h_pagebreaks(summary_breaks(row + 1, heights, keep, room))
     print_setup(ws, *footer)
     if many_centers(data):
-        write_centers_sheet(wb, st, data, t, footer)
+        write_centers_sheets(wb, st, data, t, footer)
     for item_list in lists:
         if item_list.count > SUMMARY_TOP:
             write_list(wb, st, item_list, footer)
