@@ -15,8 +15,8 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from helpers import fill_all_green
-from person import R1, fill_register
-from sheetflow.collect import collect_round
+from person import R1, TM, fill_register
+from sheetflow.collect import Verdict, collect_round
 from sheetflow.demo import DemoResult
 from sheetflow.issue import issue_round
 from sheetflow.master.counts_sheet import CENTERS_LISTED, CHART_BARS
@@ -321,3 +321,25 @@ def test_short_tables_print_whole_and_the_centers_sheets_repeat_their_columns(
         "Alle centre": ("$2:$2", []),
         "Smileys pr. center": ("$2:$3", []),
     }
+
+
+def test_the_summary_accounts_for_a_file_that_counts_for_no_center(
+    officer_ws: Workspace,
+) -> None:
+    """A trial's collect said "2 afvist"; the summary's table showed one rejected return
+    and nothing of the text file that belonged to no center."""
+    ws = officer_ws
+    fill_all_green(ws, TM, ws.inbox_dir(1) / "tm.xlsx", round_number=1)
+    (ws.inbox_dir(1) / "noter.xlsx").write_text("Vi er på sporet.\n", encoding="utf-8")
+    result = collect_round(ws, 1)
+    assert result.master is not None
+    rejected = [f.path.name for f in result.files if f.verdict is Verdict.REJECTED]
+    assert rejected == ["noter.xlsx"]
+    _, total, line = _table(
+        openpyxl.load_workbook(result.master, data_only=True)["Overblik"],
+        "Indsendte projektmapper",
+    )
+    assert total[:5] == ["I alt", 3, 1, 1, 0]  # issued, returned, accepted, rejected
+    assert line == (
+        "Filer, der ikke hører til noget center i opfølgningen: 1 (hvorfor står på arket «Fund»)."
+    )

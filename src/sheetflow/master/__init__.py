@@ -111,6 +111,7 @@ def master_data(
         answers=state.answers,
         asked=asked,
         compared_with=state.compared_with,
+        stray_files=len(state.stray),
     )
 
 

@@ -49,7 +49,20 @@ def returns_on_summary(
     ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], keep: dict[int, int]
 ) -> int:
     """The returns table that opens the summary; its last row. With many centers: the
-    unsettled ones (the first ``CENTERS_LISTED``), a total of all, and where all are."""
+    unsettled ones (the first ``CENTERS_LISTED``), a total of all, and where all are.
+    Files that count for no center are said below it: a trial's collect said "2
+    afvist" where the table's one rejected return left the other file unaccounted."""
+    row = _returns_on_summary(ws, st, data, t, keep)
+    if data.stray_files:
+        row += 1
+        line = t["returns_stray"].format(count=data.stray_files, sheet=t["findings_sheet"])
+        ws.write_string(row, 0, line, st.note)
+    return row
+
+
+def _returns_on_summary(
+    ws: Worksheet, st: Styles, data: MasterData, t: dict[str, Any], keep: dict[int, int]
+) -> int:
     if not many_centers(data):
         return returns_table(ws, st, t, 0, data.returns, keep)
     unsettled = [r for r in data.returns if r.state not in SETTLED]

@@ -317,6 +317,8 @@ class MasterData:
     answers: AnswerBook | None = None
     # The round the changes are since (None: the first round held, nothing to compare).
     compared_with: Round | None = None
+    # Files received in the round that count for no center (named on the findings sheet).
+    stray_files: int = 0
 
     @cached_property
     def trend_overview(self) -> tuple[list[Counter[State]], list[TrendRow]]:
