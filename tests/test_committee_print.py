@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
-from helpers import fill_all_green
-from person import R1, TM, fill_register
+from helpers import fill_all_green, send_answers
+from person import R1, SS, TM, fill_register
 from sheetflow.collect import Verdict, collect_round
 from sheetflow.demo import DemoResult
 from sheetflow.issue import issue_round
@@ -343,3 +343,25 @@ def test_the_summary_accounts_for_a_file_that_counts_for_no_center(
     assert line == (
         "Filer, der ikke hører til noget center i opfølgningen: 1 (hvorfor står på arket «Fund»)."
     )
+
+
+def test_the_summary_lists_the_weightiest_flags_first(officer_ws: Workspace) -> None:
+    """A trial's committee saw the first 25 of 256 flags in register order: section 1's,
+    half of them one silent center's overdue milestones. Red comes first, then overdue,
+    then a missing smiley, and a center that has not returned after all who have."""
+    ws = officer_ws
+    send_answers(ws, TM, 1, {"T1-M1": ("", "Vi mangler et tilbud"), "T1-E": ("☹", "Dyrere")})
+    send_answers(ws, SS, 1, {"H1-E": ("", "Afventer regnskabet")})
+    master = collect_round(ws, 1).master  # Skole og Dagtilbud (S1) sends nothing
+    assert master is not None
+    rows = [r for r in openpyxl.load_workbook(master)["Overblik"].iter_rows(values_only=True)]
+    start = next(n for n, r in enumerate(rows) if r[0] == "Markerede punkter") + 2
+    listed = [(r[0], r[1]) for r in rows[start : start + 6]]
+    assert listed == [
+        ("1.01 Sikre cykelstier", "Rød"),
+        ("1.01 Sikre cykelstier", "Overskredet, Mangler smiley"),
+        ("1.03 Hjemmepleje i nattetimerne", "Mangler smiley"),
+        ("1.02 Skolemad", "Overskredet"),  # after every center that returned
+        ("", "Ingen godkendt aflevering"),
+        (None, None),  # the blank row before the next list
+    ]

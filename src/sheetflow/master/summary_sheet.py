@@ -162,11 +162,14 @@ class _Lookup:
 
 
 def _flags_list(data: MasterData, t: dict[str, Any], found: _Lookup) -> ItemList:
-    """Every flagged item: red, overdue, missing, and centers that did not return."""
+    """Every flagged item: red, overdue, missing, and centers that did not return; the
+    weightiest first (``_weight``), in register order within each weight."""
     by_key, milestones = found.initiatives, found.milestones
 
+    silent = {r.center for r in data.returns if not r.state.returned}
+
     def rows() -> Iterator[list[str]]:
-        for flag in data.flags:
+        for flag in sorted(data.flags, key=lambda flag: _weight(flag, silent)):
             ini = by_key.get(flag.initiative_key)
             ms = milestones.get(flag.item_key)
             rating = flag.rating
@@ -183,6 +186,19 @@ def _flags_list(data: MasterData, t: dict[str, Any], found: _Lookup) -> ItemList
     headers = _item_headers(t, t["col_flag"], t["col_smiley"])
     count = len(data.flags)
     return ItemList(t["flags_heading"], t["flags_sheet"], headers, count, rows, t["no_flags"], 5)
+
+
+FLAG_WEIGHT = (RED, OVERDUE, MISSING)
+
+
+def _weight(flag: Flag, silent: set[str]) -> tuple[bool, int]:
+    """Red before overdue before a missing smiley, and the items of a center that has
+    not returned (``silent``) after those of every center that has: a trial's
+    committee saw 25 of 256 flags, section 1's, half of them one silent center's
+    overdue milestones."""
+    kinds = [FLAG_WEIGHT.index(k) for k in flag.kinds if k in FLAG_WEIGHT]
+    late = flag.center in silent or NOT_RETURNED in flag.kinds
+    return late, min(kinds, default=len(FLAG_WEIGHT))
 
 
 def _changes_list(data: MasterData, t: dict[str, Any], found: _Lookup) -> ItemList:
