@@ -86,3 +86,31 @@ def test_a_list_heading_is_never_left_alone_at_the_foot_of_a_page() -> None:
         24,
         34,
     ]
+
+
+def test_reds_in_a_row_list_the_longest_first_and_silent_centers_last(tmp_path: Path) -> None:
+    """A trial's round 2 listed 73 items red two rounds in a row, in register order, 61
+    of them carried from round 1 for centers that had not returned round 2."""
+    ws = Workspace.at(tmp_path / "Budget 2026" / "rækkefølge")
+    cli_done("init", ws.root, "--blank")
+    fill_register(ws.register_path)
+    for rnd in (1, 2):
+        cli_done("issue", ws.root, "--round", rnd)
+        send_answers(ws, SD, rnd, {"S1-E": ("☺" if rnd == 1 else "☹", "Dyre råvarer")})
+        send_answers(ws, SS, rnd, {"H1-E": ("☹", "Flere vagter")})
+        if rnd == 1:  # Teknik og Miljø answers round 1 only
+            send_answers(ws, TM, 1, {"T1-M1": ("☺", ""), "T1-E": ("☹", "Over budget")})
+        cli_done("collect", ws.root, "--round", rnd)
+    cli_done("issue", ws.root, "--round", 3)
+    send_answers(ws, SD, 3, {"S1-E": ("☹", "Stadig dyre råvarer")})
+    send_answers(ws, SS, 3, {"H1-E": ("☹", "Stadig for mange vagter")})
+    cli_done("collect", ws.root, "--round", 3)  # Teknik og Miljø sends nothing
+
+    book = openpyxl.load_workbook(ws.master_path(3))
+    summary = [list(r) for r in book["Overblik"].iter_rows(values_only=True)]
+    streaks = rows_after(summary, "Røde to opfølgninger i træk eller mere")
+    assert [(r[0], r[1], r[2]) for r in streaks] == [
+        ("1.03 Hjemmepleje i nattetimerne", "3", SS),  # returned, the longest
+        ("1.02 Skolemad", "2", SD),  # returned
+        ("1.01 Sikre cykelstier", "3", TM),  # silent since round 1: its red carried
+    ]

@@ -166,7 +166,7 @@ def _flags_list(data: MasterData, t: dict[str, Any], found: _Lookup) -> ItemList
     weightiest first (``_weight``), in register order within each weight."""
     by_key, milestones = found.initiatives, found.milestones
 
-    silent = {r.center for r in data.returns if not r.state.returned}
+    silent = _silent(data)
 
     def rows() -> Iterator[list[str]]:
         for flag in sorted(data.flags, key=lambda flag: _weight(flag, silent)):
@@ -189,6 +189,11 @@ def _flags_list(data: MasterData, t: dict[str, Any], found: _Lookup) -> ItemList
 
 
 FLAG_WEIGHT = (RED, OVERDUE, MISSING)
+
+
+def _silent(data: MasterData) -> set[str]:
+    """The centers without an accepted return this round: their items list last."""
+    return {r.center for r in data.returns if not r.state.returned}
 
 
 def _weight(flag: Flag, silent: set[str]) -> tuple[bool, int]:
@@ -245,10 +250,14 @@ def _before_after(change: Change, t: dict[str, Any]) -> tuple[str, str]:
 
 
 def _red_streak_list(data: MasterData, t: dict[str, Any]) -> ItemList:
-    """The items red two rounds or more in a row, up to this round."""
+    """The items red two rounds or more in a row, up to this round: the longest first,
+    and those of centers without an accepted return this round last (their red is
+    carried from before: a trial's round 2 listed 61 such of 73 in register order)."""
     headers = _item_headers(t, str(t["col_red_streak"]), t["col_smiley"])
     heading, empty = str(t["red_streak_heading"]), str(t["no_red_streaks"])
-    rows = red_streak_rows(data, t)  # a few: held
+    silent = _silent(data)
+    # A few: held. Fields: label, streak, center, ...
+    rows = sorted(red_streak_rows(data, t), key=lambda row: (row[2] in silent, -int(row[1])))
     return ItemList(heading, t["red_streak_sheet"], headers, len(rows), lambda: rows, empty, 5)
 
 
