@@ -252,7 +252,7 @@ def test_a_round_of_many_centers_keeps_the_summary_to_what_needs_a_look(tmp_path
     assert total[:7] == [f"I alt, alle {n} centre", n, n - 4, n - 4, 0, 0, 0]
     assert note == (
         f"Her står de 4 af {n} centre, hvis aflevering ikke er godkendt; "
-        "alle centre står på arket «Alle centre»."
+        "alle centre står på arket «Alle centre» i den samlede projektmappe."
     )
     _, formula_total, _ = _table(formulas["Overblik"], "Indsendte projektmapper")
     assert formula_total[1] == f"=SUM('Alle centre'!B3:B{n + 2})"
@@ -265,7 +265,11 @@ def test_a_round_of_many_centers_keeps_the_summary_to_what_needs_a_look(tmp_path
     assert sorted(r[0] for r in counts) == names
     summary = [r[0] for r in values["Overblik"].iter_rows(values_only=True)]
     assert "Smileys pr. center (milepæle med frist og økonomi)" not in summary
-    assert f"Smileys pr. center for alle {n} centre står på arket «Smileys pr. center»." in summary
+    pointer = (
+        f"Smileys pr. center for alle {n} centre står på arket «Smileys pr. center» "
+        "i den samlede projektmappe."
+    )
+    assert pointer in summary
 
 
 def _changes_line(master: Path) -> str:
@@ -341,7 +345,8 @@ def test_the_summary_accounts_for_a_file_that_counts_for_no_center(
     )
     assert total[:5] == ["I alt", 3, 1, 1, 0]  # issued, returned, accepted, rejected
     assert line == (
-        "Filer, der ikke hører til noget center i opfølgningen: 1 (hvorfor står på arket «Fund»)."
+        "Filer, der ikke hører til noget center i opfølgningen: 1 "
+        "(hvorfor står på arket «Fund» i den samlede projektmappe)."
     )
 
 

@@ -306,7 +306,7 @@ def test_a_long_flag_list_shows_its_top_on_the_summary_and_all_on_its_own_sheet(
     assert top == items[:TOP]
     more = len(items) - TOP
     assert rows[head + TOP + 1][0] == (
-        f"… og {more} flere: hele listen står på arket «Markeringer»."
+        f"… og {more} flere: hele listen står på arket «Markeringer» i den samlede projektmappe."
     )
     # A long list is plain rows: a filter, the header on every page, no merged cells.
     sheet = wb["Markeringer"]
