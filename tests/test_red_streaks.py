@@ -70,7 +70,7 @@ def test_a_list_heading_is_never_left_alone_at_the_foot_of_a_page() -> None:
     """Pure: a page holds 10 rows of 15 pt; a list's heading (row 8), its columns and
     first three rows are kept together with the blank row above, so the page breaks
     before that row; a page overfull with plain rows breaks where it is full."""
-    from sheetflow.master.counts_sheet import ROW_PT, summary_breaks
+    from sheetflow.master.summary_sheet import ROW_PT, summary_breaks
 
     room = 10 * ROW_PT
     keep = {8: 12}  # heading, columns, three rows

@@ -23,7 +23,7 @@ from sheetflow.master.styles import Styles
 from sheetflow.master.summary import BUCKETS, Counts, MasterData, ReturnRow
 from sheetflow.model import ECONOMY, MILESTONE
 from sheetflow.roundstate import CenterState
-from sheetflow.xlsxutil import greedy_breaks, integer_axis, print_setup
+from sheetflow.xlsxutil import integer_axis, print_setup
 
 # The summary's grid: the center or section, eight counts, then the flag table's fields.
 SUMMARY_WIDTHS = [30] + [9] * 8 + [24, 8, 40]
@@ -37,7 +37,6 @@ CHART_HEIGHT_PX = 300
 CHART_BARS = 15  # bars a chart of CHART_HEIGHT_PX shows, each with its label
 CHART_FRAME_PX, BAR_PX = 100, 13  # a taller chart: its title, axis and legend; each bar
 ROW_PX = 20  # a row of Calibri 11, in the pixels a chart is sized in
-ROW_PT = 15.0  # a row of Calibri 11 as Excel and LibreOffice print it
 
 
 def many_centers(data: MasterData) -> bool:
@@ -199,19 +198,19 @@ def write_centers_sheets(
     add up the first. Each prints with its column rows on every page and breaks
     where the page is full (one sheet of both tables broke its pages by an estimate
     and had no column rows after the first page)."""
-    ws = _plain_sheet(wb, t["centers_sheet"], STATE_COLUMNS[1] + 1)
+    ws = grid_sheet(wb, t["centers_sheet"], STATE_COLUMNS[1] + 1)
     returns_table(ws, st, t, 0, data.returns, {})
     ws.repeat_rows(1)
     print_setup(ws, *footer)
     if data.smileys:
-        ws = _plain_sheet(wb, t["center_counts_sheet"], 9)
+        ws = grid_sheet(wb, t["center_counts_sheet"], 9)
         by_center = (t["counts_by_center"], t["col_center"])
         counts_table(ws, st, t, 0, *by_center, _center_groups(data), {})
         ws.repeat_rows(1, 2)
         print_setup(ws, *footer)
 
 
-def _plain_sheet(wb: xlsxwriter.Workbook, name: str, columns: int) -> Worksheet:
+def grid_sheet(wb: xlsxwriter.Workbook, name: str, columns: int) -> Worksheet:
     """A sheet on the summary's grid, its first ``columns`` columns."""
     ws = wb.add_worksheet(name)
     for col, width in enumerate(SUMMARY_WIDTHS[:columns]):
@@ -310,21 +309,3 @@ def _chart(
     bottom = top + height // ROW_PX
     keep[top] = bottom
     return bottom + 1
-
-
-def summary_breaks(
-    rows: int, heights: dict[int, float], keep: dict[int, int], room: float
-) -> list[int]:
-    """Rows to break the summary before, printed: wherever a page is full, never between a list's heading, its column row and its
-    first rows (``keep``: a heading's row → the last row kept with it). A year-end trial
-    found "Røde to opfølgninger i træk" and its columns alone at the foot of a page.
-    The blank row above a heading goes with it, so no page holds that row alone."""
-    starts = {max(first - 1, 0): last for first, last in keep.items()}
-    blocks = []
-    row = 0
-    while row < rows:
-        last = starts.get(row, row)
-        height = sum(heights.get(r, ROW_PT) for r in range(row, last + 1))
-        blocks.append((row, height, False))
-        row = last + 1
-    return greedy_breaks(blocks, room)

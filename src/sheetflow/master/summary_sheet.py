@@ -21,10 +21,10 @@ from sheetflow.issue.layout import text_height
 from sheetflow.master.counts_sheet import (
     KEEP_ROWS,
     SUMMARY_WIDTHS,
+    grid_sheet,
     many_centers,
     returns_on_summary,
     smiley_counts,
-    summary_breaks,
     write_centers_sheets,
 )
 from sheetflow.master.list_sheet import SUMMARY_TOP, ItemList, write_list
@@ -35,6 +35,7 @@ from sheetflow.model import Register
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import (
     add_smiley_colours,
+    greedy_breaks,
     page_room,
     print_setup,
 )
@@ -47,9 +48,7 @@ def write_summary(
     t: dict[str, Any],
     footer: tuple[str, str, str],
 ) -> None:
-    ws = wb.add_worksheet(t["summary_sheet"])
-    for col, width in enumerate(SUMMARY_WIDTHS):
-        ws.set_column(col, col, width)
+    ws = grid_sheet(wb, t["summary_sheet"], len(SUMMARY_WIDTHS))
     heights: dict[int, float] = {}
     keep: dict[int, int] = {}
     row = returns_on_summary(ws, st, data, t, keep)
@@ -89,6 +88,7 @@ def _flag_labels(flag: Flag, t: dict[str, Any]) -> str:
 
 # The summary sheet's grid, and the flag table's fields on it: (first, last) column.
 FLAG_COLUMNS = [(0, 0), (1, 2), (3, 4), (5, 8), (9, 9), (10, 10), (11, 11)]
+ROW_PT = 15.0  # a row of Calibri 11 as Excel and LibreOffice print it
 HEADING_PT = 18.0  # a heading's larger font
 
 
@@ -96,6 +96,25 @@ def _row_height(values: list[str]) -> float:
     """Height for a flag-table row: the tallest wrapped field."""
     spans = [sum(SUMMARY_WIDTHS[a : b + 1]) for a, b in FLAG_COLUMNS]
     return max(text_height(v, w) for v, w in zip(values, spans, strict=True))
+
+
+def summary_breaks(
+    rows: int, heights: dict[int, float], keep: dict[int, int], room: float
+) -> list[int]:
+    """Rows to break the summary before, printed: wherever a page is full, never
+    between a list's heading, its column row and its first rows, nor inside the chart
+    (``keep``: a block's first row → the last row kept with it). A year-end trial
+    found "Røde to opfølgninger i træk" and its columns alone at the foot of a page.
+    The blank row above a heading goes with it, so no page holds that row alone."""
+    starts = {max(first - 1, 0): last for first, last in keep.items()}
+    blocks = []
+    row = 0
+    while row < rows:
+        last = starts.get(row, row)
+        height = sum(heights.get(r, ROW_PT) for r in range(row, last + 1))
+        blocks.append((row, height, False))
+        row = last + 1
+    return greedy_breaks(blocks, room)
 
 
 def _item_table(
