@@ -65,13 +65,20 @@ class CenterState(enum.StrEnum):
         )
 
     @property
+    def settled(self) -> bool:
+        """Accepted, with or without remarks: the center owes the round nothing."""
+        return self in (CenterState.ACCEPTED, CenterState.ACCEPTED_WITH_REMARKS)
+
+    @property
+    def silent(self) -> bool:
+        """No return counts: flagged as not returned. A return sent back for
+        correction still shows its answers; it is not missing."""
+        return not self.returned and self is not CenterState.RETURNED
+
+    @property
     def needs_attention(self) -> bool:
         """Finance must act: tell the center, or choose between returns."""
-        return self not in (
-            CenterState.MISSING,
-            CenterState.ACCEPTED,
-            CenterState.ACCEPTED_WITH_REMARKS,
-        )
+        return self is not CenterState.MISSING and not self.settled
 
 
 class RoundPhase(enum.StrEnum):
@@ -283,10 +290,7 @@ def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
         )
     unanswered = unanswered_items(asked, rated, given)
     del rated, given
-    # A return sent back for correction still shows its answers; it is not missing.
-    not_returned = [
-        c.center for c in centers if not c.state.returned and c.state is not CenterState.RETURNED
-    ]
+    not_returned = [c.center for c in centers if c.state.silent]
     flags = compute_flags(register, rnd, ratings, unanswered, not_returned)
     found = answer_flags(register, rnd.number, book)
     flags = with_answer_flags(flags, found)

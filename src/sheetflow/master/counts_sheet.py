@@ -22,7 +22,6 @@ from sheetflow.master.list_sheet import SUMMARY_TOP
 from sheetflow.master.styles import Styles
 from sheetflow.master.summary import BUCKETS, Counts, MasterData, ReturnRow
 from sheetflow.model import ECONOMY, MILESTONE
-from sheetflow.roundstate import CenterState
 from sheetflow.xlsxutil import integer_axis, print_setup
 
 # The summary's grid: the center or section, eight counts, then the flag table's fields.
@@ -30,7 +29,6 @@ SUMMARY_WIDTHS = [30] + [9] * 8 + [24, 8, 40]
 KEEP_ROWS = 3  # a table's first rows printed on the page of its heading and columns
 KEEP_WHOLE = 15  # a counts table of this many rows or fewer is printed on one page
 CENTERS_LISTED = SUMMARY_TOP  # centers the summary lists one by one
-SETTLED = frozenset({CenterState.ACCEPTED, CenterState.ACCEPTED_WITH_REMARKS})
 # The returns table's state, after its six numbers: as wide as "uafklaret: flere afleveringer".
 STATE_COLUMNS = (7, 10)
 CHART_HEIGHT_PX = 300
@@ -64,7 +62,7 @@ def _returns_on_summary(
 ) -> int:
     if not many_centers(data):
         return returns_table(ws, st, t, 0, data.returns, keep)
-    unsettled = [r for r in data.returns if r.state not in SETTLED]
+    unsettled = [r for r in data.returns if not r.state.settled]
     sheet, count = t["centers_sheet"], len(data.returns)
     whole = (sheet, 2, 1 + count)  # the centers' sheet: heading, header, then its rows
     shown = unsettled[:CENTERS_LISTED]

@@ -211,8 +211,8 @@ FLAG_WEIGHT = (RED, OVERDUE, MISSING)
 
 
 def _silent(data: MasterData) -> set[str]:
-    """The centers without an accepted return this round: their items list last."""
-    return {r.center for r in data.returns if not r.state.returned}
+    """The centers flagged as not returned this round: their items list last."""
+    return {r.center for r in data.returns if r.state.silent}
 
 
 def _weight(flag: Flag, silent: set[str]) -> tuple[bool, int]:
