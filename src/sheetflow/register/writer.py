@@ -84,7 +84,8 @@ def _list_from(sheet: str, field: str) -> str:
 
     OFFSET over COUNTA grows with the rows finance adds, in Excel and in
     LibreOffice, and offers no blank entries below the last one (a fixed range
-    would). The list ends at the first gap in the column; the tables have none.
+    would). It is as long as the column has filled cells, so an empty row in
+    between leaves the last entry out (docs/workbooks.md says so).
     """
     col = col_letter(next(i for i, c in enumerate(TABLES[sheet]) if c.field == field))
     column = f"'{sheet}'!${col}:${col}"
