@@ -22,11 +22,15 @@ removes the profile. Ops:
   refuse locked cells on protected sheets, ``setString`` the others.
 * ``inspect``: report sheets, protection, cell contents/locking and validation.
 
-LibreOffice 7.4 quirk handled here: after a cell is refused because it is
+LibreOffice 7.4 quirks handled here: after a cell is refused because it is
 protected, the view keeps a dead "protected cell" message box and the *next*
-refused entry in that view aborts soffice. A refused entry therefore gets a
-fresh view of the same model (``loadComponentFromURL("private:object", ...,
-Model=doc)``) before anything else is typed.
+refused entry in that view aborts soffice. And a view typed into four or five
+times aborts soffice from its main loop (signal 6 in
+``SvpSalInstance::CheckTimeout``): on some machines every time, on others
+seldom (a center's eight smileys and comments crashed 6 of 6 runs on one, 0 of 3
+with a fresh view per cell). Every cell is therefore typed in a fresh view of
+the same model (``loadComponentFromURL("private:object", ..., Model=doc)``),
+which costs about 0.2 s a cell.
 """
 
 from __future__ import annotations
@@ -399,6 +403,8 @@ def op_edit(office: Office, op: dict) -> dict:
         cells = []
         for spec in op.get("cells", []):
             if method == "dispatch":
+                if cells and cells[-1]["accepted"]:  # a refusal already got one
+                    office.new_view(doc)  # see the module docstring
                 cells.append(enter_by_dispatch(office, doc, spec))
             else:
                 cells.append(enter_by_protection_check(doc, spec))
