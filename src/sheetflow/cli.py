@@ -1214,9 +1214,11 @@ def _flag_lines(register: Register, flags: list[Flag]) -> list[str]:
     from sheetflow.answer_book import flag_text
     from sheetflow.texts import shipped_texts
 
-    items = register.items()
+    items = register.items_for(f.item_key for f in flags if f.item_key)
     texts = shipped_texts(_lang())["master"]
-    by_key = {i.key: i for i in register.initiatives}
+    # Initiatives flagged on their own row (a form's answer there), by key.
+    own = {f.initiative_key for f in flags if f.item_key and f.item_key not in items}
+    by_key = {i.key: i for i in register.initiatives if i.key in own}
     lines = []
     for flag in flags:
         kinds = ", ".join(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +65,7 @@ def fill_return(
     return target
 
 
-def demo_answers(history: list[Rating], round_number: int) -> dict[str, Rating]:
+def demo_answers(history: Iterable[Rating], round_number: int) -> dict[str, Rating]:
     """What the centers answered in the seed; earlier smileys and notes repeated where asked
     again."""
     answers = {r.item_key: r for r in sample_answers(round_number)}

@@ -14,7 +14,7 @@ import hashlib
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -194,14 +194,18 @@ class ReportInfo:
 
 @dataclass
 class Register:
-    """The whole plan plus the ratings recorded in it."""
+    """The whole plan plus the ratings recorded in it.
+
+    ``initiatives`` and ``ratings`` are lists, or, for a register loaded from its
+    store (register/cache.py), sequences read from disk as they are walked: walk
+    them, count them, index them, but do not expect them to stay in memory."""
 
     info: ReportInfo
     sections: list[Section]
-    initiatives: list[Initiative]
+    initiatives: Sequence[Initiative]
     rounds: list[Round]
     centers: list[Center]
-    ratings: list[Rating] = field(default_factory=list)
+    ratings: Sequence[Rating] = field(default_factory=list)
     form: Form = field(default_factory=default_form)
 
     @property
@@ -220,7 +224,11 @@ class Register:
         return next((c for c in self.centers if c.name == name), None)
 
     def initiatives_for(self, center: str) -> list[Initiative]:
-        """The center's initiatives, in register order."""
+        """The center's initiatives, in register order (from a store, only the
+        chunks that hold them are read)."""
+        group = getattr(self.initiatives, "group", None)
+        if group is not None:
+            return list(group(center, lambda i: i.center == center))
         return [i for i in self.initiatives if i.center == center]
 
     def responsible_centers(self) -> list[str]:
@@ -245,6 +253,20 @@ class Register:
                 out[ms.key] = ms.key
             economy = ini.economy_key
             out[economy] = economy
+        return out
+
+    def items_for(self, keys: Iterable[str]) -> dict[str, tuple[Initiative, Milestone | None]]:
+        """The items among ``keys`` (milestone and economy keys), found in one pass:
+        a register read from its store then holds only their initiatives."""
+        wanted = set(keys)
+        out: dict[str, tuple[Initiative, Milestone | None]] = {}
+        for ini in self.initiatives:
+            for ms in ini.milestones:
+                if ms.key in wanted:
+                    out[ms.key] = (ini, ms)
+            economy = ini.economy_key
+            if economy in wanted:
+                out[economy] = (ini, None)
         return out
 
     def items(self) -> dict[str, tuple[Initiative, Milestone | None]]:
@@ -308,7 +330,7 @@ class RatingIndex:
         return ratings.get(item_key) if ratings is not None else None
 
 
-def latest_ratings(ratings: list[Rating], up_to_round: int) -> dict[str, Rating]:
+def latest_ratings(ratings: Iterable[Rating], up_to_round: int) -> dict[str, Rating]:
     """Per item, the rating of the latest round up to ``up_to_round`` that has a smiley."""
     best: dict[str, Rating] = {}
     for r in sorted(ratings, key=lambda r: r.round):

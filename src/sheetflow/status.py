@@ -86,16 +86,16 @@ def received_dict(rec: Received) -> dict[str, object]:
 
 def flags_as_json(register: Register, flags: list[Flag]) -> list[dict[str, object]]:
     """Flags as JSON, each naming its initiative and item, not only their keys. The
-    register's items are looked up once: per flag, 16,000 flags at N = 200 took
+    flagged items are looked up in one pass: per flag, 16,000 flags at N = 200 took
     minutes (``status --json``)."""
-    items = register.items()
+    items = register.items_for(f.item_key for f in flags if f.item_key)
     return [describe_flag(items, f) for f in flags]
 
 
 def describe_flag(
     items: dict[str, tuple[Initiative, Milestone | None]], flag: Flag
 ) -> dict[str, object]:
-    """A flag as JSON, from the register's ``items()``."""
+    """A flag as JSON, from the register's ``items_for`` the flags."""
     out = flag.to_dict()
     ini_ms = items.get(flag.item_key) if flag.item_key else None
     if ini_ms is not None:

@@ -187,19 +187,40 @@ def iter_trend_rows(
             )
 
 
+@dataclass(frozen=True, slots=True)
+class RedStreak:
+    """An item red two rounds or more in a row, as the summary lists it: its texts, not
+    its initiative (the register is read from its store as it is walked, and the
+    initiatives of 20,000 such items held 13 MB at 1,000 centers)."""
+
+    item_key: str
+    label: str  # the initiative's
+    center: str
+    text: str  # the milestone's; empty for an economy line
+    deadline: str
+    red_streak: int
+    milestone: bool
+
+
 def overview(
     rows: Iterable[TrendRow], n_rounds: int, at_least: int = 2
-) -> tuple[list[Counter[State]], list[TrendRow]]:
+) -> tuple[list[Counter[State]], list[RedStreak]]:
     """Per round (register order), how many items are green, yellow, red or missing,
     and the items rated red in at least ``at_least`` rounds in a row up to the last
     round: one pass over the rows (each pass computes every item's states again,
     0.3 s at 48,000 items)."""
     counts: list[Counter[State]] = [Counter() for _ in range(n_rounds)]
-    red: list[TrendRow] = []
+    red: list[RedStreak] = []
     for row in rows:
         for i, state in enumerate(row.states):
             if state in COUNTED:
                 counts[i][state] += 1
         if row.red_streak >= at_least:
-            red.append(row)
+            ini, ms = row.initiative, row.milestone
+            text, deadline = (ms.text, ms.deadline.text) if ms else ("", "")
+            red.append(
+                RedStreak(
+                    row.item_key, ini.label, ini.center, text, deadline, row.red_streak, bool(ms)
+                )
+            )
     return counts, red

@@ -88,8 +88,9 @@ def register_fingerprint(register: Register) -> str:
     digest = hashlib.sha256()
     for part in (register.info, register.sections, register.rounds, register.centers):
         digest.update(repr(part).encode("utf-8"))
-    for item in (*register.initiatives, *register.ratings):
-        digest.update(repr(item).encode("utf-8"))
+    for items in (register.initiatives, register.ratings):  # walked, never gathered
+        for item in items:
+            digest.update(repr(item).encode("utf-8"))
     # What came with the form: only when used, so a register without either keeps
     # the fingerprint it had before (no false "register changed" mid-round).
     not_applicable = sorted(register.not_applicable())
@@ -260,14 +261,14 @@ def spool_jobs(
     answer given (a trial's red vanished with the question)."""
     history = ratings_so_far(register, ledger, rnd.number)
     asked = set(asked_keys(register, rnd, history))
-    items = register.items()
+    owner = item_centers(register)
     by_center: dict[str, list[Rating]] = {}
     for r in history:
-        if r.item_key in items:
-            by_center.setdefault(items[r.item_key][0].center, []).append(r)
+        if r.item_key in owner:
+            by_center.setdefault(owner[r.item_key], []).append(r)
     del history
-    answers = received_answers(ledger, rnd.number, items)
-    del items
+    answers = received_answers(ledger, rnd.number, owner)
+    del owner
     typed = received_typed(ledger, rnd.number)
     headlines = {
         code: headline_history(register, ledger, rnd, code) for code in set(languages.values())
@@ -300,14 +301,26 @@ def spool_jobs(
     return places
 
 
+def item_centers(register: Register) -> dict[str, str]:
+    """Each milestone and economy key's center: texts only, so nothing of a register
+    read from its store is held beside the centers' parts."""
+    out: dict[str, str] = {}
+    for ini in register.initiatives:
+        for ms in ini.milestones:
+            out[ms.key] = ini.center
+        out[ini.economy_key] = ini.center
+    return out
+
+
 def received_answers(
-    ledger: Ledger, round_number: int, items: dict[str, Any]
+    ledger: Ledger, round_number: int, owner: dict[str, str]
 ) -> dict[str, list[Rating]]:
-    """Per center, the answers its accepted return of this round already gave."""
+    """Per center, the answers its accepted return of this round already gave
+    (``owner``: each item's center, ``item_centers``)."""
     out: dict[str, list[Rating]] = {}
     for r in ledger.accepted_ratings(up_to_round=round_number):
-        if r.round == round_number and r.item_key in items:
-            out.setdefault(items[r.item_key][0].center, []).append(r)
+        if r.round == round_number and r.item_key in owner:
+            out.setdefault(owner[r.item_key], []).append(r)
     return out
 
 

@@ -29,8 +29,8 @@ from sheetflow.model import (
 )
 from sheetflow.roundstate import CenterState
 from sheetflow.trends import (
+    RedStreak,
     State,
-    TrendRow,
     economy_asked,
     held_rounds,
     iter_trend_rows,
@@ -321,7 +321,7 @@ class MasterData:
     stray_files: int = 0
 
     @cached_property
-    def trend_overview(self) -> tuple[list[Counter[State]], list[TrendRow]]:
+    def trend_overview(self) -> tuple[list[Counter[State]], list[RedStreak]]:
         """Smiley counts per round (register order) and the items red two rounds or
         more in a row: one pass over the trend rows, for the summary's red streaks
         and the trends sheet's counts."""

@@ -52,7 +52,7 @@ def write_summary(
     heights: dict[int, float] = {}
     keep: dict[int, int] = {}
     row = returns_on_summary(ws, st, data, t, keep)
-    found = _Lookup(data.register)
+    found = _Lookup(data.register, data)
     lists = [_flags_list(data, t, found), _changes_list(data, t, found)]
     if data.smileys:  # counts, chart and red streaks; a form without smileys has none
         row = smiley_counts(wb, ws, st, data, t, row, keep)
@@ -172,12 +172,24 @@ def _row_word(flag: Flag, t: dict[str, Any]) -> str:
 
 
 class _Lookup:
-    """Initiatives and milestones by key, made once for both lists (``Register.items``
-    pairs every item with its initiative: 25 MB at 200,000 items, made twice)."""
+    """What the two lists print of the initiatives and milestones they name, found in
+    one pass over the register and only for those: the register is read from its
+    store as it is walked, and a lookup of every initiative and milestone held a
+    copy of it all (50 MB at 1,000 centers)."""
 
-    def __init__(self, register: Register) -> None:
-        self.initiatives = {i.key: i for i in register.initiatives}
-        self.milestones = {ms.key: ms for i in register.initiatives for ms in i.milestones}
+    def __init__(self, register: Register, data: MasterData) -> None:
+        wanted = {f.initiative_key for f in data.flags} | {c.initiative_key for c in data.changes}
+        items = {f.item_key for f in data.flags} | {c.item_key for c in data.changes}
+        # Initiative key → label; milestone key → (text, deadline).
+        self.initiatives: dict[str, str] = {}
+        self.milestones: dict[str, tuple[str, str]] = {}
+        for ini in register.initiatives:
+            if ini.key not in wanted:
+                continue
+            self.initiatives[ini.key] = ini.label
+            for ms in ini.milestones:
+                if ms.key in items:
+                    self.milestones[ms.key] = (ms.text, ms.deadline.text)
 
 
 def _flags_list(data: MasterData, t: dict[str, Any], found: _Lookup) -> ItemList:
@@ -189,15 +201,14 @@ def _flags_list(data: MasterData, t: dict[str, Any], found: _Lookup) -> ItemList
 
     def rows() -> Iterator[list[str]]:
         for flag in sorted(data.flags, key=lambda flag: _weight(flag, silent)):
-            ini = by_key.get(flag.initiative_key)
             ms = milestones.get(flag.item_key)
             rating = flag.rating
             yield [
-                ini.label if ini else "",
+                by_key.get(flag.initiative_key, ""),
                 _flag_labels(flag, t),
                 flag.center,
-                ms.text if ms else _row_word(flag, t),
-                ms.deadline.text if ms else "",
+                ms[0] if ms else _row_word(flag, t),
+                ms[1] if ms else "",
                 symbol(rating.smiley if rating else None),
                 note_text(flag.note, t),
             ]
@@ -232,19 +243,19 @@ def _changes_list(data: MasterData, t: dict[str, Any], found: _Lookup) -> ItemLi
 
     def rows() -> Iterator[list[str]]:
         for change in data.changes:
-            ini, ms = by_key[change.initiative_key], milestones.get(change.item_key)
+            label, ms = by_key[change.initiative_key], milestones.get(change.item_key)
             if ms:
-                what = ms.text
+                what = ms[0]
             elif change.item_key == change.initiative_key:
                 what = t["initiative_row"]
             else:
                 what = t["economy_row"]
             yield [
-                ini.label,
+                label,
                 ", ".join(t["change_" + k.replace("-", "_")] for k in change.kinds),
                 change.center,
                 what,
-                ms.deadline.text if ms else "",
+                ms[1] if ms else "",
                 *_before_after(change, t),
             ]
 

@@ -224,16 +224,15 @@ def red_streak_rows(data: MasterData, t: dict[str, Any]) -> list[list[str]]:
     notes = {f.item_key: f.note for f in data.flags if f.item_key and f.note is not None}
     out = []
     for item in data.trend_overview[1]:
-        ms = item.milestone
         rating = this_round.get(item.item_key)
         note = notes.get(item.item_key)
         out.append(
             [
-                item.initiative.label,
+                item.label,
                 str(item.red_streak),
-                item.initiative.center,
-                ms.text if ms else t["economy_row"],
-                ms.deadline.text if ms else "",
+                item.center,
+                item.text if item.milestone else t["economy_row"],
+                item.deadline,
                 Smiley.RED.symbol,
                 note_text(note, t) if note else (rating.comment if rating else ""),
             ]
