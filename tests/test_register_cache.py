@@ -1,8 +1,10 @@
 """The register as last read (register/cache.py): used only for the same bytes, never
-trusted beyond plain data, and never the reason a verb fails."""
+trusted beyond plain data, never the reason a verb fails, and read back a part at a
+time."""
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 from pathlib import Path
@@ -11,6 +13,7 @@ import openpyxl
 import pytest
 
 from sheetflow.errors import RegisterError
+from sheetflow.model import Initiative, Register
 from sheetflow.notices import collect_notices
 from sheetflow.register import cache, init_workspace
 from sheetflow.register.workbook import read_register
@@ -26,7 +29,7 @@ def ws(tmp_path: Path) -> Workspace:
 
 
 def _cache_file(ws: Workspace) -> Path:
-    return ws.cache_dir / cache.CACHE_NAME
+    return cache.store_path(ws.cache_dir, cache.cache_key(ws.register_path))
 
 
 def _load(ws: Workspace) -> tuple[object, list[tuple[str, str, str]]]:
@@ -96,15 +99,33 @@ class _Planted:
         return (os.system, (f"touch '{self.marker}'",))
 
 
+def _with_index(good: bytes, index: object) -> bytes:
+    """A store with its chunks kept and another index put in place of its own."""
+    _, where = cache._HEADER.unpack(good[: cache._HEADER.size])
+    return (
+        cache._HEADER.pack(cache.MAGIC, where)
+        + good[cache._HEADER.size : where]
+        + (pickle.dumps(index))
+    )
+
+
 def test_a_planted_or_broken_cache_is_read_past(ws: Workspace, tmp_path: Path) -> None:
-    expected, _ = _load(ws)
+    _load(ws)  # kept; what is expected is read from the workbook, apart from the store
+    expected, _ = read_register(ws.register_path)
     key = cache.cache_key(ws.register_path)
+    good = _cache_file(ws).read_bytes()
+    _, where = cache._HEADER.unpack(good[: cache._HEADER.size])
+    index = pickle.loads(good[where:])
     marker = tmp_path / "ran"
+    flipped = bytearray(good)
+    flipped[cache._HEADER.size + 40] ^= 0xFF  # a byte of the first chunk
     payloads = [
-        pickle.dumps((key, _Planted(marker), None)),  # a global outside the register
-        pickle.dumps((key, pickle.loads(pickle.dumps(expected)), "not a report")),
-        b"\x80\x05 truncated",
-        pickle.dumps(("another key", expected, None)),
+        _with_index(good, (key, _Planted(marker))),  # a global outside the register
+        _with_index(good, ("another key", *index[1:])),
+        _with_index(good, (key, *index[1:3], "not a report", *index[4:])),
+        bytes(flipped),  # damaged on disk: the chunks' digest no longer matches
+        good[: len(good) // 2],  # truncated
+        b"PK\x03\x04" + good[4:],  # not a store
     ]
     for payload in payloads:
         _cache_file(ws).write_bytes(payload)
@@ -166,3 +187,97 @@ def test_model_objects_keep_every_field_through_the_cache() -> None:
         assert again == thing and type(again) is type(thing)
     assert pickle.loads(pickle.dumps(ms)).not_applicable is True
     assert pickle.loads(pickle.dumps(ini)).economy_na is True
+
+
+def _initiatives_alive() -> int:
+    gc.collect()
+    return sum(isinstance(o, Initiative) for o in gc.get_objects())
+
+
+def test_a_stored_register_is_read_a_chunk_at_a_time(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loaded from its store, the register holds none of its initiatives: a walk reads
+    one chunk at a time, a center's initiatives come from the chunks that hold them,
+    and a copy sent to a worker is plain lists."""
+    monkeypatch.setattr(cache, "CHUNK", 5)  # the sample's 32 initiatives in 7 chunks
+    _load(ws)
+    fresh, _ = read_register(ws.register_path)
+    before = _initiatives_alive()  # ``fresh``'s own
+    reads: list[tuple[int, int]] = []
+    chunk = cache._StoreFile.chunk
+
+    def counted(self: cache._StoreFile, place: tuple[int, int]) -> list[object]:
+        reads.append(place)
+        return chunk(self, place)
+
+    monkeypatch.setattr(cache._StoreFile, "chunk", counted)
+    register, _ = _load(ws)
+    assert isinstance(register, Register)
+    assert _initiatives_alive() == before and reads == []  # the index only
+    n = len(fresh.initiatives)
+    assert len(register.initiatives) == n == 32 and len(register.ratings) == len(fresh.ratings)
+    assert list(register.initiatives) == fresh.initiatives and len(reads) == 7
+    assert register.initiatives == fresh.initiatives and register.ratings == fresh.ratings
+    assert register == fresh
+    for index in (0, 4, 5, 31, -1, -32):
+        assert register.initiatives[index] == fresh.initiatives[index]
+    assert register.initiatives[3:12] == fresh.initiatives[3:12]
+    with pytest.raises(IndexError):
+        register.initiatives[32]
+    # A center's initiatives: from the chunks holding them only.
+    center = fresh.initiatives[0].center
+    own = [i for i in fresh.initiatives if i.center == center]
+    holding = {n // 5 for n, i in enumerate(fresh.initiatives) if i.center == center}
+    reads.clear()
+    assert register.initiatives_for(center) == own and len(reads) == len(holding) < 7
+    # Walking leaves nothing behind.
+    assert sum(len(i.milestones) for i in register.initiatives) > 0
+    assert _initiatives_alive() == before
+    copy = pickle.loads(pickle.dumps(register))
+    assert type(copy.initiatives) is list and type(copy.ratings) is list and copy == fresh
+
+
+def test_collect_holds_no_initiative_while_it_writes_the_master(
+    issued_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The round's state and everything the master shows name initiatives by key and
+    text: none of the register's objects is held while the master is written (they
+    were 50 MB at 1,000 centers)."""
+    import sheetflow.master as master
+    from helpers import fill_all_green
+    from sheetflow.collect import collect_round
+    from sheetflow.register.sample import sample_register
+
+    centers = sample_register().responsible_centers()
+    inbox = issued_ws.inbox_dir(3)
+    for n, center in enumerate(centers):
+        fill_all_green(issued_ws, center, inbox / f"retur {n}.xlsx")
+    write = master.write_master
+    alive: list[int] = []
+
+    def watched(*args: object, **kwargs: object) -> Path:
+        alive.append(_initiatives_alive())
+        return write(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(master, "write_master", watched)
+    ws_register = issued_ws.load_register()
+    assert len(ws_register.initiatives) == 32
+    del ws_register
+    baseline = _initiatives_alive()
+    result = collect_round(issued_ws, 3)
+    assert [f.verdict.value for f in result.files] == ["accepted"] * len(centers)
+    assert alive == [baseline]
+
+
+def test_a_stored_register_reads_the_same_without_pread(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows has no ``os.pread``: chunks are read by seeking, one thread at a time."""
+    monkeypatch.setattr(cache, "CHUNK", 3)
+    _load(ws)
+    fresh, _ = read_register(ws.register_path)
+    monkeypatch.delattr(os, "pread", raising=False)
+    register, _ = _load(ws)
+    assert register.initiatives == fresh.initiatives and register.ratings == fresh.ratings
+    assert register.initiatives[-1] == fresh.initiatives[-1]

@@ -62,7 +62,7 @@ def summarize(register: Register) -> RegisterSummary:
         milestones=sum(not m.is_placeholder for m in milestones),
         placeholders=sum(m.is_placeholder for m in milestones),
         sections=len(register.sections),
-        centers={c: len(register.initiatives_for(c)) for c in register.responsible_centers()},
+        centers=dict(Counter(i.center for i in register.initiatives)),
         rounds=[r.name for r in register.rounds],
         ratings={k: dict(sorted(v.items())) for k, v in sorted(ratings.items())},
     )
@@ -206,7 +206,12 @@ def _read_cached(workspace: Workspace, path: Path) -> tuple[Register, Report]:
     give_back_freed_memory()  # the parser's cell grid: ~100 MB at 40,000 initiatives
     if not report.errors and not any(f.code == "register-key-assigned" for f in report):
         cache.store(workspace.cache_dir, key, register, report)
-        give_back_freed_memory()  # and the pickler's copy
+        # From here on the register is read from its store as it is walked, and the
+        # lists the reader made are let go (when the store could be written).
+        kept = cache.load(workspace.cache_dir, key)
+        if kept is not None:
+            register, report = kept
+        give_back_freed_memory()
     return register, report
 
 

@@ -1,36 +1,59 @@
-"""The register as last read, kept beside the workspace so a verb need not parse it again.
+"""The register as last read, kept beside the workspace and read back a part at a time.
 
-Every verb reads register.xlsx; at 40,000 initiatives that is seconds of parsing
-and a few hundred MB of the parser's garbage each time, while the file rarely
-changes between two commands. What the reader made of the file (the register and
-its findings) is kept in ``.cache/register.pickle`` under a key of the file's
+Every verb reads register.xlsx; at 40,000 initiatives that is seconds of parsing,
+and the register held whole is 50 MB of objects for the whole command (the
+largest part of collect's memory at 1,000 centers). What the reader made of
+the file is kept in ``.cache/register-<key>.store`` under a key of the file's
 bytes (SHA-256) and of the code that read it, and used only when both match.
 
-The cache is an optimisation, never a source of truth: anything wrong with it
+The store holds the register's small parts (information, sections, rounds,
+centers, form, findings) in an index, and its initiatives and ratings in
+chunks of ``CHUNK``, in register order. A register loaded from it keeps only the
+index: its ``initiatives`` and ``ratings`` are sequences that read their chunks
+as they are walked, so a pass over 40,000 initiatives holds 256 at a time, and a
+center's initiatives are read from the chunks that hold them.
+
+The store is an optimisation, never a source of truth: anything wrong with it
 (absent, stale, unreadable, written by another version, a disk that refuses the
-write) means the file is read as before. It is loaded by an unpickler that makes
-only the register's own plain data classes, so a planted file cannot run code.
+write) means the file is read as before. Chunks are loaded by an unpickler that
+makes only the register's own plain data classes, so a planted file cannot run
+code. Each store has a name of its own key, so no store a command is reading is
+ever replaced under it (Windows refuses to replace an open file); older stores
+are removed when they can be.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
+import itertools
+import os
 import pickle
+import struct
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TypeVar, overload
 
 import sheetflow
 from sheetflow.atomic import atomic_path
+from sheetflow.errors import SheetflowError
 from sheetflow.findings import Report
-from sheetflow.model import Register
+from sheetflow.model import Initiative, Rating, Register
 
-# Raise when what is pickled changes shape in a way the stamp below cannot see.
-FORMAT = 1
-CACHE_NAME = "register.pickle"
+# Raise when what is stored changes shape in a way the stamp below cannot see.
+FORMAT = 2
+MAGIC = b"SFREG" + bytes([0, 0, FORMAT])
+CHUNK = 256  # initiatives (or ratings) per chunk: ~1,300 objects, a few hundred KB
+_HEADER = struct.Struct("<8sQ")  # magic, where the index starts
 
-# The only classes a cached register is made of (checked in tests/test_register_cache.py).
+# The only classes a stored register is made of (checked in tests/test_register_cache.py).
 _ALLOWED_MODULES = ("sheetflow.model", "sheetflow.form", "sheetflow.findings", "sheetflow.smiley")
 _ALLOWED = {("datetime", "date")}
+
+T = TypeVar("T")
 
 
 class _RegisterUnpickler(pickle.Unpickler):
@@ -65,27 +88,201 @@ def cache_key(path: Path) -> str:
     return f"{digest.hexdigest()}|{_code_stamp()}"
 
 
+def store_path(cache_dir: Path, key: str) -> Path:
+    """Where the read kept under ``key`` lies: a name of its own (see the module)."""
+    return cache_dir / f"register-{hashlib.sha256(key.encode()).hexdigest()[:20]}.store"
+
+
+class _StoreFile:
+    """One open store: its chunks read on demand. Where the system has ``pread`` a
+    read never moves the file's position (a forked worker shares it with its
+    parent); elsewhere (Windows) one thread at a time seeks and reads."""
+
+    def __init__(self, path: Path, fh: BinaryIO) -> None:
+        self.path = path
+        self._fh = fh
+        self._lock = threading.Lock()
+        weakref.finalize(self, fh.close)  # closed once no sequence needs it
+
+    def chunk(self, place: tuple[int, int]) -> list[Any]:
+        offset, length = place
+        if hasattr(os, "pread"):
+            data = os.pread(self._fh.fileno(), length, offset)
+        else:
+            with self._lock:
+                self._fh.seek(offset)
+                data = self._fh.read(length)
+        if len(data) != length:
+            raise OSError(f"{self.path.name} is shorter than its index says")
+        found = _RegisterUnpickler(io.BytesIO(data)).load()
+        if not isinstance(found, list):
+            raise pickle.UnpicklingError(f"{self.path.name}: a chunk is not a list")
+        return found
+
+
+class Stored(Sequence[T]):
+    """A register's initiatives or ratings, read from its store a chunk at a time.
+
+    Walking it holds one chunk; ``len`` and indexing need no walk. It equals any
+    sequence with the same items, and pickles as a plain list (a worker's part of
+    the register is self-contained)."""
+
+    def __init__(
+        self,
+        store: _StoreFile,
+        places: list[tuple[int, int]],
+        size: int,
+        groups: dict[str, list[int]] | None = None,
+    ) -> None:
+        self._store, self._places, self._size = store, places, size
+        self._groups = groups or {}
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[T]:
+        for place in self._places:
+            yield from self._store.chunk(place)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += self._size
+        if not 0 <= index < self._size:
+            raise IndexError("register index out of range")
+        items: list[T] = self._store.chunk(self._places[index // CHUNK])
+        return items[index % CHUNK]
+
+    def group(self, name: str, belongs: Any) -> list[T]:
+        """The items of one group (a center's initiatives), in order: only the chunks
+        that hold them are read; ``belongs`` picks them out of those chunks."""
+        out: list[T] = []
+        for n in self._groups.get(name, ()):
+            out.extend(item for item in self._store.chunk(self._places[n]) if belongs(item))
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # a sequence: compared, never hashed
+
+    def __reduce__(self) -> tuple[Any, tuple[list[T]]]:
+        return (list, (list(self),))
+
+    def __repr__(self) -> str:
+        return f"<{self._size} kept in {self._store.path.name}>"
+
+
 def load(cache_dir: Path, key: str) -> tuple[Register, Report] | None:
-    """The cached read for ``key``, or None when there is none that can be trusted."""
+    """The stored read for ``key``, or None when there is none that can be trusted.
+    The register's initiatives and ratings stay in the store until walked."""
+    path = store_path(cache_dir, key)
     try:
-        # Straight from the file, as it is stored: the bytes held whole beside the
-        # register they make were 13 MB more at 40,000 initiatives.
-        with (cache_dir / CACHE_NAME).open("rb") as fh:
-            stored_key, register, report = _RegisterUnpickler(fh).load()
-    except Exception:  # absent, truncated, foreign: read the workbook instead
+        fh = path.open("rb")
+    except OSError:
         return None
-    if stored_key != key or not isinstance(register, Register) or not isinstance(report, Report):
+    try:
+        magic, where = _HEADER.unpack(fh.read(_HEADER.size))
+        if magic != MAGIC:
+            raise pickle.UnpicklingError("not a register store")
+        fh.seek(where)
+        index = _RegisterUnpickler(fh).load()
+        stored_key, digest, head, report, initiatives, ratings = index
+        info, sections, rounds, centers, form = head
+        if stored_key != key or not isinstance(report, Report):
+            raise pickle.UnpicklingError("another read")
+        if _digest(fh, _HEADER.size, where) != digest:  # chunks damaged since written
+            raise pickle.UnpicklingError("damaged")
+        file = _StoreFile(path, fh)
+        ini_places, ini_size, by_center = initiatives
+        rating_places, rating_size = ratings
+        register = Register(
+            info,
+            sections,
+            Stored[Initiative](file, ini_places, ini_size, by_center),
+            rounds,
+            centers,
+            Stored[Rating](file, rating_places, rating_size),
+            form,
+        )
+    except Exception:  # truncated, foreign, another version's: read the workbook instead
+        fh.close()
         return None
     return register, report
 
 
+def _digest(fh: BinaryIO, start: int, end: int) -> str:
+    """SHA-256 of the chunks (bytes ``start`` to ``end``): a store damaged on disk is
+    read past at load, never met half-way through a command (12 MB at N = 1000)."""
+    digest = hashlib.sha256()
+    fh.seek(start)
+    left = end - start
+    while left > 0:
+        block = fh.read(min(left, 1 << 20))
+        if not block:
+            break
+        digest.update(block)
+        left -= len(block)
+    return digest.hexdigest()
+
+
+def _write_chunks(out: BinaryIO, items: Sequence[Any], digest: Any) -> list[tuple[int, int]]:
+    """Write ``items`` in chunks of ``CHUNK``; where each one lies."""
+    places = []
+    it = iter(items)
+    while chunk := list(itertools.islice(it, CHUNK)):
+        data = pickle.dumps(chunk, protocol=5)
+        places.append((out.tell(), len(data)))
+        out.write(data)
+        digest.update(data)
+    return places
+
+
 def store(cache_dir: Path, key: str, register: Register, report: Report) -> None:
-    """Keep a read for next time; a disk that refuses is no error (the cache is optional)."""
+    """Keep a read for next time; a disk that refuses is no error (the store is optional)."""
+    target = store_path(cache_dir, key)
     try:
         cache_dir.mkdir(exist_ok=True)
-        with atomic_path(cache_dir / CACHE_NAME) as tmp, tmp.open("wb") as fh:
-            # Straight to the file: the pickle as one bytes object was 30 MB more at
-            # the top of a cold read at 40,000 initiatives.
-            pickle.dump((key, register, report), fh, protocol=5)
-    except OSError:
-        pass
+        if not target.is_file():
+            with atomic_path(target) as tmp, tmp.open("wb") as out:
+                out.write(_HEADER.pack(MAGIC, 0))
+                digest = hashlib.sha256()
+                ini_places = _write_chunks(out, register.initiatives, digest)
+                by_center: dict[str, list[int]] = {}
+                for n, ini in enumerate(register.initiatives):
+                    chunks = by_center.setdefault(ini.center, [])
+                    if not chunks or chunks[-1] != n // CHUNK:
+                        chunks.append(n // CHUNK)
+                rating_places = _write_chunks(out, register.ratings, digest)
+                where = out.tell()
+                head = (register.info, register.sections, register.rounds, register.centers)
+                index = (
+                    key,
+                    digest.hexdigest(),
+                    (*head, register.form),
+                    report,
+                    (ini_places, len(register.initiatives), by_center),
+                    (rating_places, len(register.ratings)),
+                )
+                pickle.dump(index, out, protocol=5)
+                out.seek(0)
+                out.write(_HEADER.pack(MAGIC, where))
+    except (OSError, SheetflowError):
+        return
+    _remove_others(cache_dir, target)
+
+
+def _remove_others(cache_dir: Path, keep: Path) -> None:
+    """Stores of earlier reads (and the single pickle of earlier versions), where the
+    system lets them go: one another command still reads stays until next time."""
+    for old in [*cache_dir.glob("register-*.store"), cache_dir / "register.pickle"]:
+        if old != keep:
+            with contextlib.suppress(OSError):
+                old.unlink(missing_ok=True)
