@@ -207,6 +207,10 @@ class Register:
     centers: list[Center]
     ratings: Sequence[Rating] = field(default_factory=list)
     form: Form = field(default_factory=default_form)
+    # ``not_applicable()`` as last found, by the initiatives it was found in.
+    _marked: dict[int, frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def rounds_by_number(self) -> dict[int, Round]:
@@ -239,10 +243,21 @@ class Register:
         return list(seen)
 
     def not_applicable(self) -> set[str]:
-        """Item keys marked "ikke relevant" in the register: not asked, not flagged."""
-        out = {i.economy_key for i in self.initiatives if i.economy_na}
-        out.update(m.key for i in self.initiatives for m in i.milestones if m.not_applicable)
-        return out
+        """Item keys marked "ikke relevant" in the register: not asked, not flagged.
+        Found in one pass; kept for a register read from its store (which cannot
+        change, and is read from disk at each pass: the master asks five times)."""
+        marked = self._marked.get(id(self.initiatives))
+        if marked is None:
+            found: set[str] = set()
+            for ini in self.initiatives:
+                if ini.economy_na:
+                    found.add(ini.economy_key)
+                found.update(m.key for m in ini.milestones if m.not_applicable)
+            marked = frozenset(found)
+            if not isinstance(self.initiatives, list):  # a list may be changed in place
+                self._marked.clear()
+                self._marked[id(self.initiatives)] = marked
+        return set(marked)
 
     def key_table(self) -> dict[str, str]:
         """Every item key mapped to itself: what the ledger reads can share these

@@ -10,7 +10,8 @@ The store holds the register's small parts (information, sections, rounds,
 centers, form, findings) in an index, and its initiatives and ratings in
 chunks of ``CHUNK``, in register order. A register loaded from it keeps only the
 index: its ``initiatives`` and ``ratings`` are sequences that read their chunks
-as they are walked, so a pass over 40,000 initiatives holds 256 at a time, and a
+as they are walked, so a pass over 40,000 initiatives holds 256 at a time beyond
+the first chunks, which stay read up to a fixed bound (``KEEP_BYTES``), and a
 center's initiatives are read from the chunks that hold them.
 
 The store is an optimisation, never a source of truth: anything wrong with it
@@ -47,6 +48,12 @@ from sheetflow.model import Initiative, Rating, Register
 FORMAT = 2
 MAGIC = b"SFREG" + bytes([0, 0, FORMAT])
 CHUNK = 256  # initiatives (or ratings) per chunk: ~1,300 objects, a few hundred KB
+# How much of a store stays read once read: a pass costs 0.1 s per 8,000 initiatives
+# (collect walks the register some 20 times), so a register up to about 11,000
+# initiatives (every municipality's) is read once and kept, about 14 MB; of a larger
+# one, the first chunks are kept and the rest read at each pass: memory stays
+# within this bound whatever the register's size.
+KEEP_BYTES = 4 << 20
 _HEADER = struct.Struct("<8sQ")  # magic, where the index starts
 
 # The only classes a stored register is made of (checked in tests/test_register_cache.py).
@@ -102,9 +109,22 @@ class _StoreFile:
         self.path = path
         self._fh = fh
         self._lock = threading.Lock()
+        # The first chunks read, up to ``KEEP_BYTES`` of the store, stay read.
+        self._kept: dict[tuple[int, int], list[Any]] = {}
+        self._room = KEEP_BYTES
         weakref.finalize(self, fh.close)  # closed once no sequence needs it
 
     def chunk(self, place: tuple[int, int]) -> list[Any]:
+        """The items of the chunk at ``place`` (offset, length); callers never change it."""
+        found = self._kept.get(place)
+        if found is None:
+            found = self._read(place)
+            if place[1] <= self._room:
+                self._kept[place] = found
+                self._room -= place[1]
+        return found
+
+    def _read(self, place: tuple[int, int]) -> list[Any]:
         offset, length = place
         if hasattr(os, "pread"):
             data = os.pread(self._fh.fileno(), length, offset)
@@ -123,7 +143,8 @@ class _StoreFile:
 class Stored(Sequence[T]):
     """A register's initiatives or ratings, read from its store a chunk at a time.
 
-    Walking it holds one chunk; ``len`` and indexing need no walk. It equals any
+    Walking it holds one chunk beyond those kept (``KEEP_BYTES``); ``len`` and
+    indexing need no walk. It equals any
     sequence with the same items, and pickles as a plain list (a worker's part of
     the register is self-contained)."""
 
@@ -132,9 +153,11 @@ class Stored(Sequence[T]):
         store: _StoreFile,
         places: list[tuple[int, int]],
         size: int,
+        per_chunk: int,
         groups: dict[str, list[int]] | None = None,
     ) -> None:
         self._store, self._places, self._size = store, places, size
+        self._per_chunk = per_chunk  # as written (``CHUNK`` when the store was made)
         self._groups = groups or {}
 
     def __len__(self) -> int:
@@ -155,8 +178,8 @@ class Stored(Sequence[T]):
             index += self._size
         if not 0 <= index < self._size:
             raise IndexError("register index out of range")
-        items: list[T] = self._store.chunk(self._places[index // CHUNK])
-        return items[index % CHUNK]
+        items: list[T] = self._store.chunk(self._places[index // self._per_chunk])
+        return items[index % self._per_chunk]
 
     def group(self, name: str, belongs: Any) -> list[T]:
         """The items of one group (a center's initiatives), in order: only the chunks
@@ -194,7 +217,7 @@ def load(cache_dir: Path, key: str) -> tuple[Register, Report] | None:
             raise pickle.UnpicklingError("not a register store")
         fh.seek(where)
         index = _RegisterUnpickler(fh).load()
-        stored_key, digest, head, report, initiatives, ratings = index
+        stored_key, digest, per_chunk, head, report, initiatives, ratings = index
         info, sections, rounds, centers, form = head
         if stored_key != key or not isinstance(report, Report):
             raise pickle.UnpicklingError("another read")
@@ -206,10 +229,10 @@ def load(cache_dir: Path, key: str) -> tuple[Register, Report] | None:
         register = Register(
             info,
             sections,
-            Stored[Initiative](file, ini_places, ini_size, by_center),
+            Stored[Initiative](file, ini_places, ini_size, per_chunk, by_center),
             rounds,
             centers,
-            Stored[Rating](file, rating_places, rating_size),
+            Stored[Rating](file, rating_places, rating_size, per_chunk),
             form,
         )
     except Exception:  # truncated, foreign, another version's: read the workbook instead
@@ -220,7 +243,7 @@ def load(cache_dir: Path, key: str) -> tuple[Register, Report] | None:
 
 def _digest(fh: BinaryIO, start: int, end: int) -> str:
     """SHA-256 of the chunks (bytes ``start`` to ``end``): a store damaged on disk is
-    read past at load, never met half-way through a command (12 MB at N = 1000)."""
+    read past at load, never met half-way through a command (15 MB at N = 1000)."""
     digest = hashlib.sha256()
     fh.seek(start)
     left = end - start
@@ -266,6 +289,7 @@ def store(cache_dir: Path, key: str, register: Register, report: Report) -> None
                 index = (
                     key,
                     digest.hexdigest(),
+                    CHUNK,
                     (*head, register.form),
                     report,
                     (ini_places, len(register.initiatives), by_center),
