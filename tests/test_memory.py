@@ -170,3 +170,19 @@ def test_a_rounds_state_shares_the_registers_item_keys(demo_result: DemoResult) 
     kinds = [f.kinds for f in state.flags] + [c.kinds for c in state.changes]
     assert len(kinds) > len(set(kinds))  # repeated kinds, to be shared
     assert len({id(k) for k in kinds}) == len(set(kinds))
+
+
+def test_the_master_names_an_item_with_one_string(demo_result: DemoResult) -> None:
+    """What each round asked (the trends) and the round's ratings name an item with
+    the same string: one key table for both, where a register read from its store
+    makes new strings at every pass (6 MB of copies at 1,000 centers)."""
+    from sheetflow.master import round_master
+
+    ws = Workspace.at(demo_result.master.parents[2])
+    register = ws.load_register()
+    with Ledger(ws.ledger_path) as ledger:
+        state, data = round_master(register, register.rounds[2], ledger, Report())
+    rated = {r.item_key: id(r.item_key) for r in state.ratings if r.round == 3}
+    asked = {key: id(key) for key in data.asked[3]}
+    both = set(rated) & set(asked)
+    assert both and {key for key in both if rated[key] != asked[key]} == set()

@@ -229,9 +229,14 @@ def center_state(received: list[Received]) -> tuple[CenterState, Received | None
     return CenterState.REJECTED, None
 
 
-def round_state(register: Register, rnd: Round, ledger: Ledger) -> RoundState:
-    """The state of round ``rnd``: centers, merged ratings, flags and changes."""
-    keys = register.key_table()
+def round_state(
+    register: Register, rnd: Round, ledger: Ledger, keys: dict[str, str] | None = None
+) -> RoundState:
+    """The state of round ``rnd``: centers, merged ratings, flags and changes.
+
+    ``keys``: the register's key table, when the caller has one (the master reads
+    what each round asked with the same strings)."""
+    keys = keys if keys is not None else register.key_table()
     collected = ledger.accepted_ratings(up_to_round=rnd.number, keys=keys)
     ratings = merge_ratings([r for r in register.ratings if r.round <= rnd.number], collected)
     issued = ledger.issued_rows(rnd.number, keys)

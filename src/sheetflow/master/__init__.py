@@ -115,14 +115,17 @@ def master_data(
     )
 
 
-def asked_by_round(register: Register, rnd: Round, ledger: Ledger) -> dict[int, set[str]]:
-    """Per round up to ``rnd``, the items its issued workbooks asked for."""
+def asked_by_round(
+    register: Register, rnd: Round, ledger: Ledger, keys: dict[str, str] | None = None
+) -> dict[int, set[str]]:
+    """Per round up to ``rnd``, the items its issued workbooks asked for (named with
+    the strings of ``keys``, the register's key table, when given)."""
     out: dict[int, set[str]] = {}
-    table = register.key_table()
+    table = keys if keys is not None else register.key_table()
     for r in register.rounds:
         if r.number <= rnd.number:
-            for _, _, _, keys in ledger.asked(r.number, table):
-                out.setdefault(r.number, set()).update(keys)
+            for _, _, _, asked in ledger.asked(r.number, table):
+                out.setdefault(r.number, set()).update(asked)
     return out
 
 
@@ -135,7 +138,11 @@ def round_master(
     date_text: str | None = None,
 ) -> tuple[RoundState, MasterData]:
     """What the round's master shows, in ``lang`` (its date written that way)."""
-    state = round_state(register, rnd, ledger)
+    # One key table for both: the round's ratings and what each round asked then
+    # name an item with one string (a register read from its store makes new ones
+    # at each pass: 6 MB of copies at 1,000 centers).
+    keys = register.key_table()
+    state = round_state(register, rnd, ledger, keys)
     # The register's own date (Oplysninger › Dato) when finance gave one.
     date_text = (
         date_text or _info_date(register.info.date, lang) or long_date(dt.date.today(), lang)
@@ -144,7 +151,7 @@ def round_master(
     center_of = centers_by_file(ledger, rnd)
     for row in rows:  # so finance can filter a center's remarks
         row["center"] = center_of.get(row.get("file", ""), "")
-    data = master_data(state, rows, date_text, asked_by_round(register, rnd, ledger))
+    data = master_data(state, rows, date_text, asked_by_round(register, rnd, ledger, keys))
     return state, data
 
 
