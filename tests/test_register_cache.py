@@ -5,6 +5,7 @@ time."""
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import pickle
 from pathlib import Path
@@ -100,13 +101,12 @@ class _Planted:
 
 
 def _with_index(good: bytes, index: object) -> bytes:
-    """A store with its chunks kept and another index put in place of its own."""
-    _, where = cache._HEADER.unpack(good[: cache._HEADER.size])
-    return (
-        cache._HEADER.pack(cache.MAGIC, where)
-        + good[cache._HEADER.size : where]
-        + (pickle.dumps(index))
-    )
+    """A store with its chunks kept and another index put in place of its own, its
+    digest made anew: what only the index's own checks can refuse."""
+    _, where, _ = cache._HEADER.unpack(good[: cache._HEADER.size])
+    body = good[cache._HEADER.size : where] + pickle.dumps(index)
+    digest = hashlib.sha256(body).digest()
+    return cache._HEADER.pack(cache.MAGIC, where, digest) + body
 
 
 def test_a_planted_or_broken_cache_is_read_past(ws: Workspace, tmp_path: Path) -> None:
@@ -114,16 +114,21 @@ def test_a_planted_or_broken_cache_is_read_past(ws: Workspace, tmp_path: Path) -
     expected, _ = read_register(ws.register_path)
     key = cache.cache_key(ws.register_path)
     good = _cache_file(ws).read_bytes()
-    _, where = cache._HEADER.unpack(good[: cache._HEADER.size])
+    _, where, _ = cache._HEADER.unpack(good[: cache._HEADER.size])
     index = pickle.loads(good[where:])
     marker = tmp_path / "ran"
-    flipped = bytearray(good)
-    flipped[cache._HEADER.size + 40] ^= 0xFF  # a byte of the first chunk
+    in_chunk, in_index = bytearray(good), bytearray(good)
+    in_chunk[cache._HEADER.size + 40] ^= 0xFF  # a byte of the first chunk
+    # A byte of a date in the index (a trial's round moved from March to January).
+    as_of = index[2][2][0].as_of
+    date_at = good.index(bytes([as_of.year >> 8, as_of.year & 0xFF, as_of.month]), where)
+    in_index[date_at + 2] = 1 if as_of.month != 1 else 2
     payloads = [
         _with_index(good, (key, _Planted(marker))),  # a global outside the register
         _with_index(good, ("another key", *index[1:])),
-        _with_index(good, (key, *index[1:4], "not a report", *index[5:])),
-        bytes(flipped),  # damaged on disk: the chunks' digest no longer matches
+        _with_index(good, (key, *index[1:3], "not a report", *index[4:])),
+        bytes(in_chunk),  # damaged on disk: the digest no longer matches
+        bytes(in_index),
         good[: len(good) // 2],  # truncated
         b"PK\x03\x04" + good[4:],  # not a store
     ]
@@ -133,6 +138,9 @@ def test_a_planted_or_broken_cache_is_read_past(ws: Workspace, tmp_path: Path) -
         again, notices = _load(ws)
         assert again == expected
         assert notices == [("register-duplicate-number", "Delelementer", "C17")]
+        # ... and the damaged store is replaced by a good one: the next command need
+        # not read the workbook again.
+        assert _cache_file(ws).read_bytes() == good
     assert not marker.exists()
 
 

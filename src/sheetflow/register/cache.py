@@ -18,9 +18,9 @@ The store is an optimisation, never a source of truth: anything wrong with it
 (absent, stale, unreadable, written by another version, a disk that refuses the
 write) means the file is read as before. Chunks are loaded by an unpickler that
 makes only the register's own plain data classes, so a planted file cannot run
-code. Each store has a name of its own key, so no store a command is reading is
-ever replaced under it (Windows refuses to replace an open file); older stores
-are removed when they can be.
+code. Each store has a name of its own key, so a good store a command is reading
+is never replaced under it (Windows refuses to replace an open file), only a
+damaged one; older stores are removed when they can be.
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ CHUNK = 256  # initiatives (or ratings) per chunk: ~1,300 objects, a few hundred
 # one, the first chunks are kept and the rest read at each pass: memory stays
 # within this bound whatever the register's size.
 KEEP_BYTES = 4 << 20
-_HEADER = struct.Struct("<8sQ")  # magic, where the index starts
+# Magic, where the index starts, and the SHA-256 of everything after the header
+# (chunks and index): a store damaged anywhere is read past at load.
+_HEADER = struct.Struct("<8sQ32s")
 
 # The only classes a stored register is made of (checked in tests/test_register_cache.py).
 _ALLOWED_MODULES = ("sheetflow.model", "sheetflow.form", "sheetflow.findings", "sheetflow.smiley")
@@ -212,17 +214,17 @@ def load(cache_dir: Path, key: str) -> tuple[Register, Report] | None:
     except OSError:
         return None
     try:
-        magic, where = _HEADER.unpack(fh.read(_HEADER.size))
+        magic, where, digest = _HEADER.unpack(fh.read(_HEADER.size))
         if magic != MAGIC:
             raise pickle.UnpicklingError("not a register store")
+        if _digest(fh, _HEADER.size) != digest:  # damaged since written
+            raise pickle.UnpicklingError("damaged")
         fh.seek(where)
         index = _RegisterUnpickler(fh).load()
-        stored_key, digest, per_chunk, head, report, initiatives, ratings = index
+        stored_key, per_chunk, head, report, initiatives, ratings = index
         info, sections, rounds, centers, form = head
         if stored_key != key or not isinstance(report, Report):
             raise pickle.UnpicklingError("another read")
-        if _digest(fh, _HEADER.size, where) != digest:  # chunks damaged since written
-            raise pickle.UnpicklingError("damaged")
         file = _StoreFile(path, fh)
         ini_places, ini_size, by_center = initiatives
         rating_places, rating_size = ratings
@@ -241,19 +243,14 @@ def load(cache_dir: Path, key: str) -> tuple[Register, Report] | None:
     return register, report
 
 
-def _digest(fh: BinaryIO, start: int, end: int) -> str:
-    """SHA-256 of the chunks (bytes ``start`` to ``end``): a store damaged on disk is
-    read past at load, never met half-way through a command (15 MB at N = 1000)."""
+def _digest(fh: BinaryIO, start: int) -> bytes:
+    """SHA-256 of the store from ``start`` to its end: a store damaged on disk is read
+    past at load, never met half-way through a command (15 MB at N = 1000: 30 ms)."""
     digest = hashlib.sha256()
     fh.seek(start)
-    left = end - start
-    while left > 0:
-        block = fh.read(min(left, 1 << 20))
-        if not block:
-            break
+    for block in iter(lambda: fh.read(1 << 20), b""):
         digest.update(block)
-        left -= len(block)
-    return digest.hexdigest()
+    return digest.digest()
 
 
 def _write_chunks(out: BinaryIO, items: Sequence[Any], digest: Any) -> list[tuple[int, int]]:
@@ -269,38 +266,51 @@ def _write_chunks(out: BinaryIO, items: Sequence[Any], digest: Any) -> list[tupl
 
 
 def store(cache_dir: Path, key: str, register: Register, report: Report) -> None:
-    """Keep a read for next time; a disk that refuses is no error (the store is optional)."""
+    """Keep a read for next time; a disk that refuses is no error (the store is optional).
+
+    Called only when no good store could be loaded, so one already under this name
+    is damaged and is replaced (a trial's truncated store was kept, and the workbook
+    read at every command). Replacing a store another command has open fails on
+    Windows, and is then no error either."""
     target = store_path(cache_dir, key)
     try:
         cache_dir.mkdir(exist_ok=True)
-        if not target.is_file():
-            with atomic_path(target) as tmp, tmp.open("wb") as out:
-                out.write(_HEADER.pack(MAGIC, 0))
-                digest = hashlib.sha256()
-                ini_places = _write_chunks(out, register.initiatives, digest)
-                by_center: dict[str, list[int]] = {}
-                for n, ini in enumerate(register.initiatives):
-                    chunks = by_center.setdefault(ini.center, [])
-                    if not chunks or chunks[-1] != n // CHUNK:
-                        chunks.append(n // CHUNK)
-                rating_places = _write_chunks(out, register.ratings, digest)
-                where = out.tell()
-                head = (register.info, register.sections, register.rounds, register.centers)
-                index = (
-                    key,
-                    digest.hexdigest(),
-                    CHUNK,
-                    (*head, register.form),
-                    report,
-                    (ini_places, len(register.initiatives), by_center),
-                    (rating_places, len(register.ratings)),
-                )
-                pickle.dump(index, out, protocol=5)
-                out.seek(0)
-                out.write(_HEADER.pack(MAGIC, where))
+        with atomic_path(target) as tmp, tmp.open("wb") as out:
+            _write_store(out, key, register, report)
     except (OSError, SheetflowError):
         return
     _remove_others(cache_dir, target)
+
+
+def _write_store(out: BinaryIO, key: str, register: Register, report: Report) -> None:
+    """Header, chunks of initiatives and of ratings, then the index; the header's
+    digest covers everything after it."""
+    out.write(_HEADER.pack(MAGIC, 0, bytes(32)))
+    digest = hashlib.sha256()
+    ini_places = _write_chunks(out, register.initiatives, digest)
+    by_center: dict[str, list[int]] = {}  # a center's chunks
+    for n, ini in enumerate(register.initiatives):
+        chunks = by_center.setdefault(ini.center, [])
+        if not chunks or chunks[-1] != n // CHUNK:
+            chunks.append(n // CHUNK)
+    rating_places = _write_chunks(out, register.ratings, digest)
+    where = out.tell()
+    head = (register.info, register.sections, register.rounds, register.centers, register.form)
+    index = pickle.dumps(
+        (
+            key,
+            CHUNK,
+            head,
+            report,
+            (ini_places, len(register.initiatives), by_center),
+            (rating_places, len(register.ratings)),
+        ),
+        protocol=5,
+    )
+    out.write(index)
+    digest.update(index)
+    out.seek(0)
+    out.write(_HEADER.pack(MAGIC, where, digest.digest()))
 
 
 def _remove_others(cache_dir: Path, keep: Path) -> None:
