@@ -264,6 +264,27 @@ def test_keys_that_cannot_be_written_are_a_warning(
     ]
 
 
+def test_keys_not_written_while_another_command_works_say_so(
+    starter: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trial ran two commands at once after an edit: the one that could not write
+    the new keys told the officer to close the file in Excel, where no Excel was."""
+    import sheetflow.register as reg
+    from sheetflow.errors import WorkspaceBusy
+
+    def busy(path: Path, assigned: object) -> None:
+        raise WorkspaceBusy("workspace-busy", root=starter.parent)
+
+    monkeypatch.setattr(reg, "write_keys", busy)
+    result = CliRunner().invoke(main, ["issue", str(starter.parent), "--round", "1"])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "  [advarsel] register.xlsx: De nye nøgler blev ikke skrevet i registret, fordi en "
+        "anden sheetflow-kommando arbejder i arbejdsmappen; de skrives næste gang. "
+        "(register-keys-busy)"
+    ]
+
+
 # ------------------------------------------------------------------ dates, e-mail
 
 

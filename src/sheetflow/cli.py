@@ -73,7 +73,7 @@ def _library_errors(warnings: bool = False) -> Iterator[None]:
 def _print_notices(notices: Notices, warnings: bool) -> None:
     """The kept notices in the order they came (ten of each kind, notices.py), then
     per kind how many more, naming values the ten did not."""
-    changes = ("register-key-assigned", "register-keys-not-saved")
+    changes = ("register-key-assigned", "register-keys-not-saved", "register-keys-busy")
     _print_findings([f for f in notices if warnings or f.code in changes], err=True)
     for code, more in notices.more.items():
         if warnings or code in changes:

@@ -71,6 +71,7 @@ CATALOGUE: dict[str, Code] = {
         Code("register-unknown-name", E),
         Code("register-key-assigned", INFO),
         Code("register-keys-not-saved", W),
+        Code("register-keys-busy", W),
         # --- returned workbooks ---
         Code("file-skipped", INFO),
         Code("file-in-use", W),

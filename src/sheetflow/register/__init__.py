@@ -220,12 +220,14 @@ def _save_keys(workspace: Workspace, report: Report) -> list[Finding]:
     assigned = [f for f in report if f.code == "register-key-assigned"]
     if not assigned:
         return list(report)
+    kept = [f for f in report if f.code != "register-key-assigned"]
     try:
         with workspace.locked():
             write_keys(workspace.register_path, assigned)
-    except (OSError, WorkspaceBusy) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        kept = [f for f in report if f.code != "register-key-assigned"]
+    except WorkspaceBusy:  # another command: no file to close, the next one writes them
+        return [*kept, make_finding("register-keys-busy", file=assigned[0].file)]
+    except OSError as exc:  # the file open in Excel, a folder not ours to write in
+        reason = exc.strerror or str(exc)
         return [*kept, make_finding("register-keys-not-saved", file=assigned[0].file, value=reason)]
     return list(report)
 
