@@ -207,9 +207,9 @@ class Register:
     centers: list[Center]
     ratings: Sequence[Rating] = field(default_factory=list)
     form: Form = field(default_factory=default_form)
-    # ``not_applicable()`` as last found, by the initiatives it was found in.
-    _marked: dict[int, frozenset[str]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
+    # ``not_applicable()`` of a stored register, with the initiatives it was found in.
+    _marked: tuple[Sequence[Initiative], frozenset[str]] | None = field(
+        default=None, init=False, repr=False, compare=False
     )
 
     @property
@@ -246,18 +246,16 @@ class Register:
         """Item keys marked "ikke relevant" in the register: not asked, not flagged.
         Found in one pass; kept for a register read from its store (which cannot
         change, and is read from disk at each pass: the master asks five times)."""
-        marked = self._marked.get(id(self.initiatives))
-        if marked is None:
-            found: set[str] = set()
-            for ini in self.initiatives:
-                if ini.economy_na:
-                    found.add(ini.economy_key)
-                found.update(m.key for m in ini.milestones if m.not_applicable)
-            marked = frozenset(found)
-            if not isinstance(self.initiatives, list):  # a list may be changed in place
-                self._marked.clear()
-                self._marked[id(self.initiatives)] = marked
-        return set(marked)
+        if self._marked is not None and self._marked[0] is self.initiatives:
+            return set(self._marked[1])
+        found: set[str] = set()
+        for ini in self.initiatives:
+            if ini.economy_na:
+                found.add(ini.economy_key)
+            found.update(m.key for m in ini.milestones if m.not_applicable)
+        if not isinstance(self.initiatives, list):  # a list may be changed in place
+            self._marked = (self.initiatives, frozenset(found))
+        return found
 
     def key_table(self) -> dict[str, str]:
         """Every item key mapped to itself: what the ledger reads can share these

@@ -146,9 +146,8 @@ class Stored(Sequence[T]):
     """A register's initiatives or ratings, read from its store a chunk at a time.
 
     Walking it holds one chunk beyond those kept (``KEEP_BYTES``); ``len`` and
-    indexing need no walk. It equals any
-    sequence with the same items, and pickles as a plain list (a worker's part of
-    the register is self-contained)."""
+    indexing need no walk. It equals any sequence with the same items, and pickles
+    as a plain list (a worker's part of the register is self-contained)."""
 
     def __init__(
         self,
