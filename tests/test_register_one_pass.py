@@ -247,42 +247,48 @@ def test_keys_are_written_back_once_and_stay(tmp_path: Path) -> None:
     assert [i.key for i in back.initiatives] == keys
 
 
-def test_keys_that_cannot_be_written_are_a_warning(
-    starter: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import sheetflow.register as reg
-
-    def locked(path: Path, assigned: object) -> None:
-        raise PermissionError(13, "Permission denied")
-
-    monkeypatch.setattr(reg, "write_keys", locked)
-    result = CliRunner().invoke(main, ["issue", str(starter.parent), "--round", "1"])
-    assert result.exit_code == 0
-    assert result.stderr.splitlines() == [
-        "  [advarsel] register.xlsx: De nye nøgler kunne ikke skrives i registret (Permission "
-        "denied); luk filen i Excel, så skrives de næste gang. (register-keys-not-saved)"
-    ]
+def _permission_denied(root: Path) -> Exception:
+    return PermissionError(13, "Permission denied")
 
 
-def test_keys_not_written_while_another_command_works_say_so(
-    starter: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A trial ran two commands at once after an edit: the one that could not write
-    the new keys told the officer to close the file in Excel, where no Excel was."""
-    import sheetflow.register as reg
+def _busy(root: Path) -> Exception:
     from sheetflow.errors import WorkspaceBusy
 
-    def busy(path: Path, assigned: object) -> None:
-        raise WorkspaceBusy("workspace-busy", root=starter.parent)
+    return WorkspaceBusy("workspace-busy", root=root)
 
-    monkeypatch.setattr(reg, "write_keys", busy)
+
+@pytest.mark.parametrize(
+    ("cause", "said"),
+    [
+        (  # the file open in Excel
+            _permission_denied,
+            "  [advarsel] register.xlsx: De nye nøgler kunne ikke skrives i registret "
+            "(Permission denied); luk filen i Excel, så skrives de næste gang. "
+            "(register-keys-not-saved)",
+        ),
+        (  # a trial ran two commands at once after an edit, and no Excel was open
+            _busy,
+            "  [advarsel] register.xlsx: De nye nøgler blev ikke skrevet i registret, fordi "
+            "en anden sheetflow-kommando arbejder i arbejdsmappen; de skrives næste gang. "
+            "(register-keys-busy)",
+        ),
+    ],
+)
+def test_keys_that_cannot_be_written_are_a_warning_that_says_why(
+    starter: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cause: Callable[[Path], Exception],
+    said: str,
+) -> None:
+    import sheetflow.register as reg
+
+    def refused(path: Path, assigned: object) -> None:
+        raise cause(starter.parent)
+
+    monkeypatch.setattr(reg, "write_keys", refused)
     result = CliRunner().invoke(main, ["issue", str(starter.parent), "--round", "1"])
     assert result.exit_code == 0
-    assert result.stderr.splitlines() == [
-        "  [advarsel] register.xlsx: De nye nøgler blev ikke skrevet i registret, fordi en "
-        "anden sheetflow-kommando arbejder i arbejdsmappen; de skrives næste gang. "
-        "(register-keys-busy)"
-    ]
+    assert result.stderr.splitlines() == [said]
 
 
 # ------------------------------------------------------------------ dates, e-mail
