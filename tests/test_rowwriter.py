@@ -22,6 +22,8 @@ from sheetflow.demo import DemoResult
 from sheetflow.xlsxutil import (
     FIXED_TIME,
     XLSXWRITER_SST_STRINGS,
+    MergeRanges,
+    PageBreaks,
     QuickWorkbook,
     RowWriter,
     release_written_rows,
@@ -50,7 +52,10 @@ AWKWARD = [
 
 
 def _write(path: Path, fast: bool, body: Callable[[Any, Any, RowWriter], None]) -> dict[str, bytes]:
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    # As the master writes: with xlsxwriter's text conversions on, RowWriter writes
+    # each cell the ordinary way, and there would be nothing to compare.
+    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    wb = xlsxwriter.Workbook(str(path), options)
     wb.set_properties({"created": FIXED_TIME})
     ws = wb.add_worksheet("Ark")
     fmt = wb.add_format({"border": 1, "text_wrap": True})
@@ -106,8 +111,41 @@ def test_merged_rows_as_merge_range_writes_them(tmp_path: Path) -> None:
         rows.merged(2, 1, 4, "", fmt, height=15)  # nothing to show: formatted blanks
         rows.merged(3, 0, 2, "uden format", None)
         rows.row(4, [("efter", fmt)])
+        ws.merge_range(5, 0, 5, 2, "almindelig efter", fmt)  # xlsxwriter's own, after
+        for n in range(6, 2000):
+            rows.merged(n * 40, 1, 3, f"langt nede {n}", fmt)
 
     _same(tmp_path, body)
+
+
+def test_merged_ranges_are_held_as_numbers_until_the_sheet_closes(tmp_path: Path) -> None:
+    """A merged row costs four numbers until the sheet is written, not a list of four
+    (80,000 merged rows in a master at 1,000 centers); xlsxwriter reads them back as the
+    lists it would have held, its own merges among them."""
+    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    wb = xlsxwriter.Workbook(str(tmp_path / "m.xlsx"), options)
+    ws = wb.add_worksheet("Ark")
+    fmt = wb.add_format({"border": 1})
+    rows = RowWriter(ws)
+    ws.merge_range(0, 0, 0, 3, "overskrift", fmt)
+    rows.merged(1, 1, 4, "a", fmt)
+    rows.merged(70_000, 0, 2, "b", fmt)
+    ws.merge_range(70_001, 2, 70_001, 16_383, "c", fmt)
+    assert isinstance(ws.merge, MergeRanges) and len(ws.merge) == 4
+    assert list(ws.merge) == [[0, 0, 0, 3], [1, 1, 1, 4], [70_000, 0, 70_000, 2],
+                              [70_001, 2, 70_001, 16_383]]  # fmt: skip
+    wb.close()
+
+
+def test_page_breaks_keep_blocks_whole() -> None:
+    """Pages of 100 points: blocks fill a page until the next would not fit; a forced
+    block starts a page; a block taller than a page has one of its own."""
+    blocks = [(0, 40, False), (3, 50, False), (6, 20, False), (8, 10, True), (9, 150, False),
+              (20, 30, False), (22, 60, False), (25, 40, False)]  # fmt: skip
+    pages = PageBreaks(100)
+    for first, height, forced in blocks:
+        pages.add(first, height, forced)
+    assert pages.breaks == [6, 8, 9, 20, 25]
 
 
 def test_refuses_a_row_already_written(tmp_path: Path) -> None:
