@@ -379,6 +379,29 @@ def test_rating_index_finds_each_rating_by_item_and_round() -> None:
     assert (index.get("K1-E", 1), index.get("K1-M1", 3), index.get("K9-M1", 2)) == (None,) * 3
 
 
+def test_the_rating_index_answers_what_each_part_asked_of_its_own_dicts() -> None:
+    """The latest smiley up to a round, an item's history oldest first, one round's
+    ratings, and the walk in round then item order: each worked out by hand here."""
+    r1m1, r2m1 = rating(1, "K1-M1", Y, "først"), rating(2, "K1-M1", None, "kun kommentar")
+    r3m1, r1e = rating(3, "K1-M1", R), rating(1, "K1-E", G)
+    r3e, r2a = rating(3, "K1-E", None), rating(2, "A1-M1", G)
+    index = RatingIndex([r3m1, r1e, r2m1, r3e, r1m1, r2a])
+    assert index.rounds() == [1, 2, 3] and len(index) == 6
+    assert list(index) == [r1e, r1m1, r2a, r2m1, r3e, r3m1]
+    latest = index.latest_up_to(2)
+    assert (latest.get("K1-M1"), latest.get("K1-E"), latest.get("A1-M1")) == (r1m1, r1e, r2a)
+    assert index.latest("K1-M1", 3) is r3m1 and index.latest("K1-E", 3) is r1e
+    assert index.latest("K1-M1", 0) is None and index.latest("K9-M1", 3) is None
+    assert index.history("K1-M1", 2) == [r1m1, r2m1] and index.history("K1-E", 9) == [r1e, r3e]
+    assert dict(index.of_round(2)) == {"K1-M1": r2m1, "A1-M1": r2a} and index.of_round(4) == {}
+    assert RatingIndex.of(index) is index
+    # The register's ratings, then the collected ones: the collected win.
+    collected = rating(1, "K1-E", R, "indsendt")
+    merged = RatingIndex([r1e, r1m1])
+    merged.add([collected])
+    assert list(merged) == [collected, r1m1]
+
+
 def test_a_rating_carried_over_from_an_earlier_round_has_its_comment_labelled() -> None:
     """Red in round 2 and not rated in round 3: still flagged red in round 3, but its
     comment is round 2's (labelled), not this round's; a rating of this round keeps

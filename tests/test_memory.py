@@ -186,3 +186,33 @@ def test_the_master_names_an_item_with_one_string(demo_result: DemoResult) -> No
     asked = {key: id(key) for key in data.asked[3]}
     both = set(rated) & set(asked)
     assert both and {key for key in both if rated[key] != asked[key]} == set()
+
+
+def test_the_round_is_read_through_one_rating_index(
+    demo_result: DemoResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The round's ratings are indexed once, and the flags, changes, counts, trends,
+    detail sheet and ratings.csv all ask that index: each built its own dicts of every
+    rating (90 MB made and dropped at 1,000 centers). What the index holds is the
+    register's ratings up to the round with the collected ones winning, worked out
+    here from the register and the ledger."""
+    from sheetflow.model import RatingIndex
+
+    ws = Workspace.at(demo_result.master.parents[2])
+    register = ws.load_register()
+    made: list[RatingIndex] = []
+    build = RatingIndex.__init__
+
+    def counted(self: RatingIndex, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        build(self, *args, **kwargs)
+
+    monkeypatch.setattr(RatingIndex, "__init__", counted)
+    rnd = register.rounds[2]
+    with Ledger(ws.ledger_path) as ledger:
+        collected = ledger.accepted_ratings(up_to_round=3)
+        state = consolidate(ws, register, rnd, ledger, Report()).state
+    assert state is not None and made == [state.ratings]
+    expected = {(r.round, r.item_key): r for r in register.ratings if r.round <= 3}
+    expected |= {(r.round, r.item_key): r for r in collected}
+    assert list(state.ratings) == [expected[k] for k in sorted(expected)]

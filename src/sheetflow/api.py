@@ -35,7 +35,7 @@ from sheetflow.master.summary import (
     NOT_APPLICABLE,
     ratings_rows,
 )
-from sheetflow.model import Rating, Register, Round
+from sheetflow.model import RatingIndex, Register, Round
 from sheetflow.roundstate import Verdict, answer_book, merge_ratings
 from sheetflow.workspace import Workspace
 
@@ -261,7 +261,7 @@ class Followup:
 
     # ------------------------------------------------------------ ratings
 
-    def merged_ratings(self, rnd: Round) -> tuple[list[Rating], dict[int, set[str]]]:
+    def merged_ratings(self, rnd: Round) -> tuple[RatingIndex, dict[int, set[str]]]:
         """The round's ratings (register and returns merged, as the master uses them)
         and, per round, the items issued workbooks asked for."""
         # As round_state merges them for the master and ratings.csv (without its

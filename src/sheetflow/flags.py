@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sheetflow.answers import stored
-from sheetflow.model import Note, Rating, Register, Round, latest_ratings, note_for, ratings_by_item
+from sheetflow.model import (
+    LatestRatings,
+    Milestone,
+    Note,
+    Rating,
+    RatingIndex,
+    Register,
+    Round,
+    note_for,
+)
 from sheetflow.smiley import Smiley
 
 if TYPE_CHECKING:
@@ -94,10 +103,9 @@ def compute_flags(
     keys its workbook asked for and it left without an answer (``roundstate``).
     """
     rounds = register.rounds_by_number
-    all_ratings = list(ratings)
-    latest = latest_ratings(all_ratings, rnd.number)
-    this_round = {r.item_key: r for r in all_ratings if r.round == rnd.number}
-    history = ratings_by_item(all_ratings, rnd.number)
+    index = RatingIndex.of(ratings)
+    latest = index.latest_up_to(rnd.number)
+    this_round = index.of_round(rnd.number)
     unanswered = unanswered or {}
     flags: list[Flag] = []
     for ini in register.initiatives:
@@ -116,7 +124,7 @@ def compute_flags(
                 kinds.append(MISSING)
             if kinds:
                 shown = shown_rating(this_round.get(ms.key), rating)
-                note = shown_note(shown, rnd, history.get(ms.key, ()))
+                note = shown_note(shown, rnd, index.history(ms.key, rnd.number))
                 flags.append(Flag(_kinds(kinds), ini.center, ini.key, ms.key, shown, note))
         if ini.economy_na:
             continue
@@ -128,7 +136,7 @@ def compute_flags(
             kinds.append(MISSING)
         if kinds:
             shown = shown_rating(this_round.get(ini.economy_key), eco)
-            note = shown_note(shown, rnd, history.get(ini.economy_key, ()))
+            note = shown_note(shown, rnd, index.history(ini.economy_key, rnd.number))
             flags.append(Flag(_kinds(kinds), ini.center, ini.key, ini.economy_key, shown, note))
     flags.extend(Flag((NOT_RETURNED,), center) for center in not_returned)
     return flags
@@ -157,19 +165,14 @@ def _not_green(latest: Rating | None) -> bool:
     return latest is None or latest.smiley is not Smiley.GREEN
 
 
-def overdue_keys(register: Register, rnd: Round, latest: dict[str, Rating]) -> set[str]:
-    """The milestones ``compute_flags`` flags overdue in ``rnd``, from each item's
-    latest rating up to it (``latest_ratings``), without making the flags."""
-    rounds = register.rounds_by_number
-    return {
-        ms.key
-        for ini in register.initiatives
-        for ms in ini.milestones
-        if not ms.is_placeholder
+def _overdue(ms: Milestone, rnd: Round, rounds: dict[int, Round], latest: LatestRatings) -> bool:
+    """A milestone with text, not marked "ikke relevant", due by ``rnd`` and not green."""
+    return (
+        not ms.is_placeholder
         and not ms.not_applicable
         and ms.deadline.due_by(rnd, rounds)
         and _not_green(latest.get(ms.key))
-    }
+    )
 
 
 def count_flags(flags: Iterable[Flag]) -> dict[str, int]:
@@ -200,7 +203,7 @@ class Change:
 
 
 def changes_since_previous(
-    register: Register, rnd: Round, ratings: list[Rating], held: set[int] | None = None
+    register: Register, rnd: Round, ratings: Iterable[Rating], held: set[int] | None = None
 ) -> list[Change]:
     """Items that turned red, turned green (from a rated non-green) or became overdue
     since the round before ``rnd``, the latest of the ``held`` ones (default: every
@@ -211,29 +214,36 @@ def changes_since_previous(
     if not earlier:
         return []
     prev = max(earlier, key=lambda r: r.number)
-    now = latest_ratings(ratings, rnd.number)
-    before = latest_ratings(ratings, prev.number)
-    this_round = {r.item_key: r for r in ratings if r.round == rnd.number}
-    history = ratings_by_item(ratings, rnd.number)
-    overdue_now = overdue_keys(register, rnd, now)
-    overdue_before = overdue_keys(register, prev, before)
+    index = RatingIndex.of(ratings)
+    now = index.latest_up_to(rnd.number)
+    before = index.latest_up_to(prev.number)
+    this_round = index.of_round(rnd.number)
+    rounds = register.rounds_by_number
     out: list[Change] = []
     for ini in register.initiatives:
-        keys = [m.key for m in ini.milestones if not m.is_placeholder and not m.not_applicable]
+        items: list[tuple[str, Milestone | None]] = [
+            (m.key, m) for m in ini.milestones if not m.is_placeholder and not m.not_applicable
+        ]
         if not ini.economy_na:
-            keys.append(ini.economy_key)
-        for key in keys:
-            a = before[key].smiley if key in before else None
-            b = now[key].smiley if key in now else None
+            items.append((ini.economy_key, None))
+        for key, ms in items:
+            latest_now, latest_before = now.get(key), before.get(key)
+            a = latest_before.smiley if latest_before is not None else None
+            b = latest_now.smiley if latest_now is not None else None
             kinds = []
             if b is Smiley.RED and a is not Smiley.RED:
                 kinds.append(TURNED_RED)
             elif b is Smiley.GREEN and a is not None and a is not Smiley.GREEN:
                 kinds.append(TURNED_GREEN)
-            if key in overdue_now and key not in overdue_before:
+            if (
+                ms is not None
+                and _overdue(ms, rnd, rounds, now)
+                and not _overdue(ms, prev, rounds, before)
+            ):
                 kinds.append(BECAME_OVERDUE)
             if kinds:
-                note = shown_note(this_round.get(key) or now.get(key), rnd, history.get(key, ()))
+                shown = this_round.get(key) or latest_now
+                note = shown_note(shown, rnd, index.history(key, rnd.number))
                 out.append(Change(_kinds(kinds), ini.center, ini.key, key, a, b, note))
     return out
 

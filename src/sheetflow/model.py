@@ -14,7 +14,7 @@ import hashlib
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -328,19 +328,100 @@ def initiative_key(title: str, taken: set[str] | frozenset[str] = frozenset()) -
 
 
 class RatingIndex:
-    """Ratings found by item and round. Held per round, then per item: a dict keyed by
-    (item, round) pairs costs a pair per rating (16 MB at N = 1000, against 5)."""
+    """A round's ratings by round, then item: the one index the round's state, its
+    flags, changes, counts, trends and ratings.csv all ask.
 
-    __slots__ = ("_by_round",)
+    Held per round, then per item: a dict keyed by (item, round) pairs costs a pair
+    per rating (16 MB at N = 1000, against 5). Each question is answered from the
+    index (the latest smiley up to a round, an item's history), where each asker
+    once built a dict of its own over every rating (at 1,000 centers, 90 MB made
+    and dropped while the round's state was read). Walked, it gives the ratings in
+    round, then item order."""
 
-    def __init__(self, ratings: Iterable[Rating]) -> None:
+    __slots__ = ("_by_round", "_rounds")
+
+    def __init__(
+        self, ratings: Iterable[Rating] = (), keys: Mapping[str, str] | None = None
+    ) -> None:
         self._by_round: dict[int, dict[str, Rating]] = {}
-        for r in ratings:  # a later rating of the same item and round wins, as in a dict
-            self._by_round.setdefault(r.round, {})[r.item_key] = r
+        self._rounds: list[int] = []
+        self.add(ratings, keys)
+
+    @classmethod
+    def of(cls, ratings: Iterable[Rating]) -> RatingIndex:
+        """``ratings`` as an index: itself when it is one."""
+        return ratings if isinstance(ratings, RatingIndex) else cls(ratings)
+
+    def add(self, ratings: Iterable[Rating], keys: Mapping[str, str] | None = None) -> None:
+        """Add ``ratings``: a later rating of the same item and round wins, as in a
+        dict. ``keys``: the register's key table, so the index names an item with
+        the table's string."""
+        known = keys.get if keys is not None else None
+        by_round = self._by_round
+        for r in ratings:
+            key = known(r.item_key, r.item_key) if known is not None else r.item_key
+            ratings_of = by_round.get(r.round)
+            if ratings_of is None:
+                ratings_of = by_round[r.round] = {}
+            ratings_of[key] = r
+        self._rounds = sorted(by_round)
 
     def get(self, item_key: str, round_number: int) -> Rating | None:
         ratings = self._by_round.get(round_number)
         return ratings.get(item_key) if ratings is not None else None
+
+    def rounds(self) -> list[int]:
+        """The rounds with any rating, in order."""
+        return list(self._rounds)
+
+    def of_round(self, round_number: int) -> Mapping[str, Rating]:
+        """One round's ratings by item."""
+        return self._by_round.get(round_number, {})
+
+    def latest(self, item_key: str, up_to_round: int) -> Rating | None:
+        """The item's rating of the latest round up to ``up_to_round`` that has a smiley."""
+        for number in reversed(self._rounds):
+            if number <= up_to_round:
+                r = self._by_round[number].get(item_key)
+                if r is not None and r.smiley is not None:
+                    return r
+        return None
+
+    def latest_up_to(self, up_to_round: int) -> LatestRatings:
+        """``latest`` up to one round, asked like ``latest_ratings``' dict."""
+        return LatestRatings(self, up_to_round)
+
+    def history(self, item_key: str, up_to_round: int) -> list[Rating]:
+        """The item's ratings up to a round, oldest first."""
+        out = []
+        for number in self._rounds:
+            if number > up_to_round:
+                break
+            r = self._by_round[number].get(item_key)
+            if r is not None:
+                out.append(r)
+        return out
+
+    def __len__(self) -> int:
+        return sum(len(ratings) for ratings in self._by_round.values())
+
+    def __iter__(self) -> Iterator[Rating]:
+        for number in self._rounds:
+            ratings = self._by_round[number]
+            for key in sorted(ratings):
+                yield ratings[key]
+
+
+@dataclass(frozen=True, slots=True)
+class LatestRatings:
+    """Per item, the latest rating with a smiley up to a round, looked up in the index
+    as it is asked (``latest_ratings`` without the dict)."""
+
+    index: RatingIndex
+    up_to_round: int
+
+    def get(self, item_key: str) -> Rating | None:
+        return self.index.latest(item_key, self.up_to_round)
 
 
 def latest_ratings(ratings: Iterable[Rating], up_to_round: int) -> dict[str, Rating]:
@@ -376,15 +457,6 @@ def note_for(shown: Rating | None, history: Iterable[Rating]) -> Note | None:
         if r.comment and (latest is None or r.round >= latest.round):
             latest = r
     return Note(latest.comment, latest.round, own=False) if latest is not None else None
-
-
-def ratings_by_item(ratings: Iterable[Rating], up_to_round: int) -> dict[str, list[Rating]]:
-    """Per item, its ratings up to a round, oldest first."""
-    out: dict[str, list[Rating]] = {}
-    for r in sorted(ratings, key=lambda r: r.round):
-        if r.round <= up_to_round:
-            out.setdefault(r.item_key, []).append(r)
-    return out
 
 
 def asked_keys(register: Register, rnd: Round, ratings: list[Rating]) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sheetflow.answer_book import AnswerBook, answer_flags
@@ -24,7 +24,7 @@ from sheetflow.flags import (
     with_answer_flags,
 )
 from sheetflow.ledger import IssuedRow, Ledger, Received, Review
-from sheetflow.model import Rating, Register, Round
+from sheetflow.model import Rating, RatingIndex, Register, Round
 
 
 class Verdict(enum.StrEnum):
@@ -141,7 +141,7 @@ class RoundState:
     round: Round
     phase: RoundPhase
     centers: list[CenterRound]
-    ratings: list[Rating]
+    ratings: RatingIndex  # register's and collected, merged: the one index every part asks
     flags: list[Flag] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     stray: list[Received] = field(default_factory=list)  # landed here, belong elsewhere
@@ -171,14 +171,16 @@ class RoundState:
         return [c for c in self.centers if c.state.needs_attention]
 
 
-def merge_ratings(register_ratings: Iterable[Rating], collected: Iterable[Rating]) -> list[Rating]:
-    """One rating per (item, round): collected returns win over the register."""
-    merged: dict[tuple[str, int], Rating] = {}
-    for r in register_ratings:
-        merged[(r.item_key, r.round)] = r
-    for r in collected:
-        merged[(r.item_key, r.round)] = r
-    return sorted(merged.values(), key=lambda r: (r.round, r.item_key))
+def merge_ratings(
+    register_ratings: Iterable[Rating],
+    collected: Iterable[Rating],
+    keys: Mapping[str, str] | None = None,
+) -> RatingIndex:
+    """One rating per (item, round): collected returns win over the register.
+    ``keys``: the register's key table (the index names items with its strings)."""
+    index = RatingIndex(register_ratings, keys)
+    index.add(collected, keys)
+    return index
 
 
 # Findings in an accepted return that the center should fix (a correction workbook).
@@ -238,7 +240,7 @@ def round_state(
     what each round asked with the same strings)."""
     keys = keys if keys is not None else register.key_table()
     collected = ledger.accepted_ratings(up_to_round=rnd.number, keys=keys)
-    ratings = merge_ratings([r for r in register.ratings if r.round <= rnd.number], collected)
+    ratings = merge_ratings((r for r in register.ratings if r.round <= rnd.number), collected, keys)
     issued = ledger.issued_rows(rnd.number, keys)
     del keys
     by_template = {i.template_id: i for i in issued}
@@ -300,7 +302,7 @@ def round_state(
     found = answer_flags(register, rnd.number, book)
     flags = with_answer_flags(flags, found)
     # The previous round is the latest one held: a round finance skipped compares nothing.
-    held = set(ledger.rounds_recorded()) | {r.round for r in ratings}
+    held = set(ledger.rounds_recorded()) | set(ratings.rounds())
     changes = changes_since_previous(register, rnd, ratings, held)
     earlier = [r.number for r in register.rounds if r.number < rnd.number and r.number in held]
     if found and earlier:

@@ -104,12 +104,12 @@ def economy_asked(key: str, rating: Rating | None, asked: set[str] | None) -> bo
     return rating is not None or asked is None or key in asked
 
 
-def held_rounds(asked: dict[int, set[str]], ratings: Iterable[Rating]) -> set[int]:
+def held_rounds(asked: dict[int, set[str]], ratings: RatingIndex) -> set[int]:
     """The rounds that took place: issued by sheetflow (``asked``) or with ratings (the
     register's own, for rounds before sheetflow). A round of the register that was
     never held (finance went from round 2 to the year end) asks nothing, is no gap,
     and does not break a streak."""
-    return set(asked) | {r.round for r in ratings}
+    return set(asked) | set(ratings.rounds())
 
 
 def carried_over(states: Iterable[State]) -> list[State]:
@@ -139,7 +139,7 @@ def streak(states: Iterable[State], of: tuple[State, ...]) -> int:
 
 
 def trend_rows(
-    register: Register, upto: Round, ratings: list[Rating], asked: dict[int, set[str]]
+    register: Register, upto: Round, ratings: Iterable[Rating], asked: dict[int, set[str]]
 ) -> list[TrendRow]:
     """Every item in register order with its state per round; rounds after ``upto``
     are FUTURE and do not count in the streaks."""
@@ -147,15 +147,15 @@ def trend_rows(
 
 
 def iter_trend_rows(
-    register: Register, upto: Round, ratings: list[Rating], asked: dict[int, set[str]]
+    register: Register, upto: Round, ratings: Iterable[Rating], asked: dict[int, set[str]]
 ) -> Iterator[TrendRow]:
     """``trend_rows`` one at a time (the master passes over them without holding
     every item's row)."""
     rounds = sorted(register.rounds, key=lambda r: r.number)
     by_number = register.rounds_by_number
-    by_key = RatingIndex(ratings)
+    by_key = RatingIndex.of(ratings)
     not_relevant = register.not_applicable()
-    held = held_rounds(asked, ratings)
+    held = held_rounds(asked, by_key)
     # Where a past round's state counts in a streak: the rounds held up to ``upto``.
     streak_at = [i for i, r in enumerate(rounds) if r.number <= upto.number and r.number in held]
     # A form of finance's own that asks no smiley of an item kind has no smiley trend for it.

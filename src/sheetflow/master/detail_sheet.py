@@ -12,7 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 from sheetflow.issue.layout import text_height
 from sheetflow.master.styles import Styles
 from sheetflow.master.summary import MasterData, note_text
-from sheetflow.model import Initiative, Rating, RatingIndex, note_for
+from sheetflow.model import Initiative, Rating, note_for
 from sheetflow.smiley import symbol
 from sheetflow.xlsxutil import (
     RELEASE_EVERY,
@@ -45,7 +45,7 @@ class _Detail:
             DETAIL_WIDTHS["comment"],
         ]
         self.wide = sum(self.widths[1:])
-        self.by_key = RatingIndex(data.ratings)
+        self.by_key = data.ratings
         self.flagged = {f.item_key for f in data.flags if f.item_key}
         self.not_relevant = data.register.not_applicable()
         self.row = 0

@@ -8,7 +8,7 @@ out as rows for ratings.csv.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -25,7 +25,6 @@ from sheetflow.model import (
     RatingIndex,
     Register,
     Round,
-    latest_ratings,
 )
 from sheetflow.roundstate import CenterState
 from sheetflow.trends import (
@@ -88,7 +87,7 @@ def _bucket(rating: Rating | None) -> str:
 
 
 def count_ratings(
-    register: Register, rnd: Round, ratings: list[Rating], asked: set[str] | None = None
+    register: Register, rnd: Round, ratings: Iterable[Rating], asked: set[str] | None = None
 ) -> tuple[dict[str, Counts], dict[str, Counts]]:
     """Counts per section number and per center, for round ``rnd``.
 
@@ -102,7 +101,7 @@ def count_ratings(
     it, "ikke relevant" or not, as the trends sheet counts it.
     """
     rounds = register.rounds_by_number
-    latest = latest_ratings(ratings, rnd.number)
+    latest = RatingIndex.of(ratings).latest_up_to(rnd.number)
     by_section: dict[str, Counts] = {s.number: Counts() for s in register.sections}
     by_center: dict[str, Counts] = {c: Counts() for c in register.responsible_centers()}
     # A form of finance's own that asks no smiley of an item kind does not count it.
@@ -133,7 +132,7 @@ def count_ratings(
 def ratings_rows(
     register: Register,
     rnd: Round,
-    ratings: list[Rating],
+    ratings: Iterable[Rating],
     asked: dict[int, set[str]],
     answers: AnswerBook | None = None,
 ) -> Iterator[dict[str, str]]:
@@ -145,12 +144,12 @@ def ratings_rows(
     With ``answers`` (a form of finance's own), each row also has one typed column per
     field (``AnswerBook.columns``), and an initiative answered or asked for in a round
     has a row of its own (item "initiative")."""
-    by_key = RatingIndex(ratings)
+    by_key = RatingIndex.of(ratings)
     book = answers if answers else None
     not_relevant = register.not_applicable()
     sections = {s.number: s for s in register.sections}
     rounds = register.rounds_by_number
-    held = held_rounds(asked, ratings)
+    held = held_rounds(asked, by_key)
     for k in sorted(r.number for r in register.rounds if r.number <= rnd.number):
         if k not in held:
             continue  # never held: nothing was asked or answered
@@ -303,7 +302,7 @@ class MasterData:
 
     register: Register
     round: Round
-    ratings: list[Rating]
+    ratings: RatingIndex
     returns: list[ReturnRow]
     by_section: dict[str, Counts]
     by_center: dict[str, Counts]

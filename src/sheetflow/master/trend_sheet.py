@@ -220,7 +220,7 @@ def red_streak_rows(data: MasterData, t: dict[str, Any]) -> list[list[str]]:
     """The summary's "red in a row" table: one row per item red two rounds or more in
     a row up to this round, with the comment its red flag shows (an earlier round's,
     labelled, when the center gave none now), so the two tables agree."""
-    this_round = {r.item_key: r for r in data.ratings if r.round == data.round.number}
+    this_round = data.ratings.of_round(data.round.number)
     notes = {f.item_key: f.note for f in data.flags if f.item_key and f.note is not None}
     out = []
     for item in data.trend_overview[1]:
