@@ -282,6 +282,33 @@ def test_the_first_chunks_stay_read_up_to_a_fixed_bound(
     assert len(reads) == len(set(reads)) == 7 + len(register.ratings._places)  # type: ignore[attr-defined]
 
 
+def test_lookups_in_register_order_read_each_chunk_once(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary's lists look initiatives up by position, in register order within
+    each weight: through ``Register.initiative_at`` a stored register reads each chunk
+    once per ascending run, and holds nothing once the lookup is let go."""
+    monkeypatch.setattr(cache, "CHUNK", 5)  # the sample's 32 initiatives in 7 chunks
+    monkeypatch.setattr(cache, "KEEP_BYTES", 0)
+    _load(ws)
+    fresh, _ = read_register(ws.register_path)
+    before = _initiatives_alive()
+    reads = _count_reads(monkeypatch)
+    register, _ = _load(ws)
+    assert isinstance(register, Register)
+    at = register.initiative_at()
+    wanted = [0, 1, 4, 5, 6, 12, 13, 31, 2, 7]  # two ascending runs
+    assert [at(n) for n in wanted] == [fresh.initiatives[n] for n in wanted]
+    chunks = register.initiatives._places  # type: ignore[attr-defined]
+    assert reads == [chunks[n] for n in (0, 1, 2, 6, 0, 1)]
+    with pytest.raises(IndexError):
+        at(32)
+    del at
+    assert _initiatives_alive() == before
+    # A register in memory answers from its list.
+    assert fresh.initiative_at()(31) is fresh.initiatives[31]
+
+
 def test_collect_holds_no_initiative_while_it_writes_the_master(
     issued_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:

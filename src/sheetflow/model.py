@@ -235,6 +235,12 @@ class Register:
             return list(group(center, lambda i: i.center == center))
         return [i for i in self.initiatives if i.center == center]
 
+    def initiative_at(self) -> Callable[[int], Initiative]:
+        """Initiatives by register position, for lookups that come in register order:
+        from a store, each chunk is read once while the positions ascend."""
+        reader = getattr(self.initiatives, "reader", None)
+        return reader() if reader is not None else self.initiatives.__getitem__
+
     def responsible_centers(self) -> list[str]:
         """Centers that own at least one initiative, in register order of first use."""
         seen: dict[str, None] = {}

@@ -34,7 +34,7 @@ import pickle
 import struct
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, overload
 
@@ -181,6 +181,24 @@ class Stored(Sequence[T]):
             raise IndexError("register index out of range")
         items: list[T] = self._store.chunk(self._places[index // self._per_chunk])
         return items[index % self._per_chunk]
+
+    def reader(self) -> Callable[[int], T]:
+        """Items by index, for lookups that come in register order (the summary's
+        lists): the latest chunk read is held by the reader, not by the sequence, so
+        each chunk is read once while the indexes ascend and nothing stays held once
+        the reader is let go."""
+        latest: list[Any] = [-1, None]
+
+        def at(index: int) -> T:
+            if not 0 <= index < self._size:
+                raise IndexError("register index out of range")
+            n = index // self._per_chunk
+            if latest[0] != n:
+                latest[:] = [n, self._store.chunk(self._places[n])]
+            item: T = latest[1][index % self._per_chunk]
+            return item
+
+        return at
 
     def group(self, name: str, belongs: Any) -> list[T]:
         """The items of one group (a center's initiatives), in order: only the chunks
