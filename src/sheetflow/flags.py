@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from sheetflow.answers import stored
 from sheetflow.model import (
-    LatestRatings,
     Milestone,
     Note,
     Rating,
@@ -165,13 +164,14 @@ def _not_green(latest: Rating | None) -> bool:
     return latest is None or latest.smiley is not Smiley.GREEN
 
 
-def _overdue(ms: Milestone, rnd: Round, rounds: dict[int, Round], latest: LatestRatings) -> bool:
-    """A milestone with text, not marked "ikke relevant", due by ``rnd`` and not green."""
+def _overdue(ms: Milestone, rnd: Round, rounds: dict[int, Round], latest: Rating | None) -> bool:
+    """A milestone with text, not marked "ikke relevant", due by ``rnd`` and not green
+    by ``latest``, its latest rating up to ``rnd``."""
     return (
         not ms.is_placeholder
         and not ms.not_applicable
         and ms.deadline.due_by(rnd, rounds)
-        and _not_green(latest.get(ms.key))
+        and _not_green(latest)
     )
 
 
@@ -237,8 +237,8 @@ def changes_since_previous(
                 kinds.append(TURNED_GREEN)
             if (
                 ms is not None
-                and _overdue(ms, rnd, rounds, now)
-                and not _overdue(ms, prev, rounds, before)
+                and _overdue(ms, rnd, rounds, latest_now)
+                and not _overdue(ms, prev, rounds, latest_before)
             ):
                 kinds.append(BECAME_OVERDUE)
             if kinds:

@@ -175,12 +175,17 @@ class Stored(Sequence[T]):
     def __getitem__(self, index: int | slice) -> T | list[T]:
         if isinstance(index, slice):
             return list(self)[index]
+        n, at = self._locate(index)
+        items: list[T] = self._store.chunk(self._places[n])
+        return items[at]
+
+    def _locate(self, index: int) -> tuple[int, int]:
+        """The chunk that holds item ``index`` (negative from the end), and its place there."""
         if index < 0:
             index += self._size
         if not 0 <= index < self._size:
             raise IndexError("register index out of range")
-        items: list[T] = self._store.chunk(self._places[index // self._per_chunk])
-        return items[index % self._per_chunk]
+        return divmod(index, self._per_chunk)
 
     def reader(self) -> Callable[[int], T]:
         """Items by index, for lookups that come in register order (the summary's
@@ -190,12 +195,10 @@ class Stored(Sequence[T]):
         latest: list[Any] = [-1, None]
 
         def at(index: int) -> T:
-            if not 0 <= index < self._size:
-                raise IndexError("register index out of range")
-            n = index // self._per_chunk
+            n, place = self._locate(index)
             if latest[0] != n:
                 latest[:] = [n, self._store.chunk(self._places[n])]
-            item: T = latest[1][index % self._per_chunk]
+            item: T = latest[1][place]
             return item
 
         return at
