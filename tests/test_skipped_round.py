@@ -55,7 +55,7 @@ def test_a_round_finance_skips_is_no_gap(tmp_path: Path) -> None:
     streak = next(n for n, r in enumerate(summary) if r[0] and "i træk" in str(r[0]))
     assert [v for v in summary[streak + 2] if v not in (None, "")] == [
         "1.01 Sikre cykelstier",
-        "2",
+        2,  # a count, a number
         TM,
         "Økonomi",
         "☹",

@@ -251,7 +251,7 @@ def test_summary_names_items_red_two_rounds_in_a_row(year: Year) -> None:
     assert both, "the sample has items red in rounds 2 and 3"
     labels = {i.key: i.label for i in year.register.initiatives}
     expected = sorted(
-        (labels[k], "3" if key in by_round[1] else "2", text or "Økonomi", deadline)
+        (labels[k], 3 if key in by_round[1] else 2, text or "Økonomi", deadline)
         for key in both
         for k, _, text, deadline in [key]
     )

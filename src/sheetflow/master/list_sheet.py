@@ -37,18 +37,20 @@ class ItemList:
     """One list of the summary: its heading, the sheet a long one goes to, the
     header row, how many rows and how to make them (seven fields each, made anew
     for each pass: 112,000 rows of flags and changes at N = 1000 were 50 MB held
-    through the summary), the text when it is empty, and which field holds a
-    smiley (coloured), if any."""
+    through the summary), the text when it is empty, which field holds a smiley
+    (coloured), if any, and which a count (an int, written as a number: a count
+    stored as text is one Excel marks and cannot sort or sum)."""
 
     heading: str
     sheet: str
     headers: list[str]
     count: int
-    make_rows: Callable[[], Iterable[list[str]]]
+    make_rows: Callable[[], Iterable[list[str | int]]]
     empty: str
     smiley_col: int | None = None
+    number_col: int | None = None
 
-    def rows(self, first: int | None = None) -> Iterator[list[str]]:
+    def rows(self, first: int | None = None) -> Iterator[list[str | int]]:
         """The rows in order; only the first ``first`` when given."""
         return islice(self.make_rows(), first)
 
@@ -62,7 +64,10 @@ def write_list(
         ws.set_column(col, col, width)
     ws.write_row(0, 0, items.headers, st.header)
     writer = RowWriter(ws)
-    formats = [st.smiley if col == items.smiley_col else st.cell for col in range(len(LIST_WIDTHS))]
+    formats = [
+        st.smiley if col == items.smiley_col else st.number if col == items.number_col else st.cell
+        for col in range(len(LIST_WIDTHS))
+    ]
     for row, values in enumerate(items.rows(), start=1):
         cells: list[tuple[str | float | None, Any]] = list(zip(values, formats, strict=True))
         writer.row(row, cells, _height(values))
@@ -78,6 +83,6 @@ def write_list(
     print_setup(ws, *footer)
 
 
-def _height(values: list[str]) -> float:
+def _height(values: list[str | int]) -> float:
     """The row height that shows every field's wrapped text."""
-    return max(text_height(v, w) for v, w in zip(values, LIST_WIDTHS, strict=True))
+    return max(text_height(str(v), w) for v, w in zip(values, LIST_WIDTHS, strict=True))

@@ -8,7 +8,7 @@ has a sheet of its own, one plain row per item with a filter (``list_sheet``).""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import xlsxwriter
@@ -92,10 +92,10 @@ ROW_PT = 15.0  # a row of Calibri 11 as Excel and LibreOffice print it
 HEADING_PT = 18.0  # a heading's larger font
 
 
-def _row_height(values: list[str]) -> float:
+def _row_height(values: list[str | int]) -> float:
     """Height for a flag-table row: the tallest wrapped field."""
     spans = [sum(SUMMARY_WIDTHS[a : b + 1]) for a, b in FLAG_COLUMNS]
-    return max(text_height(v, w) for v, w in zip(values, spans, strict=True))
+    return max(text_height(str(v), w) for v, w in zip(values, spans, strict=True))
 
 
 def summary_breaks(
@@ -138,7 +138,7 @@ def _item_table(
     first = row + 1
     for values in items.rows(SUMMARY_TOP):
         row += 1
-        _spread(ws, row, values, st.cell, smiley_col=items.smiley_col, smiley_fmt=st.smiley)
+        _spread(ws, row, values, st.cell, items.smiley_col, st.smiley, st.number)
         heights[row] = _row_height(values)
         ws.set_row(row, heights[row])
     if items.smiley_col is not None:
@@ -205,7 +205,7 @@ def _flags_list(data: MasterData, t: dict[str, Any], found: _Lookup) -> ItemList
     weightiest first (``_weight``), in register order within each weight."""
     silent = _silent(data)
 
-    def rows() -> Iterator[list[str]]:
+    def rows() -> Iterator[list[str | int]]:
         for flag in sorted(data.flags, key=lambda flag: _weight(flag, silent)):
             ms = found.milestone(flag.initiative_key, flag.item_key)
             rating = flag.rating
@@ -246,7 +246,7 @@ def _changes_list(data: MasterData, t: dict[str, Any], found: _Lookup) -> ItemLi
     """What turned red, turned green or became overdue since the previous round, and
     the answers of finance's own form that meet their rule now and did not then."""
 
-    def rows() -> Iterator[list[str]]:
+    def rows() -> Iterator[list[str | int]]:
         for change in data.changes:
             label = found.label(change.initiative_key)
             ms = found.milestone(change.initiative_key, change.item_key)
@@ -294,21 +294,28 @@ def _red_streak_list(data: MasterData, t: dict[str, Any]) -> ItemList:
     silent = _silent(data)
     # A few: held. Fields: label, streak, center, ...
     rows = sorted(red_streak_rows(data, t), key=lambda row: (row[2] in silent, -int(row[1])))
-    return ItemList(heading, t["red_streak_sheet"], headers, len(rows), lambda: rows, empty, 5)
+    sheet = t["red_streak_sheet"]
+    return ItemList(heading, sheet, headers, len(rows), lambda: rows, empty, 5, number_col=1)
 
 
 def _spread(
     ws: Worksheet,
     row: int,
-    values: list[str],
+    values: Sequence[str | int],
     fmt: Any,
     smiley_col: int | None = None,
     smiley_fmt: Any = None,
+    number_fmt: Any = None,
 ) -> None:
-    """Write one flag-table row onto the summary grid, merging where a field spans."""
+    """Write one flag-table row onto the summary grid, merging where a field spans; a
+    count (an int) is written as a number in ``number_fmt``."""
     for n, ((first, last), value) in enumerate(zip(FLAG_COLUMNS, values, strict=True)):
         cell_fmt = smiley_fmt if n == smiley_col else fmt
+        if isinstance(value, int):
+            cell_fmt = number_fmt
         if last > first:
             ws.merge_range(row, first, row, last, value, cell_fmt)
+        elif isinstance(value, int):
+            ws.write_number(row, first, value, cell_fmt)
         else:
             ws.write_string(row, first, value, cell_fmt)

@@ -216,20 +216,20 @@ def _items(
         add_smiley_colours(ws, st.smileys, f"{first}:{last}")
 
 
-def red_streak_rows(data: MasterData, t: dict[str, Any]) -> list[list[str]]:
+def red_streak_rows(data: MasterData, t: dict[str, Any]) -> list[list[str | int]]:
     """The summary's "red in a row" table: one row per item red two rounds or more in
     a row up to this round, with the comment its red flag shows (an earlier round's,
     labelled, when the center gave none now), so the two tables agree."""
     this_round = data.ratings.of_round(data.round.number)
     notes = {f.item_key: f.note for f in data.flags if f.item_key and f.note is not None}
-    out = []
+    out: list[list[str | int]] = []
     for item in data.trend_overview[1]:
         rating = this_round.get(item.item_key)
         note = notes.get(item.item_key)
         out.append(
             [
                 item.label,
-                str(item.red_streak),
+                item.red_streak,
                 item.center,
                 item.text if item.milestone else t["economy_row"],
                 item.deadline,
