@@ -356,6 +356,33 @@ def test_collect_with_a_rejected_file_exits_1_and_says_why(issued_ws: Workspace)
     assert data["flag_counts"]["not-returned"] == 9
 
 
+def test_status_says_what_a_centers_files_were_when_it_sent_more_than_one(
+    issued_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trial's status read "Filer 2" beside an accepted return with an empty note:
+    the earlier file, rejected, was nowhere to be seen without --history."""
+    monkeypatch.setenv("COLUMNS", "240")  # one line per center in the table
+    ws, inbox = issued_ws, issued_ws.inbox_dir(3)
+    _, layout = issued_for(ws, "Ejendomme")
+    fill(ws, "Ejendomme", {inputs_of(layout)[0]: "ok"}, inbox / "ejd.xlsx")
+    run("collect", ws.root, "--round", "3")
+    fill_all_green(ws, "Ejendomme", inbox / "ejd rettet.xlsx")
+    fill_all_green(ws, "Arbejdsmarked", inbox / "arb.xlsx")
+    run("collect", ws.root, "--round", "3")
+    _, out = run("status", ws.root, "--round", "3", "--json")
+    centers = {c["center"]: c for c in json.loads(out)["centers"]}
+    assert {n: (c["files"], c["file_verdicts"]) for n, c in centers.items() if c["files"]} == {
+        "Ejendomme": (2, {"accepted": 1, "rejected": 1}),
+        "Arbejdsmarked": (1, {"accepted": 1}),
+    }
+    _, out = run("status", ws.root, "--round", "3")
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 5}
+    assert "filer: 1 godkendt, 1 afvist (se --history)" in rows["Ejendomme"], out
+    assert "filer:" not in rows["Arbejdsmarked"], out  # one file: its state says it all
+    _, out = run("status", ws.root, "--round", "3", "--lang", "en")
+    assert "files: 1 accepted, 1 rejected (see --history)" in out, out
+
+
 def test_collect_unissued_round_is_bad_usage(sample_ws: Workspace) -> None:
     code, out = run("collect", sample_ws.root, "--round", "4")
     assert code == 2

@@ -828,6 +828,9 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
             notes.append(c.review_reason)
         if c.stale:
             notes.append(_say("stale-note"))
+        if c.files > 1:  # what the number of files is made of
+            verdicts = ", ".join(f"{n} {_say(f'verdict-{v.value}')}" for v, n in c.verdicts)
+            notes.append(_say("files-note", verdicts=verdicts))
         table.add_row(
             c.center,
             str(c.version),

@@ -10,7 +10,14 @@ from sheetflow.errors import UsageError
 from sheetflow.flags import Flag, count_flags
 from sheetflow.ledger import Ledger, Received
 from sheetflow.model import Initiative, Milestone, Register, Round
-from sheetflow.roundstate import REMARKS, CenterRound, CenterState, RoundPhase, round_state
+from sheetflow.roundstate import (
+    REMARKS,
+    CenterRound,
+    CenterState,
+    RoundPhase,
+    Verdict,
+    round_state,
+)
 from sheetflow.workspace import Workspace
 
 
@@ -27,12 +34,16 @@ class CenterStatus:
     problems: tuple[dict[str, str], ...] = ()
     stale: bool = False
     review_reason: str = ""  # finance's reason, when it sent the return back
+    # The files by verdict, in the verdicts' order: what "files" is made of (a trial
+    # saw "2" beside an accepted return and could not tell what the other one was).
+    verdicts: tuple[tuple[Verdict, int], ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
             "center": self.center,
             "version": self.version,
             "files": self.files,
+            "file_verdicts": {verdict.value: count for verdict, count in self.verdicts},
             "last_received": self.last_received,
             "state": self.state.value,
             "problems": list(self.problems),
@@ -116,6 +127,8 @@ def _center_status(c: CenterRound) -> CenterStatus:
     elif latest is not None and c.state not in (CenterState.ACCEPTED, CenterState.MISSING):
         problems = tuple(f for f in latest.finding_list if f.get("severity") == "error")
     reason = c.review.reason if c.review and c.state is CenterState.RETURNED else ""
+    verdicts = [Verdict(r.verdict) for r in c.received]
+    counts = tuple((v, verdicts.count(v)) for v in Verdict if v in verdicts)
     return CenterStatus(
         c.center,
         c.version,
@@ -125,6 +138,7 @@ def _center_status(c: CenterRound) -> CenterStatus:
         problems,
         c.stale,
         reason,
+        counts,
     )
 
 
