@@ -252,3 +252,27 @@ def test_master_and_center_workbooks_are_zipped_fast_the_register_as_before(
                 assert part.compress_type == zipfile.ZIP_DEFLATED
                 size = _deflated_size(archive.read(part), level, deflate)
                 assert part.compress_size == size, (path.name, part.filename)
+
+
+def test_constant_memory_rows_copied_as_bytes_give_xlsxwriters_sheet(tmp_path: Path) -> None:
+    """QuickCellsWorksheet copies a constant-memory sheet's rows into its XML as bytes
+    (xlsxwriter decodes and encodes them again): the same parts, over several of its
+    64 KB reads and with text of every width of UTF-8."""
+
+    def book(path: Path, kind: type[xlsxwriter.Workbook]) -> dict[str, bytes]:
+        wb = kind(str(path), {"constant_memory": True})
+        wb.set_properties({"created": FIXED_TIME})
+        for name in ("Første", "Tom"):
+            ws = wb.add_worksheet(name)
+            if name == "Første":
+                for row in range(3000):
+                    ws.write_row(row, 0, [f"æøå {row} 😀 ✓", row * 1.5, AWKWARD[row % 12]])
+                ws.merge_range(3001, 0, 3001, 2, "flettet")
+        wb.close()
+        with zipfile.ZipFile(path) as zf:
+            return {name: zf.read(name) for name in zf.namelist()}
+
+    ours = book(tmp_path / "ours.xlsx", QuickWorkbook)
+    theirs = book(tmp_path / "theirs.xlsx", xlsxwriter.Workbook)
+    assert len(theirs["xl/worksheets/sheet1.xml"]) > 3 * 65536
+    assert ours == theirs

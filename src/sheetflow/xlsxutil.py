@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import os
 import re
+import shutil
 import tempfile
 import zipfile
 from array import array
@@ -143,6 +145,22 @@ class QuickCellsWorksheet(Worksheet):
     tests/test_rowwriter.py compares whole workbooks written both ways. The
     master's constant-memory sheets are not written here (see RowWriter).
     """
+
+    def _write_optimized_sheet_data(self) -> None:
+        """A constant-memory sheet's rows copied into the sheet's XML file as bytes:
+        xlsxwriter reads them back as text and writes them again (decoded and
+        encoded: the master's 82 MB at N = 200 cost 0.6 s of its close)."""
+        sheet = self.fh
+        if self.dim_rowmin is None or not isinstance(sheet, io.TextIOWrapper):
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.row_data_fh.close()
+        sheet.flush()
+        with open(self.row_data_filename, "rb") as rows:
+            shutil.copyfileobj(rows, sheet.buffer, 1 << 20)
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
 
     def _write_rows(self) -> None:
         if self.constant_memory:
