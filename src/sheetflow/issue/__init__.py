@@ -81,24 +81,9 @@ def safe_name(text: str) -> str:
 
 
 def register_fingerprint(register: Register) -> str:
-    """sha256 of the register's content (plan, ratings, "ikke relevant" marks and form),
-    independent of the file."""
-    # The dataclasses' repr is complete and stable, and far faster than asdict;
-    # hashed part by part so a large register never becomes one huge string.
-    digest = hashlib.sha256()
-    for part in (register.info, register.sections, register.rounds, register.centers):
-        digest.update(repr(part).encode("utf-8"))
-    for items in (register.initiatives, register.ratings):  # walked, never gathered
-        for item in items:
-            digest.update(repr(item).encode("utf-8"))
-    # What came with the form: only when used, so a register without either keeps
-    # the fingerprint it had before (no false "register changed" mid-round).
-    not_applicable = sorted(register.not_applicable())
-    if not_applicable:
-        digest.update(repr(("not-applicable", not_applicable)).encode("utf-8"))
-    if not register.form.is_default:
-        digest.update(repr(register.form).encode("utf-8"))
-    return digest.hexdigest()
+    """sha256 of the register's content, independent of the file
+    (``Register.fingerprint``)."""
+    return register.fingerprint()
 
 
 def form_version(form_json: str) -> str:

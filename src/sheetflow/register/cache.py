@@ -7,7 +7,9 @@ the file is kept in ``.cache/register-<key>.store`` under a key of the file's
 bytes (SHA-256) and of the code that read it, and used only when both match.
 
 The store holds the register's small parts (information, sections, rounds,
-centers, form, findings) in an index, and its initiatives and ratings in
+centers, form, findings) in an index, with what the register answers only by
+walking all of it (its fingerprint, the items marked "ikke relevant", the
+centers that own initiatives: ``StoredFacts``), and its initiatives and ratings in
 chunks of ``CHUNK``, in register order. A register loaded from it keeps only the
 index: its ``initiatives`` and ``ratings`` are sequences that read their chunks
 as they are walked, so a pass over 40,000 initiatives holds 256 at a time beyond
@@ -42,10 +44,11 @@ import sheetflow
 from sheetflow.atomic import atomic_path
 from sheetflow.errors import SheetflowError
 from sheetflow.findings import Report
-from sheetflow.model import Initiative, Rating, Register
+from sheetflow.model import Initiative, Rating, Register, StoredFacts
 
 # Raise when what is stored changes shape in a way the stamp below cannot see.
-FORMAT = 2
+# 3: the index keeps the register's facts (``StoredFacts``).
+FORMAT = 3
 MAGIC = b"SFREG" + bytes([0, 0, FORMAT])
 CHUNK = 256  # initiatives (or ratings) per chunk: ~1,300 objects, a few hundred KB
 # How much of a store stays read once read: a pass costs 0.1 s per 8,000 initiatives
@@ -241,10 +244,12 @@ def load(cache_dir: Path, key: str) -> tuple[Register, Report] | None:
             raise pickle.UnpicklingError("damaged")
         fh.seek(where)
         index = _RegisterUnpickler(fh).load()
-        stored_key, per_chunk, head, report, initiatives, ratings = index
+        stored_key, per_chunk, head, report, initiatives, ratings, facts = index
         info, sections, rounds, centers, form = head
         if stored_key != key or not isinstance(report, Report):
             raise pickle.UnpicklingError("another read")
+        if not isinstance(facts, StoredFacts):
+            raise pickle.UnpicklingError("no facts")
         file = _StoreFile(path, fh)
         ini_places, ini_size, by_center = initiatives
         rating_places, rating_size = ratings
@@ -257,6 +262,7 @@ def load(cache_dir: Path, key: str) -> tuple[Register, Report] | None:
             Stored[Rating](file, rating_places, rating_size, per_chunk),
             form,
         )
+        register.keep_facts(facts)
     except Exception:  # truncated, foreign, another version's: read the workbook instead
         fh.close()
         return None
@@ -324,6 +330,7 @@ def _write_store(out: BinaryIO, key: str, register: Register, report: Report) ->
             report,
             (ini_places, len(register.initiatives), by_center),
             (rating_places, len(register.ratings)),
+            register.facts(),  # the register as read: lists, walked here once
         ),
         protocol=5,
     )
