@@ -136,7 +136,7 @@ def test_an_initiative_added_later_and_a_red_left_unanswered(tmp_path: Path) -> 
         # the flag judges it, with the same comment (a trial found the streak at 0).
         (
             "1.01 Sikre cykelstier",
-            "2",
+            2,  # rounds in a row: a number
             TM,
             "Økonomi",
             "",
