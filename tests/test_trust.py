@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import shutil
 import subprocess
 import sys
@@ -327,6 +328,39 @@ def test_collect_says_what_changed_in_the_register_since_issue(own_ws: Workspace
     fill_all_green(own_ws, SD, own_ws.inbox_dir(1) / "sd.xlsx", round_number=1)
     (f,) = collect_round(own_ws, 1).report
     assert f.message.endswith(f"projektmapperne: {command}"), f.message
+
+
+def test_status_says_the_register_changed_since_issue_as_collect_does(
+    own_ws: Workspace,
+) -> None:
+    """A trial added an initiative after the round went out: collect warned, status said
+    nothing (and flagged the new milestone as overdue). status warns as collect does."""
+    runner = CliRunner()
+
+    def status(*extra: str) -> str:
+        args = ["status", str(own_ws.root), "--round", "1", *extra]
+        result = runner.invoke(main, args, env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "register-changed" not in status()
+    wb = openpyxl.load_workbook(own_ws.register_path)
+    for row in wb["Delelementer"].iter_rows(min_row=2):
+        if row[0].value == "S1":
+            row[3].value = "Skolemad for alle"
+    wb.save(own_ws.register_path)
+    command = f'sheetflow issue "{own_ws.root}" --round 1 --force'
+    said = (
+        "  [advarsel] Registret er ændret, siden opfølgningen blev udsendt: delelement "
+        "ændret: 1.02 Skolemad for alle. Udsend en ny version, hvis ændringen skal med i "
+        f"projektmapperne: {command} (register-changed)"
+    )
+    assert [line for line in status().splitlines() if "register-changed" in line] == [said]
+    (warning,) = json.loads(status("--json"))["warnings"]
+    assert (warning["code"], warning["severity"]) == ("register-changed", "warning")
+    assert warning["message"] == said.removeprefix("  [advarsel] ").removesuffix(
+        " (register-changed)"
+    )
 
 
 def test_a_later_round_out_means_no_advice_to_reissue_an_earlier_one(

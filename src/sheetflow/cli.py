@@ -808,6 +808,7 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
         for center in payload["centers"]:  # type: ignore[attr-defined]
             problems = center["problems"]
             center["problems"] = [finding_from_dict(p).row(lang) for p in problems]
+        payload["warnings"] = [f.row(lang) for f in st.warnings]
         _echo_json(payload)
         return
     from rich.console import Console
@@ -840,6 +841,7 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
             "; ".join(notes),
         )
     Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
+    _print_findings(st.warnings)
     click.echo(_flags_line(st.flags))
     for line in describe_flags(st.register, st.flags, FLAGS_LISTED):
         click.echo(f"  {line}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sheetflow.errors import UsageError
+from sheetflow.findings import Finding
 from sheetflow.flags import Flag, count_flags
 from sheetflow.ledger import Ledger, Received
 from sheetflow.model import Initiative, Milestone, Register, Round
@@ -63,6 +64,9 @@ class RoundStatus:
     history: list[Received] = field(default_factory=list)
     # Files in the round's inbox that no collect has read yet (their names).
     waiting: list[str] = field(default_factory=list)
+    # What collect warns of too: the register changed since the round was issued
+    # (a trial's status said nothing of an initiative added after issue).
+    warnings: list[Finding] = field(default_factory=list)
 
     @property
     def stale(self) -> list[str]:
@@ -81,6 +85,7 @@ class RoundStatus:
             "stray_files": [received_dict(r) for r in self.stray],
             "waiting_files": list(self.waiting),
             "history": [received_dict(r) for r in self.history],
+            "warnings": [f.to_dict() for f in self.warnings],
         }
 
 
@@ -146,6 +151,8 @@ def round_status(
     workspace: Workspace, round_ref: str | int | None = None, *, history: bool = False
 ) -> RoundStatus:
     """The state of a round (default: the latest round that was issued)."""
+    from sheetflow.collect import register_changes
+
     register = workspace.load_register()
     # Nothing issued yet: the command that issues the register's first round.
     first = min((r.number for r in register.rounds), default=1)
@@ -165,6 +172,7 @@ def round_status(
                     "round-not-issued", round=rnd.name, root=workspace.root, number=rnd.number
                 )
         state = round_state(register, rnd, ledger)
+        warnings = register_changes(workspace, register, rnd, ledger)
         received = ledger.received(rnd.number)
         files = received if history else []
         inbox = inbox_contents(workspace.inbox_dir(rnd.number))
@@ -177,7 +185,9 @@ def round_status(
     here = {sha for _, sha in inbox}
     stray = [rec for rec in state.stray if rec.sha256 in here]
     centers = [_center_status(c) for c in state.centers]
-    return RoundStatus(rnd, state.phase, centers, register, state.flags, stray, files, waiting)
+    return RoundStatus(
+        rnd, state.phase, centers, register, state.flags, stray, files, waiting, warnings
+    )
 
 
 def inbox_contents(inbox: Path) -> list[tuple[str, str | None]]:
