@@ -383,6 +383,30 @@ def test_status_says_what_a_centers_files_were_when_it_sent_more_than_one(
     assert "files: 1 accepted, 1 rejected (see --history)" in out, out
 
 
+def test_a_path_with_spaces_typed_without_quotes_is_named_quoted(tmp_path: Path) -> None:
+    """A trial typed status's workspace without quotes; the shell split it at the
+    space and click said only "Uventet ekstra argument (2027/opfølgning)"."""
+    ws = tmp_path / "Økonomi 2027" / "opfølgning"
+    assert run("init", ws)[0] == 0
+    code, out = run("status", *str(ws).split(" "))
+    assert code == 2
+    assert out.splitlines()[-2:] == [
+        "Fejl: Uventet ekstra argument (2027/opfølgning)",
+        f'Har stien mellemrum? Sæt den i anførselstegn: "{ws}"',
+    ]
+    # init makes its folder: the path need not exist yet, only the folder it goes in.
+    new = tmp_path / "Ny mappe"
+    code, out = run("init", *str(new).split(" "), "--lang", "en")
+    assert (code, out.splitlines()[-1]) == (
+        2,
+        f'Does the path have spaces? Put it in quotes: "{new}"',
+    )
+    assert not new.exists()
+    # Another extra word: no hint about quotes.
+    code, out = run("status", ws, "ekstra")
+    assert (code, out.splitlines()[-1]) == (2, "Fejl: Uventet ekstra argument (ekstra)")
+
+
 def test_collect_unissued_round_is_bad_usage(sample_ws: Workspace) -> None:
     code, out = run("collect", sample_ws.root, "--round", "4")
     assert code == 2

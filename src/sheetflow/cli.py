@@ -9,6 +9,7 @@ return, a reminder not sent), 2 bad usage, 3 a bug or a missing tool
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -223,6 +224,28 @@ def _print_findings(findings: list[Finding], err: bool = False) -> None:
         click.echo(text, err=err)
 
 
+# Verbs that make their folder: a path given to them need not exist yet.
+MAKES_FOLDER = ("init", "demo")
+
+
+def split_path(argv: list[str]) -> str | None:
+    """A path with spaces the shell split into words (typed without quotes): the
+    longest run of plain words that joins into an existing path the first word alone
+    is not, or, after a verb that makes its folder, into a path whose parent folder
+    exists. None when there is none."""
+    makes = bool(argv) and argv[0] in MAKES_FOLDER
+    for i, first in enumerate(argv):
+        if first.startswith("-") or os.path.exists(first):
+            continue
+        words = list(itertools.takewhile(lambda w: not w.startswith("-"), argv[i:]))
+        for j in range(len(words), 1, -1):
+            joined = " ".join(words[:j])
+            parent = os.path.dirname(joined)
+            if os.path.exists(joined) or (makes and parent and os.path.isdir(parent)):
+                return joined
+    return None
+
+
 class _Group(click.Group):
     """The verbs, with one promise: no traceback reaches a user.
 
@@ -233,6 +256,7 @@ class _Group(click.Group):
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         """Speak the run's language from the first line of help or usage error on."""
         argv = list(sys.argv[1:] if args is None else args)
+        self.argv = argv  # for a usage error's hint (``split_path``)
         RUN["lang"] = language_of_argv(argv)
         speak(self, RUN["lang"])
         return super().main(argv, *rest, **kwargs)
@@ -240,6 +264,11 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            split = split_path(getattr(self, "argv", sys.argv[1:]))
+            if split is not None:  # a path with spaces, not quoted: say so
+                exc.message = f"{exc.message}\n{_say('quote-path', path=split)}"
+            raise
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
