@@ -522,6 +522,31 @@ def test_a_wrong_round_file_does_not_count_against_the_round(own_ws: Workspace) 
     assert again.report.codes() == [] and again.exit_code == 0
 
 
+def test_a_wrong_round_file_already_collected_into_its_own_says_so(
+    own_ws: Workspace,
+) -> None:
+    """A trial dropped a round-1 return, already collected into round 1, into round 2's
+    inbox: collect told it to collect the file into round 1, which then said only
+    "1 set før". It says the file is already there, and gives no command."""
+    issue_round(own_ws, 2)
+    late = fill_all_green(own_ws, TM, own_ws.inbox_dir(1) / "tm.xlsx", round_number=1)
+    assert collect_round(own_ws, 1).exit_code == 0
+    shutil.copy(late, own_ws.inbox_dir(2) / "tm igen.xlsx")
+    result = collect_round(own_ws, 2)
+    assert [(f.code, f.file) for f in result.report] == [
+        ("wrong-round", "tm igen.xlsx"),
+        ("already-in-own-round", "tm igen.xlsx"),
+    ]
+    assert [f.message for f in result.report] == [
+        "Projektmappen hører til 1. budgetopfølgning 2026, ikke til 2. budgetopfølgning 2026.",
+        "Den er allerede hentet ind i sin egen opfølgning, 1. budgetopfølgning 2026; "
+        "se dér, hvordan det gik.",
+    ]
+    assert result.exit_code == 0
+    out = CliRunner().invoke(main, ["collect", str(own_ws.root), "--round", "2"]).output
+    assert "allerede hentet ind" not in out  # said once, when the file came
+
+
 def test_a_new_version_keeps_the_answers_already_received(own_ws: Workspace) -> None:
     ws = own_ws
     _, layout = issued_for(ws, TM, 1)

@@ -606,7 +606,14 @@ def _echo_json(payload: object) -> None:
 
 
 # Info findings worth a line on the terminal (the rest are in findings.csv).
-SHOWN_INFO = {"superseded", "replaces", "message-unpacked", "file-skipped", "same-file"}
+SHOWN_INFO = {
+    "superseded",
+    "replaces",
+    "message-unpacked",
+    "file-skipped",
+    "same-file",
+    "already-in-own-round",
+}
 
 
 def _state_word(state: str) -> str:

@@ -117,6 +117,7 @@ CATALOGUE: dict[str, Code] = {
         Code("superseded", INFO),
         Code("replaces", INFO),
         Code("collected-in-own-round", INFO),
+        Code("already-in-own-round", INFO),
         Code("same-file", INFO),
         Code("file-names-other-center", W),
         Code("message-without-workbook", E, 200),

@@ -527,7 +527,7 @@ def collect_round(
                 # (they stay with the file in findings.csv and the master).
                 report.extend(f for f in result.findings if f.code == "superseded")
             elif not result.repeated:
-                report.extend(result.findings)
+                report.extend(told_of_own_round(ledger, rnd, result, round_names))
         report.extend(same)
         report.extend(changed)
         # The outputs list every file of the round, from the ledger: the same
@@ -837,6 +837,22 @@ def history_findings(
     """Every finding of every file received in the round, in arrival order
     (``received_findings``)."""
     return [finding for _, finding in received_findings(ledger, rnd, round_names)]
+
+
+def told_of_own_round(
+    ledger: Ledger, rnd: Round, result: FileResult, round_names: dict[int, str]
+) -> list[Finding]:
+    """A new file's findings as this run tells them: a file of another round that was
+    already collected into its own keeps its wrong-round error without the command to
+    collect it there (a trial ran it and got "1 set før"), and says where it is."""
+    if result.sha256 is None or not any(f.code == "wrong-round" for f in result.findings):
+        return result.findings
+    own = ledger.own_round_of(result.sha256)
+    if own is None or own == rnd.number:
+        return result.findings
+    said = [replace(f, hint="") if f.code == "wrong-round" else f for f in result.findings]
+    name = round_names.get(own, str(own))
+    return [*said, make_finding("already-in-own-round", file=result.path.name, value=name)]
 
 
 def received_findings(
