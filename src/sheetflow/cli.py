@@ -266,9 +266,11 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except click.UsageError as exc:
             split = split_path(getattr(self, "argv", sys.argv[1:]))
-            if split is not None:  # a path with spaces, not quoted: say so
-                exc.message = f"{exc.message}\n{_say('quote-path', path=split)}"
-            raise
+            if split is None:
+                raise
+            # A path with spaces, not quoted: say so (click's message is final).
+            hint = _say("quote-path", path=split)
+            raise click.UsageError(f"{exc.message}\n{hint}", exc.ctx) from exc
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
