@@ -242,8 +242,9 @@ class Register:
 
     def facts(self) -> StoredFacts:
         """The answers ``keep_facts`` keeps, found in one pass per answer."""
+        marked = self.not_applicable()
         return StoredFacts(
-            self.fingerprint(), frozenset(self.not_applicable()), tuple(self.responsible_centers())
+            self._digest(marked), frozenset(marked), tuple(self.responsible_centers())
         )
 
     def fingerprint(self) -> str:
@@ -252,6 +253,10 @@ class Register:
         kept = self._kept()
         if kept is not None:
             return kept.fingerprint
+        return self._digest(self.not_applicable())
+
+    def _digest(self, not_applicable: set[str]) -> str:
+        """``fingerprint`` of this content, with its items marked "ikke relevant"."""
         # The dataclasses' repr is complete and stable, and far faster than asdict;
         # hashed part by part so a large register never becomes one huge string.
         digest = hashlib.sha256()
@@ -262,9 +267,9 @@ class Register:
                 digest.update(repr(item).encode("utf-8"))
         # What came with the form: only when used, so a register without either keeps
         # the fingerprint it had before (no false "register changed" mid-round).
-        not_applicable = sorted(self.not_applicable())
         if not_applicable:
-            digest.update(repr(("not-applicable", not_applicable)).encode("utf-8"))
+            marked = sorted(not_applicable)
+            digest.update(repr(("not-applicable", marked)).encode("utf-8"))
         if not self.form.is_default:
             digest.update(repr(self.form).encode("utf-8"))
         return digest.hexdigest()
