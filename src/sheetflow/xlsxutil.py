@@ -258,7 +258,7 @@ class FastZipWorkbook(QuickWorkbook):
     12.1 and 11.3 MB). A center's workbook: 1.5 instead of 4.4 ms of its ~30 at
     zlib's level 1. Same bytes every time."""
 
-    ZIP_LEVEL = 1
+    ZIP_LEVEL = ISAL_LEVEL
 
     def _store_workbook(self) -> None:
         token = _ZIP_LEVEL.set(self.ZIP_LEVEL)
