@@ -839,6 +839,13 @@ def history_findings(
     return [finding for _, finding in received_findings(ledger, rnd, round_names)]
 
 
+def own_round_elsewhere(ledger: Ledger, rnd: Round, sha256: str) -> int | None:
+    """The round a file received in ``rnd`` was collected into as its own, when that is
+    another round (a file first sent to the wrong round); else None."""
+    own = ledger.own_round_of(sha256)
+    return own if own is not None and own != rnd.number else None
+
+
 def told_of_own_round(
     ledger: Ledger, rnd: Round, result: FileResult, round_names: dict[int, str]
 ) -> list[Finding]:
@@ -847,8 +854,8 @@ def told_of_own_round(
     collect it there (a trial ran it and got "1 set før"), and says where it is."""
     if result.sha256 is None or not any(f.code == "wrong-round" for f in result.findings):
         return result.findings
-    own = ledger.own_round_of(result.sha256)
-    if own is None or own == rnd.number:
+    own = own_round_elsewhere(ledger, rnd, result.sha256)
+    if own is None:
         return result.findings
     said = [replace(f, hint="") if f.code == "wrong-round" else f for f in result.findings]
     name = round_names.get(own, str(own))
@@ -872,8 +879,8 @@ def received_findings(
         if rec.superseded_by is not None:
             yield rec, superseded_finding(rec, by_id.get(rec.superseded_by))
         elif any(d.get("code") == "wrong-round" for d in stored):
-            own = ledger.own_round_of(rec.sha256)
-            if own is not None and own != rnd.number:
+            own = own_round_elsewhere(ledger, rnd, rec.sha256)
+            if own is not None:
                 name = (round_names or {}).get(own, own)
                 yield (
                     rec,
