@@ -5,6 +5,7 @@ print setup of its own, left out of ``report --pdf``."""
 from __future__ import annotations
 
 import re
+import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -12,13 +13,17 @@ from typing import Any
 
 import openpyxl
 import pytest
+import xlsxwriter
 from openpyxl.utils.cell import range_boundaries
 
 from helpers import fill_all_green, send_answers
 from person import R1, SS, TM, fill_register
 from sheetflow.collect import Verdict, collect_round
 from sheetflow.demo import DemoResult
+from sheetflow.findings import Report
 from sheetflow.issue import issue_round
+from sheetflow.ledger import Ledger
+from sheetflow.master import consolidate, detail_sheet
 from sheetflow.master.counts_sheet import CENTERS_LISTED, CHART_BARS
 from sheetflow.register import init_workspace
 from sheetflow.workspace import Workspace
@@ -370,3 +375,59 @@ def test_the_summary_lists_the_weightiest_flags_first(officer_ws: Workspace) -> 
         ("", "Ingen godkendt aflevering"),
         (None, None),  # the blank row before the next list
     ]
+
+
+def test_excel_keeps_as_many_page_breaks_as_the_detail_sheet_allows(tmp_path: Path) -> None:
+    """xlsxwriter writes at most 1,023 manual page breaks on a sheet and drops the rest
+    without a word; the detail sheet starts a sheet of its own at that many."""
+    path = tmp_path / "breaks.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("x")
+    ws.write_string(5000, 0, "x")
+    ws.set_h_pagebreaks(list(range(1, 1500)))
+    wb.close()
+    with zipfile.ZipFile(path) as zf:
+        kept = zf.read("xl/worksheets/sheet1.xml").count(b"<brk ")
+    assert kept == detail_sheet.MAX_PAGE_BREAKS
+
+
+def test_a_detail_sheet_beyond_excels_page_breaks_goes_on_in_a_sheet_of_its_own(
+    demo_result: DemoResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trial's round of 40 centers (1,600 initiatives) needed 1,200 page breaks on the
+    detail sheet; Excel keeps 1,023, so from page 1,024 on initiatives split between
+    pages. At the limit (here made 4) the sheet ends and "Delelementer 2" goes on, with
+    its column row and the section's label again: every initiative once, in register
+    order, every sheet's breaks kept and its print setup its own."""
+    monkeypatch.setattr(detail_sheet, "MAX_PAGE_BREAKS", 4)
+    ws = Workspace.at(tmp_path / "ws")
+    shutil.copytree(demo_result.master.parents[2], ws.root)
+    register = ws.load_register()
+    with Ledger(ws.ledger_path) as ledger:
+        master = consolidate(ws, register, register.rounds[2], ledger, Report()).master
+    book = openpyxl.load_workbook(master)
+    names = book.sheetnames
+    first = names.index("Delelementer")
+    detail = [n for n in names if n == "Delelementer" or n.startswith("Delelementer ")]
+    assert len(detail) >= 3
+    assert detail == ["Delelementer"] + [f"Delelementer {n}" for n in range(2, len(detail) + 1)]
+    assert names[first : first + len(detail)] == detail  # side by side, in order
+    sections = {s.label for s in register.sections}
+    shown: list[tuple[str, str]] = []
+    with zipfile.ZipFile(master) as zf:
+        for n, name in enumerate(detail):
+            sheet = book[name]
+            rows = list(sheet.iter_rows(values_only=True))
+            assert rows[0] == tuple(c.value for c in book["Delelementer"][1])  # column row
+            assert rows[1][0] in sections  # a section's label heads every sheet
+            assert sheet.print_title_rows == "$1:$1"
+            assert sheet.page_setup.orientation == "landscape"
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage
+            part = f"xl/worksheets/sheet{first + n + 1}.xml"
+            assert zf.read(part).count(b"<brk ") <= 4
+            shown += [
+                (str(r[0]), r[1])
+                for r in rows[1:]
+                if r[0] not in (None, "Milepæl", "Økonomi") and r[0] not in sections
+            ]
+    assert shown == [(i.number, i.title) for i in register.initiatives]

@@ -25,6 +25,10 @@ from sheetflow.xlsxutil import (
 )
 
 DETAIL_WIDTHS = {"label": 11, "text": 62, "deadline": 20, "round": 7, "comment": 44}
+# Excel keeps at most 1,023 manual page breaks on a sheet (xlsxwriter drops the
+# rest, and the pages after them split initiatives): a longer detail sheet goes on
+# in a sheet of its own, "Delelementer 2", on a new page.
+MAX_PAGE_BREAKS = 1023
 
 
 class _Detail:
@@ -187,6 +191,32 @@ class _Detail:
         self.end_block()
         return self.pages.breaks if self.pages is not None else []
 
+    def full(self) -> bool:
+        """The sheet holds as many page breaks as Excel keeps: the next block must
+        start a sheet of its own."""
+        self.end_block()
+        return self.pages is not None and len(self.pages.breaks) >= MAX_PAGE_BREAKS
+
+    def finish(self, footer: tuple[str, str, str]) -> None:
+        """Colour the smiley cells, set the page breaks and the print setup."""
+        ws = self.ws
+        first_cell = xl_rowcol_to_cell(1, self.first_smiley)
+        last_cell = xl_rowcol_to_cell(max(self.row - 1, 1), self.comment_col - 1)
+        add_smiley_colours(ws, self.st.smileys, f"{first_cell}:{last_cell}")
+        ws.set_h_pagebreaks(self.page_breaks())
+        print_setup(ws, *footer)
+
+
+def _start(
+    wb: xlsxwriter.Workbook, name: str, st: Styles, t: dict[str, Any], data: MasterData
+) -> _Detail:
+    ws = wb.add_worksheet(name)
+    detail = _Detail(ws, st, t, data)
+    detail.header()
+    ws.repeat_rows(0)
+    ws.freeze_panes(1, 0)
+    return detail
+
 
 def write_detail(
     wb: xlsxwriter.Workbook,
@@ -195,22 +225,22 @@ def write_detail(
     t: dict[str, Any],
     footer: tuple[str, str, str],
 ) -> None:
-    """Every initiative in register order, grouped by section, like the seed report."""
-    ws = wb.add_worksheet(t["detail_sheet"])
-    detail = _Detail(ws, st, t, data)
-    detail.header()
-    ws.repeat_rows(0)
-    ws.freeze_panes(1, 0)
+    """Every initiative in register order, grouped by section, like the seed report;
+    beyond ``MAX_PAGE_BREAKS`` pages, on in "<sheet> 2" (its section's label again)."""
+    detail = _start(wb, t["detail_sheet"], st, t, data)
+    sheets = 1
     sections = {s.number: s for s in data.register.sections}
     current = None
     for ini in data.register.initiatives:
         first = ini.section != current
+        current = ini.section
+        label = sections[current].label if current in sections else current
+        if detail.full():
+            detail.finish(footer)
+            sheets += 1
+            detail = _start(wb, f"{t['detail_sheet']} {sheets}", st, t, data)
+            first = True  # the section's label heads the new sheet
         if first:
-            current = ini.section
-            detail.section(sections[current].label if current in sections else current)
+            detail.section(label)
         detail.initiative(ini, first)
-    first_cell = xl_rowcol_to_cell(1, detail.first_smiley)
-    last_cell = xl_rowcol_to_cell(max(detail.row - 1, 1), detail.comment_col - 1)
-    add_smiley_colours(ws, st.smileys, f"{first_cell}:{last_cell}")
-    ws.set_h_pagebreaks(detail.page_breaks())
-    print_setup(ws, *footer)
+    detail.finish(footer)
