@@ -57,3 +57,15 @@ def test_one_size_alone_judges_only_speed() -> None:
         }
     }
     assert peer.targets(by_size) == [("N = 200: collect >= 15x naive", "14.0x", False)]
+
+
+def test_speed_is_judged_only_at_the_size_the_target_is_set_for() -> None:
+    peer = load_peer()
+    run = peer.Run
+    by_size = {
+        20: {
+            "sheetflow collect": run(2.0, 90.0, 60.0, True),
+            "datamaps import templates -m": run(8.0, 500.0, 480.0, True),
+        }
+    }
+    assert peer.targets(by_size) == []
