@@ -475,6 +475,33 @@ def test_status_names_returns_in_the_inbox_not_collected_yet(issued_ws: Workspac
     assert "ikke indsamlet endnu" not in out, out
 
 
+def test_status_says_where_the_rest_of_a_centers_flags_are(issued_ws: Workspace) -> None:
+    """A center with more flags than status lists is told where the rest are: the
+    master too once there is one. Before the round's first collect a trial was sent
+    to a master that did not exist yet."""
+    ws = issued_ws
+    counts: dict[str, int] = {}
+    code, out = run("status", ws.root, "--round", "3", "--json")
+    assert code == 0
+    for flag in json.loads(out)["flags"]:
+        counts[flag["center"]] = counts.get(flag["center"], 0) + 1
+    more = {center: n - 10 for center, n in counts.items() if n > 10}  # FLAGS_LISTED
+    assert more  # the sample's round 3 has a center with more than ten due
+    lines = [f"… og {n} markering{'er' if n > 1 else ''} mere" for n in more.values()]
+    code, out = run("status", ws.root, "--round", "3")
+    assert code == 0
+    assert [line for line in out.splitlines() if "mere (" in line] == [
+        f"    {line} (alle: status --json)" for line in lines
+    ], out
+    assert not ws.master_path(3).exists()
+    run("collect", ws.root, "--round", "3")
+    code, out = run("status", ws.root, "--round", "3")
+    assert code == 0
+    assert [line for line in out.splitlines() if "mere (" in line] == [
+        f"    {line} (alle: status --json og den samlede projektmappe)" for line in lines
+    ], out
+
+
 def test_status_names_inbox_files_that_count_for_no_center(issued_ws: Workspace) -> None:
     """A return sent as .csv counts for no center: status names it, and does not say it
     is from another round (a trial's .xls and .csv were round 2's, just unreadable), nor

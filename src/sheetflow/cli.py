@@ -881,7 +881,10 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
     Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
     _print_findings(st.warnings)
     click.echo(_flags_line(st.flags))
-    for line in describe_flags(st.register, st.flags, FLAGS_LISTED):
+    # Before the round's first collect there is no master to find the rest in.
+    has_master = Workspace.at(workspace).master_path(st.round.number).exists()
+    more = "flags-more" if has_master else "flags-more-json"
+    for line in describe_flags(st.register, st.flags, FLAGS_LISTED, more):
         click.echo(f"  {line}")
     if st.stale:
         command = f'sheetflow issue "{workspace}" --round {st.round.number} --refresh'
@@ -1232,11 +1235,14 @@ def _cut(text: str, limit: int) -> str:
     return line[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def describe_flags(register: Register, flags: list[Flag], most: int = 0) -> list[str]:
+def describe_flags(
+    register: Register, flags: list[Flag], most: int = 0, more: str = "flags-more"
+) -> list[str]:
     """The flags under their center's name, one line per flagged item: smiley, number
     and title, item, deadline, kinds (and the flagged answers of a form of finance's
-    own); with ``most``, at most that many a center, then how many more. A line
-    without its center did not say whose it was once titles were cut (150 centers)."""
+    own); with ``most``, at most that many a center, then how many more (said by the
+    text ``more``: where to find the rest). A line without its center did not say
+    whose it was once titles were cut (150 centers)."""
     by_center: dict[str, list[Flag]] = {}
     for flag in flags:
         by_center.setdefault(flag.center, []).append(flag)
@@ -1248,7 +1254,7 @@ def describe_flags(register: Register, flags: list[Flag], most: int = 0) -> list
         out.append(f"{center}:")
         out.extend(f"  {next(lines)}" for _ in shown[center])
         if len(mine) > len(shown[center]):
-            out.append(f"  {_say('flags-more', count=len(mine) - len(shown[center]))}")
+            out.append(f"  {_say(more, count=len(mine) - len(shown[center]))}")
     return out
 
 
