@@ -431,3 +431,18 @@ def test_a_detail_sheet_beyond_excels_page_breaks_goes_on_in_a_sheet_of_its_own(
                 if r[0] not in (None, "Milepæl", "Økonomi") and r[0] not in sections
             ]
     assert shown == [(i.number, i.title) for i in register.initiatives]
+
+
+def test_no_master_sheet_marks_its_texts_as_numbers_stored_as_text(
+    demo_result: DemoResult,
+) -> None:
+    """Initiative numbers (5.01), round headers (1.) and dates are written as text on
+    purpose; Excel marked thousands of them with a green corner ("number stored as
+    text") on a trial's master. Every sheet tells Excel to leave them be."""
+    with zipfile.ZipFile(demo_result.master) as zf:
+        parts = [n for n in zf.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
+        ignored = {n: re.findall(rb"<ignoredError [^>]*/>", zf.read(n)) for n in sorted(parts)}
+    assert len(parts) == len(openpyxl.load_workbook(demo_result.master).sheetnames)
+    assert set(map(tuple, ignored.values())) == {
+        (b'<ignoredError sqref="A1:XFD1048576" numberStoredAsText="1"/>',)
+    }

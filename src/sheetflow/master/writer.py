@@ -79,6 +79,10 @@ def write_master(data: MasterData, path: Path, texts: dict[str, dict[str, Any]])
         write_detail(wb, st, data, t, footer)
         write_answers(wb, data, texts, footer)
         _findings(wb, st, data, t, footer)
+        for ws in wb.worksheets():
+            # Numbers (5.01), round headers (1.) and dates written as text are meant
+            # as text: Excel would mark each one "number stored as text".
+            ws.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
         wb.close()
     return path
 
