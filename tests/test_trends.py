@@ -192,6 +192,9 @@ def test_trend_sheet_matches_ratings_csv_cell_by_cell(year: Year) -> None:
     assert len(got) == len(expected)
     for g, e in zip(got, expected, strict=True):
         assert g == e
+    # The item table filters (by center, by a round's state): header to last item.
+    last = head + len(expected)
+    assert wb["Udvikling"].auto_filter.ref == f"A{head + 1}:J{last + 1}"
     # Every rated or asked row of ratings.csv is one cell of the sheet.
     assert sum(
         1 for _, cells, _ in expected for c in cells if c in ("☺", "😐", "☹", "Mangler")

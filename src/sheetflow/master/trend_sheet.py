@@ -98,7 +98,8 @@ def write_trends(
          "valign": "top", "border": 1, "border_color": "#BFBFBF", "text_wrap": True}
     )  # fmt: skip
     header_row = _counts(wb, ws, st, data, t, rounds)
-    _items(ws, st, quiet, t, rounds, data_rows(data), widths, header_row)
+    last = _items(ws, st, quiet, t, rounds, data_rows(data), widths, header_row)
+    ws.autofilter(header_row, 0, max(last, header_row + 1), len(widths) - 1)  # by center, state
     ws.set_h_pagebreaks([header_row])
     ws.repeat_rows(header_row)
     print_setup(ws, *footer)
@@ -168,8 +169,9 @@ def _items(
     rows: Iterable[TrendRow],
     widths: list[int],
     header_row: int,
-) -> None:
-    """The item table: header (repeated on every printed page), one row per item."""
+) -> int:
+    """The item table: header (repeated on every printed page), one row per item;
+    returns its last row."""
     headers = [
         t["col_number"],
         t["col_title"],
@@ -214,6 +216,7 @@ def _items(
         first = xl_rowcol_to_cell(header_row + 1, FIRST_ROUND_COL)
         last = xl_rowcol_to_cell(row, FIRST_ROUND_COL + len(rounds) - 1)
         add_smiley_colours(ws, st.smileys, f"{first}:{last}")
+    return row
 
 
 def red_streak_rows(data: MasterData, t: dict[str, Any]) -> list[list[str | int]]:
