@@ -446,3 +446,24 @@ def test_no_master_sheet_marks_its_texts_as_numbers_stored_as_text(
     assert set(map(tuple, ignored.values())) == {
         (b'<ignoredError sqref="A1:XFD1048576" numberStoredAsText="1"/>',)
     }
+
+
+def test_a_continued_detail_sheet_keeps_to_excels_31_characters(
+    demo_result: DemoResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finance may name the detail sheet itself (the workspace's texts), up to Excel's
+    31 characters; its continuation's number still fits."""
+    monkeypatch.setattr(detail_sheet, "MAX_PAGE_BREAKS", 4)
+    ws = Workspace.at(tmp_path / "ws")
+    shutil.copytree(demo_result.master.parents[2], ws.root)
+    own = "Delelementer i den store kommun"  # 31 characters
+    (ws.root / "workbook_templates").mkdir()
+    (ws.root / "workbook_templates" / "da.toml").write_text(
+        f'[master]\ndetail_sheet = "{own}"\n', encoding="utf-8"
+    )
+    register = ws.load_register()
+    with Ledger(ws.ledger_path) as ledger:
+        master = consolidate(ws, register, register.rounds[2], ledger, Report()).master
+    names = openpyxl.load_workbook(master).sheetnames
+    first = names.index(own)
+    assert names[first : first + 3] == [own, f"{own[:29]} 2", f"{own[:29]} 3"]

@@ -238,7 +238,9 @@ def write_detail(
         if detail.full():
             detail.finish(footer)
             sheets += 1
-            detail = _start(wb, f"{t['detail_sheet']} {sheets}", st, t, data)
+            suffix = f" {sheets}"  # within Excel's 31 characters, whatever the name
+            name = str(t["detail_sheet"])[: 31 - len(suffix)] + suffix
+            detail = _start(wb, name, st, t, data)
             first = True  # the section's label heads the new sheet
         if first:
             detail.section(label)
