@@ -413,13 +413,21 @@ def test_a_detail_sheet_beyond_excels_page_breaks_goes_on_in_a_sheet_of_its_own(
     assert detail == ["Delelementer"] + [f"Delelementer {n}" for n in range(2, len(detail) + 1)]
     assert names[first : first + len(detail)] == detail  # side by side, in order
     sections = {s.label for s in register.sections}
+    label_of = {s.number: s.label for s in register.sections}
+    register_section = {(i.number, i.title): label_of[i.section] for i in register.initiatives}
     shown: list[tuple[str, str]] = []
+    heads: list[str] = []
     with zipfile.ZipFile(master) as zf:
         for n, name in enumerate(detail):
             sheet = book[name]
             rows = list(sheet.iter_rows(values_only=True))
             assert rows[0] == tuple(c.value for c in book["Delelementer"][1])  # column row
-            assert rows[1][0] in sections  # a section's label heads every sheet
+            # A section's label heads every sheet, "(fortsat)" when it goes on there.
+            section = rows[1][0].removesuffix(" (fortsat)")
+            assert section in sections
+            continued = n > 0 and shown and register_section[shown[-1]] == section
+            assert rows[1][0] == (f"{section} (fortsat)" if continued else section)
+            heads.append(rows[1][0])
             assert sheet.print_title_rows == "$1:$1"
             assert sheet.page_setup.orientation == "landscape"
             assert sheet.sheet_properties.pageSetUpPr.fitToPage
@@ -428,9 +436,11 @@ def test_a_detail_sheet_beyond_excels_page_breaks_goes_on_in_a_sheet_of_its_own(
             shown += [
                 (str(r[0]), r[1])
                 for r in rows[1:]
-                if r[0] not in (None, "Milepæl", "Økonomi") and r[0] not in sections
+                if r[0] not in (None, "Milepæl", "Økonomi")
+                and r[0].removesuffix(" (fortsat)") not in sections
             ]
     assert shown == [(i.number, i.title) for i in register.initiatives]
+    assert any(h.endswith(" (fortsat)") for h in heads), heads  # a section went on
 
 
 def test_no_master_sheet_marks_its_texts_as_numbers_stored_as_text(

@@ -226,7 +226,8 @@ def write_detail(
     footer: tuple[str, str, str],
 ) -> None:
     """Every initiative in register order, grouped by section, like the seed report;
-    beyond ``MAX_PAGE_BREAKS`` pages, on in "<sheet> 2" (its section's label again)."""
+    beyond ``MAX_PAGE_BREAKS`` pages, on in "<sheet> 2" (its section's label again,
+    "(fortsat)" when the section goes on)."""
     detail = _start(wb, t["detail_sheet"], st, t, data)
     sheets = 1
     sections = {s.number: s for s in data.register.sections}
@@ -241,7 +242,9 @@ def write_detail(
             suffix = f" {sheets}"  # within Excel's 31 characters, whatever the name
             name = str(t["detail_sheet"])[: 31 - len(suffix)] + suffix
             detail = _start(wb, name, st, t, data)
-            first = True  # the section's label heads the new sheet
+            if not first:  # the section goes on: its label, marked so, heads the sheet
+                label = str(t["section_continued"]).format(section=label)
+                first = True
         if first:
             detail.section(label)
         detail.initiative(ini, first)
