@@ -328,12 +328,12 @@ def targets(by_size: dict[int, dict[str, Run]]) -> list[tuple[str, str, bool]]:
 
 
 def report_targets(by_size: dict[int, dict[str, Run]]) -> None:
-    print("\nIssue 16's targets for collect (issue and read+check: bench/run.py)")
+    print("\nIssue 16's targets measured here (issue's speed and read+check: bench/run.py)")
     judged = targets(by_size)
     for target, figure, met in judged:
         print(f"  {target:42} {figure:>22}  {'met' if met else 'NOT met'}")
     if not judged:
-        print("  none measured: speed is judged at N = 200 with the peers, memory at N = 1000")
+        print("  none judged: speed is judged at N = 200 with the peers, memory at N = 1000")
 
 
 if __name__ == "__main__":

@@ -284,7 +284,8 @@ def pairs(ratios: list[float], asked: int = 0) -> str:
     """The ratios of the runs side by side; a word when fewer ran than the target's
     figure is the median of (``asked``)."""
     fewer = f"; the target is the median of {asked}" if len(ratios) < asked else ""
-    return f"median of {len(ratios)} pairs: {', '.join(map(str, ratios))}{fewer}"
+    word = "pair" if len(ratios) == 1 else "pairs"
+    return f"median of {len(ratios)} {word}: {', '.join(map(str, ratios))}{fewer}"
 
 
 def report(rows: list) -> None:
@@ -306,7 +307,7 @@ def report(rows: list) -> None:
         )
         print(
             f"  check vs read floor:       {floors:6.1f}x the floor "
-            f"(target <= 4: {judged(floors <= 4)}; {pairs(check['ratios'])})"
+            f"(issue 16's target <= 4: {judged(floors <= 4)}; {pairs(check['ratios'])})"
         )
         print(
             f"  collect end to end vs baseline: {baseline['seconds'] / collect['seconds']:6.1f}x "
@@ -314,7 +315,7 @@ def report(rows: list) -> None:
         )
         print(
             f"  issue vs openpyxl:         {issues:6.1f}x faster   "
-            f"(target >= 3: {judged(issues >= 3)}; {pairs(issue['ratios'], 3)})"
+            f"(issue 16's target >= 3: {judged(issues >= 3)}; {pairs(issue['ratios'], 3)})"
         )
         print("  absolute:")
         print(
