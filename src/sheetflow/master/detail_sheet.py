@@ -36,7 +36,7 @@ class _Detail:
     so page breaks can keep initiatives whole and start every section on a new page."""
 
     def __init__(self, ws: Worksheet, st: Styles, t: dict[str, Any], data: MasterData) -> None:
-        self.ws, self.st, self.t = ws, st, t
+        self.st, self.t = st, t
         self.rounds = [r for r in data.register.rounds if r.number <= data.round.number]
         self.asked = data.asked
         self.first_smiley = 3
@@ -52,6 +52,12 @@ class _Detail:
         self.by_key = data.ratings
         self.flagged = {f.item_key for f in data.flags if f.item_key}
         self.not_relevant = data.register.not_applicable()
+        self.start(ws)
+
+    def start(self, ws: Worksheet) -> None:
+        """Begin writing on ``ws`` (the first sheet, or one the detail goes on in):
+        its column row, repeated on every printed page and frozen."""
+        self.ws = ws
         self.row = 0
         self.rows = RowWriter(ws)
         self.header_height = 15.0
@@ -61,6 +67,9 @@ class _Detail:
         # and 40,000 blocks at N = 1000).
         self.block: tuple[int, bool, float] | None = None
         self.pages: PageBreaks | None = None
+        self.header()
+        ws.repeat_rows(0)
+        ws.freeze_panes(1, 0)
 
     def set_height(self, height: float) -> None:
         self.ws.set_row(self.row, height)
@@ -207,17 +216,6 @@ class _Detail:
         print_setup(ws, *footer)
 
 
-def _start(
-    wb: xlsxwriter.Workbook, name: str, st: Styles, t: dict[str, Any], data: MasterData
-) -> _Detail:
-    ws = wb.add_worksheet(name)
-    detail = _Detail(ws, st, t, data)
-    detail.header()
-    ws.repeat_rows(0)
-    ws.freeze_panes(1, 0)
-    return detail
-
-
 def write_detail(
     wb: xlsxwriter.Workbook,
     st: Styles,
@@ -228,7 +226,7 @@ def write_detail(
     """Every initiative in register order, grouped by section, like the seed report;
     beyond ``MAX_PAGE_BREAKS`` pages, on in "<sheet> 2" (its section's label again,
     "(fortsat)" when the section goes on)."""
-    detail = _start(wb, t["detail_sheet"], st, t, data)
+    detail = _Detail(wb.add_worksheet(t["detail_sheet"]), st, t, data)
     sheets = 1
     sections = {s.number: s for s in data.register.sections}
     current = None
@@ -241,7 +239,7 @@ def write_detail(
             sheets += 1
             suffix = f" {sheets}"  # within Excel's 31 characters, whatever the name
             name = str(t["detail_sheet"])[: 31 - len(suffix)] + suffix
-            detail = _start(wb, name, st, t, data)
+            detail.start(wb.add_worksheet(name))
             if not first:  # the section goes on: its label, marked so, heads the sheet
                 label = str(t["section_continued"]).format(section=label)
                 first = True
