@@ -132,7 +132,7 @@ def test_a_long_streak_list_has_its_counts_as_numbers_on_its_own_sheet(tmp_path:
     headers = ["Nr.", "Røde i træk", "Center", "Punkt", "Frist", "Smiley", "Kommentar"]
     path = tmp_path / "liste.xlsx"
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    items = ItemList("Røde", "Røde i træk", headers, 2, lambda: rows, "", 5, number_col=1)
+    items = ItemList("Røde", "Røde i træk", headers, 2, lambda: rows, "", 5)
     write_list(wb, Styles(wb), items, ("", "", ""))
     wb.close()
     sheet = openpyxl.load_workbook(path)["Røde i træk"]

@@ -37,9 +37,10 @@ class ItemList:
     """One list of the summary: its heading, the sheet a long one goes to, the
     header row, how many rows and how to make them (seven fields each, made anew
     for each pass: 112,000 rows of flags and changes at N = 1000 were 50 MB held
-    through the summary), the text when it is empty, which field holds a smiley
-    (coloured), if any, and which a count (an int, written as a number: a count
-    stored as text is one Excel marks and cannot sort or sum)."""
+    through the summary), the text when it is empty, and which field holds a smiley
+    (coloured), if any. A count is an int in the rows, written as a number as the
+    summary writes it (``summary_sheet._spread``): a count stored as text is one
+    Excel marks and cannot sort or sum."""
 
     heading: str
     sheet: str
@@ -48,7 +49,6 @@ class ItemList:
     make_rows: Callable[[], Iterable[list[str | int]]]
     empty: str
     smiley_col: int | None = None
-    number_col: int | None = None
 
     def rows(self, first: int | None = None) -> Iterator[list[str | int]]:
         """The rows in order; only the first ``first`` when given."""
@@ -64,12 +64,13 @@ def write_list(
         ws.set_column(col, col, width)
     ws.write_row(0, 0, items.headers, st.header)
     writer = RowWriter(ws)
-    formats = [
-        st.smiley if col == items.smiley_col else st.number if col == items.number_col else st.cell
-        for col in range(len(LIST_WIDTHS))
-    ]
+    formats = [st.smiley if col == items.smiley_col else st.cell for col in range(len(LIST_WIDTHS))]
+    number = st.number
     for row, values in enumerate(items.rows(), start=1):
-        cells: list[tuple[str | float | None, Any]] = list(zip(values, formats, strict=True))
+        cells: list[tuple[str | float | None, Any]] = [
+            (v, number if isinstance(v, int) else fmt)
+            for v, fmt in zip(values, formats, strict=True)
+        ]
         writer.row(row, cells, _height(values))
         if row % RELEASE_EVERY == 0:
             release_written_rows(ws, 1)

@@ -294,8 +294,7 @@ def _red_streak_list(data: MasterData, t: dict[str, Any]) -> ItemList:
     silent = _silent(data)
     # A few: held. Fields: label, streak, center, ...
     rows = sorted(red_streak_rows(data, t), key=lambda row: (row[2] in silent, -int(row[1])))
-    sheet = t["red_streak_sheet"]
-    return ItemList(heading, sheet, headers, len(rows), lambda: rows, empty, 5, number_col=1)
+    return ItemList(heading, t["red_streak_sheet"], headers, len(rows), lambda: rows, empty, 5)
 
 
 def _spread(
