@@ -171,23 +171,9 @@ def _lxml_value(c: Any, shared: list[str]) -> str | None:
     return shared[int(v.text)] if kind == "s" else v.text
 
 
-def lxml_sheet(path: Path) -> dict[str, str]:
-    """Cell address → text of every cell of the Status sheet, parsed by lxml (C)."""
-    from lxml import etree
-
-    with zipfile.ZipFile(path) as zf:
-        shared = _lxml_shared(zf)
-        root = etree.fromstring(zf.read("xl/worksheets/sheet2.xml"))
-        grid: dict[str, str] = {}
-        for c in root.iter(_NS + "c"):
-            value = _lxml_value(c, shared)
-            if value is not None:
-                grid[c.get("r")] = value
-        return grid
-
-
-def lxml_layout(path: Path) -> dict[str, str]:
-    """As ``lxml_sheet``, for the layout's key, smiley and comment columns only."""
+def lxml_sheet(path: Path, columns: str = "") -> dict[str, str]:
+    """Cell address → text of the Status sheet, parsed by lxml (C): every cell, or
+    only those of ``columns``."""
     from lxml import etree
 
     with zipfile.ZipFile(path) as zf:
@@ -196,11 +182,17 @@ def lxml_layout(path: Path) -> dict[str, str]:
         grid: dict[str, str] = {}
         for c in root.iter(_NS + "c"):
             ref = c.get("r")
-            if ref[0] in "AGH" and ref[1].isdigit():
-                value = _lxml_value(c, shared)
-                if value is not None:
-                    grid[ref] = value
+            if columns and not (ref[0] in columns and ref[1].isdigit()):
+                continue
+            value = _lxml_value(c, shared)
+            if value is not None:
+                grid[ref] = value
         return grid
+
+
+def lxml_layout(path: Path) -> dict[str, str]:
+    """``lxml_sheet`` of the layout's key, smiley and comment columns only."""
+    return lxml_sheet(path, "AGH")
 
 
 READERS: dict[str, Callable[[Path], Any]] = {
