@@ -8,10 +8,14 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 PEER = Path(__file__).resolve().parents[1] / "bench" / "peer.py"
 
 
-def load_peer() -> ModuleType:
+@pytest.fixture(scope="module")
+def peer() -> ModuleType:
+    """bench/peer.py, loaded once for these tests."""
     spec = importlib.util.spec_from_file_location("bench_peer", PEER)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -26,8 +30,7 @@ def load_peer() -> ModuleType:
     return module
 
 
-def test_each_measured_target_is_judged_against_its_line() -> None:
-    peer = load_peer()
+def test_each_measured_target_is_judged_against_its_line(peer: ModuleType) -> None:
     run = peer.Run
     by_size = {
         200: {
@@ -53,8 +56,7 @@ def test_each_measured_target_is_judged_against_its_line() -> None:
     ]
 
 
-def test_one_size_alone_judges_only_speed() -> None:
-    peer = load_peer()
+def test_one_size_alone_judges_only_speed(peer: ModuleType) -> None:
     run = peer.Run
     by_size = {
         200: {
@@ -65,8 +67,9 @@ def test_one_size_alone_judges_only_speed() -> None:
     assert peer.targets(by_size) == [("N = 200: collect >= 15x naive", "14.0x", False)]
 
 
-def test_speed_is_judged_only_at_the_size_the_target_is_set_for() -> None:
-    peer = load_peer()
+def test_speed_is_judged_only_at_the_size_the_target_is_set_for(
+    peer: ModuleType,
+) -> None:
     run = peer.Run
     by_size = {
         20: {

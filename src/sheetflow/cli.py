@@ -839,8 +839,9 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
     """
     from sheetflow.status import round_status
 
+    ws = Workspace.at(workspace)
     with _library_errors():
-        st = round_status(Workspace.at(workspace), round_ref, history=history)
+        st = round_status(ws, round_ref, history=history)
     if as_json:
         payload = st.to_dict()
         for center in payload["centers"]:  # type: ignore[attr-defined]
@@ -882,7 +883,7 @@ def status(workspace: Path, round_ref: str | None, lang: str, history: bool, as_
     _print_findings(st.warnings)
     click.echo(_flags_line(st.flags))
     # Before the round's first collect there is no master to find the rest in.
-    has_master = Workspace.at(workspace).master_path(st.round.number).exists()
+    has_master = ws.master_path(st.round.number).exists()
     more = "flags-more" if has_master else "flags-more-json"
     for line in describe_flags(st.register, st.flags, FLAGS_LISTED, more):
         click.echo(f"  {line}")
